@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * csa_hw.h - the C model of the CSA card: register file, rings, command
+ * processor, engines and cycle model.
+ *
+ * Pure C99 and no OS calls: host memory (DMA), interrupts and the wake-up of
+ * the command processor reach it through struct csa_hw_ops; device memory is
+ * a byte array the embedder owns.  The QEMU device (qemu-device/) and
+ * libaccel's in-process backend (libaccel/backend_sim.c) embed this very
+ * code, so both produce bit-identical results.
+ *
+ * Threading: the model is not thread-safe.  The embedder serializes every
+ * call (QEMU: the BQL; libaccel: a mutex), and calls csa_hw_run() from its
+ * worker after ops->kick() so the doorbell write itself returns at once.
+ */
+#ifndef CSA_HW_H
+#define CSA_HW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csa/csa_device.h"
+
+struct csa_hw_ops {
+	/* Read/write host memory at a bus address; 0 or a negative error. */
+	int (*dma_read)(void *ctx, uint64_t bus_addr, void *dst, size_t len);
+	int (*dma_write)(void *ctx, uint64_t bus_addr, const void *src,
+			 size_t len);
+	/* An interrupt event on MSI-X vector @vector (CSA_MSIX_VEC_*).  An
+	 * embedder using INTx drives the line from csa_hw_irq_level(). */
+	void (*irq)(void *ctx, unsigned int vector);
+	/* Work is pending: call csa_hw_run() soon (not from inside this hook). */
+	void (*kick)(void *ctx);
+};
+
+/* Cycle-model parameters (also reported in the identity registers). */
+struct csa_cycle_params {
+	uint32_t clock_khz;	/* default 250000 (250 MHz FPGA fabric) */
+	uint32_t dram_mbps;	/* default 19200 (one DDR4-2400 x64 channel) */
+	uint32_t bcq_lanes;	/* table lookups per cycle, default 32 */
+	uint32_t pim_banks;	/* default 32 */
+	uint32_t pim_macs;	/* multipliers per bank, default 16 */
+	uint32_t vec_lanes;	/* f32 lanes of the vector unit, default 16 */
+	uint32_t pcie_mbps;	/* host DMA bandwidth, default 3200 (gen3 x4 eff.) */
+};
+
+struct csa_hw_config {
+	uint8_t *devmem;	/* device memory, owned by the embedder */
+	uint64_t devmem_size;	/* bytes, multiple of 4096 */
+	int devmem_bar;		/* 1 if BAR2 maps devmem (CSA_CAP_DEVMEM_BAR) */
+	struct csa_cycle_params cycles; /* zero fields take the defaults */
+	/* Fault injection for tests: stop fetching (a hang) after this many
+	 * descriptors; 0 disables.  Cleared by reset. */
+	uint32_t fault_hang_after;
+};
+
+/* Per-engine and global counters, mirrored in the PERF registers. */
+struct csa_hw_counters {
+	uint64_t busy[5];	/* enum drm_csa_engine */
+	uint64_t total;
+	uint64_t commands;
+	uint64_t dma_bytes;
+	uint64_t mem_bytes;
+	uint64_t errors;
+	uint64_t resets;
+};
+
+/* Scratch the engines use as on-chip SRAM (attention scores, BCQ tables). */
+#define CSA_HW_SCRATCH_FLOATS	(CSA_SEQ_MAX + 4096)
+
+struct csa_hw {
+	struct csa_hw_config cfg;
+	const struct csa_hw_ops *ops;
+	void *ctx;
+
+	/* register state */
+	uint32_t control, status, error_status, error_info;
+	uint32_t irq_status, irq_mask, irq_coalesce, scratch;
+	uint64_t sq_base, cq_base;
+	uint32_t sq_size, cq_size;
+	uint32_t sq_head, sq_tail, cq_head, cq_tail;
+	uint32_t cq_phase;		/* phase bit the device writes now */
+	uint32_t coalesce_pending;	/* completions since the last interrupt */
+	uint32_t perf_hi_latch;
+
+	/* job state: descriptors since the last F_LAST */
+	uint32_t job_index;
+	uint64_t job_cycles;
+	int job_failed;
+
+	uint64_t fetched;		/* descriptors fetched since reset */
+	struct csa_hw_counters ctr;
+
+	float scratch_f[CSA_HW_SCRATCH_FLOATS];
+};
+
+/* Power-on: registers to reset values; 0 or -EINVAL-like negative on a bad
+ * config (devmem NULL, size 0 or not a multiple of 4096). */
+int csa_hw_init(struct csa_hw *hw, const struct csa_hw_config *cfg,
+		const struct csa_hw_ops *ops, void *ctx);
+
+uint32_t csa_hw_mmio_read(struct csa_hw *hw, uint32_t offset);
+void csa_hw_mmio_write(struct csa_hw *hw, uint32_t offset, uint32_t value);
+
+/* Run the command processor: fetch and execute up to @max_desc descriptors
+ * (0 = until the ring is empty or the CQ is full).  Returns the number run. */
+unsigned int csa_hw_run(struct csa_hw *hw, unsigned int max_desc);
+
+/* Level of the INTx line: (IRQ_STATUS & ~IRQ_MASK) != 0. */
+int csa_hw_irq_level(const struct csa_hw *hw);
+
+/* Execute one descriptor whose addresses are all device addresses (no
+ * DMA): the engines alone.  Returns enum drm_csa_status and adds the
+ * modelled cycles to *cycles.  Used by the command processor; exposed for
+ * the golden tests. */
+int csa_hw_exec(struct csa_hw *hw, const struct csa_desc *d, uint64_t *cycles);
+
+#endif /* CSA_HW_H */
