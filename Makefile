@@ -41,7 +41,7 @@ endif
 # kernel and QEMU), everything else C11.
 std_for = $(if $(filter hw/% common/%,$(1)),-std=c99,-std=c11)
 
-.PHONY: all test bench module vm-test install clean check-models
+.PHONY: all test test-bins check bench module vm-test fuzz install clean
 all:
 
 include mk/rules.mk
@@ -55,6 +55,9 @@ test:
 	tests/run-all.sh build/asan/tests $(TEST_BINS)
 
 test-bins: $(addprefix $(B)/tests/,$(TEST_BINS))
+
+check:
+	scripts/check.sh
 
 clean:
 	rm -rf build
