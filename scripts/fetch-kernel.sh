@@ -1,0 +1,130 @@
+#!/bin/sh
+# Fetch Debian's 6.12 kernel (bookworm-backports) into a private cache:
+# the unsigned image (vmlinuz + modules, for the QEMU VM), the headers and
+# kbuild (to build csa.ko), and pahole (BTF for modules).  The machine's apt
+# configuration is never touched: a private source list and state directory
+# live in the cache, and the packages are unpacked with dpkg-deb -x.
+#
+# Usage: scripts/fetch-kernel.sh [--update] [--print]
+#   --update  ask apt again for the newest 6.12 even if a kernel is cached
+#   --print   only print the cached kernel.env (exit 1 if there is none)
+# Environment:
+#   CSA_CACHE           cache root (default ~/.cache/csa)
+#   CSA_KERNEL_VERSION  pin a Debian version, e.g. 6.12.57+deb12 (default: newest)
+# Output: $CSA_CACHE/kernel/kernel.env (KVER, KDIR, VMLINUZ, MODULES_DIR,
+# PAHOLE, ROOT), also printed on stdout.  Both can be sourced by sh and make.
+set -eu
+
+cache=${CSA_CACHE:-${HOME:-/root}/.cache/csa}
+kcache=$cache/kernel
+env_file=$kcache/kernel.env
+update=0
+print_only=0
+for a in "$@"; do
+	case $a in
+	--update) update=1 ;;
+	--print) print_only=1 ;;
+	*) echo "fetch-kernel.sh: unknown argument '$a' (use --update or --print)" >&2; exit 2 ;;
+	esac
+done
+
+cached_ok() {
+	[ -f "$env_file" ] || return 1
+	# shellcheck disable=SC1090
+	. "$env_file"
+	[ -f "$KDIR/Makefile" ] && [ -f "$VMLINUZ" ] && [ -d "$MODULES_DIR" ]
+}
+
+if [ "$print_only" = 1 ]; then
+	cached_ok || { echo "fetch-kernel.sh: no cached kernel in $kcache" >&2; exit 1; }
+	cat "$env_file"
+	exit 0
+fi
+if [ "$update" = 0 ] && [ -z "${CSA_KERNEL_VERSION:-}" ] && cached_ok; then
+	cat "$env_file"
+	exit 0
+fi
+
+for tool in apt-get apt-cache dpkg-deb; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "fetch-kernel.sh: $tool not found (Debian/Ubuntu needed)" >&2; exit 1; }
+done
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -f "$keyring" ] || { echo "fetch-kernel.sh: $keyring missing (install debian-archive-keyring)" >&2; exit 1; }
+
+apt_dir=$kcache/apt
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+cat >"$apt_dir/sources.list" <<EOF
+deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-backports main
+deb [signed-by=$keyring] http://deb.debian.org/debian bookworm main
+EOF
+# Every apt path that could otherwise reach the system's state points here.
+set -- -o "Dir::Etc::SourceList=$apt_dir/sources.list" \
+	-o Dir::Etc::SourceParts=/dev/null \
+	-o "Dir::State::Lists=$apt_dir/lists" \
+	-o "Dir::Cache=$apt_dir/cache" \
+	-o "Dir::Cache::pkgcache=$apt_dir/cache/pkgcache.bin" \
+	-o "Dir::Cache::srcpkgcache=$apt_dir/cache/srcpkgcache.bin" \
+	-o Debug::NoLocking=1 -o APT::Sandbox::User=root
+
+echo "fetch-kernel: apt-get update (private lists in $apt_dir)" >&2
+apt-get "$@" -qq update
+
+if [ -n "${CSA_KERNEL_VERSION:-}" ]; then
+	ver=$CSA_KERNEL_VERSION
+else
+	# Package names carry the ABI version: linux-headers-6.12.<n>+deb12-amd64.
+	ver=$(apt-cache "$@" pkgnames linux-headers-6.12. |
+		sed -n 's/^linux-headers-\(6\.12\.[0-9][0-9]*+deb12\)-amd64$/\1/p' |
+		sort -t. -k3,3n | tail -n 1)
+fi
+[ -n "$ver" ] || { echo "fetch-kernel.sh: apt offers no linux-headers-6.12.*-amd64 in bookworm-backports" >&2; exit 1; }
+
+kver=$ver-amd64
+root=$kcache/$ver/root
+debs=$kcache/$ver/debs
+kdir=$root/usr/src/linux-headers-$kver
+vmlinuz=$root/boot/vmlinuz-$kver
+modules_dir=$root/lib/modules/$kver
+
+if [ ! -f "$root/.complete" ]; then
+	mkdir -p "$debs"
+	pkgs="linux-image-$kver-unsigned linux-headers-$kver linux-headers-$ver-common linux-kbuild-$ver pahole"
+	echo "fetch-kernel: downloading $pkgs" >&2
+	# apt-get download writes into the current directory; as root it warns
+	# that _apt cannot write there, which is harmless.
+	# shellcheck disable=SC2086
+	(cd "$debs" && apt-get "$@" -qq download $pkgs)
+	rm -rf "$root"
+	mkdir -p "$root"
+	for f in "$debs"/*.deb; do
+		dpkg-deb -x "$f" "$root"
+	done
+	# The arch headers' Makefile includes the common headers by absolute
+	# /usr/src path; point it into the private root.
+	sed -i "s|^include /usr/src/|include $root/usr/src/|" "$kdir/Makefile"
+	# kbuild's scripts live in linux-kbuild and are linked by absolute path.
+	for l in scripts tools; do
+		t=$(readlink "$kdir/$l" 2>/dev/null || true)
+		case $t in
+		/*) ln -sfn "$root$t" "$kdir/$l" ;;
+		esac
+	done
+	touch "$root/.complete"
+fi
+
+[ -f "$kdir/Makefile" ] || { echo "fetch-kernel.sh: $kdir/Makefile missing after extraction" >&2; exit 1; }
+[ -f "$vmlinuz" ] || { echo "fetch-kernel.sh: $vmlinuz missing after extraction" >&2; exit 1; }
+
+pahole=$root/usr/bin/pahole
+[ -x "$pahole" ] || pahole=$(command -v pahole || echo "")
+
+cat >"$env_file.tmp" <<EOF
+KVER=$kver
+KDIR=$kdir
+VMLINUZ=$vmlinuz
+MODULES_DIR=$modules_dir
+PAHOLE=$pahole
+ROOT=$root
+EOF
+mv "$env_file.tmp" "$env_file"
+cat "$env_file"
