@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/*
+ * csa_math.c - deterministic scalar math of the device (see csa_math.h).
+ * Every expression is written in the order it is evaluated, one rounding
+ * per operation; the build forbids contraction into FMA.
+ */
+#include <string.h>
+
+#include "hw/csa_math.h"
+
+uint32_t csa_f32_bits(float v)
+{
+	uint32_t b;
+
+	memcpy(&b, &v, sizeof(b));
+	return b;
+}
+
+float csa_f32_from_bits(uint32_t bits)
+{
+	float v;
+
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+float csa_pow2f(int32_t e)
+{
+	if (e > 127)
+		return csa_f32_from_bits(0x7f800000u);
+	if (e >= -126)
+		return csa_f32_from_bits((uint32_t)(e + 127) << 23);
+	if (e >= -149)	/* subnormal: a single mantissa bit */
+		return csa_f32_from_bits(1u << (e + 149));
+	return 0.0f;
+}
+
+int32_t csa_round_even(float v)
+{
+	int32_t i;
+	float frac;
+
+	if (csa_isnan(v))
+		return 0;
+	i = (int32_t)v;		/* truncates toward zero */
+	frac = v - (float)i;	/* exact: same binade or smaller */
+	if (frac > 0.5f || (frac == 0.5f && (i & 1)))
+		i++;
+	else if (frac < -0.5f || (frac == -0.5f && (i & 1)))
+		i--;
+	return i;
+}
+
+/* ln2 split so n * LN2_HI is exact for |n| < 2^8 (LN2_HI has 16 bits). */
+#define LN2_HI		0.693145751953125f	/* 0x3f317200 */
+#define LN2_LO		1.42860677e-6f		/* ln2 - LN2_HI */
+#define LOG2E		1.44269502f
+#define EXP_MAX		88.7228394f		/* above: exp overflows f32 */
+#define EXP_MIN		-103.972084f		/* below: rounds to +0 */
+
+/* Taylor coefficients 1/k!, k = 2..7 (|r| <= ln2/2 + a little). */
+#define C2	0.5f
+#define C3	0.166666672f
+#define C4	0.0416666679f
+#define C5	0.00833333377f
+#define C6	0.00138888892f
+#define C7	0.000198412701f
+
+float csa_expf(float x)
+{
+	float t, fn, r, p;
+	int32_t n;
+
+	if (csa_isnan(x))
+		return x;
+	if (x > EXP_MAX)
+		return csa_f32_from_bits(0x7f800000u);
+	if (x < EXP_MIN)
+		return 0.0f;
+
+	/* n = round(x / ln2), half away from zero */
+	t = x * LOG2E;
+	n = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
+	fn = (float)n;
+	r = x - fn * LN2_HI;
+	r = r - fn * LN2_LO;
+
+	/* exp(r) = 1 + r + r^2 (C2 + r (C3 + r (C4 + r (C5 + r (C6 + r C7))))) */
+	p = C7;
+	p = p * r + C6;
+	p = p * r + C5;
+	p = p * r + C4;
+	p = p * r + C3;
+	p = p * r + C2;
+	p = p * r;
+	p = p * r;
+	p = p + r;
+	p = p + 1.0f;
+
+	/* p * 2^n: two exact power-of-two steps keep the one rounding (into
+	 * the subnormal range, or to +inf) at the last multiply. */
+	if (n > 127)
+		return (p * csa_pow2f(n - 64)) * csa_pow2f(64);
+	if (n < -126)
+		return (p * csa_pow2f(n + 64)) * csa_pow2f(-64);
+	return p * csa_pow2f(n);
+}

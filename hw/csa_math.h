@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * csa_math.h - the device's own scalar math: every result is defined by
+ * the float operations spelled out in csa_math.c, never by libm, so the
+ * model gives the same bits on every host (no FMA: -ffp-contract=off).
+ */
+#ifndef CSA_MATH_H
+#define CSA_MATH_H
+
+#include <stdint.h>
+
+/* exp(x) in f32: Cody-Waite reduction by ln2, degree-7 Taylor polynomial,
+ * exact scaling by 2^n.  Overflow -> +inf, deep underflow -> +0, NaN ->
+ * NaN.  Accuracy: docs/commands.md "Numerics" (measured by test-hw-engines). */
+float csa_expf(float x);
+
+/* Round to the nearest integer, ties to even, independent of the FPU
+ * rounding mode.  Defined for |v| < 2^31; NaN gives 0. */
+int32_t csa_round_even(float v);
+
+/* 2^e for an int8 exponent (subnormal for e < -126), built from bits. */
+float csa_pow2f(int32_t e);
+
+/* IEEE-754 bit patterns. */
+uint32_t csa_f32_bits(float v);
+float csa_f32_from_bits(uint32_t bits);
+
+static inline int csa_isnan(float v)
+{
+	return v != v;
+}
+
+#endif /* CSA_MATH_H */
