@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * llm_accel.h - the decoder on the accelerator, through libaccel.  Weights,
+ * RoPE table and ConSmax tables are uploaded to device memory once; the KV
+ * cache lives there in the PIM bank layout.  Each token is one command list
+ * covering every layer, one submit and one wait; only the argmax (greedy)
+ * or the logits (sampling) come back to the host.
+ */
+#ifndef LLM_ACCEL_H
+#define LLM_ACCEL_H
+
+#include <accel/accel.h>
+
+#include "llm_packed.h"
+
+struct llm_accel {
+	struct accel_dev *dev;
+	const struct llm_packed *p;
+	int consmax;		/* attention with the ConSmax tables */
+	struct accel_bo *weights, *kv, *act, *host;
+	struct accel_cmdlist *cl;
+	void *host_map;
+	/* byte offsets into @weights */
+	uint64_t off_embed, off_rms_final, off_rope, off_consmax;
+	uint64_t *off_rms_att, *off_rms_ffn;	/* [layer] */
+	uint64_t *off_mat, *off_scales;		/* [layer*7 + w], then classifier */
+	uint64_t kv_layer_bytes;
+	/* byte offsets into @act */
+	uint64_t a_x, a_xb, a_xb2, a_q, a_k, a_v, a_att, a_hb, a_hb2,
+		 a_logits, a_argmax;
+	/* statistics */
+	uint64_t last_cycles, total_cycles, submits;
+	uint64_t device_bytes;	/* bytes of device memory this decoder holds */
+};
+
+/* Bytes of device memory the model will need (weights, KV, activations). */
+uint64_t llm_accel_devmem_needed(const struct llm_packed *p);
+/* Opens the device by @spec (NULL: the default; a sim backend gets enough
+ * device memory for the model when the default 256M is too small). */
+int llm_accel_open_device(const char *spec, uint64_t needed,
+			  struct accel_dev **dev, struct llm_err *e);
+
+int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
+		   const struct llm_packed *p, int consmax, struct llm_err *e);
+void llm_accel_free(struct llm_accel *a);
+
+/* Runs @token at @pos.  With @logits non-NULL they are read back into it;
+ * otherwise the device-side argmax goes to *next. */
+int llm_accel_forward(struct llm_accel *a, int token, int pos, float *logits,
+		      int *next, struct llm_err *e);
+
+#endif /* LLM_ACCEL_H */

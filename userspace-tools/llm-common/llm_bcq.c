@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * llm_bcq.c - BCQ fitting per (row, group): greedy start on the residual
+ * (alpha = mean |r|, b = sign r), then alternating refinement: least-squares
+ * alphas for the current signs, then for each weight the sign pattern whose
+ * value sum_p +-alpha_p is nearest (exact: the 2^P values are sorted and
+ * searched).  Power-of-two scales round log2(alpha) and refit the signs.
+ */
+#include "llm_bcq.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csa/csa_device.h"
+
+#define MAXP CSA_BCQ_MAX_PLANES
+#define NCAND (1u << MAXP)
+
+struct group_fit {
+	uint32_t len, planes;
+	const float *w;
+	uint8_t *mask;		/* [len] bit p set: b_p = +1 */
+	double alpha[MAXP];
+};
+
+static double fit_error(const struct group_fit *f)
+{
+	double err = 0.0;
+
+	for (uint32_t j = 0; j < f->len; j++) {
+		double v = 0.0;
+
+		for (uint32_t p = 0; p < f->planes; p++)
+			v += (f->mask[j] >> p & 1) ? f->alpha[p] : -f->alpha[p];
+		err += (f->w[j] - v) * (f->w[j] - v);
+	}
+	return err;
+}
+
+/* Best sign pattern for every weight given the alphas. */
+static void fit_signs(struct group_fit *f)
+{
+	uint32_t nc = 1u << f->planes;
+	double val[NCAND];
+	uint8_t order[NCAND];
+
+	for (uint32_t m = 0; m < nc; m++) {
+		double v = 0.0;
+
+		for (uint32_t p = 0; p < f->planes; p++)
+			v += (m >> p & 1) ? f->alpha[p] : -f->alpha[p];
+		val[m] = v;
+		order[m] = m;
+	}
+	for (uint32_t i = 1; i < nc; i++)	/* insertion sort, 16 at most */
+		for (uint32_t j = i; j > 0 && val[order[j]] < val[order[j - 1]]; j--) {
+			uint8_t t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (uint32_t j = 0; j < f->len; j++) {
+		double x = f->w[j];
+		uint32_t lo = 0, hi = nc - 1;
+
+		while (hi - lo > 1) {	/* val[order[lo]] <= x < val[order[hi]] */
+			uint32_t mid = (lo + hi) / 2;
+
+			if (val[order[mid]] <= x)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		f->mask[j] = fabs(x - val[order[lo]]) <= fabs(x - val[order[hi]]) ?
+			     order[lo] : order[hi];
+	}
+}
+
+/* Least-squares alphas for fixed signs: (B^T B) a = B^T w.  Returns -1 if
+ * the system is singular (two planes equal up to sign), keeping alphas. */
+static int fit_alphas(struct group_fit *f)
+{
+	uint32_t P = f->planes;
+	double a[MAXP][MAXP + 1] = { { 0 } };
+
+	for (uint32_t j = 0; j < f->len; j++) {
+		double b[MAXP];
+
+		for (uint32_t p = 0; p < P; p++)
+			b[p] = (f->mask[j] >> p & 1) ? 1.0 : -1.0;
+		for (uint32_t r = 0; r < P; r++) {
+			for (uint32_t c = 0; c < P; c++)
+				a[r][c] += b[r] * b[c];
+			a[r][P] += b[r] * f->w[j];
+		}
+	}
+	for (uint32_t c = 0; c < P; c++) {	/* Gauss-Jordan, partial pivot */
+		uint32_t piv = c;
+
+		for (uint32_t r = c + 1; r < P; r++)
+			if (fabs(a[r][c]) > fabs(a[piv][c]))
+				piv = r;
+		if (fabs(a[piv][c]) < 1e-9 * f->len)
+			return -1;
+		for (uint32_t k = 0; k <= P; k++) {
+			double t = a[c][k];
+
+			a[c][k] = a[piv][k];
+			a[piv][k] = t;
+		}
+		for (uint32_t r = 0; r < P; r++) {
+			double m;
+
+			if (r == c)
+				continue;
+			m = a[r][c] / a[c][c];
+			for (uint32_t k = c; k <= P; k++)
+				a[r][k] -= m * a[c][k];
+		}
+	}
+	for (uint32_t p = 0; p < P; p++)
+		f->alpha[p] = a[p][P] / a[p][p];
+	return 0;
+}
+
+/* Makes every alpha >= 0 by flipping its plane (the value is unchanged). */
+static void make_alphas_positive(struct group_fit *f)
+{
+	for (uint32_t p = 0; p < f->planes; p++) {
+		if (f->alpha[p] >= 0)
+			continue;
+		f->alpha[p] = -f->alpha[p];
+		for (uint32_t j = 0; j < f->len; j++)
+			f->mask[j] ^= 1u << p;
+	}
+}
+
+static int pow2_exponent(double alpha)
+{
+	double e;
+
+	if (alpha <= 0)
+		return -128;
+	e = rint(log2(alpha));
+	return e < -128 ? -128 : e > 127 ? 127 : (int)e;
+}
+
+static void round_pow2(struct group_fit *f, int8_t *e)
+{
+	for (uint32_t p = 0; p < f->planes; p++) {
+		e[p] = (int8_t)pow2_exponent(f->alpha[p]);
+		f->alpha[p] = ldexp(1.0, e[p]);
+	}
+}
+
+static void fit_group(struct group_fit *f, int iters, int pow2, int8_t *e)
+{
+	uint8_t best_mask[CSA_BCQ_MAX_GROUP];
+	double best_alpha[MAXP], best, err;
+	int8_t best_e[MAXP] = { 0 };
+
+	/* greedy on the residual */
+	memset(f->mask, 0, f->len);
+	for (uint32_t p = 0; p < f->planes; p++) {
+		double sum = 0.0;
+
+		for (uint32_t j = 0; j < f->len; j++) {
+			double r = f->w[j];
+
+			for (uint32_t q = 0; q < p; q++)
+				r -= (f->mask[j] >> q & 1) ? f->alpha[q] : -f->alpha[q];
+			if (r >= 0)
+				f->mask[j] |= 1u << p;
+			sum += fabs(r);
+		}
+		f->alpha[p] = sum / f->len;
+	}
+	for (int it = 0; it < iters; it++) {
+		double before = fit_error(f);
+
+		if (fit_alphas(f))
+			break;
+		fit_signs(f);
+		if (fit_error(f) >= before * (1.0 - 1e-9))
+			break;
+	}
+	make_alphas_positive(f);
+	if (!pow2)
+		return;
+	/* Rounded scales, signs refit; a few rounds of LS -> round -> signs,
+	 * keeping the best. */
+	round_pow2(f, e);
+	fit_signs(f);
+	best = fit_error(f);
+	memcpy(best_mask, f->mask, f->len);
+	memcpy(best_alpha, f->alpha, sizeof(best_alpha));
+	memcpy(best_e, e, f->planes);
+	for (int it = 0; it < iters; it++) {
+		if (fit_alphas(f))
+			break;
+		make_alphas_positive(f);
+		round_pow2(f, e);
+		fit_signs(f);
+		err = fit_error(f);
+		if (err >= best * (1.0 - 1e-9))
+			break;
+		best = err;
+		memcpy(best_mask, f->mask, f->len);
+		memcpy(best_alpha, f->alpha, sizeof(best_alpha));
+		memcpy(best_e, e, f->planes);
+	}
+	memcpy(f->mask, best_mask, f->len);
+	memcpy(f->alpha, best_alpha, sizeof(best_alpha));
+	memcpy(e, best_e, f->planes);
+}
+
+static int params_ok(const struct llm_bcq_params *p, uint32_t n, uint32_t k)
+{
+	return p->planes >= 1 && p->planes <= MAXP && p->group >= 8 &&
+	       p->group <= CSA_BCQ_MAX_GROUP && p->group % 8 == 0 && n > 0 &&
+	       k > 0;
+}
+
+int llm_bcq_alloc(struct llm_bcq_matrix *q, uint32_t n, uint32_t k,
+		  const struct llm_bcq_params *p)
+{
+	memset(q, 0, sizeof(*q));
+	if (!params_ok(p, n, k))
+		return -EINVAL;
+	q->k = k;
+	q->n = n;
+	q->planes = p->planes;
+	q->group = p->group;
+	q->pow2 = p->pow2;
+	q->bits_bytes = csa_bcq_bits_bytes(k, n, p->planes);
+	q->scale_bytes = csa_bcq_scale_bytes(k, n, p->planes, p->group, p->pow2);
+	q->bits = calloc(q->bits_bytes, 1);
+	q->scales = calloc(q->scale_bytes, 1);
+	if (!q->bits || !q->scales) {
+		llm_bcq_free(q);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void llm_bcq_free(struct llm_bcq_matrix *q)
+{
+	free(q->bits);
+	free(q->scales);
+	memset(q, 0, sizeof(*q));
+}
+
+int llm_bcq_quantize(struct llm_bcq_matrix *q, const float *w, uint32_t n,
+		     uint32_t k, const struct llm_bcq_params *p)
+{
+	uint32_t ng = (k + p->group - 1) / p->group, k8 = (k + 7) / 8;
+	uint8_t mask[CSA_BCQ_MAX_GROUP];
+	int rc = llm_bcq_alloc(q, n, k, p);
+
+	if (rc)
+		return rc;
+	for (uint32_t row = 0; row < n; row++) {
+		for (uint32_t g = 0; g < ng; g++) {
+			uint32_t c0 = g * p->group;
+			struct group_fit f = {
+				.len = k - c0 < p->group ? k - c0 : p->group,
+				.planes = p->planes,
+				.w = w + (uint64_t)row * k + c0,
+				.mask = mask,
+			};
+			uint64_t s = ((uint64_t)row * ng + g) * p->planes;
+			int8_t e[MAXP];
+
+			fit_group(&f, p->iters, p->pow2, e);
+			for (uint32_t pl = 0; pl < p->planes; pl++) {
+				if (p->pow2)
+					((int8_t *)q->scales)[s + pl] = e[pl];
+				else
+					((float *)q->scales)[s + pl] = (float)f.alpha[pl];
+			}
+			for (uint32_t j = 0; j < f.len; j++) {
+				uint32_t col = c0 + j;
+
+				for (uint32_t pl = 0; pl < p->planes; pl++)
+					if (mask[j] >> pl & 1)
+						q->bits[((uint64_t)pl * k8 + col / 8) * n + row] |=
+							1u << (col % 8);
+			}
+		}
+	}
+	return 0;
+}
+
+float llm_bcq_scale(const struct llm_bcq_matrix *q, uint32_t row,
+		    uint32_t group, uint32_t plane)
+{
+	uint32_t ng = (q->k + q->group - 1) / q->group;
+	uint64_t s = ((uint64_t)row * ng + group) * q->planes + plane;
+
+	if (q->pow2)
+		return ldexpf(1.0f, ((const int8_t *)q->scales)[s]);
+	return ((const float *)q->scales)[s];
+}
+
+void llm_bcq_dequantize(const struct llm_bcq_matrix *q, float *w)
+{
+	uint32_t k8 = (q->k + 7) / 8;
+
+	for (uint32_t row = 0; row < q->n; row++) {
+		for (uint32_t col = 0; col < q->k; col++) {
+			float v = 0.0f;
+
+			for (uint32_t pl = 0; pl < q->planes; pl++) {
+				float a = llm_bcq_scale(q, row, col / q->group, pl);
+				int bit = q->bits[((uint64_t)pl * k8 + col / 8) * q->n + row] >>
+					  (col % 8) & 1;
+
+				v += bit ? a : -a;
+			}
+			w[(uint64_t)row * q->k + col] = v;
+		}
+	}
+}

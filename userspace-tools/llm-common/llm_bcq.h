@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * llm_bcq.h - binary-coding quantization (ShiftAddLLM): each group of G
+ * columns of a weight row is approximated as sum_p alpha_p * b_p with
+ * b_p in {-1,+1}^G, stored in the MATVEC_BCQ layout of csa_device.h.
+ */
+#ifndef LLM_BCQ_H
+#define LLM_BCQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LLM_BCQ_DEFAULT_GROUP 64
+#define LLM_BCQ_DEFAULT_ITERS 15
+
+struct llm_bcq_matrix {
+	uint32_t k, n;		/* columns (inputs), rows (outputs) */
+	uint32_t planes, group;
+	int pow2;		/* scales are int8 exponents: alpha = 2^e */
+	uint8_t *bits;		/* csa_bcq_bits_bytes(k, n, planes) */
+	void *scales;		/* f32[n][ng][p] or int8[n][ng][p] */
+	uint64_t bits_bytes, scale_bytes;
+};
+
+struct llm_bcq_params {
+	uint32_t planes;	/* 1..4 */
+	uint32_t group;		/* multiple of 8, 8..4096 */
+	int pow2;
+	int iters;		/* alternating refinement rounds */
+};
+
+/* Quantizes row-major @w [n][k]. */
+int llm_bcq_quantize(struct llm_bcq_matrix *q, const float *w, uint32_t n,
+		     uint32_t k, const struct llm_bcq_params *p);
+/* Allocates an empty matrix of that shape (for loading). */
+int llm_bcq_alloc(struct llm_bcq_matrix *q, uint32_t n, uint32_t k,
+		  const struct llm_bcq_params *p);
+void llm_bcq_free(struct llm_bcq_matrix *q);
+/* Reconstructs the approximation into @w [n][k]. */
+void llm_bcq_dequantize(const struct llm_bcq_matrix *q, float *w);
+/* alpha of (row, group, plane) as a float. */
+float llm_bcq_scale(const struct llm_bcq_matrix *q, uint32_t row,
+		    uint32_t group, uint32_t plane);
+
+#endif /* LLM_BCQ_H */

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+#include "llm_eval.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llm_cpu.h"
+#include "llm_sample.h"
+#include "llm_tokenizer.h"
+
+int llm_eval_sample_text(const struct llm_model *m, int n, uint64_t seed,
+			 int *tokens)
+{
+	struct llm_sampler smp;
+	struct llm_cpu cpu;
+	int rc;
+
+	if (n < 1 || n >= m->cfg.seq_len)
+		return -EINVAL;
+	rc = llm_cpu_init(&cpu, m);
+	if (rc)
+		return rc;
+	rc = llm_sampler_init(&smp, m->cfg.vocab_size, 1.0f, 0.0f, seed);
+	if (rc) {
+		llm_cpu_free(&cpu);
+		return rc;
+	}
+	tokens[0] = LLM_TOKEN_BOS;
+	for (int pos = 0; pos < n; pos++)
+		tokens[pos + 1] = llm_sample(&smp, llm_cpu_forward(&cpu, tokens[pos], pos));
+	llm_sampler_free(&smp);
+	llm_cpu_free(&cpu);
+	return 0;
+}
+
+/* log-softmax in double, for stable KL and NLL */
+static void log_softmax(const float *x, int n, double *out)
+{
+	double max = x[0], sum = 0.0;
+
+	for (int i = 1; i < n; i++)
+		if (x[i] > max)
+			max = x[i];
+	for (int i = 0; i < n; i++)
+		sum += exp(x[i] - max);
+	for (int i = 0; i < n; i++)
+		out[i] = x[i] - max - log(sum);
+}
+
+int llm_eval_run(const struct llm_model *fp32, struct llm_logits_source *test,
+		 const int *tokens, int n, struct llm_eval_result *r)
+{
+	int V = fp32->cfg.vocab_size, agree = 0, rc = 0;
+	double *lr = malloc(V * sizeof(double)), *lt = malloc(V * sizeof(double));
+	float *logits = malloc(V * sizeof(float));
+	double kl_sum = 0.0, nll_t = 0.0, nll_r = 0.0;
+	struct llm_cpu cpu;
+
+	memset(r, 0, sizeof(*r));
+	if (!lr || !lt || !logits || llm_cpu_init(&cpu, fp32)) {
+		free(lr);
+		free(lt);
+		free(logits);
+		return -ENOMEM;
+	}
+	for (int pos = 0; pos < n; pos++) {
+		const float *ref = llm_cpu_forward(&cpu, tokens[pos], pos);
+		double kl = 0.0;
+
+		rc = test->forward(test->ctx, tokens[pos], pos, logits);
+		if (rc)
+			break;
+		log_softmax(ref, V, lr);
+		log_softmax(logits, V, lt);
+		for (int i = 0; i < V; i++)
+			kl += exp(lr[i]) * (lr[i] - lt[i]);
+		kl_sum += kl;
+		if (kl > r->max_kl)
+			r->max_kl = kl;
+		agree += llm_argmax(ref, V) == llm_argmax(logits, V);
+		nll_t -= lt[tokens[pos + 1]];
+		nll_r -= lr[tokens[pos + 1]];
+	}
+	if (!rc) {
+		r->tokens = n;
+		r->mean_kl = kl_sum / n;
+		r->top1 = (double)agree / n;
+		r->ppl_test = exp(nll_t / n);
+		r->ppl_ref = exp(nll_r / n);
+	}
+	llm_cpu_free(&cpu);
+	free(lr);
+	free(lt);
+	free(logits);
+	return rc;
+}

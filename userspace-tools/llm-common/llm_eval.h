@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * llm_eval.h - quality of a decoding path against the CPU fp32 reference:
+ * over a text, per position the KL divergence KL(p_ref || p_test), whether
+ * both pick the same top-1 token, and the perplexity each assigns to the
+ * text.  No dataset ships, so the text is sampled from the fp32 model with
+ * a fixed seed.
+ */
+#ifndef LLM_EVAL_H
+#define LLM_EVAL_H
+
+#include "llm_model.h"
+
+/* A decoding path under test: writes the logits of @token at @pos. */
+struct llm_logits_source {
+	void *ctx;
+	int (*forward)(void *ctx, int token, int pos, float *logits);
+};
+
+struct llm_eval_result {
+	int tokens;
+	double mean_kl;		/* nats */
+	double max_kl;
+	double top1;		/* fraction of positions with the same argmax */
+	double ppl_test, ppl_ref;
+};
+
+/* BOS + @n sampled tokens (temperature 1, @seed) from the fp32 model. */
+int llm_eval_sample_text(const struct llm_model *m, int n, uint64_t seed,
+			 int *tokens);
+/* Evaluates over tokens[0..n] (predicting tokens[1..n]). */
+int llm_eval_run(const struct llm_model *fp32, struct llm_logits_source *test,
+		 const int *tokens, int n, struct llm_eval_result *r);
+
+#endif /* LLM_EVAL_H */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * llm_packed.h - a model ready for the accelerator: f32 vectors and
+ * embedding, matrices either f32 or BCQ-packed, optional ConSmax tables;
+ * and CSA's packed model file (docs/model-format.md).
+ */
+#ifndef LLM_PACKED_H
+#define LLM_PACKED_H
+
+#include "llm_bcq.h"
+#include "llm_consmax.h"
+#include "llm_model.h"
+
+#define LLM_PACKED_MAGIC 0x51415343u	/* "CSAQ" little-endian */
+#define LLM_PACKED_VERSION 1u
+#define LLM_PACKED_HEADER_BYTES 128u
+#define LLM_PACKED_SECTION_BYTES 48u
+#define LLM_PACKED_ALIGN 64u
+
+/* The seven matrices of a layer, in this order, then the classifier. */
+enum llm_matrix {
+	LLM_WQ, LLM_WK, LLM_WV, LLM_WO, LLM_W1, LLM_W2, LLM_W3,
+	LLM_LAYER_MATRICES,
+};
+
+struct llm_packed {
+	/* f32 weights; in BCQ mode its matrices hold the dequantized values,
+	 * so the CPU decoder can run the quantized model as it is. */
+	struct llm_model base;
+	uint32_t planes;	/* 0: matrices are f32 */
+	uint32_t group;
+	int pow2;
+	int classifier_bcq;	/* classifier quantized too */
+	/* [layer * LLM_LAYER_MATRICES + which], then [n_layers * 7] the
+	 * classifier (only when classifier_bcq) */
+	struct llm_bcq_matrix *bcq;
+	/* ConSmax [layer][head]: NULL when not calibrated */
+	struct llm_consmax_params *consmax;
+	float *consmax_tables;	/* [layer][head][CSA_CONSMAX_HEAD_FLOATS] */
+};
+
+/* Out dims (rows, cols) of matrix @which. */
+void llm_matrix_shape(const struct llm_config *c, int which, uint32_t *rows,
+		      uint32_t *cols);
+float *llm_matrix_f32(struct llm_model *m, int layer, int which);
+
+typedef void (*llm_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* Takes ownership of @m's weights.  @q NULL: f32 matrices. */
+int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
+			  const struct llm_bcq_params *q, int classifier_bcq,
+			  llm_progress_fn progress, void *progress_ctx,
+			  struct llm_err *e);
+/* Calibrates ConSmax on the fp32 weights of @fp32 and stores the tables. */
+int llm_packed_calibrate(struct llm_packed *p, const struct llm_model *fp32,
+			 enum llm_consmax_method method, int n_seqs, int len,
+			 uint64_t seed, struct llm_err *e);
+/* Installs given per-head params [layer][head] (copies them). */
+int llm_packed_set_consmax(struct llm_packed *p,
+			   const struct llm_consmax_params *params);
+void llm_packed_free(struct llm_packed *p);
+
+int llm_packed_save(const struct llm_packed *p, const char *path,
+		    struct llm_err *e);
+int llm_packed_load(struct llm_packed *p, const char *path, struct llm_err *e);
+/* 1 if the file starts with the packed magic, 0 if not, negative errno. */
+int llm_packed_probe(const char *path);
+
+uint32_t llm_crc32(uint32_t crc, const void *buf, size_t len);
+
+#endif /* LLM_PACKED_H */
