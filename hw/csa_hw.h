@@ -92,6 +92,10 @@ struct csa_hw {
 	struct csa_hw_counters ctr;
 
 	float scratch_f[CSA_HW_SCRATCH_FLOATS];
+
+	/* CSA_IRQ_* events whose message is still to be sent: held while
+	 * masked, sent by csa_hw_run() once unmasked (like an MSI-X PBA). */
+	uint32_t irq_pending;
 };
 
 /* Power-on: registers to reset values; 0 or -EINVAL-like negative on a bad

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmdproc.c - the command processor: fetches descriptors from the SQ,
+ * groups them into jobs (through CSA_DESC_F_LAST), runs NOP, FENCE and the
+ * host DMA opcodes itself and hands every other opcode to the engines
+ * (csa_hw_exec), posts completions and sends interrupts.
+ *
+ * The device trusts nothing it reads from host memory: every descriptor
+ * and scatter-gather entry is checked before it touches device memory.
+ */
+#include <string.h>
+
+#include "hw/csa_core.h"
+#include "hw/engines.h"
+#include "uapi/drm/csa_accel.h"
+
+/* Host DMA moves at most this much per dma_read/dma_write call. */
+#define DMA_CHUNK	(64u * 1024u)
+/* Scatter-gather entries read from host memory per dma_read call. */
+#define SG_BATCH	64u
+
+/* ---- interrupts ---------------------------------------------------------- */
+
+/* Send every held message whose vector is unmasked. */
+static void irq_flush(struct csa_hw *hw)
+{
+	uint32_t send = hw->irq_pending & ~hw->irq_mask;
+
+	hw->irq_pending &= ~send;
+	if (!hw->ops->irq)
+		return;
+	if (send & CSA_IRQ_CQ)
+		hw->ops->irq(hw->ctx, CSA_MSIX_VEC_CQ);
+	if (send & CSA_IRQ_ERROR)
+		hw->ops->irq(hw->ctx, CSA_MSIX_VEC_ERROR);
+}
+
+/* Completions posted since the last CQ message get one now. */
+static void cq_signal(struct csa_hw *hw)
+{
+	if (!hw->coalesce_pending)
+		return;
+	hw->coalesce_pending = 0;
+	hw->irq_pending |= CSA_IRQ_CQ;
+}
+
+static int post(struct csa_hw *hw, uint32_t tag, uint32_t status,
+		uint32_t flags, uint64_t cookie, uint32_t sq_slot)
+{
+	struct csa_cqe cqe;
+	uint32_t every = hw->irq_coalesce ? hw->irq_coalesce : 1;
+
+	memset(&cqe, 0, sizeof(cqe));
+	cqe.tag = tag;
+	cqe.status = (uint16_t)status;
+	cqe.flags = (uint16_t)flags;
+	cqe.index = hw->job_index;
+	cqe.sq_head = hw->sq_head;
+	cqe.cycles = hw->job_cycles;
+	cqe.cookie = cookie;
+	if (csa_cq_post(hw, &cqe)) {
+		csa_halt(hw, CSA_ERR_CQ_WRITE, 0, hw->cq_tail);
+		return -1;
+	}
+	hw->irq_status |= CSA_IRQ_CQ;
+	hw->coalesce_pending++;
+	if (hw->coalesce_pending >= every || status != CSA_STATUS_OK ||
+	    hw->sq_head == hw->sq_tail || !csa_cq_free(hw))
+		cq_signal(hw);
+	if (status != CSA_STATUS_OK)
+		csa_raise_error(hw, CSA_ERR_CMD, status, sq_slot);
+	return 0;
+}
+
+/* ---- host DMA ------------------------------------------------------------ */
+
+static int read_sg(struct csa_hw *hw, uint64_t table, uint32_t first,
+		   uint32_t n, struct csa_sg_entry *sg)
+{
+	uint64_t addr = table + (uint64_t)first * sizeof(*sg);
+
+	return hw->ops->dma_read(hw->ctx, addr, sg, n * sizeof(*sg));
+}
+
+/* Pass 1: the whole table is well formed and covers @bytes. */
+static int sg_validate(struct csa_hw *hw, uint64_t table, uint32_t count,
+		       uint64_t bytes)
+{
+	struct csa_sg_entry sg[SG_BATCH];
+	uint64_t total = 0;
+	uint32_t i, j, n;
+
+	for (i = 0; i < count; i += n) {
+		n = count - i < SG_BATCH ? count - i : SG_BATCH;
+		if (read_sg(hw, table, i, n, sg))
+			return CSA_STATUS_DMA_FAULT;
+		for (j = 0; j < n; j++) {
+			if (!sg[j].len || sg[j].rsvd ||
+			    sg[j].addr > UINT64_MAX - sg[j].len)
+				return CSA_STATUS_BAD_SG;
+			total += sg[j].len;
+		}
+	}
+	return total < bytes ? CSA_STATUS_BAD_SG : CSA_STATUS_OK;
+}
+
+static int move_segment(struct csa_hw *hw, int to_device, uint64_t host,
+			uint8_t *dev, uint64_t len)
+{
+	while (len) {
+		uint32_t n = len < DMA_CHUNK ? (uint32_t)len : DMA_CHUNK;
+		int ret = to_device ?
+			hw->ops->dma_read(hw->ctx, host, dev, n) :
+			hw->ops->dma_write(hw->ctx, host, dev, n);
+
+		if (ret)
+			return CSA_STATUS_DMA_FAULT;
+		host += n;
+		dev += n;
+		len -= n;
+	}
+	return CSA_STATUS_OK;
+}
+
+/* Pass 2: move the first @bytes of the segments, in table order.  The
+ * table is read again, so it is re-checked: the host may have changed it. */
+static int sg_move(struct csa_hw *hw, int to_device, uint64_t table,
+		   uint32_t count, uint8_t *dev, uint64_t bytes)
+{
+	struct csa_sg_entry sg[SG_BATCH];
+	uint32_t i, j, n;
+	int st;
+
+	for (i = 0; i < count && bytes; i += n) {
+		n = count - i < SG_BATCH ? count - i : SG_BATCH;
+		if (read_sg(hw, table, i, n, sg))
+			return CSA_STATUS_DMA_FAULT;
+		for (j = 0; j < n && bytes; j++) {
+			uint64_t len = sg[j].len < bytes ? sg[j].len : bytes;
+
+			if (!sg[j].len || sg[j].rsvd ||
+			    sg[j].addr > UINT64_MAX - sg[j].len)
+				return CSA_STATUS_BAD_SG;
+			st = move_segment(hw, to_device, sg[j].addr, dev, len);
+			if (st)
+				return st;
+			dev += len;
+			bytes -= len;
+		}
+	}
+	return bytes ? CSA_STATUS_BAD_SG : CSA_STATUS_OK;
+}
+
+/* DMA_H2D / DMA_D2H: the descriptor check the engines use (opcode,
+ * reserved fields, arg0, SG count, device range), then the SG table. */
+static int exec_dma(struct csa_hw *hw, const struct csa_desc *d,
+		    uint64_t *cycles)
+{
+	struct csa_cycle_params params;
+	struct csa_cmd_footprint fp;
+	uint64_t bytes = d->arg[0], table = d->addr[0], cost;
+	uint32_t count = d->arg[1];
+	int st;
+
+	*cycles += CSA_CYCLES_ISSUE;	/* what a rejected one costs */
+	st = csa_hw_check_desc(hw, d, &fp);
+	if (st)
+		return st;
+	if (table % 8 ||
+	    table > UINT64_MAX - (uint64_t)count * sizeof(struct csa_sg_entry))
+		return CSA_STATUS_BAD_SG;
+	st = sg_validate(hw, table, count, bytes);
+	if (st)
+		return st;
+	st = sg_move(hw, d->opcode == CSA_OP_DMA_H2D, table, count,
+		     hw->cfg.devmem + d->addr[1], bytes);
+	if (st)
+		return st;
+	csa_cycle_params_resolve(&hw->cfg.cycles, &params);
+	cost = csa_cycles_dma(&params, bytes);
+	*cycles += cost - CSA_CYCLES_ISSUE;
+	hw->ctr.busy[CSA_ENGINE_DMA] += cost;
+	hw->ctr.dma_bytes += bytes;
+	hw->ctr.mem_bytes += bytes;
+	return CSA_STATUS_OK;
+}
+
+/* ---- one descriptor ------------------------------------------------------ */
+
+/* NOP and FENCE are checked and costed like any engine command; the
+ * command processor adds FENCE's completion entry itself. */
+static int execute(struct csa_hw *hw, const struct csa_desc *d,
+		   uint64_t *cycles)
+{
+	if (d->opcode == CSA_OP_DMA_H2D || d->opcode == CSA_OP_DMA_D2H)
+		return exec_dma(hw, d, cycles);
+	return csa_hw_exec(hw, d, cycles);
+}
+
+/* Run (or skip) the descriptor just consumed from SQ slot @slot. */
+static void step(struct csa_hw *hw, const struct csa_desc *d, uint32_t slot)
+{
+	int last = d->flags & CSA_DESC_F_LAST;
+	uint64_t cycles = 0;
+	int st;
+
+	if (!hw->job_failed) {
+		st = execute(hw, d, &cycles);
+		hw->job_cycles += cycles;
+		hw->ctr.total += cycles;
+		hw->ctr.commands++;
+		if (st != CSA_STATUS_OK) {
+			hw->ctr.errors++;
+			if (post(hw, d->tag, st, 0, 0, slot))
+				return;
+			hw->job_failed = 1;
+		} else if (d->opcode == CSA_OP_FENCE) {
+			if (post(hw, d->tag, CSA_STATUS_OK, CSA_CQE_F_FENCE,
+				 d->arg[0] | (uint64_t)d->arg[1] << 32, slot))
+				return;
+		}
+		if (last && !hw->job_failed &&
+		    post(hw, d->tag, CSA_STATUS_OK, 0, 0, slot))
+			return;
+	}
+	if (last) {
+		hw->job_index = 0;
+		hw->job_cycles = 0;
+		hw->job_failed = 0;
+	} else {
+		hw->job_index++;
+	}
+}
+
+/* CQ entries the descriptor may post: a FENCE ending a job posts two. */
+static uint32_t cq_need(const struct csa_hw *hw, const struct csa_desc *d)
+{
+	if (!hw->job_failed && d->opcode == CSA_OP_FENCE &&
+	    (d->flags & CSA_DESC_F_LAST))
+		return 2;
+	return 1;
+}
+
+static int can_fetch(const struct csa_hw *hw)
+{
+	if (!(hw->status & CSA_STS_READY))
+		return 0;
+	if (hw->cfg.fault_hang_after && hw->fetched >= hw->cfg.fault_hang_after)
+		return 0;	/* injected hang: silent until reset */
+	return hw->sq_head != hw->sq_tail;
+}
+
+unsigned int csa_hw_run(struct csa_hw *hw, unsigned int max_desc)
+{
+	unsigned int done = 0;
+	struct csa_desc d;
+
+	irq_flush(hw);
+	while (can_fetch(hw)) {
+		uint32_t slot = hw->sq_head;
+
+		if (max_desc && done == max_desc) {
+			/* Budget spent: ask to be run again. */
+			if (hw->ops->kick)
+				hw->ops->kick(hw->ctx);
+			break;
+		}
+		if (!csa_cq_free(hw))
+			break;
+		if (csa_sq_fetch(hw, &d)) {
+			csa_halt(hw, CSA_ERR_SQ_FETCH, 0, slot);
+			break;
+		}
+		/* Not consumed until its completions fit: re-read later. */
+		if (csa_cq_free(hw) < cq_need(hw, &d))
+			break;
+		csa_sq_consume(hw);
+		done++;
+		step(hw, &d, slot);
+		irq_flush(hw);
+	}
+	/* Stalled on a full CQ, or out of work: no completion waits for
+	 * more company before it is signalled. */
+	if (hw->sq_head == hw->sq_tail || csa_cq_free(hw) < 2 ||
+	    (hw->status & CSA_STS_HALTED))
+		cq_signal(hw);
+	irq_flush(hw);
+	return done;
+}
