@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * CSA LLM-decoding accelerator: driver-wide types.
+ */
+#ifndef CSA_DRV_H
+#define CSA_DRV_H
+
+#include <linux/atomic.h>
+#include <linux/dma-fence.h>
+#include <linux/io.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_mm.h>
+#include <drm/drm_print.h>
+#include <drm/gpu_scheduler.h>
+
+#include "drm/csa_accel.h"
+#include "csa/csa_device.h"
+
+#define CSA_DRIVER_DESC		"CSA LLM-decoding accelerator"
+
+/* Module parameters (csa_drv.c) */
+extern int csa_irq_mode;
+extern unsigned int csa_sq_entries;
+extern unsigned int csa_job_timeout_ms;
+
+enum csa_irq_kind {
+	CSA_IRQ_AUTO = 0,
+	CSA_IRQ_KIND_MSIX = 1,
+	CSA_IRQ_KIND_MSI = 2,
+	CSA_IRQ_KIND_INTX = 3,
+};
+
+/* Fault injection for tests, consumed by the next submit (debugfs "inject") */
+enum csa_inject {
+	CSA_INJECT_NONE = 0,
+	CSA_INJECT_HANG,	/* write the job but never ring its doorbell */
+	CSA_INJECT_CORRUPT,	/* give its first descriptor an invalid opcode */
+};
+
+/* One ring of DMA-coherent entries shared with the device. */
+struct csa_ring {
+	void *cpu;
+	dma_addr_t dma;
+	u32 entries;		/* power of two */
+	size_t entry_size;
+};
+
+#define CSA_ERRLOG_LEN	8
+
+/* A decoded device error, kept for debugfs. */
+struct csa_errlog_entry {
+	u64 time_ns;
+	u32 error_status;
+	u32 error_info;
+};
+
+struct csa_device {
+	struct drm_device drm;
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	resource_size_t devmem_bar_start;	/* 0 without CSA_CAP_DEVMEM_BAR */
+	resource_size_t devmem_bar_len;
+
+	/* identity, read once at probe */
+	u32 hw_version;
+	u64 caps;
+	u64 devmem_size;
+	u32 engines;
+	u32 clock_khz;
+	u32 dram_mbps;
+
+	/* device memory allocator (device BOs) */
+	struct mutex devmem_lock;	/* protects devmem_mm, devmem_used */
+	struct drm_mm devmem_mm;
+	u64 devmem_used;
+
+	/* rings; ring_lock also orders the in-flight list against the IRQ */
+	spinlock_t ring_lock;
+	struct csa_ring sq;
+	struct csa_ring cq;
+	u32 sq_tail;
+	u32 cq_head;
+	u32 cq_phase;		/* phase bit the next valid CQE carries */
+	bool hung;		/* injected hang: no doorbells until reset */
+	struct list_head inflight;	/* struct csa_job in ring order */
+	u32 max_cmds;
+
+	/* fences of the hardware ring */
+	spinlock_t fence_lock;
+	u64 fence_context;
+	u64 hw_seqno;		/* hardware fences, in ring order */
+	atomic64_t seqno;	/* submits: the WAIT fence and descriptor tag */
+
+	/* scheduler and recovery */
+	struct drm_gpu_scheduler sched;
+	struct workqueue_struct *reset_wq;	/* ordered: timeouts and resets */
+	struct work_struct reset_work;
+	struct completion reset_done;
+	bool sched_ready;
+
+	/* interrupts */
+	enum csa_irq_kind irq_kind;
+	unsigned int nr_vecs;
+	bool irqs_requested;
+	unsigned long err_window_start;		/* jiffies */
+	unsigned int err_in_window;
+	bool err_irq_masked;
+
+	/* statistics and diagnostics */
+	spinlock_t perf_lock;		/* LO/HI pairs of the perf counters */
+	atomic64_t jobs_submitted;
+	atomic64_t jobs_completed;
+	atomic64_t resets;
+	atomic64_t cqe_stale;
+	u32 last_error_status;		/* enum drm_csa_status */
+	spinlock_t errlog_lock;
+	struct csa_errlog_entry errlog[CSA_ERRLOG_LEN];
+	unsigned int errlog_next;
+	atomic_t inject;		/* enum csa_inject */
+};
+
+static inline struct csa_device *to_csa_device(struct drm_device *drm)
+{
+	return container_of(drm, struct csa_device, drm);
+}
+
+/* Per open file: its scheduler entity and the results of its submits. */
+struct csa_file {
+	struct csa_device *cdev;
+	struct drm_sched_entity entity;
+	struct mutex results_lock;	/* orders results_fifo and the xarray */
+	struct xarray results;		/* seqno -> struct csa_result */
+	struct list_head results_fifo;	/* oldest first, for pruning */
+	unsigned int nr_results;
+};
+
+/* What WAIT reports for one submit; shared by the job and the file. */
+struct csa_result {
+	struct kref ref;
+	u64 seqno;
+	struct dma_fence *finished;	/* the scheduler's finished fence */
+	struct list_head fifo_link;
+	u32 status;			/* enum drm_csa_status */
+	u32 failed_index;
+	u64 cycles;
+};
+
+/* A DMA-coherent scatter-gather table owned by a job. */
+struct csa_sg_buf {
+	struct list_head link;
+	void *cpu;
+	dma_addr_t dma;
+	size_t size;
+};
+
+struct csa_job {
+	struct drm_sched_job base;
+	struct csa_device *cdev;
+	u64 seqno;
+	u32 num_desc;
+	struct csa_desc *desc;
+	struct drm_gem_object **bos;	/* references held until free_job */
+	u32 num_bos;
+	u32 max_bos;
+	struct list_head sg_bufs;
+	struct csa_result *result;
+	struct dma_fence *hw_fence;
+	struct list_head inflight_link;
+	bool inject_hang;
+};
+
+static inline struct csa_job *to_csa_job(struct drm_sched_job *job)
+{
+	return container_of(job, struct csa_job, base);
+}
+
+/* csa_regs.c: register access */
+static inline u32 csa_read(struct csa_device *cdev, u32 reg)
+{
+	return readl(cdev->regs + reg);
+}
+
+static inline void csa_write(struct csa_device *cdev, u32 reg, u32 val)
+{
+	writel(val, cdev->regs + reg);
+}
+
+u64 csa_read_perf(struct csa_device *cdev, u32 reg);
+int csa_regs_check_identity(struct csa_device *cdev);
+int csa_regs_soft_reset(struct csa_device *cdev);
+void csa_regs_disable(struct csa_device *cdev);
+
+/* csa_ring.c */
+int csa_ring_alloc(struct csa_device *cdev);
+int csa_ring_start(struct csa_device *cdev);
+void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job);
+unsigned int csa_ring_reap(struct csa_device *cdev);
+
+/* csa_irq.c */
+int csa_irq_init(struct csa_device *cdev);
+void csa_irq_fini(struct csa_device *cdev);
+void csa_irq_sync(struct csa_device *cdev);
+void csa_irq_unmask(struct csa_device *cdev);
+
+/* csa_gem.c */
+int csa_gem_devmem_init(struct csa_device *cdev);
+bool csa_gem_is_device_bo(struct drm_gem_object *obj);
+u64 csa_gem_device_addr(struct drm_gem_object *obj);
+int csa_ioctl_bo_create(struct drm_device *drm, void *data,
+			struct drm_file *file);
+int csa_ioctl_bo_info(struct drm_device *drm, void *data,
+		      struct drm_file *file);
+
+/* csa_job.c */
+int csa_sched_init(struct csa_device *cdev);
+struct csa_job *csa_job_alloc(struct csa_device *cdev, u32 num_desc);
+void csa_job_cleanup(struct csa_job *job);
+void csa_job_complete(struct csa_job *job, u32 status, u32 index, u64 cycles,
+		      int error);
+void csa_result_put(struct csa_result *result);
+
+/* csa_submit.c */
+int csa_ioctl_submit(struct drm_device *drm, void *data,
+		     struct drm_file *file);
+
+/* csa_wait.c */
+int csa_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
+
+/* csa_reset.c */
+int csa_reset_init(struct csa_device *cdev);
+void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad);
+int csa_reset_sync(struct csa_device *cdev);
+
+/* csa_info.c */
+int csa_ioctl_get_info(struct drm_device *drm, void *data,
+		       struct drm_file *file);
+int csa_ioctl_get_counters(struct drm_device *drm, void *data,
+			   struct drm_file *file);
+int csa_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file);
+void csa_fill_counters(struct csa_device *cdev, struct drm_csa_counters *c);
+
+/* csa_sysfs.c, csa_debugfs.c */
+extern const struct attribute_group *csa_sysfs_groups[];
+void csa_debugfs_init(struct drm_minor *minor);
+void csa_errlog_add(struct csa_device *cdev, u32 error_status, u32 error_info);
+
+/* csa_pci.c */
+extern struct pci_driver csa_pci_driver;
+extern const struct drm_driver csa_drm_driver;
+
+#endif /* CSA_DRV_H */

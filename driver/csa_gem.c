@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CSA: buffer objects.  Host BOs come from the shmem helper (pages pinned
+ * and DMA-mapped on first use by a job); device BOs are contiguous ranges
+ * of the card's memory handed out by drm_mm, mmap-able only when BAR2
+ * exposes that memory (CSA_CAP_DEVMEM_BAR).
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_vma_manager.h>
+
+#include "csa_drv.h"
+
+struct csa_device_bo {
+	struct drm_gem_object base;
+	struct drm_mm_node node;
+};
+
+static inline struct csa_device_bo *to_device_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct csa_device_bo, base);
+}
+
+static void csa_devmem_fini(struct drm_device *drm, void *arg)
+{
+	struct csa_device *cdev = to_csa_device(drm);
+
+	drm_mm_takedown(&cdev->devmem_mm);
+}
+
+int csa_gem_devmem_init(struct csa_device *cdev)
+{
+	int ret;
+
+	ret = drmm_mutex_init(&cdev->drm, &cdev->devmem_lock);
+	if (ret)
+		return ret;
+	drm_mm_init(&cdev->devmem_mm, 0, cdev->devmem_size);
+	return drmm_add_action_or_reset(&cdev->drm, csa_devmem_fini, NULL);
+}
+
+static void csa_device_bo_free(struct drm_gem_object *obj)
+{
+	struct csa_device *cdev = to_csa_device(obj->dev);
+	struct csa_device_bo *bo = to_device_bo(obj);
+
+	mutex_lock(&cdev->devmem_lock);
+	drm_mm_remove_node(&bo->node);
+	cdev->devmem_used -= obj->size;
+	mutex_unlock(&cdev->devmem_lock);
+	drm_gem_object_release(obj);
+	kfree(bo);
+}
+
+/* Only reached when BAR2 exists: mmap offsets are created only then. */
+static int csa_device_bo_mmap(struct drm_gem_object *obj,
+			      struct vm_area_struct *vma)
+{
+	struct csa_device *cdev = to_csa_device(obj->dev);
+	struct csa_device_bo *bo = to_device_bo(obj);
+	unsigned long pfn;
+	int idx, ret;
+
+	/* a private (copy-on-write) mapping of device memory makes no sense */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (!drm_dev_enter(obj->dev, &idx))
+		return -ENODEV;
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
+	pfn = (cdev->devmem_bar_start + bo->node.start) >> PAGE_SHIFT;
+	ret = io_remap_pfn_range(vma, vma->vm_start, pfn,
+				 vma->vm_end - vma->vm_start, vma->vm_page_prot);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static const struct vm_operations_struct csa_device_bo_vm_ops = {
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};
+
+static const struct drm_gem_object_funcs csa_device_bo_funcs = {
+	.free = csa_device_bo_free,
+	.mmap = csa_device_bo_mmap,
+	.vm_ops = &csa_device_bo_vm_ops,
+};
+
+bool csa_gem_is_device_bo(struct drm_gem_object *obj)
+{
+	return obj->funcs == &csa_device_bo_funcs;
+}
+
+u64 csa_gem_device_addr(struct drm_gem_object *obj)
+{
+	return to_device_bo(obj)->node.start;
+}
+
+static struct drm_gem_object *csa_device_bo_create(struct csa_device *cdev,
+						   size_t size)
+{
+	struct csa_device_bo *bo;
+	int ret;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->base.funcs = &csa_device_bo_funcs;
+	drm_gem_private_object_init(&cdev->drm, &bo->base, size);
+
+	mutex_lock(&cdev->devmem_lock);
+	ret = drm_mm_insert_node_generic(&cdev->devmem_mm, &bo->node, size,
+					 PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
+	if (!ret)
+		cdev->devmem_used += size;
+	mutex_unlock(&cdev->devmem_lock);
+	if (ret) {
+		drm_gem_object_release(&bo->base);
+		kfree(bo);
+		return ERR_PTR(ret);
+	}
+	if (cdev->devmem_bar_start) {
+		ret = drm_gem_create_mmap_offset(&bo->base);
+		if (ret) {
+			drm_gem_object_put(&bo->base);
+			return ERR_PTR(ret);
+		}
+	}
+	return &bo->base;
+}
+
+static u64 csa_gem_mmap_offset(struct drm_gem_object *obj)
+{
+	/* 0 when no offset was created (device BO without BAR2) */
+	return drm_vma_node_offset_addr(&obj->vma_node);
+}
+
+int csa_ioctl_bo_create(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct csa_device *cdev = to_csa_device(drm);
+	struct drm_csa_bo_create *args = data;
+	struct drm_gem_shmem_object *shmem;
+	struct drm_gem_object *obj;
+	u64 size;
+	int ret;
+
+	if (args->flags & ~CSA_BO_FLAGS_MASK)
+		return -EINVAL;
+	if (!args->size || args->size > SZ_1T)
+		return -EINVAL;
+	size = PAGE_ALIGN(args->size);
+
+	if (args->flags & CSA_BO_DEVICE) {
+		if (size > cdev->devmem_size)
+			return -ENOSPC;
+		obj = csa_device_bo_create(cdev, size);
+		if (IS_ERR(obj))
+			return PTR_ERR(obj);
+	} else {
+		shmem = drm_gem_shmem_create(drm, size);
+		if (IS_ERR(shmem))
+			return PTR_ERR(shmem);
+		obj = &shmem->base;
+		ret = drm_gem_create_mmap_offset(obj);
+		if (ret) {
+			drm_gem_object_put(obj);
+			return ret;
+		}
+	}
+
+	ret = drm_gem_handle_create(file, obj, &args->handle);
+	if (!ret)
+		args->mmap_offset = csa_gem_mmap_offset(obj);
+	/* the handle (if any) holds the object now */
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+int csa_ioctl_bo_info(struct drm_device *drm, void *data,
+		      struct drm_file *file)
+{
+	struct drm_csa_bo_info *args = data;
+	struct drm_gem_object *obj;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	args->flags = csa_gem_is_device_bo(obj) ? CSA_BO_DEVICE : CSA_BO_HOST;
+	args->size = obj->size;
+	args->mmap_offset = csa_gem_mmap_offset(obj);
+	drm_gem_object_put(obj);
+	return 0;
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CSA: PCI probe and removal.  Managed (pcim/devm/drmm) lifetimes keep the
+ * error paths short; removal unplugs the DRM device first so every later
+ * ioctl fails with -ENODEV while open files keep the drm_device alive.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/pci.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_managed.h>
+
+#include "csa_compat.h"
+#include "csa_drv.h"
+
+static const struct pci_device_id csa_pci_ids[] = {
+	{ PCI_DEVICE(CSA_PCI_VENDOR_ID, CSA_PCI_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, csa_pci_ids);
+
+static int csa_map_bars(struct csa_device *cdev)
+{
+	struct pci_dev *pdev = cdev->pdev;
+
+	if (pci_resource_len(pdev, CSA_BAR_REGS) < CSA_REGS_SIZE) {
+		dev_err(&pdev->dev, "BAR%d is %llu bytes, the registers need %u\n",
+			CSA_BAR_REGS,
+			(u64)pci_resource_len(pdev, CSA_BAR_REGS), CSA_REGS_SIZE);
+		return -ENODEV;
+	}
+	cdev->regs = csa_pcim_iomap(pdev, CSA_BAR_REGS, DRM_CSA_DRIVER_NAME);
+	if (IS_ERR(cdev->regs))
+		return PTR_ERR(cdev->regs);
+	if (!cdev->regs)
+		return -ENOMEM;
+	return 0;
+}
+
+/* BAR2 is used only when the device says it maps all of device memory. */
+static void csa_probe_devmem_bar(struct csa_device *cdev)
+{
+	struct pci_dev *pdev = cdev->pdev;
+	resource_size_t len = pci_resource_len(pdev, CSA_BAR_DEVMEM);
+
+	if (!(cdev->caps & CSA_CAP_DEVMEM_BAR))
+		return;
+	if (!(pci_resource_flags(pdev, CSA_BAR_DEVMEM) & IORESOURCE_MEM) ||
+	    len < cdev->devmem_size) {
+		dev_warn(&pdev->dev, "CSA_CAP_DEVMEM_BAR set but BAR%d (%llu bytes) does not cover device memory: device BOs not mappable\n",
+			 CSA_BAR_DEVMEM, (u64)len);
+		return;
+	}
+	cdev->devmem_bar_start = pci_resource_start(pdev, CSA_BAR_DEVMEM);
+	cdev->devmem_bar_len = len;
+}
+
+static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct csa_device *cdev;
+	int ret;
+
+	cdev = devm_drm_dev_alloc(&pdev->dev, &csa_drm_driver,
+				  struct csa_device, drm);
+	if (IS_ERR(cdev))
+		return PTR_ERR(cdev);
+	cdev->pdev = pdev;
+	pci_set_drvdata(pdev, cdev);
+	spin_lock_init(&cdev->ring_lock);
+	spin_lock_init(&cdev->perf_lock);
+	spin_lock_init(&cdev->errlog_lock);
+	INIT_LIST_HEAD(&cdev->inflight);
+	atomic64_set(&cdev->seqno, 0);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+	ret = csa_map_bars(cdev);
+	if (ret)
+		return ret;
+	ret = csa_regs_check_identity(cdev);
+	if (ret)
+		return ret;
+	csa_probe_devmem_bar(cdev);
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+	if (ret) {
+		dev_err(&pdev->dev, "no usable DMA mask\n");
+		return ret;
+	}
+	/* DMA segments up to 4 GiB - 1 fit a csa_sg_entry length */
+	dma_set_max_seg_size(&pdev->dev, U32_MAX);
+
+	ret = csa_ring_alloc(cdev);
+	if (ret)
+		return ret;
+	ret = csa_gem_devmem_init(cdev);
+	if (ret)
+		return ret;
+	ret = csa_reset_init(cdev);
+	if (ret)
+		return ret;
+	ret = csa_sched_init(cdev);
+	if (ret)
+		return ret;
+
+	ret = csa_regs_soft_reset(cdev);
+	if (ret)
+		return ret;
+	ret = csa_irq_init(cdev);
+	if (ret)
+		return ret;
+	ret = csa_ring_start(cdev);
+	if (ret)
+		goto err_irq;
+
+	ret = drm_dev_register(&cdev->drm, 0);
+	if (ret)
+		goto err_disable;
+
+	drm_info(&cdev->drm, "CSA %u.%u: %llu MiB device memory, caps %#llx, %u-entry rings\n",
+		 cdev->hw_version >> 16, cdev->hw_version & 0xffff,
+		 cdev->devmem_size >> 20, cdev->caps, cdev->sq.entries);
+	return 0;
+
+err_disable:
+	csa_regs_disable(cdev);
+err_irq:
+	csa_irq_fini(cdev);
+	return ret;
+}
+
+static void csa_remove(struct pci_dev *pdev)
+{
+	struct csa_device *cdev = pci_get_drvdata(pdev);
+
+	/* ioctls now fail with -ENODEV; waits for hardware sections to end */
+	drm_dev_unplug(&cdev->drm);
+	/* stop DMA before the rings and the jobs' tables are freed */
+	csa_regs_disable(cdev);
+	csa_irq_fini(cdev);
+	/* complete every in-flight job (ABORTED) so waiters wake up */
+	csa_reset_sync(cdev);
+}
+
+static void csa_shutdown(struct pci_dev *pdev)
+{
+	struct csa_device *cdev = pci_get_drvdata(pdev);
+
+	if (cdev)
+		csa_regs_disable(cdev);
+}
+
+struct pci_driver csa_pci_driver = {
+	.name = DRM_CSA_DRIVER_NAME,
+	.id_table = csa_pci_ids,
+	.probe = csa_probe,
+	.remove = csa_remove,
+	.shutdown = csa_shutdown,
+	.driver.dev_groups = csa_sysfs_groups,
+};

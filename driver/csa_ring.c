@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CSA: submission and completion rings in DMA-coherent host memory.
+ *
+ * The SQ holds struct csa_desc written by run_job; the device advances its
+ * head.  The CQ holds struct csa_cqe written by the device; a valid entry
+ * carries the phase bit of the current pass (1 on the first pass after
+ * reset), so the interrupt handler reads no register to find new entries.
+ */
+#include <linux/dma-mapping.h>
+
+#include <drm/drm_print.h>
+
+#include "csa_drv.h"
+
+int csa_ring_alloc(struct csa_device *cdev)
+{
+	struct device *dev = &cdev->pdev->dev;
+	u32 entries = csa_sq_entries;
+
+	if (!is_power_of_2(entries) || entries < CSA_RING_MIN ||
+	    entries > CSA_RING_MAX) {
+		dev_err(dev, "sq_entries=%u must be a power of two in %u..%u\n",
+			entries, CSA_RING_MIN, CSA_RING_MAX);
+		return -EINVAL;
+	}
+	cdev->sq.entries = entries;
+	cdev->sq.entry_size = sizeof(struct csa_desc);
+	/*
+	 * Every descriptor posts at most one completion and the scheduler keeps
+	 * at most entries - 1 descriptors in flight, so an equal CQ never fills.
+	 */
+	cdev->cq.entries = entries;
+	cdev->cq.entry_size = sizeof(struct csa_cqe);
+
+	cdev->sq.cpu = dmam_alloc_coherent(dev, entries * cdev->sq.entry_size,
+					   &cdev->sq.dma, GFP_KERNEL);
+	cdev->cq.cpu = dmam_alloc_coherent(dev, entries * cdev->cq.entry_size,
+					   &cdev->cq.dma, GFP_KERNEL);
+	if (!cdev->sq.cpu || !cdev->cq.cpu)
+		return -ENOMEM;
+	/* dma_alloc_coherent() returns page-aligned memory: 64-byte rule holds */
+	cdev->max_cmds = min_t(u32, CSA_SUBMIT_MAX_CMDS, entries - 1);
+	return 0;
+}
+
+/*
+ * Program both rings after a reset and enable the command processor.
+ * The caller has stopped the scheduler and masked interrupts.
+ */
+int csa_ring_start(struct csa_device *cdev)
+{
+	unsigned long flags;
+	u32 sts;
+
+	spin_lock_irqsave(&cdev->ring_lock, flags);
+	memset(cdev->cq.cpu, 0, cdev->cq.entries * cdev->cq.entry_size);
+	memset(cdev->sq.cpu, 0, cdev->sq.entries * cdev->sq.entry_size);
+	cdev->sq_tail = 0;
+	cdev->cq_head = 0;
+	cdev->cq_phase = 1;
+	cdev->hung = false;
+	spin_unlock_irqrestore(&cdev->ring_lock, flags);
+
+	csa_write(cdev, CSA_REG_SQ_BASE_LO, lower_32_bits(cdev->sq.dma));
+	csa_write(cdev, CSA_REG_SQ_BASE_HI, upper_32_bits(cdev->sq.dma));
+	csa_write(cdev, CSA_REG_SQ_SIZE, cdev->sq.entries);
+	csa_write(cdev, CSA_REG_CQ_BASE_LO, lower_32_bits(cdev->cq.dma));
+	csa_write(cdev, CSA_REG_CQ_BASE_HI, upper_32_bits(cdev->cq.dma));
+	csa_write(cdev, CSA_REG_CQ_SIZE, cdev->cq.entries);
+	csa_write(cdev, CSA_REG_IRQ_COALESCE, 1);
+	csa_write(cdev, CSA_REG_CONTROL, CSA_CTRL_ENABLE);
+
+	sts = csa_read(cdev, CSA_REG_STATUS);
+	if (!(sts & CSA_STS_READY)) {
+		drm_err(&cdev->drm, "rings not accepted: status %#x error %#x\n",
+			sts, csa_read(cdev, CSA_REG_ERROR_STATUS));
+		return -EIO;
+	}
+	csa_irq_unmask(cdev);
+	return 0;
+}
+
+/* Copy a job's descriptors to the SQ and ring the doorbell once. */
+void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job)
+{
+	struct csa_desc *sq = cdev->sq.cpu;
+	u32 mask = cdev->sq.entries - 1;
+	unsigned long flags;
+	u32 i;
+
+	spin_lock_irqsave(&cdev->ring_lock, flags);
+	for (i = 0; i < job->num_desc; i++)
+		sq[(cdev->sq_tail + i) & mask] = job->desc[i];
+	cdev->sq_tail = (cdev->sq_tail + job->num_desc) & mask;
+	list_add_tail(&job->inflight_link, &cdev->inflight);
+	if (job->inject_hang)
+		cdev->hung = true;
+	/* descriptors must be visible before the device sees the new tail */
+	dma_wmb();
+	if (!cdev->hung)
+		csa_write(cdev, CSA_REG_SQ_TAIL, cdev->sq_tail);
+	spin_unlock_irqrestore(&cdev->ring_lock, flags);
+}
+
+/*
+ * Consume every valid CQE (bounded by the ring size so a storm cannot keep
+ * us here) and complete the jobs they end.  Returns the entries consumed.
+ */
+unsigned int csa_ring_reap(struct csa_device *cdev)
+{
+	struct csa_cqe *cq = cdev->cq.cpu;
+	u32 mask = cdev->cq.entries - 1;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&cdev->ring_lock, flags);
+	while (n < cdev->cq.entries) {
+		struct csa_cqe *slot = &cq[cdev->cq_head];
+		struct csa_job *job;
+		struct csa_cqe cqe;
+
+		if ((READ_ONCE(slot->flags) & CSA_CQE_F_PHASE) != cdev->cq_phase)
+			break;
+		/* the rest of the entry is valid only after the phase bit */
+		dma_rmb();
+		cqe = *slot;
+		n++;
+		cdev->cq_head = (cdev->cq_head + 1) & mask;
+		if (!cdev->cq_head)
+			cdev->cq_phase ^= 1;
+
+		if (cqe.flags & CSA_CQE_F_FENCE)
+			continue;	/* progress marker, the job goes on */
+
+		job = list_first_entry_or_null(&cdev->inflight, struct csa_job,
+					       inflight_link);
+		if (!job || cqe.tag != lower_32_bits(job->seqno)) {
+			atomic64_inc(&cdev->cqe_stale);
+			drm_err_ratelimited(&cdev->drm,
+					    "completion for unknown tag %u (expected %u)\n",
+					    cqe.tag, job ? lower_32_bits(job->seqno) : 0);
+			continue;
+		}
+		list_del_init(&job->inflight_link);
+		if (cqe.status != CSA_STATUS_OK)
+			cdev->last_error_status = cqe.status;
+		csa_job_complete(job, cqe.status, cqe.index, cqe.cycles, 0);
+	}
+	if (n)
+		csa_write(cdev, CSA_REG_CQ_HEAD, cdev->cq_head);
+	spin_unlock_irqrestore(&cdev->ring_lock, flags);
+	return n;
+}

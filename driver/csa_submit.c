@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CSA: DRM_IOCTL_CSA_SUBMIT.  Copies the command list, translates every
+ * command with the shared csa_translate_cmd() (which validates every field
+ * and asks us to resolve each buffer reference), and queues one job.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+
+#include "common/csa_translate.h"
+#include "csa_drv.h"
+
+/* Results kept per file for WAIT; older completed ones are dropped. */
+#define CSA_RESULTS_KEEP	4096
+
+/* An opcode no device version defines: the device rejects it. */
+#define CSA_INJECT_BAD_OPCODE	0x7f
+
+struct csa_submit_ctx {
+	struct drm_file *file;
+	struct csa_job *job;
+};
+
+/* Keep one reference per distinct BO for the job's lifetime. */
+static int csa_job_add_bo(struct csa_job *job, struct drm_gem_object *obj)
+{
+	struct drm_gem_object **bos;
+	u32 i;
+
+	for (i = 0; i < job->num_bos; i++) {
+		if (job->bos[i] == obj) {
+			drm_gem_object_put(obj);
+			return 0;
+		}
+	}
+	if (job->num_bos == job->max_bos) {
+		u32 max = job->max_bos ? job->max_bos * 2 : 8;
+
+		bos = kvmalloc_array(max, sizeof(*bos), GFP_KERNEL);
+		if (!bos) {
+			drm_gem_object_put(obj);
+			return -ENOMEM;
+		}
+		if (job->num_bos)
+			memcpy(bos, job->bos, job->num_bos * sizeof(*bos));
+		kvfree(job->bos);
+		job->bos = bos;
+		job->max_bos = max;
+	}
+	job->bos[job->num_bos++] = obj;
+	return 0;
+}
+
+/* Look up @handle, check placement and bounds; the job keeps the reference. */
+static int csa_lookup_range(struct csa_submit_ctx *ctx, u32 handle,
+			    u64 offset, u64 bytes, bool device,
+			    struct drm_gem_object **out)
+{
+	struct drm_gem_object *obj;
+	int ret;
+
+	obj = drm_gem_object_lookup(ctx->file, handle);
+	if (!obj)
+		return -ENOENT;
+	if (csa_gem_is_device_bo(obj) != device) {
+		drm_gem_object_put(obj);
+		return -EINVAL;
+	}
+	if (offset > obj->size || bytes > obj->size - offset) {
+		drm_gem_object_put(obj);
+		return -ERANGE;
+	}
+	ret = csa_job_add_bo(ctx->job, obj);
+	if (ret)
+		return ret;
+	*out = obj;
+	return 0;
+}
+
+static int csa_resolve_device(void *opaque, u32 handle, u64 offset, u64 bytes,
+			      u64 *dev_addr)
+{
+	struct drm_gem_object *obj;
+	int ret;
+
+	ret = csa_lookup_range(opaque, handle, offset, bytes, true, &obj);
+	if (ret)
+		return ret;
+	*dev_addr = csa_gem_device_addr(obj) + offset;
+	return 0;
+}
+
+/* Walk the BO's DMA segments over [offset, offset + bytes). */
+static u32 csa_sg_fill(struct sg_table *sgt, u64 offset, u64 bytes,
+		       struct csa_sg_entry *out)
+{
+	struct scatterlist *sg;
+	u32 count = 0;
+	int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 len = sg_dma_len(sg);
+		u64 take;
+
+		if (!bytes)
+			break;
+		if (offset >= len) {
+			offset -= len;
+			continue;
+		}
+		take = min(len - offset, bytes);
+		if (out) {
+			out[count].addr = sg_dma_address(sg) + offset;
+			out[count].len = take;
+			out[count].rsvd = 0;
+		}
+		count++;
+		bytes -= take;
+		offset = 0;
+	}
+	return count;
+}
+
+static int csa_build_sg(void *opaque, u32 handle, u64 offset, u64 bytes,
+			u64 *sg_bus_addr, u32 *sg_count)
+{
+	struct csa_submit_ctx *ctx = opaque;
+	struct device *dev = &ctx->job->cdev->pdev->dev;
+	struct drm_gem_object *obj;
+	struct sg_table *sgt;
+	struct csa_sg_buf *buf;
+	u32 count;
+	int ret;
+
+	ret = csa_lookup_range(ctx, handle, offset, bytes, false, &obj);
+	if (ret)
+		return ret;
+	if (!bytes)
+		return -EINVAL;
+	/* pins the pages and maps them for the device, once per BO */
+	sgt = drm_gem_shmem_get_pages_sgt(to_drm_gem_shmem_obj(obj));
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+
+	count = csa_sg_fill(sgt, offset, bytes, NULL);
+	if (!count || count > CSA_SG_MAX)
+		return -EINVAL;
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	buf->size = count * sizeof(struct csa_sg_entry);
+	buf->cpu = dma_alloc_coherent(dev, buf->size, &buf->dma, GFP_KERNEL);
+	if (!buf->cpu) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	list_add_tail(&buf->link, &ctx->job->sg_bufs);
+	csa_sg_fill(sgt, offset, bytes, buf->cpu);
+	*sg_bus_addr = buf->dma;
+	*sg_count = count;
+	return 0;
+}
+
+static const struct csa_translate_ops csa_submit_ops = {
+	.resolve_device = csa_resolve_device,
+	.build_sg = csa_build_sg,
+};
+
+/*
+ * Copy @n commands of @cmd_size bytes each.  A caller built against a newer
+ * UAPI may pass larger commands; their extra bytes must be zero.
+ */
+static struct drm_csa_cmd *csa_copy_cmds(u64 uptr, u32 n, u32 cmd_size)
+{
+	void __user *src = u64_to_user_ptr(uptr);
+	struct drm_csa_cmd *cmds;
+	u32 i;
+	int ret;
+
+	cmds = kvmalloc_array(n, sizeof(*cmds), GFP_KERNEL);
+	if (!cmds)
+		return ERR_PTR(-ENOMEM);
+	if (cmd_size == sizeof(*cmds)) {
+		if (copy_from_user(cmds, src, (size_t)n * sizeof(*cmds)))
+			goto fault;
+		return cmds;
+	}
+	for (i = 0; i < n; i++) {
+		void __user *at = src + (size_t)i * cmd_size;
+
+		if (copy_from_user(&cmds[i], at, sizeof(*cmds)))
+			goto fault;
+		ret = check_zeroed_user(at + sizeof(*cmds),
+					cmd_size - sizeof(*cmds));
+		if (ret <= 0) {
+			kvfree(cmds);
+			return ERR_PTR(ret ? ret : -EINVAL);
+		}
+	}
+	return cmds;
+fault:
+	kvfree(cmds);
+	return ERR_PTR(-EFAULT);
+}
+
+/* Drop the oldest completed results beyond CSA_RESULTS_KEEP. */
+static void csa_results_prune(struct csa_file *cfile)
+{
+	struct csa_result *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &cfile->results_fifo, fifo_link) {
+		if (cfile->nr_results <= CSA_RESULTS_KEEP)
+			break;
+		if (!dma_fence_is_signaled(r->finished))
+			break;
+		xa_erase(&cfile->results, r->seqno);
+		list_del(&r->fifo_link);
+		cfile->nr_results--;
+		csa_result_put(r);
+	}
+}
+
+static int csa_translate_job(struct csa_job *job, struct drm_file *file,
+			     const struct drm_csa_cmd *cmds)
+{
+	struct csa_submit_ctx ctx = { .file = file, .job = job };
+	u32 i;
+	int ret;
+
+	for (i = 0; i < job->num_desc; i++) {
+		ret = csa_translate_cmd(&cmds[i], &csa_submit_ops, &ctx,
+					&job->desc[i]);
+		if (ret)
+			return ret;
+		job->desc[i].tag = lower_32_bits(job->seqno);
+	}
+	job->desc[job->num_desc - 1].flags |= CSA_DESC_F_LAST;
+	return 0;
+}
+
+static void csa_apply_injection(struct csa_device *cdev, struct csa_job *job)
+{
+	switch (atomic_xchg(&cdev->inject, CSA_INJECT_NONE)) {
+	case CSA_INJECT_HANG:
+		job->inject_hang = true;
+		drm_info(&cdev->drm, "fault injection: job %llu will hang\n",
+			 job->seqno);
+		break;
+	case CSA_INJECT_CORRUPT:
+		job->desc[0].opcode = CSA_INJECT_BAD_OPCODE;
+		drm_info(&cdev->drm, "fault injection: job %llu corrupted\n",
+			 job->seqno);
+		break;
+	default:
+		break;
+	}
+}
+
+int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct csa_device *cdev = to_csa_device(drm);
+	struct csa_file *cfile = file->driver_priv;
+	struct drm_csa_submit *args = data;
+	struct drm_csa_cmd *cmds;
+	struct csa_result *result;
+	struct csa_job *job;
+	u64 seqno;
+	int idx, ret;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	if (!args->num_cmds || args->num_cmds > cdev->max_cmds)
+		return -EINVAL;
+	if (args->cmd_size < sizeof(struct drm_csa_cmd) ||
+	    args->cmd_size > PAGE_SIZE)
+		return -EINVAL;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+
+	cmds = csa_copy_cmds(args->cmds, args->num_cmds, args->cmd_size);
+	if (IS_ERR(cmds)) {
+		ret = PTR_ERR(cmds);
+		goto out_exit;
+	}
+	job = csa_job_alloc(cdev, args->num_cmds);
+	if (!job) {
+		ret = -ENOMEM;
+		goto out_free_cmds;
+	}
+	seqno = atomic64_inc_return(&cdev->seqno);
+	job->seqno = seqno;
+	result = job->result;
+	result->seqno = seqno;
+
+	ret = csa_translate_job(job, file, cmds);
+	if (ret)
+		goto out_cleanup;
+	csa_apply_injection(cdev, job);
+
+	ret = drm_sched_job_init(&job->base, &cfile->entity, job->num_desc,
+				 cfile);
+	if (ret)
+		goto out_cleanup;
+
+	mutex_lock(&cfile->results_lock);
+	ret = xa_insert(&cfile->results, seqno, result, GFP_KERNEL);
+	if (ret) {
+		mutex_unlock(&cfile->results_lock);
+		drm_sched_job_cleanup(&job->base);
+		goto out_cleanup;
+	}
+	drm_sched_job_arm(&job->base);
+	result->finished = dma_fence_get(&job->base.s_fence->finished);
+	/* the file's reference; the job keeps its own until free_job */
+	kref_get(&result->ref);
+	list_add_tail(&result->fifo_link, &cfile->results_fifo);
+	cfile->nr_results++;
+	atomic64_inc(&cdev->jobs_submitted);
+	drm_sched_entity_push_job(&job->base);
+	csa_results_prune(cfile);
+	mutex_unlock(&cfile->results_lock);
+
+	/* neither job nor result may be touched now: both can be gone */
+	args->fence = seqno;
+	kvfree(cmds);
+	drm_dev_exit(idx);
+	return 0;
+
+out_cleanup:
+	csa_job_cleanup(job);
+out_free_cmds:
+	kvfree(cmds);
+out_exit:
+	drm_dev_exit(idx);
+	return ret;
+}
