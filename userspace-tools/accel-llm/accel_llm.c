@@ -30,12 +30,12 @@
 
 struct options {
 	const char *model, *tokenizer, *prompt, *device;
-	int steps, eval, cpu, pow2, consmax, group, quiet;
+	int steps, eval, cpu, pow2, consmax, group, quiet, calib_seqs;
 	int planes;		/* 0 = f32 */
 	int weights_given;
 	int classifier_bcq;
 	enum llm_consmax_method method;
-	float temperature, top_p;
+	float temperature, top_p, eval_top_p;
 	uint64_t seed;
 };
 
@@ -56,12 +56,17 @@ static void usage(FILE *f)
 "      --group G          BCQ scale group, multiple of 8 (default %d)\n"
 "      --pow2             power-of-two BCQ scales (shifts)\n"
 "      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
+"      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
+"                         activation-aware BCQ and ConSmax (default %d; 0 = none)\n"
 "      --softmax MODE     exact or consmax (calibrated on load if the file has no tables)\n"
-"      --consmax-gamma M  calibration of gamma: lse (geometric mean, default) or sum\n"
+"      --consmax-gamma M  gamma from the calibration rows' sums: max (default),\n"
+"                         lse (geometric mean) or sum (arithmetic mean)\n"
 "      --cpu              float32 CPU reference decoder, no accelerator\n"
-"      --eval N           quality vs the CPU fp32 reference over N sampled tokens\n"
+"      --eval N           quality vs the CPU fp32 reference over N tokens sampled\n"
+"                         from the fp32 model (temperature 1, fixed seed)\n"
+"      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
 "  -q, --quiet            no statistics line\n"
-"  -h, --help\n", LLM_BCQ_DEFAULT_GROUP);
+"  -h, --help\n", LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, CALIB_SEQS);
 }
 
 static int die(const char *fmt, const char *arg)
@@ -75,7 +80,7 @@ static int die(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_METHOD };
+	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -92,6 +97,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "softmax", required_argument, 0, O_SOFTMAX },
 		{ "consmax-gamma", required_argument, 0, O_METHOD },
 		{ "cpu", no_argument, 0, O_CPU },
+		{ "calib-seqs", required_argument, 0, O_CALIB },
+		{ "eval-top-p", required_argument, 0, O_EVAL_TOPP },
 		{ "eval", required_argument, 0, O_EVAL },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
@@ -102,7 +109,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .prompt = "Once upon a time", .steps = 256,
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
-		.seed = (uint64_t)time(NULL) };
+		.seed = (uint64_t)time(NULL), .calib_seqs = CALIB_SEQS, .eval_top_p = 0.9f };
 	while ((c = getopt_long(argc, argv, "m:z:p:n:t:s:d:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
@@ -138,6 +145,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (*end || o->group < 8 || o->group > 4096 || o->group % 8)
 				return -die("bad group '%s' (multiple of 8, 8..4096)", optarg);
 			break;
+		case O_EVAL_TOPP:
+			o->eval_top_p = strtof(optarg, &end);
+			if (*end || !(o->eval_top_p >= 0 && o->eval_top_p <= 1))
+				return -die("bad --eval-top-p '%s' (want 0..1)", optarg);
+			break;
+		case O_CALIB:
+			o->calib_seqs = strtol(optarg, &end, 10);
+			if (*end || o->calib_seqs < 0)
+				return -die("bad --calib-seqs '%s'", optarg);
+			break;
 		case O_EVAL:
 			o->eval = strtol(optarg, &end, 10);
 			if (*end || o->eval < 1)
@@ -162,12 +179,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -die("bad --softmax '%s' (exact, consmax)", optarg);
 			break;
 		case O_METHOD:
-			if (!strcmp(optarg, "lse"))
+			if (!strcmp(optarg, "max"))
+				o->method = LLM_CONSMAX_LSE_MAX;
+			else if (!strcmp(optarg, "lse"))
 				o->method = LLM_CONSMAX_LSE_MEAN;
 			else if (!strcmp(optarg, "sum"))
 				o->method = LLM_CONSMAX_SUM_MEAN;
 			else
-				return -die("bad --consmax-gamma '%s' (lse, sum)", optarg);
+				return -die("bad --consmax-gamma '%s' (max, lse, sum)", optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -204,7 +223,11 @@ static char *path_in_models(const char *name)
 static int load_model(const struct options *o, struct llm_packed *p,
 		      struct llm_model *fp32, struct llm_err *e)
 {
-	struct llm_bcq_params q = { o->planes, o->group, o->pow2, LLM_BCQ_DEFAULT_ITERS };
+	struct llm_quant_opts q = {
+		.bcq = { o->planes, o->group, o->pow2, LLM_BCQ_DEFAULT_ITERS },
+		.classifier_bcq = o->classifier_bcq,
+		.calib_seqs = o->calib_seqs, .calib_len = CALIB_LEN, .seed = CALIB_SEED,
+	};
 	struct llm_model m;
 	int rc = llm_packed_probe(o->model);
 
@@ -223,7 +246,7 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		}
 		if (o->consmax && !p->consmax_tables) {
 			/* calibrate on the weights we have */
-			rc = llm_packed_calibrate(p, &p->base, o->method, CALIB_SEQS,
+			rc = llm_packed_calibrate(p, &p->base, o->method, o->calib_seqs,
 						  CALIB_LEN, CALIB_SEED, e);
 			if (rc)
 				llm_packed_free(p);
@@ -238,11 +261,10 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		llm_model_free(&m);
 		return rc;
 	}
-	rc = llm_packed_from_model(p, &m, o->planes ? &q : NULL, o->classifier_bcq,
-				   NULL, NULL, e);
+	rc = llm_packed_from_model(p, &m, o->planes ? &q : NULL, e);
 	llm_model_free(&m);
 	if (!rc && o->consmax)
-		rc = llm_packed_calibrate(p, fp32, o->method, CALIB_SEQS, CALIB_LEN,
+		rc = llm_packed_calibrate(p, fp32, o->method, o->calib_seqs, CALIB_LEN,
 					  CALIB_SEED, e);
 	if (rc) {
 		llm_model_free(fp32);
@@ -361,7 +383,7 @@ static int run_eval(const struct options *o, struct decoder *d,
 	tokens = malloc((n + 1) * sizeof(int));
 	if (!tokens)
 		return die("%s", "out of memory");
-	rc = llm_eval_sample_text(fp32, n, EVAL_SEED, tokens);
+	rc = llm_eval_sample_text(fp32, n, EVAL_SEED, o->eval_top_p, tokens);
 	if (!rc)
 		rc = llm_eval_run(fp32, &src, tokens, n, &r);
 	free(tokens);

@@ -39,12 +39,10 @@ static double fit_error(const struct group_fit *f)
 	return err;
 }
 
-/* Best sign pattern for every weight given the alphas. */
-static void fit_signs(struct group_fit *f)
+/* The 2^P values sum_p +-alpha_p in increasing order (val[order[i]]). */
+static uint32_t candidates(const struct group_fit *f, double *val, uint8_t *order)
 {
 	uint32_t nc = 1u << f->planes;
-	double val[NCAND];
-	uint8_t order[NCAND];
 
 	for (uint32_t m = 0; m < nc; m++) {
 		double v = 0.0;
@@ -61,21 +59,36 @@ static void fit_signs(struct group_fit *f)
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
-	for (uint32_t j = 0; j < f->len; j++) {
-		double x = f->w[j];
-		uint32_t lo = 0, hi = nc - 1;
+	return nc;
+}
 
-		while (hi - lo > 1) {	/* val[order[lo]] <= x < val[order[hi]] */
-			uint32_t mid = (lo + hi) / 2;
+/* Sign pattern whose value is nearest to @x. */
+static uint8_t nearest(const double *val, const uint8_t *order, uint32_t nc,
+		       double x)
+{
+	uint32_t lo = 0, hi = nc - 1;
 
-			if (val[order[mid]] <= x)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		f->mask[j] = fabs(x - val[order[lo]]) <= fabs(x - val[order[hi]]) ?
-			     order[lo] : order[hi];
+	while (hi - lo > 1) {	/* val[order[lo]] <= x < val[order[hi]] */
+		uint32_t mid = (lo + hi) / 2;
+
+		if (val[order[mid]] <= x)
+			lo = mid;
+		else
+			hi = mid;
 	}
+	return fabs(x - val[order[lo]]) <= fabs(x - val[order[hi]]) ?
+	       order[lo] : order[hi];
+}
+
+/* Best sign pattern for every weight given the alphas. */
+static void fit_signs(struct group_fit *f)
+{
+	double val[NCAND];
+	uint8_t order[NCAND];
+	uint32_t nc = candidates(f, val, order);
+
+	for (uint32_t j = 0; j < f->len; j++)
+		f->mask[j] = nearest(val, order, nc, f->w[j]);
 }
 
 /* Least-squares alphas for fixed signs: (B^T B) a = B^T w.  Returns -1 if
@@ -322,4 +335,160 @@ void llm_bcq_dequantize(const struct llm_bcq_matrix *q, float *w)
 			w[(uint64_t)row * q->k + col] = v;
 		}
 	}
+}
+
+/* Cholesky factor (lower) of the symmetric positive definite a[n][n], in
+ * place; -1 if not positive definite. */
+static int cholesky(double *a, uint32_t n)
+{
+	for (uint32_t j = 0; j < n; j++) {
+		double d = a[(uint64_t)j * n + j];
+
+		for (uint32_t k = 0; k < j; k++)
+			d -= a[(uint64_t)j * n + k] * a[(uint64_t)j * n + k];
+		if (d <= 0)
+			return -1;
+		d = sqrt(d);
+		a[(uint64_t)j * n + j] = d;
+		for (uint32_t i = j + 1; i < n; i++) {
+			double s = a[(uint64_t)i * n + j];
+
+			for (uint32_t k = 0; k < j; k++)
+				s -= a[(uint64_t)i * n + k] * a[(uint64_t)j * n + k];
+			a[(uint64_t)i * n + j] = s / d;
+		}
+		for (uint32_t i = 0; i < j; i++)
+			a[(uint64_t)i * n + j] = 0;
+	}
+	return 0;
+}
+
+/* u = upper Cholesky factor of H^-1 (H^-1 = u^T u), from H damped. */
+static int inverse_hessian_factor(double *hm, uint32_t k)
+{
+	double *li = calloc((uint64_t)k * k, sizeof(double));
+	double mean = 0;
+
+	if (!li)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < k; i++)
+		mean += hm[(uint64_t)i * k + i];
+	mean = mean / k > 0 ? mean / k : 1.0;
+	for (uint32_t i = 0; i < k; i++)
+		hm[(uint64_t)i * k + i] += 0.01 * mean;
+	if (cholesky(hm, k)) {
+		free(li);
+		return -EDOM;
+	}
+	/* li = L^-1 (lower), by forward substitution column by column */
+	for (uint32_t c = 0; c < k; c++) {
+		li[(uint64_t)c * k + c] = 1.0 / hm[(uint64_t)c * k + c];
+		for (uint32_t r = c + 1; r < k; r++) {
+			double s = 0;
+
+			for (uint32_t t = c; t < r; t++)
+				s -= hm[(uint64_t)r * k + t] * li[(uint64_t)t * k + c];
+			li[(uint64_t)r * k + c] = s / hm[(uint64_t)r * k + r];
+		}
+	}
+	/* H^-1 = li^T li */
+	for (uint32_t r = 0; r < k; r++)
+		for (uint32_t c = 0; c <= r; c++) {
+			double s = 0;
+
+			for (uint32_t t = r; t < k; t++)
+				s += li[(uint64_t)t * k + r] * li[(uint64_t)t * k + c];
+			hm[(uint64_t)r * k + c] = s;
+			hm[(uint64_t)c * k + r] = s;
+		}
+	free(li);
+	if (cholesky(hm, k))
+		return -EDOM;
+	/* transpose the lower factor into the upper one */
+	for (uint32_t r = 0; r < k; r++)
+		for (uint32_t c = r + 1; c < k; c++) {
+			hm[(uint64_t)r * k + c] = hm[(uint64_t)c * k + r];
+			hm[(uint64_t)c * k + r] = 0;
+		}
+	return 0;
+}
+
+int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
+			  uint32_t n, uint32_t k, const double *h,
+			  const struct llm_bcq_params *p)
+{
+	uint32_t ng = (k + p->group - 1) / p->group, k8 = (k + 7) / 8;
+	double *u = NULL;
+	float *wk = NULL;
+	uint8_t mask[CSA_BCQ_MAX_GROUP];
+	int rc = llm_bcq_alloc(q, n, k, p);
+
+	if (rc)
+		return rc;
+	u = malloc((uint64_t)k * k * sizeof(double));
+	wk = malloc((uint64_t)n * k * sizeof(float));
+	if (!u || !wk) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(u, h, (uint64_t)k * k * sizeof(double));
+	memcpy(wk, w, (uint64_t)n * k * sizeof(float));
+	for (uint32_t i = 0; i < k; i++)	/* dead inputs carry no signal */
+		if (u[(uint64_t)i * k + i] == 0) {
+			u[(uint64_t)i * k + i] = 1;
+			for (uint32_t r = 0; r < n; r++)
+				wk[(uint64_t)r * k + i] = 0;
+		}
+	rc = inverse_hessian_factor(u, k);
+	if (rc)
+		goto out;
+	for (uint32_t g = 0; g < ng; g++) {
+		uint32_t c0 = g * p->group, len = k - c0 < p->group ? k - c0 : p->group;
+
+		/* alphas of this group from the error-updated weights */
+		for (uint32_t r = 0; r < n; r++) {
+			struct group_fit f = { .len = len, .planes = p->planes,
+					       .w = wk + (uint64_t)r * k + c0, .mask = mask };
+			uint64_t s = ((uint64_t)r * ng + g) * p->planes;
+			int8_t e[MAXP];
+
+			fit_group(&f, p->iters, p->pow2, e);
+			for (uint32_t pl = 0; pl < p->planes; pl++) {
+				if (p->pow2)
+					((int8_t *)q->scales)[s + pl] = e[pl];
+				else
+					((float *)q->scales)[s + pl] = (float)f.alpha[pl];
+			}
+		}
+		for (uint32_t col = c0; col < c0 + len; col++) {
+			double d = u[(uint64_t)col * k + col];
+
+			for (uint32_t r = 0; r < n; r++) {
+				struct group_fit f = { .len = 1, .planes = p->planes };
+				double val[NCAND], err;
+				uint8_t order[NCAND], m;
+				uint32_t nc;
+				float *row = wk + (uint64_t)r * k;
+
+				for (uint32_t pl = 0; pl < p->planes; pl++)
+					f.alpha[pl] = p->pow2 ?
+						ldexp(1.0, ((int8_t *)q->scales)[((uint64_t)r * ng + g) * p->planes + pl]) :
+						(double)((float *)q->scales)[((uint64_t)r * ng + g) * p->planes + pl];
+				nc = candidates(&f, val, order);
+				m = nearest(val, order, nc, row[col]);
+				for (uint32_t pl = 0; pl < p->planes; pl++)
+					if (m >> pl & 1)
+						q->bits[((uint64_t)pl * k8 + col / 8) * n + r] |= 1u << (col % 8);
+				err = (row[col] - val[m]) / d;
+				for (uint32_t j = col + 1; j < k; j++)
+					row[j] -= (float)(err * u[(uint64_t)col * k + j]);
+			}
+		}
+	}
+out:
+	free(u);
+	free(wk);
+	if (rc)
+		llm_bcq_free(q);
+	return rc;
 }

@@ -32,6 +32,14 @@ struct llm_bcq_params {
 /* Quantizes row-major @w [n][k]. */
 int llm_bcq_quantize(struct llm_bcq_matrix *q, const float *w, uint32_t n,
 		     uint32_t k, const struct llm_bcq_params *p);
+/* Activation-aware variant (the OPTQ loop ShiftAddLLM builds on): @h is
+ * the K x K second moment of the matrix's inputs, sum x x^T, over
+ * calibration text.  Columns are quantized in order and each one's error,
+ * weighted by the inverse Hessian, is pushed onto the columns not yet
+ * quantized; each group's alphas are fitted when the group is reached. */
+int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
+			  uint32_t n, uint32_t k, const double *h,
+			  const struct llm_bcq_params *p);
 /* Allocates an empty matrix of that shape (for loading). */
 int llm_bcq_alloc(struct llm_bcq_matrix *q, uint32_t n, uint32_t k,
 		  const struct llm_bcq_params *p);

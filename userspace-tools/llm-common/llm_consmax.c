@@ -107,48 +107,41 @@ int llm_consmax_calibrate(struct llm_consmax_calib *c,
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 void llm_consmax_choose(const struct llm_consmax_calib *c,
 			enum llm_consmax_method method,
 			struct llm_consmax_params *out)
 {
 	for (int i = 0; i < c->n_layers * c->n_heads; i++) {
 		const struct llm_consmax_head_stats *h = &c->heads[i];
-		double beta, lse_mean = 0.0, sum_mean = 0.0, range;
-		double *sorted;
+		double beta, lse_mean = 0.0, lse_max = -INFINITY, sum_mean = 0.0;
+		double top;
 
 		if (!h->rows) {	/* never seen: plain exp(s) */
 			out[i] = (struct llm_consmax_params){ 0.0f, 1.0f, 127.0f / 16.0f };
 			continue;
 		}
-		sorted = malloc(h->rows * sizeof(double));
-		if (sorted) {
-			memcpy(sorted, h->row_max, h->rows * sizeof(double));
-			qsort(sorted, h->rows, sizeof(double), cmp_double);
-			beta = sorted[(size_t)(0.99 * (h->rows - 1))];
-			free(sorted);
-		} else {
-			beta = h->score_max;
-		}
+		beta = h->score_max;
 		for (size_t r = 0; r < h->rows; r++) {
 			lse_mean += h->row_lse[r];
+			lse_max = fmax(lse_max, h->row_lse[r]);
 			sum_mean += exp(h->row_lse[r] - beta);
 		}
 		lse_mean /= h->rows;
 		sum_mean /= h->rows;
-		range = fmax(fabs(h->score_min), fabs(h->score_max));
-		if (range < 1e-3)
-			range = 1e-3;
+		top = fmax(h->score_max, 1.0);
 		out[i].beta = (float)beta;
-		out[i].gamma = (float)(method == LLM_CONSMAX_SUM_MEAN ?
-				       sum_mean : exp(lse_mean - beta));
-		out[i].inv_step = (float)(127.0 / range);
+		switch (method) {
+		case LLM_CONSMAX_SUM_MEAN:
+			out[i].gamma = (float)sum_mean;
+			break;
+		case LLM_CONSMAX_LSE_MEAN:
+			out[i].gamma = (float)exp(lse_mean - beta);
+			break;
+		default:
+			out[i].gamma = (float)exp(lse_max - beta);
+			break;
+		}
+		out[i].inv_step = (float)(127.0 / top);
 	}
 }
 

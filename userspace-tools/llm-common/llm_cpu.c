@@ -163,6 +163,13 @@ static void attention(struct llm_cpu *s, int l, int pos)
 	}
 }
 
+static void input(struct llm_cpu *s, int layer, int which, const float *x,
+		  int k)
+{
+	if (s->input_hook)
+		s->input_hook(s->input_ctx, layer, which, x, k);
+}
+
 float *llm_cpu_forward(struct llm_cpu *s, int token, int pos)
 {
 	const struct llm_model *m = s->m;
@@ -178,17 +185,20 @@ float *llm_cpu_forward(struct llm_cpu *s, int token, int pos)
 		float *v = s->value_cache + loff + (size_t)pos * kv_dim;
 
 		llm_rmsnorm(s->xb, s->x, w->rms_att, dim);
+		input(s, l, LLM_WQ, s->xb, dim);
 		llm_matvec(s->q, s->xb, w->wq, dim, dim);
 		llm_matvec(k, s->xb, w->wk, dim, kv_dim);
 		llm_matvec(v, s->xb, w->wv, dim, kv_dim);
 		rope(s->q, dim, hs, pos);
 		rope(k, kv_dim, hs, pos);
 		attention(s, l, pos);
+		input(s, l, LLM_WO, s->xb, dim);
 		llm_matvec(s->xb2, s->xb, w->wo, dim, dim);
 		for (int i = 0; i < dim; i++)
 			s->x[i] += s->xb2[i];
 
 		llm_rmsnorm(s->xb, s->x, w->rms_ffn, dim);
+		input(s, l, LLM_W1, s->xb, dim);
 		llm_matvec(s->hb, s->xb, w->w1, dim, hid);
 		llm_matvec(s->hb2, s->xb, w->w3, dim, hid);
 		for (int i = 0; i < hid; i++) {
@@ -197,11 +207,13 @@ float *llm_cpu_forward(struct llm_cpu *s, int token, int pos)
 			a *= 1.0f / (1.0f + expf(-a));
 			s->hb[i] = a * s->hb2[i];
 		}
+		input(s, l, LLM_W2, s->hb, hid);
 		llm_matvec(s->xb, s->hb, w->w2, hid, dim);
 		for (int i = 0; i < dim; i++)
 			s->x[i] += s->xb[i];
 	}
 	llm_rmsnorm(s->x, s->x, m->rms_final, dim);
+	input(s, 0, LLM_CLASSIFIER, s->x, dim);
 	llm_matvec(s->logits, s->x, m->wcls, dim, c->vocab_size);
 	return s->logits;
 }

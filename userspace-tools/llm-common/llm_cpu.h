@@ -15,6 +15,12 @@
 typedef void (*llm_score_hook)(void *ctx, int layer, int head,
 			       const float *scores, int n);
 
+/* Called with the input vector of a matrix product before it runs: which
+ * is LLM_WQ (also the input of WK, WV), LLM_WO, LLM_W1 (also W3), LLM_W2
+ * or LLM_CLASSIFIER (layer 0). */
+typedef void (*llm_input_hook)(void *ctx, int layer, int which,
+			       const float *x, int k);
+
 struct llm_cpu {
 	const struct llm_model *m;
 	float *x, *xb, *xb2, *hb, *hb2, *q, *att, *logits;
@@ -24,6 +30,8 @@ struct llm_cpu {
 	const float *consmax;
 	llm_score_hook hook;
 	void *hook_ctx;
+	llm_input_hook input_hook;
+	void *input_ctx;
 };
 
 int llm_cpu_init(struct llm_cpu *s, const struct llm_model *m);

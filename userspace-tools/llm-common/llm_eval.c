@@ -11,7 +11,7 @@
 #include "llm_tokenizer.h"
 
 int llm_eval_sample_text(const struct llm_model *m, int n, uint64_t seed,
-			 int *tokens)
+			 float top_p, int *tokens)
 {
 	struct llm_sampler smp;
 	struct llm_cpu cpu;
@@ -22,7 +22,7 @@ int llm_eval_sample_text(const struct llm_model *m, int n, uint64_t seed,
 	rc = llm_cpu_init(&cpu, m);
 	if (rc)
 		return rc;
-	rc = llm_sampler_init(&smp, m->cfg.vocab_size, 1.0f, 0.0f, seed);
+	rc = llm_sampler_init(&smp, m->cfg.vocab_size, 1.0f, top_p, seed);
 	if (rc) {
 		llm_cpu_free(&cpu);
 		return rc;

@@ -25,9 +25,10 @@ struct llm_eval_result {
 	double ppl_test, ppl_ref;
 };
 
-/* BOS + @n sampled tokens (temperature 1, @seed) from the fp32 model. */
+/* BOS + @n tokens sampled from the fp32 model with llama2.c's default
+ * settings (temperature 1, top-p @top_p; 0 = plain sampling) and @seed. */
 int llm_eval_sample_text(const struct llm_model *m, int n, uint64_t seed,
-			 int *tokens);
+			 float top_p, int *tokens);
 /* Evaluates over tokens[0..n] (predicting tokens[1..n]). */
 int llm_eval_run(const struct llm_model *fp32, struct llm_logits_source *test,
 		 const int *tokens, int n, struct llm_eval_result *r);

@@ -41,6 +41,13 @@ static inline int llm_kv_dim(const struct llm_config *c)
 	return c->dim / c->n_heads * c->n_kv_heads;
 }
 
+/* The seven matrices of a layer, in this order, then the classifier. */
+enum llm_matrix {
+	LLM_WQ, LLM_WK, LLM_WV, LLM_WO, LLM_W1, LLM_W2, LLM_W3,
+	LLM_LAYER_MATRICES,
+	LLM_CLASSIFIER = LLM_LAYER_MATRICES,
+};
+
 /* Matrices are row-major [out][in], as llama2.c stores them. */
 struct llm_layer_weights {
 	float *rms_att;		/* [dim] */

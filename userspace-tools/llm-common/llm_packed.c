@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 
 #include "csa/csa_device.h"
+#include "llm_cpu.h"
+#include "llm_sample.h"
+#include "llm_tokenizer.h"
 
 enum tensor_id {
 	T_EMBED = 1, T_RMS_ATT = 2, T_RMS_FFN = 3, T_RMS_FINAL = 4,
@@ -118,12 +121,97 @@ static int unshare_classifier(struct llm_model *m, struct llm_err *e)
 	return 0;
 }
 
-int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
-			  const struct llm_bcq_params *q, int classifier_bcq,
-			  llm_progress_fn progress, void *progress_ctx,
-			  struct llm_err *e)
+/* Second moments sum x x^T of the inputs of every matrix over calibration
+ * text: [layer][input kind] with kinds WQ, WO, W1, W2, then the classifier. */
+struct hessians {
+	int n_layers, dim, hid;
+	double **h;
+};
+
+static int input_kind(int which)
+{
+	switch (which) {
+	case LLM_WQ: case LLM_WK: case LLM_WV: return 0;
+	case LLM_WO: return 1;
+	case LLM_W1: case LLM_W3: return 2;
+	case LLM_W2: return 3;
+	default: return -1;
+	}
+}
+
+static double *hessian_of(struct hessians *hs, int layer, int which)
+{
+	int kind = input_kind(which);
+
+	return kind < 0 ? hs->h[hs->n_layers * 4] : hs->h[layer * 4 + kind];
+}
+
+static void accumulate(void *ctx, int layer, int which, const float *x, int k)
+{
+	double *h = hessian_of(ctx, layer, which);
+
+	for (int i = 0; i < k; i++) {
+		double xi = x[i];
+
+		for (int j = 0; j < k; j++)
+			h[(uint64_t)i * k + j] += xi * x[j];
+	}
+}
+
+static void hessians_free(struct hessians *hs)
+{
+	if (hs->h)
+		for (int i = 0; i <= hs->n_layers * 4; i++)
+			free(hs->h[i]);
+	free(hs->h);
+}
+
+static int hessians_collect(struct hessians *hs, const struct llm_model *m,
+			    const struct llm_quant_opts *q)
 {
 	const struct llm_config *c = &m->cfg;
+	struct llm_sampler smp;
+	struct llm_cpu cpu;
+	int len = q->calib_len < c->seq_len ? q->calib_len : c->seq_len, rc;
+
+	hs->n_layers = c->n_layers;
+	hs->h = calloc(c->n_layers * 4 + 1, sizeof(double *));
+	if (!hs->h)
+		return -ENOMEM;
+	for (int i = 0; i <= c->n_layers * 4; i++) {
+		uint64_t k = i % 4 == 3 && i < c->n_layers * 4 ? c->hidden_dim : c->dim;
+
+		hs->h[i] = calloc(k * k, sizeof(double));
+		if (!hs->h[i])
+			return -ENOMEM;
+	}
+	rc = llm_cpu_init(&cpu, m);
+	if (rc)
+		return rc;
+	rc = llm_sampler_init(&smp, c->vocab_size, 1.0f, 0.0f, q->seed);
+	if (rc) {
+		llm_cpu_free(&cpu);
+		return rc;
+	}
+	cpu.input_hook = accumulate;
+	cpu.input_ctx = hs;
+	for (int s = 0; s < q->calib_seqs; s++) {
+		int tok = LLM_TOKEN_BOS;
+
+		smp.rng = q->seed + (uint64_t)s * 0x9E3779B97F4A7C15ULL + 1;
+		for (int pos = 0; pos < len; pos++)
+			tok = llm_sample(&smp, llm_cpu_forward(&cpu, tok, pos));
+	}
+	llm_sampler_free(&smp);
+	llm_cpu_free(&cpu);
+	return 0;
+}
+
+int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
+			  const struct llm_quant_opts *q, struct llm_err *e)
+{
+	const struct llm_config *c = &m->cfg;
+	struct hessians hs = { 0 };
 	uint64_t total = 0, done = 0;
 	int n, rc;
 
@@ -133,19 +221,30 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 		memset(m, 0, sizeof(*m));
 		return 0;
 	}
-	if (classifier_bcq && m->cfg.shared_classifier) {
-		rc = unshare_classifier(m, e);
-		if (rc)
-			return rc;
+	if (q->calib_seqs > 0 && q->calib_len > 0) {
+		rc = hessians_collect(&hs, m, q);
+		if (rc) {
+			hessians_free(&hs);
+			return llm_fail(e, rc, "calibration for quantization failed");
+		}
 	}
-	p->planes = q->planes;
-	p->group = q->group;
-	p->pow2 = q->pow2;
-	p->classifier_bcq = classifier_bcq;
-	n = c->n_layers * LLM_LAYER_MATRICES + !!classifier_bcq;
+	if (q->classifier_bcq && m->cfg.shared_classifier) {
+		rc = unshare_classifier(m, e);
+		if (rc) {
+			hessians_free(&hs);
+			return rc;
+		}
+	}
+	p->planes = q->bcq.planes;
+	p->group = q->bcq.group;
+	p->pow2 = q->bcq.pow2;
+	p->classifier_bcq = q->classifier_bcq;
+	n = c->n_layers * LLM_LAYER_MATRICES + !!q->classifier_bcq;
 	p->bcq = calloc(n, sizeof(*p->bcq));
-	if (!p->bcq)
+	if (!p->bcq) {
+		hessians_free(&hs);
 		return llm_fail(e, -ENOMEM, "out of memory");
+	}
 	for (int i = 0; i < n; i++) {
 		uint32_t rows, cols;
 
@@ -164,19 +263,23 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 		}
 		llm_matrix_shape(c, which, &rows, &cols);
 		w = llm_matrix_f32(m, layer, which);
-		rc = llm_bcq_quantize(&p->bcq[i], w, rows, cols, q);
+		rc = hs.h ? llm_bcq_quantize_gptq(&p->bcq[i], w, rows, cols,
+						  hessian_of(&hs, layer, which), &q->bcq) :
+			    llm_bcq_quantize(&p->bcq[i], w, rows, cols, &q->bcq);
 		if (rc) {
+			hessians_free(&hs);
 			p->base = *m;
 			memset(m, 0, sizeof(*m));
 			llm_packed_free(p);
-			return llm_fail(e, rc, "BCQ quantization failed (planes %u group %u)",
-					q->planes, q->group);
+			return llm_fail(e, rc, "BCQ quantization failed (planes %u group %u): %s",
+					q->bcq.planes, q->bcq.group, strerror(-rc));
 		}
 		llm_bcq_dequantize(&p->bcq[i], w);
 		done += (uint64_t)rows * cols;
-		if (progress)
-			progress(progress_ctx, done, total);
+		if (q->progress)
+			q->progress(q->progress_ctx, done, total);
 	}
+	hessians_free(&hs);
 	p->base = *m;
 	memset(m, 0, sizeof(*m));
 	return 0;

@@ -17,12 +17,6 @@
 #define LLM_PACKED_SECTION_BYTES 48u
 #define LLM_PACKED_ALIGN 64u
 
-/* The seven matrices of a layer, in this order, then the classifier. */
-enum llm_matrix {
-	LLM_WQ, LLM_WK, LLM_WV, LLM_WO, LLM_W1, LLM_W2, LLM_W3,
-	LLM_LAYER_MATRICES,
-};
-
 struct llm_packed {
 	/* f32 weights; in BCQ mode its matrices hold the dequantized values,
 	 * so the CPU decoder can run the quantized model as it is. */
@@ -46,11 +40,21 @@ float *llm_matrix_f32(struct llm_model *m, int layer, int which);
 
 typedef void (*llm_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
+struct llm_quant_opts {
+	struct llm_bcq_params bcq;
+	int classifier_bcq;	/* quantize the classifier too */
+	/* Activation-aware (GPTQ-style) fitting from the fp32 model's inputs to
+	 * each matrix over calib_seqs sampled sequences of calib_len tokens;
+	 * 0 = plain weight-error fitting. */
+	int calib_seqs, calib_len;
+	uint64_t seed;
+	llm_progress_fn progress;
+	void *progress_ctx;
+};
+
 /* Takes ownership of @m's weights.  @q NULL: f32 matrices. */
 int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
-			  const struct llm_bcq_params *q, int classifier_bcq,
-			  llm_progress_fn progress, void *progress_ctx,
-			  struct llm_err *e);
+			  const struct llm_quant_opts *q, struct llm_err *e);
 /* Calibrates ConSmax on the fp32 weights of @fp32 and stores the tables. */
 int llm_packed_calibrate(struct llm_packed *p, const struct llm_model *fp32,
 			 enum llm_consmax_method method, int n_seqs, int len,

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+/*
+ * accel-quant - turn a llama2.c float32 checkpoint into a CSA packed model
+ * (BCQ weights for the shift-add engine, ConSmax tables), or generate a
+ * llama2.c checkpoint with seeded random weights of any shape.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "llm_packed.h"
+
+struct options {
+	const char *in, *out, *shape;
+	int planes, group, pow2, classifier_bcq, iters, consmax, calib_seqs,
+	    calib_len;
+	enum llm_consmax_method method;
+	uint64_t seed;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: accel-quant [options] -m MODEL.bin -o OUT.csa\n"
+"       accel-quant --generate-random SHAPE [--seed N] -o OUT.bin\n"
+"  -m, --model FILE       llama2.c float32 checkpoint\n"
+"  -o, --output FILE      output file\n"
+"      --weights MODE     f32, bcq1..bcq4 (default bcq3)\n"
+"      --group G          columns per BCQ scale, multiple of 8 (default %d)\n"
+"      --pow2             power-of-two scales (the engine shifts)\n"
+"      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
+"      --iters N          alternating refinement rounds (default %d)\n"
+"      --consmax          calibrate and store ConSmax tables\n"
+"      --consmax-gamma M  max (default), lse or sum: see docs/model-format.md\n"
+"      --calib-seqs N     calibration sequences sampled from the model\n"
+"                         (activation-aware BCQ and ConSmax; default 8, 0 = none)\n"
+"      --calib-len N      tokens per calibration sequence (default 256)\n"
+"  -s, --seed N           calibration / random-weights seed (default 1)\n"
+"      --generate-random SHAPE  260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq\n"
+"  -h, --help\n", LLM_BCQ_DEFAULT_GROUP, LLM_BCQ_DEFAULT_ITERS);
+}
+
+static int die(const char *what, const char *arg)
+{
+	fprintf(stderr, "accel-quant: ");
+	fprintf(stderr, what, arg);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static long number(const char *s, long lo, long hi, const char *what, int *bad)
+{
+	char *end;
+	long v = strtol(s, &end, 0);
+
+	if (*end || v < lo || v > hi) {
+		fprintf(stderr, "accel-quant: bad %s '%s' (%ld..%ld)\n", what, s, lo, hi);
+		*bad = 1;
+	}
+	return v;
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+	enum { O_WEIGHTS = 256, O_GROUP, O_POW2, O_CLS, O_ITERS, O_CONSMAX,
+	       O_METHOD, O_CSEQS, O_CLEN, O_RANDOM };
+	static const struct option lo[] = {
+		{ "model", required_argument, 0, 'm' },
+		{ "output", required_argument, 0, 'o' },
+		{ "weights", required_argument, 0, O_WEIGHTS },
+		{ "group", required_argument, 0, O_GROUP },
+		{ "pow2", no_argument, 0, O_POW2 },
+		{ "classifier-bcq", no_argument, 0, O_CLS },
+		{ "iters", required_argument, 0, O_ITERS },
+		{ "consmax", no_argument, 0, O_CONSMAX },
+		{ "consmax-gamma", required_argument, 0, O_METHOD },
+		{ "calib-seqs", required_argument, 0, O_CSEQS },
+		{ "calib-len", required_argument, 0, O_CLEN },
+		{ "seed", required_argument, 0, 's' },
+		{ "generate-random", required_argument, 0, O_RANDOM },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c, bad = 0;
+
+	*o = (struct options){ .planes = 3, .group = LLM_BCQ_DEFAULT_GROUP,
+		.iters = LLM_BCQ_DEFAULT_ITERS, .calib_seqs = 8, .calib_len = 256,
+		.seed = 1 };
+	while (!bad && (c = getopt_long(argc, argv, "m:o:s:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm': o->in = optarg; break;
+		case 'o': o->out = optarg; break;
+		case O_POW2: o->pow2 = 1; break;
+		case O_CLS: o->classifier_bcq = 1; break;
+		case O_CONSMAX: o->consmax = 1; break;
+		case O_RANDOM: o->shape = optarg; break;
+		case 's': o->seed = (uint64_t)number(optarg, 0, 0x7fffffff, "seed", &bad); break;
+		case O_GROUP:
+			o->group = number(optarg, 8, 4096, "group", &bad);
+			if (!bad && o->group % 8)
+				return -die("group %s is not a multiple of 8", optarg);
+			break;
+		case O_ITERS: o->iters = number(optarg, 0, 1000, "iters", &bad); break;
+		case O_CSEQS: o->calib_seqs = number(optarg, 0, 100000, "calib-seqs", &bad); break;
+		case O_CLEN: o->calib_len = number(optarg, 1, 1 << 20, "calib-len", &bad); break;
+		case O_WEIGHTS:
+			if (!strcmp(optarg, "f32"))
+				o->planes = 0;
+			else if (!strncmp(optarg, "bcq", 3) && optarg[3] >= '1' &&
+				 optarg[3] <= '4' && !optarg[4])
+				o->planes = optarg[3] - '0';
+			else
+				return -die("bad --weights '%s' (f32, bcq1..bcq4)", optarg);
+			break;
+		case O_METHOD:
+			if (!strcmp(optarg, "max"))
+				o->method = LLM_CONSMAX_LSE_MAX;
+			else if (!strcmp(optarg, "lse"))
+				o->method = LLM_CONSMAX_LSE_MEAN;
+			else if (!strcmp(optarg, "sum"))
+				o->method = LLM_CONSMAX_SUM_MEAN;
+			else
+				return -die("bad --consmax-gamma '%s' (max, lse, sum)", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (bad)
+		return -1;
+	if (optind < argc)
+		return -die("unexpected argument '%s'", argv[optind]);
+	if (!o->out)
+		return -die("%s", "no output file (-o)");
+	if (!o->shape && !o->in)
+		return -die("%s", "no input model (-m) and no --generate-random");
+	return 0;
+}
+
+/* A bar on a terminal; nothing otherwise (logs stay clean). */
+static void progress(void *ctx, uint64_t done, uint64_t total)
+{
+	int width = 40, fill = total ? (int)(width * done / total) : width;
+
+	(void)ctx;
+	fprintf(stderr, "\rquantizing [%.*s%*s] %3d%%", fill,
+		"########################################", width - fill, "",
+		total ? (int)(100 * done / total) : 100);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static double file_mib(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0.0 : st.st_size / 1048576.0;
+}
+
+/* Relative Frobenius error of the quantized matrices vs the originals. */
+static double weight_error(const struct llm_model *orig, const struct llm_packed *p)
+{
+	double num = 0, den = 0;
+
+	for (int l = 0; l < orig->cfg.n_layers; l++)
+		for (int w = 0; w < LLM_LAYER_MATRICES; w++) {
+			uint32_t rows, cols;
+			const float *a = llm_matrix_f32((struct llm_model *)orig, l, w);
+			const float *b = llm_matrix_f32((struct llm_model *)&p->base, l, w);
+
+			llm_matrix_shape(&orig->cfg, w, &rows, &cols);
+			for (uint64_t i = 0; i < (uint64_t)rows * cols; i++) {
+				num += (double)(a[i] - b[i]) * (a[i] - b[i]);
+				den += (double)a[i] * a[i];
+			}
+		}
+	return den > 0 ? sqrt(num / den) : 0;
+}
+
+static int generate(const struct options *o)
+{
+	struct llm_config c;
+	struct llm_model m;
+	struct llm_err e = { "" };
+	int rc = llm_config_parse_shape(o->shape, &c, &e);
+
+	if (!rc)
+		rc = llm_model_random(&m, &c, o->seed, &e);
+	if (!rc) {
+		rc = llm_model_save(&m, o->out, &e);
+		llm_model_free(&m);
+	}
+	if (rc)
+		return die("%s", e.msg);
+	fprintf(stderr, "accel-quant: wrote %s: random llama2.c model dim %d hidden %d layers %d heads %d kv_heads %d vocab %d seq %d, seed %llu (%.1f MiB)\n",
+		o->out, c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads,
+		c.vocab_size, c.seq_len, (unsigned long long)o->seed, file_mib(o->out));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct llm_model m, orig;
+	struct llm_packed p;
+	struct llm_err e = { "" };
+	struct llm_quant_opts q;
+	int rc;
+
+	if (parse(argc, argv, &o))
+		return 1;
+	if (o.shape)
+		return generate(&o);
+	if (llm_packed_probe(o.in) == 1)
+		return die("%s is already a packed model; give the float32 checkpoint", o.in);
+	if (llm_model_load(&m, o.in, &e) || llm_model_load(&orig, o.in, &e))
+		return die("%s", e.msg);
+	q = (struct llm_quant_opts){
+		.bcq = { o.planes, o.group, o.pow2, o.iters },
+		.classifier_bcq = o.classifier_bcq,
+		.calib_seqs = o.calib_seqs, .calib_len = o.calib_len, .seed = o.seed,
+		.progress = isatty(2) ? progress : NULL,
+	};
+	rc = llm_packed_from_model(&p, &m, o.planes ? &q : NULL, &e);
+	llm_model_free(&m);
+	if (!rc && o.consmax)
+		rc = llm_packed_calibrate(&p, &orig, o.method, o.calib_seqs > 0 ? o.calib_seqs : 1,
+					  o.calib_len, o.seed, &e);
+	if (!rc)
+		rc = llm_packed_save(&p, o.out, &e);
+	if (rc) {
+		llm_model_free(&orig);
+		return die("%s", e.msg);
+	}
+	if (o.planes)
+		fprintf(stderr, "accel-quant: wrote %s: bcq%d group %d%s%s%s, %.2f MiB (checkpoint %.2f MiB), relative weight error %.4f\n",
+			o.out, o.planes, o.group, o.pow2 ? " pow2" : "",
+			o.classifier_bcq ? " +classifier" : "", o.consmax ? " +consmax" : "",
+			file_mib(o.out), file_mib(o.in), weight_error(&orig, &p));
+	else
+		fprintf(stderr, "accel-quant: wrote %s: f32%s, %.2f MiB\n", o.out,
+			o.consmax ? " +consmax" : "", file_mib(o.out));
+	llm_packed_free(&p);
+	llm_model_free(&orig);
+	return 0;
+}

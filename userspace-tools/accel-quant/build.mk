@@ -1,0 +1,9 @@
+# accel-quant: float32 checkpoint -> CSA packed model; random test models.
+# (Included from bench/build.mk while the top Makefile reads only */build.mk.)
+ifndef CSA_MK_ACCEL_QUANT
+CSA_MK_ACCEL_QUANT := 1
+TOOLS += accel-quant
+accel-quant_SRCS := userspace-tools/accel-quant/accel_quant.c
+accel-quant_LIBS := csallm
+accel_quant_CFLAGS := -Iuserspace-tools/llm-common
+endif
