@@ -292,7 +292,7 @@ static int run_selftest(struct ctx *c)
 		accel_close(dev);
 		return fail(c, "query info", err);
 	}
-	err = selftest_run(dev, &r);
+	err = selftest_run(dev, &r, NULL);
 	cerr = accel_query_counters(dev, &counters);
 	accel_close(dev);
 	if (err && err != -EIO)

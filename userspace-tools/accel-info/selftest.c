@@ -303,7 +303,22 @@ static int build_list(struct accel_cmdlist *cl, struct accel_bo *host,
 	return err;
 }
 
-int selftest_run(struct accel_dev *dev, struct selftest_result *r)
+size_t selftest_output_offset(enum selftest_case_id id)
+{
+	static const enum region out[SELFTEST_NUM_CASES] = {
+		[SELFTEST_COPY] = R_COPY_DST,
+		[SELFTEST_ADD] = R_ADD_Y,
+		[SELFTEST_MATVEC_F32] = R_MV_Y,
+		[SELFTEST_MATVEC_BCQ] = R_BCQ_Y,
+		[SELFTEST_RMSNORM] = R_RMS_Y,
+		[SELFTEST_ARGMAX] = R_ARG_OUT,
+	};
+
+	return region_offset(out[id]);
+}
+
+int selftest_run(struct accel_dev *dev, struct selftest_result *r,
+		 void *buffer_copy)
 {
 	struct accel_bo *host = NULL, *devbuf = NULL;
 	struct accel_cmdlist *cl = NULL;
@@ -332,8 +347,11 @@ int selftest_run(struct accel_dev *dev, struct selftest_result *r)
 		r->failed_index = st.failed_index;
 		r->cycles = st.cycles;
 	}
-	if (!err)
+	if (!err) {
 		selftest_verify(map, r);
+		if (buffer_copy)
+			memcpy(buffer_copy, map, size);
+	}
 	accel_cmdlist_destroy(cl);
 	accel_bo_free(devbuf);
 	accel_bo_free(host);

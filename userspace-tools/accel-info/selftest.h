@@ -50,12 +50,17 @@ void selftest_fill_inputs(void *buf);
 /* Check the outputs in buf against host-computed values. */
 void selftest_verify(const void *buf, struct selftest_result *r);
 
+/* Byte offset of a case's output in the buffer (tests corrupt it there). */
+size_t selftest_output_offset(enum selftest_case_id id);
+
 /*
  * Run the whole self-test on dev.  Returns 0 when the list completed (r
  * says which cases passed), -EIO when it completed with an error status
- * (r->status, r->failed_index), or another negative errno.
+ * (r->status, r->failed_index), or another negative errno.  buffer_copy,
+ * if not NULL, receives the selftest_buffer_size() bytes the device left.
  */
-int selftest_run(struct accel_dev *dev, struct selftest_result *r);
+int selftest_run(struct accel_dev *dev, struct selftest_result *r,
+		 void *buffer_copy);
 
 /* The case a failing command index belongs to ("dma_in", "copy", ...). */
 const char *selftest_command_name(uint32_t index);
