@@ -24,9 +24,13 @@ accel-info_LIBS := accel
 accel-info_LDLIBS = $(ACCEL_INFO_PCI_LIBS) $(or $(shell pkg-config --libs libdrm 2>/dev/null),-ldrm)
 
 # One static binary for the VM's initramfs: build/static/accel-info.
+# Debian has no libpci.a (nor libudev.a), so this build enumerates through
+# sysfs (pci_scan_nolibpci.c); everything else is the same code.
+ACCEL_INFO_TOP_MAKEFILE := $(firstword $(MAKEFILE_LIST))
 .PHONY: accel-info-static
 accel-info-static:
-	$(MAKE) --no-print-directory B=build/static SAN=0 ACCEL_INFO_LIBPCI=0 \
+	$(MAKE) --no-print-directory -f $(ACCEL_INFO_TOP_MAKEFILE) \
+		B=build/static SAN=0 ACCEL_INFO_LIBPCI=0 \
 		LDFLAGS="-pthread -static" build/static/bin/accel-info
 	cp build/static/bin/accel-info build/static/accel-info
 
