@@ -16,10 +16,10 @@
 	(((uint32_t)(index) & 0xffffu) << 16)
 
 /* RING_SETUP detail codes: the first check that failed. */
-#define CSA_SETUP_SQ_BASE	1u
-#define CSA_SETUP_SQ_SIZE	2u
-#define CSA_SETUP_CQ_BASE	3u
-#define CSA_SETUP_CQ_SIZE	4u
+#define CSA_SETUP_SQ_SIZE	1u
+#define CSA_SETUP_SQ_BASE	2u
+#define CSA_SETUP_CQ_SIZE	3u
+#define CSA_SETUP_CQ_BASE	4u
 
 /* DOORBELL detail codes: which doorbell was written. */
 #define CSA_DOORBELL_SQ_TAIL	0u
