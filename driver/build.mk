@@ -46,7 +46,6 @@ module-check: module-stage
 	if [ -z "$$cp" ]; then cp=$$(scripts/fetch-kernel.sh --checkpatch | sed -n 's/^CHECKPATCH=//p'); fi; \
 	if [ -n "$$cp" ] && [ -x "$$cp" ]; then \
 		$$cp --strict --no-tree --terse --show-types -f \
-			--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
 			driver/*.c driver/*.h Kbuild; \
 		echo "module-check: sparse and checkpatch --strict clean"; \
 	else \

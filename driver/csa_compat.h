@@ -8,18 +8,24 @@
 #define CSA_COMPAT_H
 
 #include <linux/pci.h>
-#include <linux/version.h>
 
 #include <drm/gpu_scheduler.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+/*
+ * CSA_KVER is the version of the kernel being built against,
+ * major * 256 + minor, set by the Kbuild from the kernel's own Makefile.
+ */
+#define CSA_KV(major, minor)	((major) * 256 + (minor))
+#define CSA_KERNEL_AT_LEAST(major, minor) (CSA_KV(major, minor) <= CSA_KVER)
+
+#if !CSA_KERNEL_AT_LEAST(6, 8)
 #error "csa needs Linux 6.8 or newer (drm_sched credits, DRM accel debugfs)"
 #endif
 
 /* 6.12 dropped drm_sched_start()'s full_recovery argument. */
 static inline void csa_sched_start(struct drm_gpu_scheduler *sched)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if CSA_KERNEL_AT_LEAST(6, 12)
 	drm_sched_start(sched);
 #else
 	drm_sched_start(sched, true);
@@ -33,7 +39,7 @@ static inline void csa_sched_start(struct drm_gpu_scheduler *sched)
 static inline void __iomem *csa_pcim_iomap(struct pci_dev *pdev, int bar,
 					   const char *name)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#if CSA_KERNEL_AT_LEAST(6, 11)
 	return pcim_iomap_region(pdev, bar, name);
 #else
 	int ret = pcim_iomap_regions(pdev, BIT(bar), name);

@@ -6,7 +6,6 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 
 #include <drm/drm_accel.h>
 #include <drm/drm_drv.h>
@@ -15,6 +14,7 @@
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_ioctl.h>
 
+#include "csa_compat.h"
 #include "csa_drv.h"
 
 int csa_irq_mode;
@@ -96,7 +96,7 @@ const struct drm_driver csa_drm_driver = {
 	DRM_GEM_SHMEM_DRIVER_OPS,
 	.name = DRM_CSA_DRIVER_NAME,
 	.desc = CSA_DRIVER_DESC,
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 14, 0)
+#if !CSA_KERNEL_AT_LEAST(6, 14)
 	.date = "20261123",	/* dropped from struct drm_driver in 6.14 */
 #endif
 	.major = DRM_CSA_UAPI_MAJOR,

@@ -94,39 +94,65 @@ static const struct attribute_group csa_info_group = {
 	.attrs = csa_info_attrs,
 };
 
-#define CSA_COUNTER_ATTR(field)						\
-static ssize_t field##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct drm_csa_counters c;					\
-									\
-	csa_fill_counters(dev_to_cdev(dev), &c);			\
-	return sysfs_emit(buf, "%llu\n", (unsigned long long)c.field);	\
-}									\
-static DEVICE_ATTR_RO(field)
+/*
+ * A field of struct drm_csa_counters: the u64 ones come first, every field
+ * from sq_head on is a u32.
+ */
+struct csa_counter_attr {
+	struct device_attribute attr;
+	size_t offset;
+};
 
-CSA_COUNTER_ATTR(total_cycles);
-CSA_COUNTER_ATTR(commands);
-CSA_COUNTER_ATTR(dma_bytes);
-CSA_COUNTER_ATTR(devmem_bytes);
-CSA_COUNTER_ATTR(errors);
-CSA_COUNTER_ATTR(resets);
-CSA_COUNTER_ATTR(jobs_submitted);
-CSA_COUNTER_ATTR(jobs_completed);
-CSA_COUNTER_ATTR(in_flight);
-CSA_COUNTER_ATTR(last_error_status);
+static ssize_t csa_counter_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	const struct csa_counter_attr *ca =
+		container_of(attr, struct csa_counter_attr, attr);
+	struct drm_csa_counters c;
+	const void *field;
+	u64 v;
+
+	csa_fill_counters(dev_to_cdev(dev), &c);
+	field = (const u8 *)&c + ca->offset;
+	if (ca->offset < offsetof(struct drm_csa_counters, sq_head))
+		v = *(const u64 *)field;
+	else
+		v = *(const u32 *)field;
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+#define CSA_COUNTER(field) {					\
+	.attr = {							\
+		.attr = { .name = #field, .mode = 0444 },		\
+		.show = csa_counter_show,				\
+	},								\
+	.offset = offsetof(struct drm_csa_counters, field),		\
+}
+
+static struct csa_counter_attr csa_counters[] = {
+	CSA_COUNTER(total_cycles),
+	CSA_COUNTER(commands),
+	CSA_COUNTER(dma_bytes),
+	CSA_COUNTER(devmem_bytes),
+	CSA_COUNTER(errors),
+	CSA_COUNTER(resets),
+	CSA_COUNTER(jobs_submitted),
+	CSA_COUNTER(jobs_completed),
+	CSA_COUNTER(in_flight),
+	CSA_COUNTER(last_error_status),
+};
 
 static struct attribute *csa_counter_attrs[] = {
-	&dev_attr_total_cycles.attr,
-	&dev_attr_commands.attr,
-	&dev_attr_dma_bytes.attr,
-	&dev_attr_devmem_bytes.attr,
-	&dev_attr_errors.attr,
-	&dev_attr_resets.attr,
-	&dev_attr_jobs_submitted.attr,
-	&dev_attr_jobs_completed.attr,
-	&dev_attr_in_flight.attr,
-	&dev_attr_last_error_status.attr,
+	&csa_counters[0].attr.attr,
+	&csa_counters[1].attr.attr,
+	&csa_counters[2].attr.attr,
+	&csa_counters[3].attr.attr,
+	&csa_counters[4].attr.attr,
+	&csa_counters[5].attr.attr,
+	&csa_counters[6].attr.attr,
+	&csa_counters[7].attr.attr,
+	&csa_counters[8].attr.attr,
+	&csa_counters[9].attr.attr,
 	NULL,
 };
 

@@ -5,9 +5,12 @@
 # configuration is never touched: a private source list and state directory
 # live in the cache, and the packages are unpacked with dpkg-deb -x.
 #
-# Usage: scripts/fetch-kernel.sh [--update] [--print]
-#   --update  ask apt again for the newest 6.12 even if a kernel is cached
-#   --print   only print the cached kernel.env (exit 1 if there is none)
+# Usage: scripts/fetch-kernel.sh [--update] [--print] [--checkpatch]
+#   --update      ask apt again for the newest 6.12 even if a kernel is cached
+#   --print       only print the cached kernel.env (exit 1 if there is none)
+#   --checkpatch  also fetch linux-source-6.12 (150 MB, once) and keep only
+#                 scripts/checkpatch.pl, spelling.txt, const_structs.checkpatch;
+#                 adds CHECKPATCH= to kernel.env
 # Environment:
 #   CSA_CACHE           cache root (default ~/.cache/csa)
 #   CSA_KERNEL_VERSION  pin a Debian version, e.g. 6.12.57+deb12 (default: newest)
@@ -20,11 +23,13 @@ kcache=$cache/kernel
 env_file=$kcache/kernel.env
 update=0
 print_only=0
+want_checkpatch=0
 for a in "$@"; do
 	case $a in
 	--update) update=1 ;;
 	--print) print_only=1 ;;
-	*) echo "fetch-kernel.sh: unknown argument '$a' (use --update or --print)" >&2; exit 2 ;;
+	--checkpatch) want_checkpatch=1 ;;
+	*) echo "fetch-kernel.sh: unknown argument '$a' (use --update, --print or --checkpatch)" >&2; exit 2 ;;
 	esac
 done
 
@@ -32,7 +37,8 @@ cached_ok() {
 	[ -f "$env_file" ] || return 1
 	# shellcheck disable=SC1090
 	. "$env_file"
-	[ -f "$KDIR/Makefile" ] && [ -f "$VMLINUZ" ] && [ -d "$MODULES_DIR" ]
+	[ -f "$KDIR/Makefile" ] && [ -f "$VMLINUZ" ] && [ -d "$MODULES_DIR" ] || return 1
+	[ "$want_checkpatch" = 0 ] || [ -x "${CHECKPATCH:-}" ]
 }
 
 if [ "$print_only" = 1 ]; then
@@ -40,6 +46,7 @@ if [ "$print_only" = 1 ]; then
 	cat "$env_file"
 	exit 0
 fi
+CHECKPATCH=
 if [ "$update" = 0 ] && [ -z "${CSA_KERNEL_VERSION:-}" ] && cached_ok; then
 	cat "$env_file"
 	exit 0
@@ -115,6 +122,28 @@ fi
 [ -f "$kdir/Makefile" ] || { echo "fetch-kernel.sh: $kdir/Makefile missing after extraction" >&2; exit 1; }
 [ -f "$vmlinuz" ] || { echo "fetch-kernel.sh: $vmlinuz missing after extraction" >&2; exit 1; }
 
+checkpatch=""
+cp_dir=$kcache/$ver/checkpatch
+if [ "$want_checkpatch" = 1 ] && [ ! -x "$cp_dir/checkpatch.pl" ]; then
+	src_pkg=linux-source-$(echo "$ver" | cut -d. -f1-2)
+	echo "fetch-kernel: downloading $src_pkg for checkpatch.pl" >&2
+	tmp=$kcache/$ver/src.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp" "$cp_dir"
+	(cd "$tmp" && apt-get "$@" -qq download "$src_pkg")
+	dpkg-deb --fsys-tarfile "$tmp"/"$src_pkg"_*.deb |
+		tar -xf - -C "$tmp" --wildcards './usr/src/linux-source-*.tar.xz'
+	tar -xJf "$tmp"/usr/src/linux-source-*.tar.xz -C "$tmp" --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	for f in checkpatch.pl spelling.txt const_structs.checkpatch; do
+		mv "$tmp"/linux-source-*/scripts/$f "$cp_dir/"
+	done
+	chmod +x "$cp_dir/checkpatch.pl"
+	rm -rf "$tmp"
+fi
+[ -x "$cp_dir/checkpatch.pl" ] && checkpatch=$cp_dir/checkpatch.pl
+
 pahole=$root/usr/bin/pahole
 [ -x "$pahole" ] || pahole=$(command -v pahole || echo "")
 
@@ -125,6 +154,7 @@ VMLINUZ=$vmlinuz
 MODULES_DIR=$modules_dir
 PAHOLE=$pahole
 ROOT=$root
+CHECKPATCH=$checkpatch
 EOF
 mv "$env_file.tmp" "$env_file"
 cat "$env_file"
