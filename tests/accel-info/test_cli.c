@@ -208,8 +208,8 @@ static void test_text_report_on_sim(void)
 	snprintf(line, sizeof(line), "capabilities 0x%llx (",
 		 (unsigned long long)info.capabilities);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, line));
-	snprintf(line, sizeof(line), "cycle model  %u kHz clock, %u MB/s",
-		 info.clock_khz, info.dram_mbps);
+	snprintf(line, sizeof(line), "cycle model  %u.%03u MHz clock, %u MB/s",
+		 info.clock_khz / 1000, info.clock_khz % 1000, info.dram_mbps);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, line));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "errors       0 failed commands, last status OK"));
 	CU_ASSERT_PTR_NULL(strstr(r.out, "PCI bus"));

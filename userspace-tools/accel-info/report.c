@@ -256,8 +256,9 @@ void report_text_device(FILE *out, const struct device_snapshot *s)
 	fprintf(out, "  engines      shift-add %" PRIu32 " lanes, PIM %" PRIu32
 		" banks x %" PRIu32 " MACs, vector %" PRIu32 " lanes\n",
 		i->bcq_lanes, i->pim_banks, i->pim_macs_per_bank, i->vec_lanes);
-	fprintf(out, "  cycle model  %" PRIu32 " kHz clock, %" PRIu32
-		" MB/s device memory\n", i->clock_khz, i->dram_mbps);
+	fprintf(out, "  cycle model  %" PRIu32 ".%03" PRIu32 " MHz clock, %" PRIu32
+		" MB/s device memory\n", i->clock_khz / 1000, i->clock_khz % 1000,
+		i->dram_mbps);
 	fprintf(out, "  limits       ring %" PRIu32 " entries, %" PRIu32
 		" commands per submit\n", i->ring_entries, i->max_cmds);
 	if (s->counters_err)
