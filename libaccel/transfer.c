@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * transfer.c - accel_upload/accel_download: user memory <-> a buffer at any
+ * offset and length.  Device buffers are reached the way the hardware
+ * allows, through a staging host buffer and DMA commands in word-aligned
+ * chunks; the partial words at either end are read back first so the
+ * bytes around the range are preserved.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "libaccel/accel_internal.h"
+
+#define STAGING_MAX	(4u << 20)	/* bytes per DMA chunk */
+
+static int check_range(const struct accel_bo *bo, uint64_t off, uint64_t len)
+{
+	if (!len)
+		return -EINVAL;
+	if (off > bo->size || len > bo->size - off)
+		return -ERANGE;
+	return 0;
+}
+
+struct staging {
+	struct accel_bo *bo;
+	struct accel_cmdlist *cl;
+	uint8_t *ptr;
+};
+
+static int staging_open(struct accel_dev *dev, uint64_t span, struct staging *s)
+{
+	uint64_t size = span < STAGING_MAX ? span : STAGING_MAX;
+	void *p;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = accel_bo_alloc(dev, size, ACCEL_MEM_HOST, &s->bo);
+	if (!ret)
+		ret = accel_bo_map(s->bo, &p);
+	if (!ret)
+		ret = accel_cmdlist_create(dev, &s->cl);
+	if (ret) {
+		accel_bo_free(s->bo);
+		return ret;
+	}
+	s->ptr = p;
+	return 0;
+}
+
+static void staging_close(struct staging *s)
+{
+	accel_cmdlist_destroy(s->cl);
+	accel_bo_free(s->bo);
+}
+
+/* Run the staging list and turn a device error into -EIO. */
+static int run(struct staging *s)
+{
+	int ret = accel_submit_wait(s->cl, ACCEL_WAIT_FOREVER, NULL);
+
+	accel_cmdlist_reset(s->cl);
+	return ret;
+}
+
+/* Device range [a, b), word aligned, via staging offset 0: fetch into
+ * staging (d2h) or push from it (h2d). */
+static int dma_chunk(struct staging *s, struct accel_bo *dbo, uint64_t a,
+		     uint64_t b, int to_device)
+{
+	int ret;
+
+	if (to_device)
+		ret = accel_cmd_dma_h2d(s->cl, ACCEL_REF(s->bo, 0),
+					ACCEL_REF(dbo, a), (uint32_t)(b - a));
+	else
+		ret = accel_cmd_dma_d2h(s->cl, ACCEL_REF(dbo, a),
+					ACCEL_REF(s->bo, 0), (uint32_t)(b - a));
+	return ret ? ret : run(s);
+}
+
+/* Fetch the partial words at the ends of chunk [a, b) that the user data
+ * [lo, hi) does not cover, into their places in the staging buffer. */
+static int fetch_edges(struct staging *s, struct accel_bo *dbo, uint64_t a,
+		       uint64_t b, uint64_t lo, uint64_t hi)
+{
+	int ret = 0;
+
+	if (a < lo)
+		ret = accel_cmd_dma_d2h(s->cl, ACCEL_REF(dbo, a),
+					ACCEL_REF(s->bo, 0), 4);
+	if (!ret && b > hi && (b - 4 >= lo || a >= lo))
+		ret = accel_cmd_dma_d2h(s->cl, ACCEL_REF(dbo, b - 4),
+					ACCEL_REF(s->bo, b - 4 - a), 4);
+	if (ret)
+		return ret;
+	return accel_cmdlist_count(s->cl) ? run(s) : 0;
+}
+
+int accel_upload(struct accel_bo *dst, uint64_t dst_off, const void *src,
+		 uint64_t len)
+{
+	uint64_t lo, hi, a, end;
+	struct staging s;
+	void *p;
+	int ret;
+
+	if (!dst || !src)
+		return -EINVAL;
+	ret = check_range(dst, dst_off, len);
+	if (ret)
+		return ret;
+	if (dst->placement == ACCEL_MEM_HOST) {
+		ret = accel_bo_map(dst, &p);
+		if (!ret)
+			memcpy((uint8_t *)p + dst_off, src, len);
+		return ret;
+	}
+
+	lo = dst_off;
+	hi = dst_off + len;
+	a = lo & ~3ull;
+	end = (hi + 3) & ~3ull;
+	ret = staging_open(dst->dev, end - a, &s);
+	if (ret)
+		return ret;
+	while (!ret && a < end) {
+		uint64_t b = end - a > STAGING_MAX ? a + STAGING_MAX : end;
+		uint64_t from = a > lo ? a : lo, to = b < hi ? b : hi;
+
+		ret = fetch_edges(&s, dst, a, b, lo, hi);
+		if (ret)
+			break;
+		memcpy(s.ptr + (from - a), (const uint8_t *)src + (from - lo),
+		       to - from);
+		ret = dma_chunk(&s, dst, a, b, 1);
+		a = b;
+	}
+	staging_close(&s);
+	return ret;
+}
+
+int accel_download(struct accel_bo *src, uint64_t src_off, void *dst,
+		   uint64_t len)
+{
+	uint64_t lo, hi, a, end;
+	struct staging s;
+	void *p;
+	int ret;
+
+	if (!src || !dst)
+		return -EINVAL;
+	ret = check_range(src, src_off, len);
+	if (ret)
+		return ret;
+	if (src->placement == ACCEL_MEM_HOST) {
+		ret = accel_bo_map(src, &p);
+		if (!ret)
+			memcpy(dst, (const uint8_t *)p + src_off, len);
+		return ret;
+	}
+
+	lo = src_off;
+	hi = src_off + len;
+	a = lo & ~3ull;
+	end = (hi + 3) & ~3ull;
+	ret = staging_open(src->dev, end - a, &s);
+	if (ret)
+		return ret;
+	while (!ret && a < end) {
+		uint64_t b = end - a > STAGING_MAX ? a + STAGING_MAX : end;
+		uint64_t from = a > lo ? a : lo, to = b < hi ? b : hi;
+
+		ret = dma_chunk(&s, src, a, b, 0);
+		if (!ret)
+			memcpy((uint8_t *)dst + (from - lo), s.ptr + (from - a),
+			       to - from);
+		a = b;
+	}
+	staging_close(&s);
+	return ret;
+}
