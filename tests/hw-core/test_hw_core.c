@@ -1093,6 +1093,62 @@ static void test_perf_counters(void)
 	tdev_close(t);
 }
 
+static int null_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	struct csa_desc *d = dst;
+
+	(void)ctx;
+	(void)addr;
+	memset(dst, 0, len);
+	if (len == sizeof(*d))
+		d->flags = CSA_DESC_F_LAST;	/* every SQ slot holds a NOP job */
+	return 0;
+}
+
+static int null_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+	(void)ctx;
+	(void)addr;
+	(void)src;
+	(void)len;
+	return 0;
+}
+
+/* An embedder may poll: no irq, no kick callbacks. */
+static void test_null_irq_and_kick(void)
+{
+	static const struct csa_hw_ops polling = {
+		.dma_read = null_read,
+		.dma_write = null_write,
+	};
+	struct csa_hw *hw = calloc(1, sizeof(*hw));
+	struct csa_hw_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.devmem = malloc(4096);
+	cfg.devmem_size = 4096;
+	CU_ASSERT_FATAL(hw && cfg.devmem);
+	CU_ASSERT_EQUAL_FATAL(csa_hw_init(hw, &cfg, &polling, NULL), 0);
+	csa_hw_mmio_write(hw, CSA_REG_SQ_BASE_LO, 4096);
+	csa_hw_mmio_write(hw, CSA_REG_SQ_SIZE, 8);
+	csa_hw_mmio_write(hw, CSA_REG_CQ_BASE_LO, 8192);
+	csa_hw_mmio_write(hw, CSA_REG_CQ_SIZE, 8);
+	csa_hw_mmio_write(hw, CSA_REG_CONTROL, CSA_CTRL_ENABLE);
+	csa_hw_mmio_write(hw, CSA_REG_IRQ_MASK, 0);
+	csa_hw_mmio_write(hw, CSA_REG_SQ_TAIL, 5);
+	CU_ASSERT_EQUAL(csa_hw_run(hw, 2), 2);
+	CU_ASSERT_EQUAL(csa_hw_run(hw, 0), 3);
+	CU_ASSERT_EQUAL(csa_hw_mmio_read(hw, CSA_REG_CQ_TAIL), 5);
+	CU_ASSERT_EQUAL(csa_hw_mmio_read(hw, CSA_REG_IRQ_STATUS), CSA_IRQ_CQ);
+	CU_ASSERT_EQUAL(csa_hw_irq_level(hw), 1);
+	csa_hw_mmio_write(hw, CSA_REG_SQ_TAIL, 99);	/* error, no kick hook */
+	CU_ASSERT_EQUAL(csa_hw_run(hw, 0), 0);
+	CU_ASSERT_EQUAL(csa_hw_mmio_read(hw, CSA_REG_ERROR_STATUS),
+			CSA_ERR_DOORBELL);
+	free(cfg.devmem);
+	free(hw);
+}
+
 int main(void)
 {
 	static const struct {
@@ -1126,6 +1182,7 @@ int main(void)
 		{ "interrupt coalescing", test_irq_coalescing },
 		{ "INTx level", test_intx_level },
 		{ "performance counters", test_perf_counters },
+		{ "no irq and kick callbacks", test_null_irq_and_kick },
 	};
 	CU_pSuite suite;
 	unsigned int i, failed;
