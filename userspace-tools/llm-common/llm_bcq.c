@@ -413,12 +413,205 @@ static int inverse_hessian_factor(double *hm, uint32_t k)
 	return 0;
 }
 
+/* Value of weight (row, col) as coded: sum_p +-alpha. */
+static double coded(const struct llm_bcq_matrix *q, uint32_t row, uint32_t col)
+{
+	uint32_t k8 = (q->k + 7) / 8;
+	double v = 0;
+
+	for (uint32_t pl = 0; pl < q->planes; pl++) {
+		double a = llm_bcq_scale(q, row, col / q->group, pl);
+
+		v += (q->bits[((uint64_t)pl * k8 + col / 8) * q->n + row] >> (col % 8) & 1) ? a : -a;
+	}
+	return v;
+}
+
+/* Local search under the output error (w - q)^T H (w - q) of one row:
+ * sweeps that move single weights to the best of their group's 2^P values,
+ * then (float scales) the least-squares alphas of the whole row given its
+ * signs, B^T H B a = B^T H w.  GPTQ's single greedy pass leaves a lot for
+ * this to recover at 4 bits on small models. */
+static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
+		       const double *h, double *d, double *r, int sweeps)
+{
+	uint32_t k = q->k, P = q->planes, ng = (k + q->group - 1) / q->group;
+	uint32_t k8 = (k + 7) / 8, nu = ng * P;
+
+	for (int sweep = 0; sweep < sweeps; sweep++) {
+		int moved = 0;
+
+		for (uint32_t j = 0; j < k; j++)
+			d[j] = coded(q, row, j) - w[j];
+		for (uint32_t i = 0; i < k; i++) {
+			double s = 0;
+
+			for (uint32_t j = 0; j < k; j++)
+				s += h[(uint64_t)i * k + j] * d[j];
+			r[i] = s;
+		}
+		for (uint32_t j = 0; j < k; j++) {
+			uint32_t g = j / q->group, best_m = 0;
+			double alpha[MAXP], best = -1e-12 * (1 + fabs(r[j])), cur = 0;
+
+			for (uint32_t pl = 0; pl < P; pl++)
+				alpha[pl] = llm_bcq_scale(q, row, g, pl);
+			cur = d[j] + w[j];
+			for (uint32_t m = 0; m < (1u << P); m++) {
+				double v = 0, delta, gain;
+
+				for (uint32_t pl = 0; pl < P; pl++)
+					v += (m >> pl & 1) ? alpha[pl] : -alpha[pl];
+				delta = v - cur;
+				gain = 2 * delta * r[j] + delta * delta * h[(uint64_t)j * k + j];
+				if (gain < best) {
+					best = gain;
+					best_m = m | 0x100;
+				}
+			}
+			if (!best_m)
+				continue;
+			best_m &= 0xff;
+			{
+				double v = 0, delta;
+
+				for (uint32_t pl = 0; pl < P; pl++) {
+					uint8_t *b = &q->bits[((uint64_t)pl * k8 + j / 8) * q->n + row];
+
+					if (best_m >> pl & 1) {
+						*b |= 1u << (j % 8);
+						v += alpha[pl];
+					} else {
+						*b &= ~(1u << (j % 8));
+						v -= alpha[pl];
+					}
+				}
+				delta = v - cur;
+				d[j] += delta;
+				for (uint32_t i = 0; i < k; i++)
+					r[i] += delta * h[(uint64_t)i * k + j];
+				moved++;
+			}
+		}
+		if (q->pow2)
+			continue;
+		/* alphas of the whole row for the current signs */
+		{
+			double a[4 * MAXP * 64 + 1], *bm = NULL, *hb = NULL, *sys = NULL;
+			int ok = nu <= 4 * 64;
+
+			(void)a;
+			if (ok) {
+				bm = calloc((uint64_t)k * nu, sizeof(double));
+				hb = calloc((uint64_t)k * nu, sizeof(double));
+				sys = calloc((uint64_t)nu * (nu + 1), sizeof(double));
+				ok = bm && hb && sys;
+			}
+			if (ok) {
+				/* B: column (g, p) is +-1 on the group's columns */
+				for (uint32_t j = 0; j < k; j++)
+					for (uint32_t pl = 0; pl < P; pl++)
+						bm[(uint64_t)j * nu + (j / q->group) * P + pl] =
+							(q->bits[((uint64_t)pl * k8 + j / 8) * q->n + row] >>
+							 (j % 8) & 1) ? 1.0 : -1.0;
+				/* hb = H B */
+				for (uint32_t i = 0; i < k; i++)
+					for (uint32_t j = 0; j < k; j++) {
+						double hij = h[(uint64_t)i * k + j];
+						uint32_t u0 = (j / q->group) * P;
+
+						if (hij == 0)
+							continue;
+						for (uint32_t u = u0; u < u0 + P; u++)
+							hb[(uint64_t)i * nu + u] += hij * bm[(uint64_t)j * nu + u];
+					}
+				/* sys = [B^T H B | B^T H w] */
+				for (uint32_t u = 0; u < nu; u++) {
+					for (uint32_t v = 0; v < nu; v++) {
+						double s = 0;
+
+						for (uint32_t i = 0; i < k; i++)
+							s += bm[(uint64_t)i * nu + u] * hb[(uint64_t)i * nu + v];
+						sys[(uint64_t)u * (nu + 1) + v] = s;
+					}
+					{
+						double s = 0;
+
+						for (uint32_t i = 0; i < k; i++)
+							s += hb[(uint64_t)i * nu + u] * w[i];
+						sys[(uint64_t)u * (nu + 1) + nu] = s;
+					}
+				}
+				/* Gauss-Jordan with partial pivoting */
+				for (uint32_t c = 0; ok && c < nu; c++) {
+					uint32_t piv = c;
+
+					for (uint32_t rr = c + 1; rr < nu; rr++)
+						if (fabs(sys[(uint64_t)rr * (nu + 1) + c]) >
+						    fabs(sys[(uint64_t)piv * (nu + 1) + c]))
+							piv = rr;
+					if (fabs(sys[(uint64_t)piv * (nu + 1) + c]) < 1e-12) {
+						ok = 0;
+						break;
+					}
+					for (uint32_t t = 0; t <= nu; t++) {
+						double tmp = sys[(uint64_t)c * (nu + 1) + t];
+
+						sys[(uint64_t)c * (nu + 1) + t] = sys[(uint64_t)piv * (nu + 1) + t];
+						sys[(uint64_t)piv * (nu + 1) + t] = tmp;
+					}
+					for (uint32_t rr = 0; rr < nu; rr++) {
+						double f;
+
+						if (rr == c)
+							continue;
+						f = sys[(uint64_t)rr * (nu + 1) + c] / sys[(uint64_t)c * (nu + 1) + c];
+						for (uint32_t t = c; t <= nu; t++)
+							sys[(uint64_t)rr * (nu + 1) + t] -= f * sys[(uint64_t)c * (nu + 1) + t];
+					}
+				}
+				if (ok) {
+					/* accept only if the output error does not grow */
+					float *sc = q->scales;
+					float old[4 * 64 * MAXP];
+					double e0 = 0, e1 = 0;
+
+					for (uint32_t j = 0; j < k; j++)
+						e0 += d[j] * r[j];
+					for (uint32_t u = 0; u < nu; u++) {
+						old[u] = sc[(uint64_t)row * nu + u];
+						sc[(uint64_t)row * nu + u] = (float)(sys[(uint64_t)u * (nu + 1) + nu] /
+										    sys[(uint64_t)u * (nu + 1) + u]);
+					}
+					for (uint32_t j = 0; j < k; j++)
+						d[j] = coded(q, row, j) - w[j];
+					for (uint32_t i = 0; i < k; i++) {
+						double s2 = 0;
+
+						for (uint32_t j = 0; j < k; j++)
+							s2 += h[(uint64_t)i * k + j] * d[j];
+						e1 += d[i] * s2;
+					}
+					if (!(e1 <= e0))
+						for (uint32_t u = 0; u < nu; u++)
+							sc[(uint64_t)row * nu + u] = old[u];
+				}
+			}
+			free(bm);
+			free(hb);
+			free(sys);
+		}
+		if (!moved && sweep > 0)
+			break;
+	}
+}
+
 int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 			  uint32_t n, uint32_t k, const double *h,
 			  const struct llm_bcq_params *p)
 {
 	uint32_t ng = (k + p->group - 1) / p->group, k8 = (k + 7) / 8;
-	double *u = NULL;
+	double *u = NULL, *hd = NULL, *dv = NULL, mean = 0;
 	float *wk = NULL;
 	uint8_t mask[CSA_BCQ_MAX_GROUP];
 	int rc = llm_bcq_alloc(q, n, k, p);
@@ -433,12 +626,24 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 	}
 	memcpy(u, h, (uint64_t)k * k * sizeof(double));
 	memcpy(wk, w, (uint64_t)n * k * sizeof(float));
+	hd = malloc((uint64_t)k * k * sizeof(double));
+	dv = malloc(2 * (uint64_t)k * sizeof(double));
+	if (!hd || !dv) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (uint32_t i = 0; i < k; i++)	/* dead inputs carry no signal */
 		if (u[(uint64_t)i * k + i] == 0) {
 			u[(uint64_t)i * k + i] = 1;
 			for (uint32_t r = 0; r < n; r++)
 				wk[(uint64_t)r * k + i] = 0;
 		}
+	/* the metric of the final refinement: H damped like the factor's */
+	memcpy(hd, u, (uint64_t)k * k * sizeof(double));
+	for (uint32_t i = 0; i < k; i++)
+		mean += hd[(uint64_t)i * k + i];
+	for (uint32_t i = 0; i < k; i++)
+		hd[(uint64_t)i * k + i] += 0.01 * mean / k;
 	rc = inverse_hessian_factor(u, k);
 	if (rc)
 		goto out;
@@ -485,8 +690,12 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 			}
 		}
 	}
+	for (uint32_t r = 0; r < n; r++)
+		refine_row(q, r, w + (uint64_t)r * k, hd, dv, dv + k, LLM_BCQ_REFINE_SWEEPS);
 out:
 	free(u);
+	free(hd);
+	free(dv);
 	free(wk);
 	if (rc)
 		llm_bcq_free(q);

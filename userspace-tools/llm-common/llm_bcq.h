@@ -12,6 +12,7 @@
 
 #define LLM_BCQ_DEFAULT_GROUP 64
 #define LLM_BCQ_DEFAULT_ITERS 15
+#define LLM_BCQ_REFINE_SWEEPS 6
 
 struct llm_bcq_matrix {
 	uint32_t k, n;		/* columns (inputs), rows (outputs) */
