@@ -45,7 +45,7 @@ std_for = $(if $(filter hw/% common/%,$(1)),-std=c99,-std=c11)
 all:
 
 include mk/rules.mk
-include $(sort $(wildcard */build.mk))
+include $(sort $(wildcard */build.mk */*/build.mk))
 include mk/finish.mk
 
 all: $(ALL_TARGETS)
