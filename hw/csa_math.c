@@ -78,9 +78,9 @@ float csa_expf(float x)
 	if (x < EXP_MIN)
 		return 0.0f;
 
-	/* n = round(x / ln2), half away from zero */
+	/* n = round(x / ln2), ties to even; |t| < 150 */
 	t = x * LOG2E;
-	n = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
+	n = csa_round_even(t);
 	fn = (float)n;
 	r = x - fn * LN2_HI;
 	r = r - fn * LN2_LO;

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+/*
+ * golden.c - reference model of the engine commands, from the text of
+ * docs/commands.md.  Deliberately naive: one loop per formula, libm's
+ * nearbyintf/ldexpf where the spec says "round to nearest even" and
+ * "times 2^n", direct +-q sums instead of lookup tables.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "golden.h"
+
+float g_expf(float x)
+{
+	float t, r, p, fn;
+	int n;
+
+	if (isnan(x))
+		return x;
+	if (x > 88.7228394f)
+		return INFINITY;
+	if (x < -103.972084f)
+		return 0.0f;
+	t = x * 1.44269502f;
+	fn = nearbyintf(t);
+	n = (int)fn;
+	r = x - fn * 0.693145751953125f;
+	r = r - fn * 1.42860677e-6f;
+	p = 0.000198412701f;
+	p = p * r + 0.00138888892f;
+	p = p * r + 0.00833333377f;
+	p = p * r + 0.0416666679f;
+	p = p * r + 0.166666672f;
+	p = p * r + 0.5f;
+	p = p * r * r;
+	p = p + r;
+	p = p + 1.0f;
+	return ldexpf(p, n);
+}
+
+void g_rmsnorm(const float *x, const float *w, uint32_t n, float eps, float *y)
+{
+	float ss = 0.0f, r;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		ss += x[i] * x[i];
+	ss /= (float)n;
+	ss += eps;
+	r = 1.0f / sqrtf(ss);
+	for (i = 0; i < n; i++)
+		y[i] = w[i] * (r * x[i]);
+}
+
+void g_matvec(const float *x, const float *w, uint32_t k, uint32_t n, float *y)
+{
+	uint32_t row, j;
+
+	for (row = 0; row < n; row++) {
+		float lane[8] = { 0 };
+
+		for (j = 0; j < k; j++)
+			lane[j % 8] += w[(size_t)row * k + j] * x[j];
+		y[row] = ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+			 ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+	}
+}
+
+void g_rope(float *x, uint32_t heads, uint32_t hd, const float *table,
+	    uint32_t pos)
+{
+	uint32_t h, i;
+
+	for (h = 0; h < heads; h++) {
+		for (i = 0; i < hd / 2; i++) {
+			float c = table[(size_t)pos * hd + 2 * i];
+			float s = table[(size_t)pos * hd + 2 * i + 1];
+			float *p = x + (size_t)h * hd + 2 * i;
+			float x0 = p[0], x1 = p[1];
+
+			p[0] = x0 * c - x1 * s;
+			p[1] = x0 * s + x1 * c;
+		}
+	}
+}
+
+void g_silu_mul(const float *a, const float *b, uint32_t n, float *y)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		y[i] = (a[i] * (1.0f / (1.0f + g_expf(-a[i])))) * b[i];
+}
+
+void g_add(const float *a, const float *b, uint32_t n, float *y)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		y[i] = a[i] + b[i];
+}
+
+void g_argmax(const float *x, uint32_t n, uint32_t out[2])
+{
+	uint32_t i, best = 0;
+	int have = 0;
+
+	for (i = 0; i < n; i++) {
+		if (isnan(x[i]))
+			continue;
+		if (!have || x[i] > x[best]) {
+			best = i;
+			have = 1;
+		}
+	}
+	out[0] = best;
+	memcpy(&out[1], &x[best], 4);
+}
+
+void g_softmax(const float *x, uint32_t n, float *y)
+{
+	float m = x[0], z = 0.0f;
+	uint32_t i;
+
+	for (i = 1; i < n; i++)
+		if (x[i] > m)
+			m = x[i];
+	for (i = 0; i < n; i++) {
+		y[i] = g_expf(x[i] - m);
+		z += y[i];
+	}
+	for (i = 0; i < n; i++)
+		y[i] /= z;
+}
+
+float g_consmax(const float *table, float s)
+{
+	float v = s * table[0], r;
+	int q, msb, lsb;
+
+	if (isnan(v))
+		return v;
+	r = nearbyintf(v);
+	if (r > 127.0f)
+		r = 127.0f;
+	if (r < -128.0f)
+		r = -128.0f;
+	q = (int)r;
+	msb = q >= 0 ? q / 16 : -((-q + 15) / 16);	/* floor(q / 16) */
+	lsb = q - 16 * msb;
+	return table[4 + msb + 8] * table[20 + lsb];
+}
+
+void g_consmax_table(float *table, double beta, double gamma, double step)
+{
+	int m, l;
+
+	memset(table, 0, 36 * sizeof(float));
+	table[0] = (float)(1.0 / step);
+	for (m = -8; m < 8; m++)
+		table[4 + m + 8] = (float)(exp(16.0 * m * step - beta) / gamma);
+	for (l = 0; l < 16; l++)
+		table[20 + l] = (float)exp(l * step);
+}
+
+int g_bcq_quant(float x, float amax)
+{
+	float v = x * (127.0f / amax), r;
+
+	if (isnan(v))
+		return 0;
+	r = nearbyintf(v);
+	if (r > 127.0f)
+		return 127;
+	if (r < -127.0f)
+		return -127;
+	return (int)r;
+}
+
+static float g_alpha(const void *scales, int pow2, size_t idx)
+{
+	float a;
+
+	if (pow2)
+		return ldexpf(1.0f, ((const int8_t *)scales)[idx]);
+	memcpy(&a, (const uint8_t *)scales + 4 * idx, 4);
+	return a;
+}
+
+void g_bcq(const float *x, const uint8_t *bits, const void *scales,
+	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int pow2,
+	   float *y)
+{
+	uint32_t k8 = (k + 7) / 8, ng = (k + group - 1) / group;
+	uint32_t row, g, p, j, j0, j1;
+
+	for (row = 0; row < n; row++) {
+		float acc = 0.0f;
+
+		for (g = 0; g < ng; g++) {
+			float amax = 0.0f, t = 0.0f;
+
+			j0 = g * group;
+			j1 = j0 + group < k ? j0 + group : k;
+			for (j = j0; j < j1; j++)
+				if (isfinite(x[j]) && fabsf(x[j]) > amax)
+					amax = fabsf(x[j]);
+			if (amax == 0.0f)
+				continue;
+			for (p = 0; p < planes; p++) {
+				long sum = 0;
+
+				for (j = j0; j < j1; j++) {
+					uint8_t byte = bits[((size_t)p * k8 + j / 8) * n + row];
+					int q = g_bcq_quant(x[j], amax);
+
+					sum += (byte >> (j % 8)) & 1 ? q : -q;
+				}
+				t += g_alpha(scales, pow2,
+					     ((size_t)row * ng + g) * planes + p) *
+				     (float)sum;
+			}
+			acc += t * (amax / 127.0f);
+		}
+		y[row] = acc;
+	}
+}
+
+size_t g_kv_floats(uint32_t n_kv, uint32_t hd, uint32_t max_seq)
+{
+	size_t slots = (max_seq + 31) / 32;
+
+	return 2 * (size_t)n_kv * hd * 32 * slots;
+}
+
+size_t g_kv_k(uint32_t hd, uint32_t max_seq, uint32_t h, uint32_t t,
+	      uint32_t d)
+{
+	size_t slots = (max_seq + 31) / 32;
+	size_t bank = t % 32, slot = t / 32;
+
+	return ((h * 32 + bank) * slots + slot) * hd + d;
+}
+
+size_t g_kv_v(uint32_t n_kv, uint32_t hd, uint32_t max_seq, uint32_t h,
+	      uint32_t t, uint32_t d)
+{
+	size_t row_len = 32 * ((max_seq + 31) / 32);
+
+	return g_kv_floats(n_kv, hd, max_seq) / 2 + ((size_t)h * hd + d) *
+	       row_len + t;
+}
+
+void g_kv_append(float *cache, const float *k, const float *v, uint32_t n_kv,
+		 uint32_t hd, uint32_t pos, uint32_t max_seq)
+{
+	uint32_t h, d;
+
+	for (h = 0; h < n_kv; h++) {
+		for (d = 0; d < hd; d++) {
+			cache[g_kv_k(hd, max_seq, h, pos, d)] = k[h * hd + d];
+			cache[g_kv_v(n_kv, hd, max_seq, h, pos, d)] = v[h * hd + d];
+		}
+	}
+}
+
+void g_attention(const float *q, const float *cache, uint32_t heads,
+		 uint32_t n_kv, uint32_t hd, uint32_t seq_len,
+		 uint32_t max_seq, float scale, const float *tables,
+		 float *out)
+{
+	static float s[16384], pr[16384];
+	uint32_t h, t, d;
+
+	for (h = 0; h < heads; h++) {
+		uint32_t kvh = h / (heads / n_kv);
+
+		for (t = 0; t < seq_len; t++) {
+			float dot = 0.0f;
+
+			for (d = 0; d < hd; d++)
+				dot += q[h * hd + d] *
+				       cache[g_kv_k(hd, max_seq, kvh, t, d)];
+			s[t] = dot * scale;
+		}
+		if (tables) {
+			for (t = 0; t < seq_len; t++)
+				pr[t] = g_consmax(tables + 36 * h, s[t]);
+		} else {
+			g_softmax(s, seq_len, pr);
+		}
+		for (d = 0; d < hd; d++) {
+			float o = 0.0f;
+
+			for (t = 0; t < seq_len; t++)
+				o += pr[t] * cache[g_kv_v(n_kv, hd, max_seq,
+							  kvh, t, d)];
+			out[h * hd + d] = o;
+		}
+	}
+}

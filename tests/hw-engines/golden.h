@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * golden.h - plain reference implementations of every engine command,
+ * written from docs/commands.md (not from hw/): straightforward loops over
+ * host float arrays.  The tests compare csa_hw_exec() with these bit for
+ * bit.
+ */
+#ifndef HW_ENGINES_GOLDEN_H
+#define HW_ENGINES_GOLDEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+float g_expf(float x);
+
+void g_rmsnorm(const float *x, const float *w, uint32_t n, float eps, float *y);
+void g_matvec(const float *x, const float *w, uint32_t k, uint32_t n, float *y);
+void g_rope(float *x, uint32_t heads, uint32_t hd, const float *table,
+	    uint32_t pos);
+void g_silu_mul(const float *a, const float *b, uint32_t n, float *y);
+void g_add(const float *a, const float *b, uint32_t n, float *y);
+void g_argmax(const float *x, uint32_t n, uint32_t out[2]);
+void g_softmax(const float *x, uint32_t n, float *y);
+/* one head's ConSmax table: 36 floats */
+float g_consmax(const float *table, float s);
+
+/* BCQ: bits in the csa_device.h layout; scales f32 or int8 (pow2). */
+void g_bcq(const float *x, const uint8_t *bits, const void *scales,
+	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int pow2,
+	   float *y);
+/* The int8 activation the BCQ engine uses for x_j in a group of amax. */
+int g_bcq_quant(float x, float amax);
+
+/* KV cache float indices (layout of csa_device.h, spelled out again). */
+size_t g_kv_k(uint32_t hd, uint32_t max_seq, uint32_t h, uint32_t t,
+	      uint32_t d);
+size_t g_kv_v(uint32_t n_kv, uint32_t hd, uint32_t max_seq, uint32_t h,
+	      uint32_t t, uint32_t d);
+size_t g_kv_floats(uint32_t n_kv, uint32_t hd, uint32_t max_seq);
+void g_kv_append(float *cache, const float *k, const float *v, uint32_t n_kv,
+		 uint32_t hd, uint32_t pos, uint32_t max_seq);
+/* tables: NULL for exact softmax, else heads * 36 floats (ConSmax) */
+void g_attention(const float *q, const float *cache, uint32_t heads,
+		 uint32_t n_kv, uint32_t hd, uint32_t seq_len,
+		 uint32_t max_seq, float scale, const float *tables,
+		 float *out);
+
+/* Build a ConSmax head table for (beta, gamma, step). */
+void g_consmax_table(float *table, double beta, double gamma, double step);
+
+#endif
