@@ -59,19 +59,26 @@ install-libaccel: $(B)/lib/libaccel.a $(ACCEL_SO)
 	$(ACCEL_PC_SED) libaccel/accel.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/accel.pc
 
 # ---- the example against an installed copy -----------------------------
-# Installs into a throwaway DESTDIR, builds examples/*.c with nothing but
-# `pkg-config --cflags --libs accel`, runs them on the sim backend.
+# Installs into a throwaway DESTDIR with PREFIX=/usr, relocates the staged
+# accel.pc to where the files were staged (what unpacking a package would
+# do), builds examples/*.c with nothing but `pkg-config --cflags --libs
+# accel`, and runs them on the sim backend against the installed libaccel.so.1.
 .PHONY: example-check
 EXAMPLE_ROOT := build/example-root
 example-check:
 	rm -rf $(EXAMPLE_ROOT)
-	$(MAKE) --no-print-directory install-libaccel DESTDIR=$(abspath $(EXAMPLE_ROOT)) PREFIX=/usr
-	set -e; export PKG_CONFIG_PATH=$(abspath $(EXAMPLE_ROOT))/usr/lib/pkgconfig \
-		PKG_CONFIG_SYSROOT_DIR=$(abspath $(EXAMPLE_ROOT)); \
+	$(MAKE) --no-print-directory install-libaccel \
+		DESTDIR=$(abspath $(EXAMPLE_ROOT)) PREFIX=/usr
+	grep -qx 'prefix=/usr' $(EXAMPLE_ROOT)/usr/lib/pkgconfig/accel.pc
+	mkdir -p $(EXAMPLE_ROOT)/pc
+	sed 's|^prefix=.*|prefix=$(abspath $(EXAMPLE_ROOT))/usr|; s|^libdir=/usr|libdir=$${prefix}|; s|^includedir=/usr|includedir=$${prefix}|' \
+		$(EXAMPLE_ROOT)/usr/lib/pkgconfig/accel.pc > $(EXAMPLE_ROOT)/pc/accel.pc
+	set -e; export PKG_CONFIG_PATH=$(abspath $(EXAMPLE_ROOT))/pc; \
 	for f in examples/*.c; do \
 		out=$(EXAMPLE_ROOT)/$$(basename $$f .c); \
 		echo "cc $$f \$$(pkg-config --cflags --libs accel)"; \
 		cc -Wall -Wextra -Werror -o $$out $$f $$(pkg-config --cflags --libs accel); \
+		LD_LIBRARY_PATH=$(abspath $(EXAMPLE_ROOT))/usr/lib ldd $$out | grep -q 'libaccel.so.1 => $(abspath $(EXAMPLE_ROOT))'; \
 		LD_LIBRARY_PATH=$(abspath $(EXAMPLE_ROOT))/usr/lib ACCEL_DEVICE=sim ./$$out; \
 	done
 	@echo "example-check: 1 passed, 0 failed"
