@@ -1,0 +1,51 @@
+#!/bin/sh
+# Decode speed of the sim backend per weights mode against the CPU fp32
+# reference decoder, on stories260K and on random-weight 15M and 110M
+# shapes (generated into build/bench, never committed).  One process at a
+# time; generation tokens/s from each run's closing stats line.
+# Usage: bench/llm-bench.sh BINDIR MODELSDIR
+set -e
+bin=$1; models=$2
+out=build/bench
+mkdir -p "$out"
+LLM="$bin/accel-llm"; QUANT="$bin/accel-quant"
+
+# generation tok/s and device cycles/token from a stats line
+rate() { sed -n 's/.*generation [0-9]* tok \([0-9.]*\) tok\/s.*/\1/p'; }
+proj() { sed -n 's/.*cycles\/tok, \([0-9.]*\) tok\/s projected.*/\1/p'; }
+
+run() {	# model tokens extra-args... -> "genrate projrate"
+	m=$1; n=$2; shift 2
+	line=$("$LLM" -m "$m" -t 0 -n "$n" "$@" 2>&1 >/dev/null | grep '^stats:' || true)
+	[ -n "$line" ] || { echo "bench: accel-llm -m $m $* failed" >&2; echo "- -"; return; }
+	r=$(printf '%s\n' "$line" | rate); p=$(printf '%s\n' "$line" | proj)
+	echo "${r:--} ${p:--}"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
+
+[ -f "$out/random-15M.bin" ] || "$QUANT" --generate-random 15M --seed 15 -o "$out/random-15M.bin" 2>/dev/null
+[ -f "$out/random-110M.bin" ] || "$QUANT" --generate-random 110M --seed 110 -o "$out/random-110M.bin" 2>/dev/null
+
+printf '%-13s %4s | %10s | %-22s | %-22s | %-22s | %-22s\n' model tok "cpu fp32" "sim f32" "sim bcq2" "sim bcq3" "sim bcq4"
+printf '%-13s %4s | %10s | %-22s | %-22s | %-22s | %-22s\n' "" "" "tok/s" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]"
+for spec in "stories260K:$models/stories260K.bin:128:8" \
+	    "random-15M:$out/random-15M.bin:24:0" \
+	    "random-110M:$out/random-110M.bin:6:0"; do
+	name=${spec%%:*}; rest=${spec#*:}; m=${rest%%:*}; rest=${rest#*:}
+	n=${rest%%:*}; calib=${rest#*:}
+	[ -f "$m" ] || { echo "bench: $m missing" >&2; continue; }
+	cpu=$(run "$m" "$n" --cpu | cut -d' ' -f1)
+	line=$(printf '%-13s %4s | %10s' "$name" "$n" "$cpu")
+	for w in f32 bcq2 bcq3 bcq4; do
+		packed="$out/$name-$w.csa"
+		if [ "$w" != f32 ] && [ ! -f "$packed" ]; then
+			"$QUANT" -m "$m" -o "$packed" --weights "$w" --calib-seqs "$calib" 2>/dev/null
+		fi
+		[ "$w" = f32 ] && packed=$m
+		set -- $(run "$packed" "$n" -d sim)
+		line="$line | $(printf '%-22s' "$1 ($(ratio "$1" "$cpu")) [$2]")"
+	done
+	echo "$line"
+done
+echo "tok/s: generation, greedy, wall clock, 1 decode thread; [proj]: tok/s the cycle model projects at its clock"
