@@ -71,26 +71,22 @@ static int translate_dma(const struct drm_csa_cmd *cmd,
 			 const struct csa_translate_ops *ops, void *ctx,
 			 struct csa_desc *desc)
 {
-	uint64_t sg_addr = 0, dev_addr = 0;
-	uint32_t sg_count = 0;
 	int ret;
 
 	if (!is_host_kind(fp->kind[0]) || !is_device_kind(fp->kind[1]))
 		return -EINVAL;
 	/* Resolve the device side first: it cannot allocate. */
 	ret = ops->resolve_device(ctx, cmd->buf[1].handle, cmd->buf[1].offset,
-				  fp->bytes[1], &dev_addr);
+				  fp->bytes[1], &desc->addr[1]);
 	if (ret)
 		return ret;
+	/* addr0 = SG table bus address, arg1 = its entry count */
 	ret = ops->build_sg(ctx, cmd->buf[0].handle, cmd->buf[0].offset,
-			    fp->bytes[0], &sg_addr, &sg_count);
+			    fp->bytes[0], &desc->addr[0], &desc->arg[1]);
 	if (ret)
 		return ret;
-	if (!sg_count)
+	if (!desc->arg[1])
 		return -EINVAL;
-	desc->arg[1] = sg_count;
-	desc->addr[0] = sg_addr;
-	desc->addr[1] = dev_addr;
 	return 0;
 }
 
