@@ -87,6 +87,7 @@ struct csa_device {
 	struct csa_ring sq;
 	struct csa_ring cq;
 	u32 sq_tail;
+	u32 sq_head_seen;	/* device SQ head from the last CQE */
 	u32 cq_head;
 	u32 cq_phase;		/* phase bit the next valid CQE carries */
 	bool hung;		/* injected hang: no doorbells until reset */

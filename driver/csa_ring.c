@@ -7,6 +7,7 @@
  * carries the phase bit of the current pass (1 on the first pass after
  * reset), so the interrupt handler reads no register to find new entries.
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 
 #include <drm/drm_print.h>
@@ -57,6 +58,7 @@ int csa_ring_start(struct csa_device *cdev)
 	memset(cdev->cq.cpu, 0, cdev->cq.entries * cdev->cq.entry_size);
 	memset(cdev->sq.cpu, 0, cdev->sq.entries * cdev->sq.entry_size);
 	cdev->sq_tail = 0;
+	cdev->sq_head_seen = 0;
 	cdev->cq_head = 0;
 	cdev->cq_phase = 1;
 	cdev->hung = false;
@@ -81,6 +83,35 @@ int csa_ring_start(struct csa_device *cdev)
 	return 0;
 }
 
+static bool csa_sq_fits(struct csa_device *cdev, u32 n)
+{
+	u32 used = (cdev->sq_tail - cdev->sq_head_seen) & (cdev->sq.entries - 1);
+
+	return used + n < cdev->sq.entries;
+}
+
+/*
+ * Scheduler credits bound the descriptors of unfinished jobs, but a job that
+ * failed early completes while the device is still skipping its remaining
+ * descriptors.  Before reusing those slots, make sure the device has moved
+ * past them (a short poll of SQ_HEAD; only reached with a nearly full ring).
+ */
+static bool csa_sq_wait_room(struct csa_device *cdev, u32 n)
+{
+	unsigned int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (csa_sq_fits(cdev, n))
+			return true;
+		cdev->sq_head_seen = csa_read(cdev, CSA_REG_SQ_HEAD) &
+				     (cdev->sq.entries - 1);
+		if (csa_sq_fits(cdev, n))
+			return true;
+		udelay(10);
+	}
+	return false;
+}
+
 /* Copy a job's descriptors to the SQ and ring the doorbell once. */
 void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job)
 {
@@ -90,6 +121,13 @@ void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job)
 	u32 i;
 
 	spin_lock_irqsave(&cdev->ring_lock, flags);
+	if (!csa_sq_wait_room(cdev, job->num_desc)) {
+		/* left for the timeout to reset the device and fail the job */
+		drm_err_ratelimited(&cdev->drm, "submission ring full: device stuck\n");
+		list_add_tail(&job->inflight_link, &cdev->inflight);
+		spin_unlock_irqrestore(&cdev->ring_lock, flags);
+		return;
+	}
 	for (i = 0; i < job->num_desc; i++)
 		sq[(cdev->sq_tail + i) & mask] = job->desc[i];
 	cdev->sq_tail = (cdev->sq_tail + job->num_desc) & mask;
@@ -130,6 +168,7 @@ unsigned int csa_ring_reap(struct csa_device *cdev)
 		if (!cdev->cq_head)
 			cdev->cq_phase ^= 1;
 
+		cdev->sq_head_seen = cqe.sq_head & (cdev->sq.entries - 1);
 		if (cqe.flags & CSA_CQE_F_FENCE)
 			continue;	/* progress marker, the job goes on */
 

@@ -1,0 +1,22 @@
+# VM-side behaviour tests of csa.ko (tests/driver/driver-tests.c).  They need
+# the card (QEMU VM), so they are not in TEST_BINS: the VM harness runs
+# build/static/test-driver, built static for its initramfs by
+#   make driver-tests-static
+# `make driver-tests` builds the same program dynamically (a compile check).
+DRIVER_TESTS_SRC := tests/driver/driver-tests.c
+DRIVER_TESTS_FLAGS = -std=c11 -O2 -g $(WARN) -Iinclude/uapi -Iinclude \
+	$(shell pkg-config --cflags libdrm 2>/dev/null)
+
+.PHONY: driver-tests driver-tests-static
+driver-tests: build/rel/tests-vm/test-driver
+driver-tests-static: build/static/test-driver
+
+build/rel/tests-vm/test-driver: $(DRIVER_TESTS_SRC) include/uapi/drm/csa_accel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DRIVER_TESTS_FLAGS) -o $@ $< -lcunit
+
+build/static/test-driver: $(DRIVER_TESTS_SRC) include/uapi/drm/csa_accel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DRIVER_TESTS_FLAGS) -static -o $@ $< -lcunit
+
+ALL_TARGETS += build/rel/tests-vm/test-driver

@@ -1,0 +1,1242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * driver-tests.c - behaviour of the csa.ko DRM accel driver, run inside the
+ * QEMU VM against a real /dev/accel node (it cannot run anywhere else).
+ *
+ * Suites, in the order they run (destructive ones last):
+ *   rejects    one test per ioctl field the driver must refuse
+ *   basics     GET_INFO, BO create/info/mmap, DMA round trips, WAIT
+ *   isolation  two processes (fork) cannot name each other's BOs or fences
+ *   faults     corrupt and hang injection through debugfs, RESET
+ *   lifetime   kill -9 during a long job and during a hung job (resources
+ *              come back), rmmod refused with an open file, unbind with an
+ *              open file (ioctls -ENODEV, close safe), rebind
+ *
+ * Environment: CSA_ACCEL_DEV (default /dev/accel/accel0),
+ * CSA_DEBUGFS_DIR (default: the accel debugfs directory holding "inject"),
+ * CSA_JOB_TIMEOUT_MS (the module's job_timeout_ms, default 5000),
+ * CSA_SKIP_UNBIND=1 to leave the unbind/rebind test out.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "csa/csa_device.h"
+#include "drm/csa_accel.h"
+
+static const char *dev_path = "/dev/accel/accel0";
+static char debugfs_dir[PATH_MAX];
+static unsigned int job_timeout_ms = 5000;
+static struct drm_csa_info info;
+static int fd = -1;
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* ioctl returning 0 or -errno, restarting on EINTR like libdrm */
+static int xioctl(int f, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(f, req, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret == -1 ? -errno : 0;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int bo_create(int f, uint64_t size, uint32_t flags, uint32_t *handle,
+		     uint64_t *mmap_offset)
+{
+	struct drm_csa_bo_create c = { .size = size, .flags = flags };
+	int ret = xioctl(f, DRM_IOCTL_CSA_BO_CREATE, &c);
+
+	if (!ret) {
+		*handle = c.handle;
+		if (mmap_offset)
+			*mmap_offset = c.mmap_offset;
+	}
+	return ret;
+}
+
+static int gem_close(int f, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return xioctl(f, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+static int submit(int f, struct drm_csa_cmd *cmds, uint32_t n, uint64_t *fence)
+{
+	struct drm_csa_submit s = {
+		.cmds = (uintptr_t)cmds, .num_cmds = n,
+		.cmd_size = sizeof(*cmds),
+	};
+	int ret = xioctl(f, DRM_IOCTL_CSA_SUBMIT, &s);
+
+	if (!ret && fence)
+		*fence = s.fence;
+	return ret;
+}
+
+static int wait_fence(int f, uint64_t fence, int64_t rel_ns,
+		      struct drm_csa_wait *out)
+{
+	struct drm_csa_wait w = { .fence = fence };
+	int ret;
+
+	w.timeout_ns = rel_ns ? now_ns() + rel_ns : 0;
+	ret = xioctl(f, DRM_IOCTL_CSA_WAIT, &w);
+	if (out)
+		*out = w;
+	return ret;
+}
+
+static int get_counters(int f, struct drm_csa_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	return xioctl(f, DRM_IOCTL_CSA_GET_COUNTERS, c);
+}
+
+static struct drm_csa_cmd cmd_nop(void)
+{
+	struct drm_csa_cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.opcode = CSA_OP_NOP;
+	return c;
+}
+
+static struct drm_csa_cmd cmd_dma(uint32_t opcode, uint32_t host,
+				  uint64_t host_off, uint32_t dev,
+				  uint64_t dev_off, uint32_t bytes)
+{
+	struct drm_csa_cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.opcode = opcode;
+	c.arg[0] = bytes;
+	c.buf[0].handle = host;
+	c.buf[0].offset = host_off;
+	c.buf[1].handle = dev;
+	c.buf[1].offset = dev_off;
+	return c;
+}
+
+static struct drm_csa_cmd cmd_copy(uint32_t src, uint64_t src_off,
+				   uint32_t dst, uint64_t dst_off,
+				   uint32_t bytes)
+{
+	struct drm_csa_cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.opcode = CSA_OP_COPY;
+	c.arg[0] = bytes;
+	c.buf[0].handle = src;
+	c.buf[0].offset = src_off;
+	c.buf[1].handle = dst;
+	c.buf[1].offset = dst_off;
+	return c;
+}
+
+/* Submit one command and return the SUBMIT result (0 or -errno). */
+static int submit_one(struct drm_csa_cmd c)
+{
+	uint64_t fence = 0;
+	int ret = submit(fd, &c, 1, &fence);
+
+	if (!ret)
+		wait_fence(fd, fence, 10ll * 1000000000, NULL);
+	return ret;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int f = open(path, O_WRONLY);
+	ssize_t n;
+
+	int err;
+
+	if (f < 0)
+		return -errno;
+	n = write(f, text, strlen(text));
+	err = n < 0 ? -errno : (n == (ssize_t)strlen(text) ? 0 : -EIO);
+	close(f);
+	return err;
+}
+
+static int inject(const char *what)
+{
+	char path[PATH_MAX + 16];
+
+	if (!debugfs_dir[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/inject", debugfs_dir);
+	return write_file(path, what);
+}
+
+static void find_debugfs(void)
+{
+	const char *env = getenv("CSA_DEBUGFS_DIR");
+	glob_t g;
+
+	if (env) {
+		snprintf(debugfs_dir, sizeof(debugfs_dir), "%s", env);
+		return;
+	}
+	if (access("/sys/kernel/debug/accel", F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (glob("/sys/kernel/debug/accel/*/inject", 0, NULL, &g) == 0) {
+		snprintf(debugfs_dir, sizeof(debugfs_dir), "%s", g.gl_pathv[0]);
+		*strrchr(debugfs_dir, '/') = '\0';
+		globfree(&g);
+	}
+}
+
+/* PCI address of the device behind dev_path, from sysfs. */
+static int pci_name(char *out, size_t len)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	char *base;
+
+	if (stat(dev_path, &st))
+		return -errno;
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/device",
+		 major(st.st_rdev), minor(st.st_rdev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	memcpy(out, base, strlen(base) + 1);
+	return 0;
+}
+
+/* ---- rejects: one test per field ---------------------------------------- */
+
+static uint32_t host_bo, dev_bo;	/* 64 KiB each, created in init */
+#define TEST_BO_SIZE	(64u * 1024u)
+
+static void test_bo_create_bad_flags(void)
+{
+	uint32_t h = 0;
+
+	CU_ASSERT_EQUAL(bo_create(fd, 4096, 0x2, &h, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(bo_create(fd, 4096, 0x80000000u, &h, NULL), -EINVAL);
+}
+
+static void test_bo_create_zero_size(void)
+{
+	uint32_t h = 0;
+
+	CU_ASSERT_EQUAL(bo_create(fd, 0, CSA_BO_HOST, &h, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(bo_create(fd, 0, CSA_BO_DEVICE, &h, NULL), -EINVAL);
+}
+
+static void test_bo_create_too_big(void)
+{
+	uint32_t h = 0;
+
+	CU_ASSERT_EQUAL(bo_create(fd, info.devmem_size + 4096, CSA_BO_DEVICE,
+				  &h, NULL), -ENOSPC);
+	CU_ASSERT_EQUAL(bo_create(fd, UINT64_MAX, CSA_BO_HOST, &h, NULL),
+			-EINVAL);
+}
+
+static void test_bo_info_bad_handle(void)
+{
+	struct drm_csa_bo_info bi = { .handle = 0xdead };
+
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_BO_INFO, &bi), -ENOENT);
+	bi.handle = 0;
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_BO_INFO, &bi), -ENOENT);
+}
+
+static int raw_submit(struct drm_csa_submit *s)
+{
+	return xioctl(fd, DRM_IOCTL_CSA_SUBMIT, s);
+}
+
+static void test_submit_flags(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_submit s = { .cmds = (uintptr_t)&c, .num_cmds = 1,
+				    .cmd_size = sizeof(c), .flags = 1 };
+
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+}
+
+static void test_submit_pad(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_submit s = { .cmds = (uintptr_t)&c, .num_cmds = 1,
+				    .cmd_size = sizeof(c), .pad = 1 };
+
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+}
+
+static void test_submit_num_cmds_zero(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_submit s = { .cmds = (uintptr_t)&c, .num_cmds = 0,
+				    .cmd_size = sizeof(c) };
+
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+}
+
+static void test_submit_num_cmds_too_many(void)
+{
+	uint32_t n = info.max_cmds + 1;
+	struct drm_csa_cmd *c = calloc(n, sizeof(*c));
+	struct drm_csa_submit s = { .cmds = (uintptr_t)c, .num_cmds = n,
+				    .cmd_size = sizeof(*c) };
+
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	s.num_cmds = CSA_SUBMIT_MAX_CMDS + 1000000u;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	free(c);
+}
+
+static void test_submit_cmd_size_small(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_submit s = { .cmds = (uintptr_t)&c, .num_cmds = 1,
+				    .cmd_size = sizeof(c) - 8 };
+
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	s.cmd_size = 0;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+}
+
+static void test_submit_cmd_size_huge(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_submit s = { .cmds = (uintptr_t)&c, .num_cmds = 1,
+				    .cmd_size = 1u << 20 };
+
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+}
+
+/* A newer user's larger command is accepted only if the extra bytes are 0. */
+static void test_submit_cmd_size_growth(void)
+{
+	size_t big = sizeof(struct drm_csa_cmd) + 16;
+	unsigned char *buf = calloc(2, big);
+	struct drm_csa_cmd nop = cmd_nop();
+	struct drm_csa_submit s = { .cmds = (uintptr_t)buf, .num_cmds = 2,
+				    .cmd_size = big };
+	struct drm_csa_wait w;
+
+	CU_ASSERT_FATAL(buf != NULL);
+	memcpy(buf, &nop, sizeof(nop));
+	memcpy(buf + big, &nop, sizeof(nop));
+	CU_ASSERT_EQUAL(raw_submit(&s), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, s.fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	buf[big + sizeof(nop) + 3] = 1;	/* tail of the second command */
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	free(buf);
+}
+
+static void test_submit_bad_pointer(void)
+{
+	struct drm_csa_submit s = { .cmds = 16, .num_cmds = 1,
+				    .cmd_size = sizeof(struct drm_csa_cmd) };
+
+	CU_ASSERT_EQUAL(raw_submit(&s), -EFAULT);
+}
+
+static void test_cmd_bad_opcode(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+
+	c.opcode = CSA_OP_COUNT;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+	c.opcode = 0xffffffffu;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_unknown_flag(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+
+	c.flags = 1u << 5;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+	c.flags = CSA_DESC_F_LAST;	/* the kernel's flag, never the user's */
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_flag_not_for_opcode(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+
+	c.flags = CSA_CMD_F_POW2;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_unused_arg(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+
+	c.arg[0] = 1;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+	c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, dev_bo, 0, 64);
+	c.arg[9] = 1;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_unused_buf_handle(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+
+	c.buf[0].handle = dev_bo;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_unused_buf_offset(void)
+{
+	struct drm_csa_cmd c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, dev_bo, 0, 64);
+
+	c.buf[4].offset = 8;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_buf_pad(void)
+{
+	struct drm_csa_cmd c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, dev_bo, 0, 64);
+
+	c.buf[1].pad = 1;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+	c = cmd_nop();
+	c.buf[5].pad = 1;
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_missing_handle(void)
+{
+	struct drm_csa_cmd c = cmd_dma(CSA_OP_DMA_H2D, 0, 0, dev_bo, 0, 64);
+
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_unknown_handle(void)
+{
+	struct drm_csa_cmd c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, 0x7777, 0, 64);
+
+	CU_ASSERT_EQUAL(submit_one(c), -ENOENT);
+	c = cmd_dma(CSA_OP_DMA_H2D, 0x7777, 0, dev_bo, 0, 64);
+	CU_ASSERT_EQUAL(submit_one(c), -ENOENT);
+}
+
+static void test_cmd_wrong_placement(void)
+{
+	/* host BO where a device BO belongs, and the reverse */
+	struct drm_csa_cmd c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, host_bo, 0, 64);
+
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+	c = cmd_dma(CSA_OP_DMA_H2D, dev_bo, 0, dev_bo, 0, 64);
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+	c = cmd_copy(host_bo, 0, dev_bo, 0, 64);
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+static void test_cmd_offset_out_of_range(void)
+{
+	struct drm_csa_cmd c;
+
+	c = cmd_dma(CSA_OP_DMA_H2D, host_bo, TEST_BO_SIZE, dev_bo, 0, 64);
+	CU_ASSERT_EQUAL(submit_one(c), -ERANGE);
+	c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, dev_bo, TEST_BO_SIZE + 4096, 64);
+	CU_ASSERT_EQUAL(submit_one(c), -ERANGE);
+	c = cmd_dma(CSA_OP_DMA_H2D, host_bo, UINT64_MAX - 8, dev_bo, 0, 64);
+	CU_ASSERT_EQUAL(submit_one(c), -ERANGE);
+}
+
+static void test_cmd_size_out_of_range(void)
+{
+	struct drm_csa_cmd c;
+
+	/* offset fine, but offset + bytes crosses the end */
+	c = cmd_dma(CSA_OP_DMA_D2H, host_bo, TEST_BO_SIZE - 32, dev_bo, 0, 64);
+	CU_ASSERT_EQUAL(submit_one(c), -ERANGE);
+	c = cmd_copy(dev_bo, 0, dev_bo, TEST_BO_SIZE - 32, 64);
+	CU_ASSERT_EQUAL(submit_one(c), -ERANGE);
+	c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, dev_bo, 0, TEST_BO_SIZE + 4096);
+	CU_ASSERT_EQUAL(submit_one(c), -ERANGE);
+}
+
+static void test_cmd_bad_size_arg(void)
+{
+	struct drm_csa_cmd c;
+
+	c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, dev_bo, 0, 0);
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+	c = cmd_dma(CSA_OP_DMA_H2D, host_bo, 0, dev_bo, 0, 6);
+	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
+}
+
+/* A rejected command anywhere in the list rejects the whole submit. */
+static void test_cmd_bad_in_middle(void)
+{
+	struct drm_csa_counters before, after;
+	struct drm_csa_cmd c[3] = { cmd_nop(), cmd_nop(), cmd_nop() };
+
+	CU_ASSERT_EQUAL(get_counters(fd, &before), 0);
+	c[1].arg[3] = 7;
+	CU_ASSERT_EQUAL(submit(fd, c, 3, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(get_counters(fd, &after), 0);
+	CU_ASSERT_EQUAL(after.jobs_submitted, before.jobs_submitted);
+}
+
+static void test_wait_bad_fence(void)
+{
+	CU_ASSERT_EQUAL(wait_fence(fd, 0, 0, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(wait_fence(fd, 1ull << 62, 0, NULL), -EINVAL);
+}
+
+static void test_reset_flags(void)
+{
+	struct drm_csa_reset r = { .flags = 1 };
+
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), -EINVAL);
+}
+
+static void test_reset_pad(void)
+{
+	struct drm_csa_reset r = { .pad = 1 };
+
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), -EINVAL);
+}
+
+static void test_unknown_ioctl(void)
+{
+	struct drm_csa_reset r = { 0 };
+
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOWR(DRM_COMMAND_BASE + 0x3f,
+					    struct drm_csa_reset), &r), -EINVAL);
+}
+
+/* ---- basics ------------------------------------------------------------- */
+
+static void test_get_info(void)
+{
+	struct drm_csa_info i;
+
+	memset(&i, 0xa5, sizeof(i));
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &i), 0);
+	CU_ASSERT_EQUAL(i.uapi_major, DRM_CSA_UAPI_MAJOR);
+	CU_ASSERT_EQUAL(i.hw_version >> 16, 1);
+	CU_ASSERT_EQUAL(i.pci_vendor, 0x1b36);
+	CU_ASSERT_EQUAL(i.pci_device, 0x11c5);
+	CU_ASSERT_EQUAL(i.pad, 0);
+	CU_ASSERT(i.devmem_size >= (1u << 20));
+	CU_ASSERT_EQUAL(i.devmem_size % 4096, 0);
+	CU_ASSERT(i.ring_entries >= 4 && !(i.ring_entries & (i.ring_entries - 1)));
+	CU_ASSERT(i.max_cmds >= 1 && i.max_cmds < i.ring_entries);
+	CU_ASSERT(i.max_cmds <= CSA_SUBMIT_MAX_CMDS);
+	CU_ASSERT(i.capabilities & CSA_CAP_DMA);
+}
+
+static void test_bo_info(void)
+{
+	struct drm_csa_bo_info bi = { .handle = dev_bo };
+	uint32_t h = 0;
+	uint64_t off = 0;
+
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_BO_INFO, &bi), 0);
+	CU_ASSERT_EQUAL(bi.flags, CSA_BO_DEVICE);
+	CU_ASSERT_EQUAL(bi.size, TEST_BO_SIZE);
+	bi.handle = host_bo;
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_BO_INFO, &bi), 0);
+	CU_ASSERT_EQUAL(bi.flags, CSA_BO_HOST);
+	CU_ASSERT_NOT_EQUAL(bi.mmap_offset, 0);
+
+	/* sizes round up to the page */
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, 1, CSA_BO_HOST, &h, &off), 0);
+	bi.handle = h;
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_BO_INFO, &bi), 0);
+	CU_ASSERT_EQUAL(bi.size, (uint64_t)sysconf(_SC_PAGESIZE));
+	CU_ASSERT_EQUAL(bi.mmap_offset, off);
+	CU_ASSERT_EQUAL(gem_close(fd, h), 0);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_BO_INFO, &bi), -ENOENT);
+}
+
+static void test_devmem_accounting(void)
+{
+	struct drm_csa_info a, b;
+	uint32_t h = 0;
+
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, 1 << 20, CSA_BO_DEVICE, &h, NULL), 0);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &b), 0);
+	CU_ASSERT_EQUAL(b.devmem_used, a.devmem_used + (1 << 20));
+	CU_ASSERT_EQUAL(gem_close(fd, h), 0);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &b), 0);
+	CU_ASSERT_EQUAL(b.devmem_used, a.devmem_used);
+}
+
+static void test_nop_and_fence(void)
+{
+	struct drm_csa_cmd c[3] = { cmd_nop(), cmd_nop(), cmd_nop() };
+	struct drm_csa_wait w;
+	uint64_t f1 = 0, f2 = 0;
+
+	c[1].opcode = CSA_OP_FENCE;
+	c[1].arg[0] = 0x1234;
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 3, &f1), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 1, &f2), 0);
+	CU_ASSERT(f2 > f1);
+	CU_ASSERT_EQUAL(wait_fence(fd, f2, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	/* in order: the first is done too; a second WAIT gives the same answer */
+	CU_ASSERT_EQUAL(wait_fence(fd, f1, 0, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(w.failed_index, 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, f1, 0, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+}
+
+static void *map_bo(int f, uint64_t offset, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, f,
+		       (off_t)offset);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Host -> device -> device -> host through SG tables that start and end
+ * inside pages, and check every byte, also the ones that must not change.
+ */
+static void test_dma_round_trip(void)
+{
+	const size_t size = 256 * 1024;
+	uint32_t src = 0, dst = 0, d1 = 0, d2 = 0;
+	uint64_t src_off = 0, dst_off = 0;
+	struct drm_csa_cmd c[3];
+	struct drm_csa_wait w;
+	unsigned char *s, *d;
+	uint64_t fence = 0;
+	size_t i;
+	int bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &src, &src_off), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &dst, &dst_off), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &d1, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &d2, NULL), 0);
+	s = map_bo(fd, src_off, size);
+	d = map_bo(fd, dst_off, size);
+	CU_ASSERT_FATAL(s && d);
+	for (i = 0; i < size; i++) {
+		s[i] = (unsigned char)(i * 7 + (i >> 11));
+		d[i] = 0xee;
+	}
+	c[0] = cmd_dma(CSA_OP_DMA_H2D, src, 100, d1, 4, 200000);
+	c[1] = cmd_copy(d1, 4, d2, 1024, 200000);
+	c[2] = cmd_dma(CSA_OP_DMA_D2H, dst, 4096 + 12, d2, 1024, 200000);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 3, &fence), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 20ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT(w.cycles > 0);
+	for (i = 0; i < size; i++) {
+		unsigned char want = 0xee;
+
+		if (i >= 4096 + 12 && i < 4096 + 12 + 200000)
+			want = s[100 + i - (4096 + 12)];
+		bad += d[i] != want;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	munmap(s, size);
+	munmap(d, size);
+	gem_close(fd, src);
+	gem_close(fd, dst);
+	gem_close(fd, d1);
+	gem_close(fd, d2);
+}
+
+/* Device BOs are CPU-visible only through BAR2 (CSA_CAP_DEVMEM_BAR). */
+static void test_device_bo_mmap(void)
+{
+	const size_t size = 64 * 1024;
+	uint32_t dbo = 0, hbo = 0;
+	uint64_t doff = 0, hoff = 0;
+	struct drm_csa_cmd c;
+	struct drm_csa_wait w;
+	uint32_t *dv, *hv;
+	uint64_t fence = 0;
+	size_t i;
+	int bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &dbo, &doff), 0);
+	if (!(info.capabilities & CSA_CAP_DEVMEM_BAR)) {
+		CU_ASSERT_EQUAL(doff, 0);
+		gem_close(fd, dbo);
+		return;
+	}
+	CU_ASSERT_NOT_EQUAL_FATAL(doff, 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &hbo, &hoff), 0);
+	dv = map_bo(fd, doff, size);
+	hv = map_bo(fd, hoff, size);
+	CU_ASSERT_FATAL(dv && hv);
+	/* a private mapping of device memory is refused */
+	CU_ASSERT(mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, (off_t)doff) ==
+		  MAP_FAILED);
+	for (i = 0; i < size / 4; i++)
+		dv[i] = 0x9e3779b9u * (uint32_t)i;
+	c = cmd_dma(CSA_OP_DMA_D2H, hbo, 0, dbo, 0, size);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 20ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	for (i = 0; i < size / 4; i++)
+		bad += hv[i] != 0x9e3779b9u * (uint32_t)i;
+	CU_ASSERT_EQUAL(bad, 0);
+	munmap(dv, size);
+	munmap(hv, size);
+	gem_close(fd, dbo);
+	gem_close(fd, hbo);
+}
+
+/* A device-side error is the command's status, not an ioctl error. */
+static void test_device_error_status(void)
+{
+	struct drm_csa_cmd c[3];
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+
+	/* overlapping COPY: the device refuses it (OVERLAP) at index 1 */
+	c[0] = cmd_nop();
+	c[1] = cmd_copy(dev_bo, 0, dev_bo, 64, 256);
+	c[2] = cmd_nop();
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 3, &fence), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_NOT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(w.failed_index, 1);
+	/* the next submit is unaffected */
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+}
+
+static void test_wait_poll_and_many(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t fences[64];
+	unsigned int i;
+	int ok = 0;
+
+	for (i = 0; i < 64; i++)
+		CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fences[i]), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fences[63], 10ll * 1000000000, &w), 0);
+	for (i = 0; i < 64; i++)
+		ok += wait_fence(fd, fences[i], 0, &w) == 0 &&
+		      w.status == CSA_STATUS_OK;
+	CU_ASSERT_EQUAL(ok, 64);
+}
+
+static void test_counters(void)
+{
+	struct drm_csa_counters a, b;
+	struct drm_csa_cmd c = cmd_nop();
+	uint64_t fence = 0;
+
+	CU_ASSERT_EQUAL(get_counters(fd, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, NULL), 0);
+	CU_ASSERT_EQUAL(get_counters(fd, &b), 0);
+	CU_ASSERT_EQUAL(b.jobs_submitted, a.jobs_submitted + 1);
+	CU_ASSERT(b.commands >= a.commands + 1);
+	CU_ASSERT_EQUAL(b.pad, 0);
+}
+
+/* ---- isolation ---------------------------------------------------------- */
+
+/* Run @fn in a child with its own open of the device; its exit code. */
+static int in_child(int (*fn)(int f, void *arg), void *arg)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int f = open(dev_path, O_RDWR | O_CLOEXEC);
+
+		_exit(f < 0 ? 100 : fn(f, arg));
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+struct parent_objs {
+	uint32_t host, dev;
+	uint64_t host_mmap, fence;
+};
+
+static int child_probe_parent(int f, void *arg)
+{
+	struct parent_objs *p = arg;
+	struct drm_csa_bo_info bi = { .handle = p->dev };
+	struct drm_csa_cmd c = cmd_dma(CSA_OP_DMA_D2H, p->host, 0, p->dev, 0, 64);
+	struct drm_csa_wait w = { .fence = p->fence };
+	void *m;
+
+	if (xioctl(f, DRM_IOCTL_CSA_BO_INFO, &bi) != -ENOENT)
+		return 1;
+	bi.handle = p->host;
+	if (xioctl(f, DRM_IOCTL_CSA_BO_INFO, &bi) != -ENOENT)
+		return 2;
+	if (submit(f, &c, 1, NULL) != -ENOENT)
+		return 3;
+	if (xioctl(f, DRM_IOCTL_CSA_WAIT, &w) != -EINVAL)
+		return 4;
+	/* the parent's mmap offset means nothing on this file */
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, (off_t)p->host_mmap);
+	if (m != MAP_FAILED)
+		return 5;
+	return 0;
+}
+
+static void test_isolation_handles(void)
+{
+	struct parent_objs p;
+	struct drm_csa_cmd c = cmd_nop();
+
+	p.host = host_bo;
+	p.dev = dev_bo;
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, 4096, CSA_BO_HOST, &p.host, &p.host_mmap), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &p.fence), 0);
+	CU_ASSERT_EQUAL(in_child(child_probe_parent, &p), 0);
+	gem_close(fd, p.host);
+}
+
+static int child_make_bos(int f, void *arg)
+{
+	uint32_t *handles = arg;
+	uint32_t h1 = 0, h2 = 0;
+
+	(void)handles;
+	/* a fresh file numbers its handles from the start, like the parent */
+	if (bo_create(f, 4096, CSA_BO_DEVICE, &h1, NULL) ||
+	    bo_create(f, 4096, CSA_BO_HOST, &h2, NULL))
+		return 1;
+	return h1 == 1 ? 0 : 2;
+}
+
+/* The same handle number in two files names two different buffers. */
+static void test_isolation_same_number(void)
+{
+	struct drm_csa_info a, b;
+
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &a), 0);
+	CU_ASSERT_EQUAL(in_child(child_make_bos, NULL), 0);
+	/* the child's BOs died with its file */
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &b), 0);
+	CU_ASSERT_EQUAL(b.devmem_used, a.devmem_used);
+	/* and ours are untouched */
+	{
+		struct drm_csa_bo_info bi = { .handle = dev_bo };
+
+		CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_BO_INFO, &bi), 0);
+		CU_ASSERT_EQUAL(bi.flags, CSA_BO_DEVICE);
+	}
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+static void test_inject_corrupt(void)
+{
+	struct drm_csa_cmd c[2] = { cmd_nop(), cmd_nop() };
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(inject("corrupt"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 2, &fence), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_BAD_OPCODE);
+	CU_ASSERT_EQUAL(w.failed_index, 0);
+	/* consumed: the next job is clean */
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 2, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+}
+
+static void test_inject_bad_word(void)
+{
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	CU_ASSERT_EQUAL(inject("explode"), -EINVAL);
+}
+
+/*
+ * A hung job times out: WAIT sees TIMEOUT, a job queued behind it is
+ * aborted or runs after the reset, the device is reset once, and the next
+ * job completes normally.
+ */
+static void test_inject_hang(void)
+{
+	struct drm_csa_counters a, b;
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t hung = 0, behind = 0, next = 0;
+	int64_t t0, waited_ms;
+
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	CU_ASSERT_EQUAL(get_counters(fd, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &hung), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &behind), 0);
+	/* before the timeout: still running */
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 200000000, NULL), -ETIME);
+	t0 = now_ns();
+	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, hung, (job_timeout_ms + 10000) *
+					 1000000ll, &w), 0);
+	waited_ms = (now_ns() - t0) / 1000000;
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_TIMEOUT);
+	CU_ASSERT(waited_ms <= job_timeout_ms + 5000);
+	CU_ASSERT_EQUAL(wait_fence(fd, behind, 10ll * 1000000000, &w), 0);
+	CU_ASSERT(w.status == CSA_STATUS_ABORTED || w.status == CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(get_counters(fd, &b), 0);
+	CU_ASSERT_EQUAL(b.resets, a.resets + 1);
+	CU_ASSERT_EQUAL(b.last_error_status, CSA_STATUS_TIMEOUT);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &next), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, next, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+}
+
+/* RESET aborts a hung job at once instead of at the timeout. */
+static void test_reset_ioctl(void)
+{
+	struct drm_csa_counters a, b;
+	struct drm_csa_reset r = { 0 };
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t hung = 0, next = 0;
+
+	CU_ASSERT_EQUAL(get_counters(fd, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &hung), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 100000000, NULL), -ETIME);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 2ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_ABORTED);
+	CU_ASSERT_EQUAL(get_counters(fd, &b), 0);
+	CU_ASSERT_EQUAL(b.resets, a.resets + 1);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &next), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, next, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+}
+
+/* ---- lifetime ----------------------------------------------------------- */
+
+/* Poll until the device shows no job in flight and @used bytes of devmem. */
+static int settle(uint64_t used, unsigned int max_ms)
+{
+	struct drm_csa_counters c;
+	struct drm_csa_info i;
+	unsigned int t;
+
+	for (t = 0; t < max_ms; t += 50) {
+		if (!get_counters(fd, &c) && c.in_flight == 0 &&
+		    !xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &i) && i.devmem_used == used)
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+/* Child: a long job (many large device copies), then report and sleep. */
+static int child_long_job(int f, int ready_pipe, int hang)
+{
+	uint32_t n = info.max_cmds < 2000 ? info.max_cmds : 2000;
+	struct drm_csa_cmd *c = calloc(n, sizeof(*c));
+	uint32_t a = 0, b = 0, i;
+	uint64_t fence = 0;
+	const uint32_t chunk = 4u << 20;
+
+	if (!c || bo_create(f, chunk, CSA_BO_DEVICE, &a, NULL) ||
+	    bo_create(f, chunk, CSA_BO_DEVICE, &b, NULL))
+		return 1;
+	for (i = 0; i < n; i++)
+		c[i] = i & 1 ? cmd_copy(b, 0, a, 0, chunk) : cmd_copy(a, 0, b, 0, chunk);
+	if (hang && inject("hang"))
+		return 2;
+	if (submit(f, c, n, &fence))
+		return 3;
+	if (write(ready_pipe, "r", 1) != 1)
+		return 4;
+	for (;;)
+		pause();
+}
+
+static void kill_during_job(int hang)
+{
+	struct drm_csa_info before;
+	int p[2];
+	pid_t pid;
+	char ch;
+	int status;
+
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &before), 0);
+	CU_ASSERT_EQUAL_FATAL(settle(before.devmem_used, 1000), 0);
+	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		int f = open(dev_path, O_RDWR);
+
+		close(p[0]);
+		_exit(f < 0 ? 100 : child_long_job(f, p[1], hang));
+	}
+	close(p[1]);
+	CU_ASSERT_EQUAL(read(p[0], &ch, 1), 1);
+	close(p[0]);
+	{
+		struct drm_csa_counters c;
+
+		CU_ASSERT_EQUAL(get_counters(fd, &c), 0);
+		/* the job is still on the device when the process dies */
+		CU_ASSERT(c.in_flight >= 1);
+	}
+	kill(pid, SIGKILL);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* the job ends (or times out), then its BOs are freed */
+	CU_ASSERT_EQUAL(settle(before.devmem_used, job_timeout_ms + 15000), 0);
+	/* and the device still works */
+	{
+		struct drm_csa_cmd c = cmd_nop();
+		struct drm_csa_wait w;
+		uint64_t fence = 0;
+
+		CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+		CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+		CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	}
+}
+
+static void test_kill_during_long_job(void)
+{
+	kill_during_job(0);
+}
+
+static void test_kill_during_hung_job(void)
+{
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	kill_during_job(1);
+}
+
+/* The open file pins the module: rmmod is refused, nothing is torn down. */
+static void test_rmmod_with_open_file(void)
+{
+	long ret = syscall(SYS_delete_module, "csa", O_NONBLOCK);
+
+	CU_ASSERT_EQUAL(ret, -1);
+	CU_ASSERT(errno == EWOULDBLOCK || errno == EBUSY);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &info), 0);
+}
+
+/*
+ * Unbind the driver (what device removal does) while a file is open, a BO
+ * is mapped and a job was submitted: ioctls then fail with -ENODEV, the
+ * mapping and the file close safely, and a rebind brings the device back.
+ */
+static void test_unbind_with_open_file(void)
+{
+	char bdf[64], path[PATH_MAX];
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_info i;
+	uint32_t h = 0;
+	uint64_t off = 0, fence = 0;
+	unsigned char *m;
+	int f2, t;
+
+	if (getenv("CSA_SKIP_UNBIND")) {
+		fprintf(stderr, "unbind test skipped (CSA_SKIP_UNBIND)\n");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(pci_name(bdf, sizeof(bdf)), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, 8192, CSA_BO_HOST, &h, &off), 0);
+	m = map_bo(fd, off, 8192);
+	CU_ASSERT_FATAL(m != NULL);
+	memset(m, 0x5a, 8192);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+
+	CU_ASSERT_EQUAL_FATAL(write_file("/sys/bus/pci/drivers/csa/unbind", bdf), 0);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &i), -ENODEV);
+	CU_ASSERT_EQUAL(submit(fd, &c, 1, NULL), -ENODEV);
+	CU_ASSERT_EQUAL(bo_create(fd, 4096, CSA_BO_HOST, &h, NULL), -ENODEV);
+	/* host memory stays readable; the file closes cleanly */
+	CU_ASSERT_EQUAL(m[8191], 0x5a);
+	CU_ASSERT_EQUAL(munmap(m, 8192), 0);
+	CU_ASSERT_EQUAL(close(fd), 0);
+	fd = -1;
+
+	CU_ASSERT_EQUAL_FATAL(write_file("/sys/bus/pci/drivers/csa/bind", bdf), 0);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	for (t = 0; t < 100 && access(dev_path, F_OK); t++)
+		usleep(50000);
+	f2 = open(dev_path, O_RDWR);
+	CU_ASSERT_FATAL(f2 >= 0);
+	CU_ASSERT_EQUAL(xioctl(f2, DRM_IOCTL_CSA_GET_INFO, &i), 0);
+	CU_ASSERT_EQUAL(submit(f2, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(f2, fence, 10ll * 1000000000, NULL), 0);
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);
+	close(f2);
+}
+
+/* ---- registration ------------------------------------------------------- */
+
+static int suite_init(void)
+{
+	fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "driver-tests: cannot open %s: %s\n", dev_path,
+			strerror(errno));
+		return -1;
+	}
+	if (xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &info))
+		return -1;
+	if (bo_create(fd, TEST_BO_SIZE, CSA_BO_HOST, &host_bo, NULL) ||
+	    bo_create(fd, TEST_BO_SIZE, CSA_BO_DEVICE, &dev_bo, NULL))
+		return -1;
+	return 0;
+}
+
+static int suite_fini(void)
+{
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	return 0;
+}
+
+struct test_def {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define T(fn) { #fn, fn }
+
+static const struct test_def rejects[] = {
+	T(test_bo_create_bad_flags), T(test_bo_create_zero_size),
+	T(test_bo_create_too_big), T(test_bo_info_bad_handle),
+	T(test_submit_flags), T(test_submit_pad),
+	T(test_submit_num_cmds_zero), T(test_submit_num_cmds_too_many),
+	T(test_submit_cmd_size_small), T(test_submit_cmd_size_huge),
+	T(test_submit_cmd_size_growth), T(test_submit_bad_pointer),
+	T(test_cmd_bad_opcode), T(test_cmd_unknown_flag),
+	T(test_cmd_flag_not_for_opcode), T(test_cmd_unused_arg),
+	T(test_cmd_unused_buf_handle), T(test_cmd_unused_buf_offset),
+	T(test_cmd_buf_pad), T(test_cmd_missing_handle),
+	T(test_cmd_unknown_handle), T(test_cmd_wrong_placement),
+	T(test_cmd_offset_out_of_range), T(test_cmd_size_out_of_range),
+	T(test_cmd_bad_size_arg), T(test_cmd_bad_in_middle),
+	T(test_wait_bad_fence), T(test_reset_flags), T(test_reset_pad),
+	T(test_unknown_ioctl), { NULL, NULL },
+};
+
+static const struct test_def basics[] = {
+	T(test_get_info), T(test_bo_info), T(test_devmem_accounting),
+	T(test_nop_and_fence), T(test_dma_round_trip),
+	T(test_device_bo_mmap), T(test_device_error_status),
+	T(test_wait_poll_and_many), T(test_counters), { NULL, NULL },
+};
+
+static const struct test_def isolation[] = {
+	T(test_isolation_handles), T(test_isolation_same_number),
+	{ NULL, NULL },
+};
+
+static const struct test_def faults[] = {
+	T(test_inject_bad_word), T(test_inject_corrupt), T(test_inject_hang),
+	T(test_reset_ioctl), { NULL, NULL },
+};
+
+static const struct test_def lifetime[] = {
+	T(test_kill_during_long_job), T(test_kill_during_hung_job),
+	T(test_rmmod_with_open_file), T(test_unbind_with_open_file),
+	{ NULL, NULL },
+};
+
+static int add_suite(const char *name, const struct test_def *t)
+{
+	CU_pSuite s = CU_add_suite(name, suite_init, suite_fini);
+
+	if (!s)
+		return -1;
+	for (; t->name; t++)
+		if (!CU_add_test(s, t->name, t->fn))
+			return -1;
+	return 0;
+}
+
+int main(void)
+{
+	const char *env;
+	unsigned int failures;
+
+	env = getenv("CSA_ACCEL_DEV");
+	if (env)
+		dev_path = env;
+	env = getenv("CSA_JOB_TIMEOUT_MS");
+	if (env)
+		job_timeout_ms = (unsigned int)strtoul(env, NULL, 0);
+	find_debugfs();
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	if (add_suite("rejects", rejects) || add_suite("basics", basics) ||
+	    add_suite("isolation", isolation) || add_suite("faults", faults) ||
+	    add_suite("lifetime", lifetime)) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures() +
+		   CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
