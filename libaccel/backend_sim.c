@@ -12,9 +12,11 @@
  *    the doorbell and returns.  The worker runs csa_hw_run() after the
  *    model's kick, reaps the CQ by phase bit, and wakes the waiters.
  *
- * Locking: one mutex (sim->lock) covers the model, the tables and the job
- * history; the worker drops it between short bursts of descriptors so
- * submitters and pollers get in.
+ * Locking, in this order when both are held:
+ *  - sim->lock: the model, the BO, bus and devmem tables, the rings.  The
+ *    worker holds it while the model runs a short burst of descriptors.
+ *  - sim->jobs_lock: the job history and fences.  Waiters and pollers take
+ *    only this one, so they never wait for the model to finish a burst.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -61,8 +63,10 @@ struct sim_job {
 
 struct sim {
 	pthread_mutex_t lock;
-	pthread_cond_t work;	/* worker: kick or stop */
-	pthread_cond_t done;	/* waiters: a job completed, SQ space freed */
+	pthread_cond_t work;	/* on lock: kick or stop, for the worker */
+	pthread_cond_t space;	/* on lock: SQ space or a history slot freed */
+	pthread_mutex_t jobs_lock;
+	pthread_cond_t done;	/* on jobs_lock: a job completed */
 	pthread_t worker;
 	int kicked, stop, worker_started;
 
@@ -81,10 +85,13 @@ struct sim {
 	uint64_t sq_bus, cq_bus;
 	uint32_t ring_entries, sq_tail, cq_head, cq_phase;
 
+	/* under jobs_lock */
 	struct sim_job *jobs;	/* history, index fence % SIM_JOB_HISTORY */
 	uint64_t next_fence, completed;	/* completed = jobs done, in order */
 	uint64_t jobs_submitted, jobs_completed;
-	uint32_t last_error_status, error_status;
+	uint32_t last_error_status;
+
+	uint32_t error_status;	/* latched ERROR_STATUS, under lock */
 
 	/* the submit being translated */
 	struct sim_job *cur;
@@ -290,6 +297,7 @@ static void job_free_sg(struct sim *sim, struct sim_job *job)
 	job->sg_bus = 0;
 }
 
+/* Caller holds lock and jobs_lock. */
 static void complete_job(struct sim *sim, struct sim_job *job,
 			 uint32_t status, uint32_t index, uint64_t cycles)
 {
@@ -306,8 +314,10 @@ static void complete_job(struct sim *sim, struct sim_job *job,
 	       sim->jobs[(sim->completed + 1) % SIM_JOB_HISTORY].done)
 		sim->completed++;
 	release_zombies(sim);
+	pthread_cond_broadcast(&sim->done);
 }
 
+/* Caller holds jobs_lock. */
 static struct sim_job *job_of_tag(struct sim *sim, uint32_t tag)
 {
 	uint64_t f;
@@ -328,6 +338,7 @@ static void reap_cq(struct sim *sim)
 	uint32_t mask = sim->ring_entries - 1;
 	int reaped = 0;
 
+	pthread_mutex_lock(&sim->jobs_lock);
 	for (;;) {
 		struct csa_cqe *e = &sim->cq[sim->cq_head];
 		struct sim_job *job;
@@ -345,6 +356,7 @@ static void reap_cq(struct sim *sim)
 			sim->cq_phase ^= 1;
 		reaped = 1;
 	}
+	pthread_mutex_unlock(&sim->jobs_lock);
 	if (reaped)
 		csa_hw_mmio_write(sim->hw, CSA_REG_CQ_HEAD, sim->cq_head);
 }
@@ -377,14 +389,16 @@ static int reset_device(struct sim *sim)
 	uint64_t f;
 
 	csa_hw_mmio_write(sim->hw, CSA_REG_CONTROL, CSA_CTRL_RESET);
+	pthread_mutex_lock(&sim->jobs_lock);
 	for (f = sim->completed + 1; f < sim->next_fence; f++) {
 		struct sim_job *job = &sim->jobs[f % SIM_JOB_HISTORY];
 
 		if (!job->done)
 			complete_job(sim, job, CSA_STATUS_ABORTED, 0, 0);
 	}
+	pthread_mutex_unlock(&sim->jobs_lock);
 	sim->error_status = 0;
-	pthread_cond_broadcast(&sim->done);
+	pthread_cond_broadcast(&sim->space);
 	return start_device(sim);
 }
 
@@ -416,7 +430,7 @@ static void *worker_main(void *arg)
 		csa_hw_run(sim->hw, SIM_RUN_BURST);
 		reap_cq(sim);
 		handle_errors(sim);
-		pthread_cond_broadcast(&sim->done);
+		pthread_cond_broadcast(&sim->space);
 		/* Let submitters and waiters in between bursts. */
 		pthread_mutex_unlock(&sim->lock);
 		sched_yield();
@@ -458,6 +472,8 @@ static void sim_destroy(struct sim *sim)
 	sim_bus_fini(&sim->bus);
 	free(sim->hw);
 	pthread_cond_destroy(&sim->done);
+	pthread_mutex_destroy(&sim->jobs_lock);
+	pthread_cond_destroy(&sim->space);
 	pthread_cond_destroy(&sim->work);
 	pthread_mutex_destroy(&sim->lock);
 	free(sim);
@@ -468,10 +484,10 @@ static void sim_close(struct accel_dev *dev)
 	struct sim *sim = sim_of(dev);
 
 	/* Submitted work completes before the device goes away. */
-	pthread_mutex_lock(&sim->lock);
+	pthread_mutex_lock(&sim->jobs_lock);
 	while (sim->jobs_completed < sim->jobs_submitted)
-		pthread_cond_wait(&sim->done, &sim->lock);
-	pthread_mutex_unlock(&sim->lock);
+		pthread_cond_wait(&sim->done, &sim->jobs_lock);
+	pthread_mutex_unlock(&sim->jobs_lock);
 	sim_destroy(sim);
 	dev->priv = NULL;
 }
@@ -529,14 +545,16 @@ static int sim_query_counters(struct accel_dev *dev, struct drm_csa_counters *c)
 	c->devmem_bytes = read_perf(hw, CSA_REG_PERF_MEM_BYTES);
 	c->errors = read_perf(hw, CSA_REG_PERF_ERRORS);
 	c->resets = read_perf(hw, CSA_REG_PERF_RESETS);
+	pthread_mutex_lock(&sim->jobs_lock);
 	c->jobs_submitted = sim->jobs_submitted;
 	c->jobs_completed = sim->jobs_completed;
+	c->in_flight = (uint32_t)(sim->jobs_submitted - sim->jobs_completed);
+	c->last_error_status = sim->last_error_status;
+	pthread_mutex_unlock(&sim->jobs_lock);
 	c->sq_head = csa_hw_mmio_read(hw, CSA_REG_SQ_HEAD);
 	c->sq_tail = csa_hw_mmio_read(hw, CSA_REG_SQ_TAIL);
 	c->cq_head = csa_hw_mmio_read(hw, CSA_REG_CQ_HEAD);
 	c->cq_tail = csa_hw_mmio_read(hw, CSA_REG_CQ_TAIL);
-	c->in_flight = (uint32_t)(sim->jobs_submitted - sim->jobs_completed);
-	c->last_error_status = sim->last_error_status;
 	c->error_status = sim->error_status |
 			  csa_hw_mmio_read(hw, CSA_REG_ERROR_STATUS);
 	pthread_mutex_unlock(&sim->lock);
@@ -631,7 +649,12 @@ static void sim_bo_destroy(struct accel_dev *dev, uint32_t handle)
 	pthread_mutex_lock(&sim->lock);
 	bo = lookup_bo(sim, handle);
 	if (bo) {
-		if (bo->busy_until > sim->completed &&
+		uint64_t completed;
+
+		pthread_mutex_lock(&sim->jobs_lock);
+		completed = sim->completed;
+		pthread_mutex_unlock(&sim->jobs_lock);
+		if (bo->busy_until > completed &&
 		    (z = malloc(sizeof(*z))) != NULL) {
 			z->bo = *bo;
 			z->next = sim->zombies;
@@ -682,12 +705,24 @@ static uint32_t sq_free(struct sim *sim)
 	return sim->ring_entries - 1 - used;
 }
 
+/* Caller holds lock: is the history slot of fence @f still in use? */
+static int slot_busy(struct sim *sim, uint64_t f)
+{
+	struct sim_job *job = &sim->jobs[f % SIM_JOB_HISTORY];
+	int busy;
+
+	pthread_mutex_lock(&sim->jobs_lock);
+	busy = job->fence && !job->done;
+	pthread_mutex_unlock(&sim->jobs_lock);
+	return busy;
+}
+
 static int sim_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 		      uint32_t count, uint64_t *fence)
 {
 	struct sim *sim = sim_of(dev);
 	struct csa_desc *descs;
-	struct sim_job *job;
+	struct sim_job tmp, *job;
 	uint64_t f;
 	uint32_t i, s, mask = sim->ring_entries - 1;
 	int ret = 0;
@@ -699,13 +734,10 @@ static int sim_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 		return -ENOMEM;
 
 	pthread_mutex_lock(&sim->lock);
+	/* Only submit advances next_fence, and submits hold this lock. */
 	f = sim->next_fence;
-	job = &sim->jobs[f % SIM_JOB_HISTORY];
-	/* The history slot must be free: wait for its old job to finish. */
-	while (job->fence && !job->done)
-		pthread_cond_wait(&sim->done, &sim->lock);
-	memset(job, 0, sizeof(*job));
-	sim->cur = job;
+	memset(&tmp, 0, sizeof(tmp));
+	sim->cur = &tmp;	/* build_sg collects the job's SG table here */
 	sim->cur_sg_len = 0;
 	sim->cur_sg_cap = 0;
 	for (i = 0; i < count && !ret; i++)
@@ -713,16 +745,17 @@ static int sim_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 					&descs[i]);
 	sim->cur = NULL;
 	if (ret) {
-		job_free_sg(sim, job);
+		job_free_sg(sim, &tmp);
 		goto out;
 	}
 	for (i = 0; i < count; i++)
 		descs[i].tag = (uint32_t)f;
 	descs[count - 1].flags |= CSA_DESC_F_LAST;
 
-	/* Ring full: wait for the device to fetch (the worker reaps). */
-	while (sq_free(sim) < count)
-		pthread_cond_wait(&sim->done, &sim->lock);
+	/* Ring full, or the history slot still in use: wait for the device
+	 * (the worker reaps and signals after every burst). */
+	while (sq_free(sim) < count || slot_busy(sim, f))
+		pthread_cond_wait(&sim->space, &sim->lock);
 
 	/* Buffers in use by this job outlive a free until it completes. */
 	for (i = 0; i < count; i++)
@@ -732,9 +765,13 @@ static int sim_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 			if (bo)
 				bo->busy_until = f;
 		}
-	job->fence = f;
+	tmp.fence = f;
+	pthread_mutex_lock(&sim->jobs_lock);
+	job = &sim->jobs[f % SIM_JOB_HISTORY];
+	*job = tmp;
 	sim->next_fence = f + 1;
 	sim->jobs_submitted++;
+	pthread_mutex_unlock(&sim->jobs_lock);
 	for (i = 0; i < count; i++) {
 		sim->sq[sim->sq_tail] = descs[i];
 		sim->sq_tail = (sim->sq_tail + 1) & mask;
@@ -767,7 +804,7 @@ static int sim_wait(struct accel_dev *dev, uint64_t fence, int64_t timeout_ns,
 
 	if (timeout_ns && timeout_ns != ACCEL_WAIT_FOREVER)
 		deadline_after(&deadline, timeout_ns);
-	pthread_mutex_lock(&sim->lock);
+	pthread_mutex_lock(&sim->jobs_lock);
 	if (!fence || fence >= sim->next_fence) {
 		ret = -EINVAL;
 		goto out;
@@ -783,8 +820,8 @@ static int sim_wait(struct accel_dev *dev, uint64_t fence, int64_t timeout_ns,
 			goto out;
 		}
 		if (timeout_ns == ACCEL_WAIT_FOREVER) {
-			pthread_cond_wait(&sim->done, &sim->lock);
-		} else if (pthread_cond_timedwait(&sim->done, &sim->lock,
+			pthread_cond_wait(&sim->done, &sim->jobs_lock);
+		} else if (pthread_cond_timedwait(&sim->done, &sim->jobs_lock,
 						  &deadline) == ETIMEDOUT &&
 			   !job->done) {
 			ret = -ETIME;
@@ -801,7 +838,7 @@ static int sim_wait(struct accel_dev *dev, uint64_t fence, int64_t timeout_ns,
 	out->failed_index = job->failed_index;
 	out->cycles = job->cycles;
 out:
-	pthread_mutex_unlock(&sim->lock);
+	pthread_mutex_unlock(&sim->jobs_lock);
 	return ret;
 }
 
@@ -889,7 +926,22 @@ int accel_sim_open(struct accel_dev *dev, const char *options)
 		free(sim);
 		return -ENOMEM;
 	}
+	if (pthread_cond_init(&sim->space, NULL)) {
+		pthread_cond_destroy(&sim->work);
+		pthread_mutex_destroy(&sim->lock);
+		free(sim);
+		return -ENOMEM;
+	}
+	if (pthread_mutex_init(&sim->jobs_lock, NULL)) {
+		pthread_cond_destroy(&sim->space);
+		pthread_cond_destroy(&sim->work);
+		pthread_mutex_destroy(&sim->lock);
+		free(sim);
+		return -ENOMEM;
+	}
 	if (condattr_monotonic(&sim->done)) {
+		pthread_mutex_destroy(&sim->jobs_lock);
+		pthread_cond_destroy(&sim->space);
 		pthread_cond_destroy(&sim->work);
 		pthread_mutex_destroy(&sim->lock);
 		free(sim);

@@ -194,6 +194,59 @@ static void test_open_sim_options(void)
 	accel_close(NULL);
 }
 
+static uint64_t devmem_of(const char *spec, int *err)
+{
+	struct accel_dev *d = NULL;
+	struct accel_info i;
+
+	*err = accel_open(spec, &d);
+	if (*err)
+		return 0;
+	memset(&i, 0, sizeof(i));
+	accel_query_info(d, &i);
+	accel_close(d);
+	return i.devmem_size;
+}
+
+/* ACCEL_DEVICE overrides the default only; ACCEL_SIM_DEVMEM sizes a sim
+ * unless the spec says otherwise.  The caller's environment is restored. */
+static void test_open_environment(void)
+{
+	const char *e1 = getenv("ACCEL_DEVICE"), *e2 = getenv("ACCEL_SIM_DEVMEM");
+	char *old_dev = e1 ? strdup(e1) : NULL, *old_mem = e2 ? strdup(e2) : NULL;
+	int err;
+
+	unsetenv("ACCEL_SIM_DEVMEM");
+	setenv("ACCEL_DEVICE", "sim:devmem=8M", 1);
+	CU_ASSERT_EQUAL(devmem_of(NULL, &err), 8u << 20);
+	CU_ASSERT_EQUAL(err, 0);
+	CU_ASSERT_EQUAL(devmem_of("", &err), 8u << 20);
+	CU_ASSERT_EQUAL(devmem_of("sim", &err), 256u << 20);	/* explicit wins */
+	setenv("ACCEL_DEVICE", "bogus", 1);
+	devmem_of(NULL, &err);
+	CU_ASSERT_EQUAL(err, -EINVAL);
+	setenv("ACCEL_DEVICE", "/nonexistent/accel0", 1);
+	devmem_of(NULL, &err);
+	CU_ASSERT_EQUAL(err, -ENOENT);
+	setenv("ACCEL_SIM_DEVMEM", "32M", 1);
+	CU_ASSERT_EQUAL(devmem_of("sim", &err), 32u << 20);
+	CU_ASSERT_EQUAL(devmem_of("sim:devmem=16M", &err), 16u << 20);
+	setenv("ACCEL_SIM_DEVMEM", "lots", 1);
+	devmem_of("sim", &err);
+	CU_ASSERT_EQUAL(err, -EINVAL);
+
+	if (old_dev)
+		setenv("ACCEL_DEVICE", old_dev, 1);
+	else
+		unsetenv("ACCEL_DEVICE");
+	if (old_mem)
+		setenv("ACCEL_SIM_DEVMEM", old_mem, 1);
+	else
+		unsetenv("ACCEL_SIM_DEVMEM");
+	free(old_dev);
+	free(old_mem);
+}
+
 /* ---- buffer objects ------------------------------------------------------ */
 
 static void test_bo_lifecycle(void)
@@ -1092,6 +1145,27 @@ static void test_wait_timeout_and_poll(void)
 	accel_bo_free(bo);	/* still busy: released after completion */
 }
 
+/* One long command: a poll must not wait for the command to finish (the
+ * device is busy with it, the caller must still get an answer at once). */
+static void test_poll_during_one_long_command(void)
+{
+	const uint32_t k = 4096, n = 2048;
+	struct accel_bo *bo = dev_bo((uint64_t)k * n * 4 + 65536);
+	struct accel_cmdlist *cl = new_list();
+	struct accel_status st;
+	uint64_t fence;
+
+	CU_ASSERT_EQUAL(accel_cmd_matvec_f32(cl, ACCEL_REF(bo, 0),
+					     ACCEL_REF(bo, 65536),
+					     ACCEL_REF(bo, 32768), k, n), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_submit(cl, &fence), 0);
+	CU_ASSERT_EQUAL(accel_wait(dev, fence, 0, &st), -ETIME);
+	CU_ASSERT_EQUAL(accel_wait(dev, fence, ACCEL_WAIT_FOREVER, &st), 0);
+	CU_ASSERT_EQUAL(st.status, CSA_STATUS_OK);
+	accel_cmdlist_destroy(cl);
+	accel_bo_free(bo);
+}
+
 /* The failing command's index and status; the rest of its list skipped;
  * the next list runs normally. */
 static void check_error_at(unsigned int index)
@@ -1603,6 +1677,7 @@ int main(int argc, char **argv)
 		{ "info", test_info },
 		{ "open errors (drm and sim arguments)", test_open_errors },
 		{ "open sim with options", test_open_sim_options },
+		{ "open: ACCEL_DEVICE, ACCEL_SIM_DEVMEM", test_open_environment },
 		{ "BO lifecycle and devmem accounting", test_bo_lifecycle },
 		{ "fresh device memory reads zero", test_bo_fresh_device_memory_is_zero },
 		{ "BO map/unmap", test_bo_map_unmap },
@@ -1629,6 +1704,7 @@ int main(int argc, char **argv)
 		{ "many lists in flight", test_many_lists_in_flight },
 		{ "ring full", test_ring_full },
 		{ "wait timeout and poll", test_wait_timeout_and_poll },
+		{ "poll during one long command", test_poll_during_one_long_command },
 		{ "error completions: failed_index", test_error_completions },
 		{ "error statuses: ADDR_RANGE, OVERLAP", test_error_statuses },
 		{ "strerror and status names", test_strerror_and_status_names },
