@@ -27,6 +27,9 @@
 #define CALIB_SEED 1u
 #define CALIB_SEQS 8
 #define CALIB_LEN 256
+/* Above this many layer weights, calibrating on load (GPTQ-style fitting,
+ * ConSmax statistics) takes minutes: use accel-quant offline instead. */
+#define CALIB_AUTO_MAX_WEIGHTS 4000000ull
 
 struct options {
 	const char *model, *tokenizer, *prompt, *device;
@@ -57,7 +60,8 @@ static void usage(FILE *f)
 "      --pow2             power-of-two BCQ scales (shifts)\n"
 "      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
 "      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
-"                         activation-aware BCQ and ConSmax (default %d; 0 = none)\n"
+"                         activation-aware BCQ and ConSmax (default %d for models\n"
+"                         up to 4M layer weights, else 0 = plain BCQ and 1 for ConSmax)\n"
 "      --softmax MODE     exact or consmax (calibrated on load if the file has no tables)\n"
 "      --consmax-gamma M  gamma from the calibration rows' sums: max (default),\n"
 "                         lse (geometric mean) or sum (arithmetic mean)\n"
@@ -109,7 +113,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .prompt = "Once upon a time", .steps = 256,
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
-		.seed = (uint64_t)time(NULL), .calib_seqs = CALIB_SEQS, .eval_top_p = 0.9f };
+		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f };
 	while ((c = getopt_long(argc, argv, "m:z:p:n:t:s:d:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
@@ -239,14 +243,16 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		if (rc)
 			return rc;
 		if (o->weights_given && (int)p->planes != o->planes) {
+			unsigned int planes = p->planes;
+
 			llm_packed_free(p);
 			return llm_fail(e, -EINVAL, "%s holds %s%u weights; --weights asks otherwise (re-run accel-quant)",
-					o->model, p->planes ? "bcq" : "f32",
-					p->planes ? p->planes : 32);
+					o->model, planes ? "bcq" : "f", planes ? planes : 32);
 		}
 		if (o->consmax && !p->consmax_tables) {
 			/* calibrate on the weights we have */
-			rc = llm_packed_calibrate(p, &p->base, o->method, o->calib_seqs,
+			rc = llm_packed_calibrate(p, &p->base, o->method,
+						  o->calib_seqs > 0 ? o->calib_seqs : CALIB_SEQS,
 						  CALIB_LEN, CALIB_SEED, e);
 			if (rc)
 				llm_packed_free(p);
@@ -256,6 +262,12 @@ static int load_model(const struct options *o, struct llm_packed *p,
 	rc = llm_model_load(&m, o->model, e);
 	if (rc)
 		return rc;
+	if (q.calib_seqs < 0) {
+		uint64_t layer_weights = m.storage_floats -
+			(uint64_t)m.cfg.vocab_size * m.cfg.dim * (m.cfg.shared_classifier ? 1 : 2);
+
+		q.calib_seqs = layer_weights <= CALIB_AUTO_MAX_WEIGHTS ? CALIB_SEQS : 0;
+	}
 	rc = llm_model_load(fp32, o->model, e);
 	if (rc) {
 		llm_model_free(&m);
@@ -264,7 +276,7 @@ static int load_model(const struct options *o, struct llm_packed *p,
 	rc = llm_packed_from_model(p, &m, o->planes ? &q : NULL, e);
 	llm_model_free(&m);
 	if (!rc && o->consmax)
-		rc = llm_packed_calibrate(p, fp32, o->method, o->calib_seqs, CALIB_LEN,
+		rc = llm_packed_calibrate(p, fp32, o->method, q.calib_seqs > 0 ? q.calib_seqs : 1, CALIB_LEN,
 					  CALIB_SEED, e);
 	if (rc) {
 		llm_model_free(fp32);

@@ -38,7 +38,8 @@ static void usage(FILE *f)
 "      --consmax          calibrate and store ConSmax tables\n"
 "      --consmax-gamma M  max (default), lse or sum: see docs/model-format.md\n"
 "      --calib-seqs N     calibration sequences sampled from the model\n"
-"                         (activation-aware BCQ and ConSmax; default 8, 0 = none)\n"
+"                         (activation-aware BCQ and ConSmax; default 8 up to 4M\n"
+"                         layer weights, else 0 = plain BCQ, 1 for ConSmax)\n"
 "      --calib-len N      tokens per calibration sequence (default 256)\n"
 "  -s, --seed N           calibration / random-weights seed (default 1)\n"
 "      --generate-random SHAPE  260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq\n"
@@ -89,7 +90,7 @@ static int parse(int argc, char **argv, struct options *o)
 	int c, bad = 0;
 
 	*o = (struct options){ .planes = 3, .group = LLM_BCQ_DEFAULT_GROUP,
-		.iters = LLM_BCQ_DEFAULT_ITERS, .calib_seqs = 8, .calib_len = 256,
+		.iters = LLM_BCQ_DEFAULT_ITERS, .calib_seqs = -1, .calib_len = 256,
 		.seed = 1 };
 	while (!bad && (c = getopt_long(argc, argv, "m:o:s:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -224,6 +225,12 @@ int main(int argc, char **argv)
 		return die("%s is already a packed model; give the float32 checkpoint", o.in);
 	if (llm_model_load(&m, o.in, &e) || llm_model_load(&orig, o.in, &e))
 		return die("%s", e.msg);
+	if (o.calib_seqs < 0) {	/* calibration costs grow with the model */
+		uint64_t layer_weights = m.storage_floats -
+			(uint64_t)m.cfg.vocab_size * m.cfg.dim * (m.cfg.shared_classifier ? 1 : 2);
+
+		o.calib_seqs = layer_weights <= 4000000ull ? 8 : 0;
+	}
 	q = (struct llm_quant_opts){
 		.bcq = { o.planes, o.group, o.pow2, o.iters },
 		.classifier_bcq = o.classifier_bcq,

@@ -146,9 +146,9 @@ int llm_accel_open_device(const char *spec, uint64_t needed,
 	 * grown; a named size or a real card may not. */
 	if (strcmp(info.backend, "sim") || (spec && strchr(spec, ':'))) {
 		accel_close(*dev);
-		return llm_fail(e, -ENOMEM, "model needs %llu MiB of device memory, %s has %llu MiB free",
-				(unsigned long long)(needed >> 20), info.path,
-				(unsigned long long)((info.devmem_size - info.devmem_used) >> 20));
+		return llm_fail(e, -ENOMEM, "model needs %.1f MiB of device memory, %s has %.1f MiB free",
+				needed / 1048576.0, info.path,
+				(info.devmem_size - info.devmem_used) / 1048576.0);
 	}
 	accel_close(*dev);
 	snprintf(sim, sizeof(sim), "sim:devmem=%lluM",

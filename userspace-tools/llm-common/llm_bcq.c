@@ -690,8 +690,11 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 			}
 		}
 	}
-	for (uint32_t r = 0; r < n; r++)
-		refine_row(q, r, w + (uint64_t)r * k, hd, dv, dv + k, LLM_BCQ_REFINE_SWEEPS);
+	/* the local search costs n k^2 per sweep: skipped on big matrices */
+	if ((uint64_t)n * k * k <= LLM_BCQ_REFINE_MAX_WORK)
+		for (uint32_t r = 0; r < n; r++)
+			refine_row(q, r, w + (uint64_t)r * k, hd, dv, dv + k,
+				   LLM_BCQ_REFINE_SWEEPS);
 out:
 	free(u);
 	free(hd);

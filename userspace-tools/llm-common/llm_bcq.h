@@ -13,6 +13,7 @@
 #define LLM_BCQ_DEFAULT_GROUP 64
 #define LLM_BCQ_DEFAULT_ITERS 15
 #define LLM_BCQ_REFINE_SWEEPS 6
+#define LLM_BCQ_REFINE_MAX_WORK (1ull << 30)
 
 struct llm_bcq_matrix {
 	uint32_t k, n;		/* columns (inputs), rows (outputs) */
