@@ -16,7 +16,8 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	if (add_footprint_suite() || add_compute_suite() ||
-	    add_error_suite() || add_accuracy_suite()) {
+	    add_error_suite() || add_accuracy_suite() ||
+	    add_fuzz_suite()) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -14,6 +14,7 @@ int add_compute_suite(void);
 int add_error_suite(void);
 int add_accuracy_suite(void);
 int add_footprint_suite(void);
+int add_fuzz_suite(void);
 
 static inline struct csa_desc t_desc(uint8_t opcode, uint8_t flags)
 {
