@@ -170,11 +170,14 @@ static void test_open_errors(void)
 	CU_ASSERT_EQUAL(accel_open("/nonexistent/accel0", &d), -ENOENT);
 	CU_ASSERT_EQUAL(accel_open("987654", &d), -ENOENT);
 	CU_ASSERT_EQUAL(accel_open("/dev/null", &d), -ENODEV);
+	/* a plain file (skipped where nothing is writable, e.g. an initramfs
+	 * without /tmp) */
 	fd = mkstemp(tmpl);
-	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL(accel_open(tmpl, &d), -ENODEV);
-	close(fd);
-	unlink(tmpl);
+	if (fd >= 0) {
+		CU_ASSERT_EQUAL(accel_open(tmpl, &d), -ENODEV);
+		close(fd);
+		unlink(tmpl);
+	}
 	CU_ASSERT_EQUAL(accel_open("/dev", &d), -EISDIR);
 	CU_ASSERT_PTR_NULL(d);
 }
