@@ -197,6 +197,56 @@ static void test_open_sim_options(void)
 	accel_close(NULL);
 }
 
+/* A sim with 16-entry rings: many lists wrap both rings (phase bit) and
+ * keep hitting ring-full; every result must still be right. */
+static void test_sim_small_rings(void)
+{
+	struct accel_dev *d = NULL;
+	struct accel_bo *b = NULL;
+	struct accel_cmdlist *cl = NULL;
+	struct accel_info i;
+	float x[8], y[8];
+	uint64_t fences[60];
+	struct accel_status st;
+	unsigned int l, c, k, bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim:devmem=1M,ring=16", &d), 0);
+	CU_ASSERT_EQUAL(accel_query_info(d, &i), 0);
+	CU_ASSERT_EQUAL(i.ring_entries, 16);
+	CU_ASSERT_EQUAL(i.max_cmds, 15);
+	CU_ASSERT_EQUAL_FATAL(accel_bo_alloc(d, 65536, ACCEL_MEM_DEVICE, &b), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_cmdlist_create(d, &cl), 0);
+	for (k = 0; k < 8; k++)
+		x[k] = (float)k;
+	CU_ASSERT_EQUAL(accel_upload(b, 0, x, sizeof(x)), 0);
+	for (l = 0; l < 60; l++) {
+		/* list l: y_l = x + l (one ADD of a constant vector, then
+		 * NOPs to a length between 1 and 15 descriptors) */
+		for (k = 0; k < 8; k++)
+			y[k] = (float)l;
+		CU_ASSERT_EQUAL(accel_upload(b, 4096 + 64 * l, y, sizeof(y)), 0);
+		accel_cmdlist_reset(cl);
+		CU_ASSERT_EQUAL(accel_cmd_add(cl, ACCEL_REF(b, 0),
+					      ACCEL_REF(b, 4096 + 64 * l),
+					      ACCEL_REF(b, 32768 + 64 * l), 8), 0);
+		for (c = 1; c < 1 + l % 15; c++)
+			CU_ASSERT_EQUAL(accel_cmd_nop(cl), 0);
+		CU_ASSERT_EQUAL_FATAL(accel_submit(cl, &fences[l]), 0);
+	}
+	/* the last list (59 % 15 = 14 NOPs) is full at max_cmds */
+	CU_ASSERT_EQUAL(accel_cmdlist_count(cl), 15);
+	CU_ASSERT_EQUAL(accel_cmd_nop(cl), -E2BIG);
+	for (l = 0; l < 60; l++) {
+		CU_ASSERT_EQUAL(accel_wait(d, fences[l], ACCEL_WAIT_FOREVER, &st), 0);
+		CU_ASSERT_EQUAL(st.status, CSA_STATUS_OK);
+		CU_ASSERT_EQUAL(accel_download(b, 32768 + 64 * l, y, sizeof(y)), 0);
+		for (k = 0; k < 8; k++)
+			bad += y[k] != (float)k + (float)l;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	accel_close(d);
+}
+
 static uint64_t devmem_of(const char *spec, int *err)
 {
 	struct accel_dev *d = NULL;
@@ -1681,6 +1731,7 @@ int main(int argc, char **argv)
 		{ "open errors (drm and sim arguments)", test_open_errors },
 		{ "open sim with options", test_open_sim_options },
 		{ "open: ACCEL_DEVICE, ACCEL_SIM_DEVMEM", test_open_environment },
+		{ "sim with 16-entry rings: wraps and ring-full", test_sim_small_rings },
 		{ "BO lifecycle and devmem accounting", test_bo_lifecycle },
 		{ "fresh device memory reads zero", test_bo_fresh_device_memory_is_zero },
 		{ "BO map/unmap", test_bo_map_unmap },
