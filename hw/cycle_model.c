@@ -166,7 +166,8 @@ static void work_of(const struct csa_cycle_params *p,
 			w->bytes = 20 * n;	/* x twice, y written twice, read once */
 		}
 		break;
-	default:		/* NOP, FENCE: issue only */
+	default:	/* NOP, FENCE: issue only, on the vector unit's
+			 * counter so the busy counters sum to the total */
 		break;
 	}
 	w->ext_bytes = w->bytes;

@@ -15,6 +15,12 @@
 #include "common/csa_translate.h"
 #include "hw/csa_hw.h"
 
+/* Device memory is little-endian and the engines load f32/u32 with the
+ * host's byte order: the model runs on little-endian hosts only. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the CSA model assumes a little-endian host"
+#endif
+
 /*
  * Check a descriptor the device fetched: rsvd fields, opcode, flags
  * (CSA_DESC_F_LAST allowed), args (csa_cmd_check; for DMA arg1 is the SG

@@ -106,6 +106,20 @@ static void test_footprint_bytes(void)
 			CSA_STATUS_RESERVED);
 }
 
+/* Run @d; the sum of all busy counters' increase. */
+static uint64_t busy_delta_of(const struct csa_desc *d, uint64_t *cycles)
+{
+	uint64_t before = 0, after = 0;
+	int e;
+
+	for (e = 0; e < 5; e++)
+		before += h_hw->ctr.busy[e];
+	h_exec(d, cycles);
+	for (e = 0; e < 5; e++)
+		after += h_hw->ctr.busy[e];
+	return after - before;
+}
+
 /* Prices at the default parameters, worked out by hand. */
 static void test_cycle_model(void)
 {
@@ -191,6 +205,15 @@ static void test_cycle_model(void)
 	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_PIM] - busy0[CSA_ENGINE_PIM], 68);
 	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_VECTOR] -
 			busy0[CSA_ENGINE_VECTOR], 38);
+
+	/* NOP: issue only, still on a busy counter (they sum to the total);
+	 * a rejected descriptor: issue only, on none */
+	d = t_desc(CSA_OP_NOP, 0);
+	CU_ASSERT_EQUAL(busy_delta_of(&d, &cycles), 16);
+	CU_ASSERT_EQUAL(cycles, 16);
+	d.arg[0] = 1;
+	CU_ASSERT_EQUAL(busy_delta_of(&d, &cycles), 0);
+	CU_ASSERT_EQUAL(cycles, 16);
 }
 
 int add_footprint_suite(void)
