@@ -353,6 +353,7 @@ static void test_selftest_json_and_counters(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cases);
 	CU_ASSERT_EQUAL(cases->count, SELFTEST_NUM_CASES);
 	CU_ASSERT_STRING_EQUAL(jv_get_str(doc, "selftest.cases.3.name"), "matvec_bcq");
+	CU_ASSERT_EQUAL(jv_get(doc, "selftest.cases.3.first_mismatch")->type, JV_NULL);
 	CU_ASSERT(jv_get_u64(doc, "selftest.commands", &u) && u == 8);
 	CU_ASSERT(jv_get_u64(doc, "selftest.cycles", &cycles) && cycles > 0);
 	CU_ASSERT(jv_get_u64(doc, "counters.commands", &u) && u == 8);
@@ -394,6 +395,11 @@ static void test_selftest_detects_wrong_results(void)
 	selftest_verify(copy, &r);
 	CU_ASSERT_FALSE(r.cases[SELFTEST_ADD].passed);
 	CU_ASSERT_EQUAL(r.cases[SELFTEST_ADD].mismatches, 1);
+	CU_ASSERT_EQUAL(r.cases[SELFTEST_ADD].first_bad, 5);
+	f = (float *)(buf + selftest_output_offset(SELFTEST_ADD));
+	CU_ASSERT(r.cases[SELFTEST_ADD].want == f[5]);
+	CU_ASSERT(r.cases[SELFTEST_ADD].got != f[5]);
+	CU_ASSERT_EQUAL(r.cases[SELFTEST_COPY].first_bad, -1);
 	CU_ASSERT_EQUAL(r.passed, SELFTEST_NUM_CASES - 1);
 
 	/* RMSNORM: within tolerance passes, 1e-3 off fails */
@@ -416,6 +422,9 @@ static void test_selftest_detects_wrong_results(void)
 	memset(copy + selftest_output_offset(SELFTEST_COPY), 0, 16);
 	selftest_verify(copy, &r);
 	CU_ASSERT_FALSE(r.cases[SELFTEST_ARGMAX].passed);
+	CU_ASSERT_EQUAL(r.cases[SELFTEST_ARGMAX].first_bad, 0);
+	CU_ASSERT(r.cases[SELFTEST_ARGMAX].got == 74.0);
+	CU_ASSERT(r.cases[SELFTEST_ARGMAX].want == 73.0);
 	CU_ASSERT_FALSE(r.cases[SELFTEST_MATVEC_BCQ].passed);
 	CU_ASSERT_FALSE(r.cases[SELFTEST_COPY].passed);
 	CU_ASSERT_TRUE(r.cases[SELFTEST_MATVEC_F32].passed);

@@ -328,6 +328,16 @@ static int run_selftest(struct ctx *c)
 			json_member_bool(&w, "passed", r.cases[i].passed);
 			json_member_uint(&w, "mismatches", r.cases[i].mismatches);
 			json_member_double(&w, "max_error", r.cases[i].max_error);
+			if (r.cases[i].first_bad >= 0) {
+				json_key(&w, "first_mismatch");
+				json_object_begin(&w);
+				json_member_int(&w, "index", r.cases[i].first_bad);
+				json_member_double(&w, "got", r.cases[i].got);
+				json_member_double(&w, "want", r.cases[i].want);
+				json_object_end(&w);
+			} else {
+				json_member_null(&w, "first_mismatch");
+			}
 			json_object_end(&w);
 		}
 		json_array_end(&w);
@@ -348,10 +358,17 @@ static int run_selftest(struct ctx *c)
 				" (%s)\n", status_name(r.status, st, sizeof(st)),
 				r.failed_index, selftest_command_name(r.failed_index));
 		}
-		for (int i = 0; !err && i < SELFTEST_NUM_CASES; i++)
-			fprintf(c->out, "  %-4s  %-11s mismatches %" PRIu32 ", max error %g\n",
-				r.cases[i].passed ? "ok" : "FAIL", r.cases[i].name,
-				r.cases[i].mismatches, r.cases[i].max_error);
+		for (int i = 0; !err && i < SELFTEST_NUM_CASES; i++) {
+			const struct selftest_case *k = &r.cases[i];
+
+			fprintf(c->out, "  %-4s  %-11s mismatches %" PRIu32 ", max error %g",
+				k->passed ? "ok" : "FAIL", k->name, k->mismatches,
+				k->max_error);
+			if (k->first_bad >= 0)
+				fprintf(c->out, "; first [%" PRId32 "] got %.9g, want %.9g",
+					k->first_bad, k->got, k->want);
+			fputc('\n', c->out);
+		}
 		fprintf(c->out, "%s: %" PRIu32 "/%d cases passed, %" PRIu32
 			" commands, %" PRIu64 " modelled cycles\n",
 			ok ? "PASS" : "FAIL", r.passed, SELFTEST_NUM_CASES,

@@ -155,9 +155,20 @@ static void check(struct selftest_case *c, const float *got, const float *want,
 		bool ok = tol == 0.0 ? memcmp(&got[i], &want[i], 4) == 0
 				     : err <= tol * fmax(1.0, fabs(want[i]));
 
-		if (!ok)
-			c->mismatches++;
+		if (!ok && c->mismatches++ == 0) {
+			c->first_bad = (int32_t)i;
+			c->got = got[i];
+			c->want = want[i];
+		}
 	}
+}
+
+static float csa_f32_of(uint32_t bits)
+{
+	float f;
+
+	memcpy(&f, &bits, 4);
+	return f;
 }
 
 static int bcq_sign(const uint8_t *bits, unsigned int p, unsigned int n,
@@ -177,7 +188,8 @@ void selftest_verify(const void *buf, struct selftest_result *r)
 	const float *x, *w, *b;
 
 	for (int i = 0; i < SELFTEST_NUM_CASES; i++)
-		r->cases[i] = (struct selftest_case){ .name = names[i] };
+		r->cases[i] = (struct selftest_case){ .name = names[i],
+						      .first_bad = -1 };
 
 	check(&r->cases[SELFTEST_COPY], cf32_at(buf, R_COPY_DST),
 	      cf32_at(buf, R_COPY_SRC), COPY_FLOATS, 0.0);
@@ -246,6 +258,11 @@ void selftest_verify(const void *buf, struct selftest_result *r)
 
 	c->mismatches = (am[0] != ARG_MAX_AT) + (am[1] != max_bits);
 	c->max_error = am[0] == ARG_MAX_AT ? 0.0 : INFINITY;
+	if (c->mismatches) {	/* element 0 the index, 1 the value */
+		c->first_bad = am[0] != ARG_MAX_AT ? 0 : 1;
+		c->got = c->first_bad ? (double)csa_f32_of(am[1]) : am[0];
+		c->want = c->first_bad ? (double)ARG_MAX_VALUE : ARG_MAX_AT;
+	}
 
 	r->passed = 0;
 	for (int i = 0; i < SELFTEST_NUM_CASES; i++) {

@@ -32,6 +32,8 @@ struct selftest_case {
 	bool passed;
 	uint32_t mismatches;	/* elements outside tolerance */
 	double max_error;	/* largest |device - host| */
+	int32_t first_bad;	/* index of the first mismatch, -1 if none */
+	double got, want;	/* device and host value there */
 };
 
 struct selftest_result {
