@@ -140,10 +140,13 @@ static const struct file_operations csa_inject_fops = {
 	.release = single_release,
 };
 
-void csa_debugfs_init(struct drm_minor *minor)
+/*
+ * Accel minors do not get drm_driver.debugfs_init (6.8 .. 6.12): call this
+ * after drm_dev_register(), which creates drm.debugfs_root.
+ */
+void csa_debugfs_init(struct csa_device *cdev)
 {
-	struct csa_device *cdev = to_csa_device(minor->dev);
-	struct dentry *root = minor->debugfs_root;
+	struct dentry *root = cdev->drm.debugfs_root;
 
 	debugfs_create_file("ring", 0444, root, cdev, &csa_ring_fops);
 	debugfs_create_file("errors", 0444, root, cdev, &csa_errors_fops);

@@ -92,7 +92,6 @@ const struct drm_driver csa_drm_driver = {
 	.ioctls = csa_ioctls,
 	.num_ioctls = ARRAY_SIZE(csa_ioctls),
 	.fops = &csa_fops,
-	.debugfs_init = csa_debugfs_init,
 	DRM_GEM_SHMEM_DRIVER_OPS,
 	.name = DRM_CSA_DRIVER_NAME,
 	.desc = CSA_DRIVER_DESC,

@@ -250,7 +250,7 @@ void csa_fill_counters(struct csa_device *cdev, struct drm_csa_counters *c);
 
 /* csa_sysfs.c, csa_debugfs.c */
 extern const struct attribute_group *csa_sysfs_groups[];
-void csa_debugfs_init(struct drm_minor *minor);
+void csa_debugfs_init(struct csa_device *cdev);
 void csa_errlog_add(struct csa_device *cdev, u32 error_status, u32 error_info);
 
 /* csa_pci.c */

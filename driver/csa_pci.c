@@ -120,6 +120,7 @@ static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = drm_dev_register(&cdev->drm, 0);
 	if (ret)
 		goto err_disable;
+	csa_debugfs_init(cdev);
 
 	drm_info(&cdev->drm, "CSA %u.%u: %llu MiB device memory, caps %#llx, %u-entry rings\n",
 		 cdev->hw_version >> 16, cdev->hw_version & 0xffff,

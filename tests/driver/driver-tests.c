@@ -635,18 +635,20 @@ static void *map_bo(int f, uint64_t offset, size_t size)
 }
 
 /*
- * Host -> device -> device -> host through SG tables that start and end
- * inside pages, and check every byte, also the ones that must not change.
+ * Host -> device (-> device) -> host through SG tables that start and end
+ * inside pages; every byte is checked, also the ones that must not change.
  */
-static void test_dma_round_trip(void)
+static void dma_round_trip(int through_copy)
 {
 	const size_t size = 256 * 1024;
+	const uint32_t len = 200000, dst_at = 4096 + 12;
 	uint32_t src = 0, dst = 0, d1 = 0, d2 = 0;
 	uint64_t src_off = 0, dst_off = 0;
 	struct drm_csa_cmd c[3];
 	struct drm_csa_wait w;
 	unsigned char *s, *d;
 	uint64_t fence = 0;
+	uint32_t n = 0;
 	size_t i;
 	int bad = 0;
 
@@ -661,19 +663,25 @@ static void test_dma_round_trip(void)
 		s[i] = (unsigned char)(i * 7 + (i >> 11));
 		d[i] = 0xee;
 	}
-	c[0] = cmd_dma(CSA_OP_DMA_H2D, src, 100, d1, 4, 200000);
-	c[1] = cmd_copy(d1, 4, d2, 1024, 200000);
-	c[2] = cmd_dma(CSA_OP_DMA_D2H, dst, 4096 + 12, d2, 1024, 200000);
-	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 3, &fence), 0);
+	c[n++] = cmd_dma(CSA_OP_DMA_H2D, src, 100, d1, 4, len);
+	if (through_copy) {
+		c[n++] = cmd_copy(d1, 4, d2, 1024, len);
+		c[n++] = cmd_dma(CSA_OP_DMA_D2H, dst, dst_at, d2, 1024, len);
+	} else {
+		c[n++] = cmd_dma(CSA_OP_DMA_D2H, dst, dst_at, d1, 4, len);
+	}
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, n, &fence), 0);
 	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 20ll * 1000000000, &w), 0);
 	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
 	CU_ASSERT(w.cycles > 0);
 	for (i = 0; i < size; i++) {
 		unsigned char want = 0xee;
 
-		if (i >= 4096 + 12 && i < 4096 + 12 + 200000)
-			want = s[100 + i - (4096 + 12)];
-		bad += d[i] != want;
+		if (i >= dst_at && i < dst_at + len)
+			want = s[100 + i - dst_at];
+		if (d[i] != want && !bad++)
+			fprintf(stderr, "dma round trip: first difference at %zu: %#x, want %#x\n",
+				i, d[i], want);
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	munmap(s, size);
@@ -682,6 +690,16 @@ static void test_dma_round_trip(void)
 	gem_close(fd, dst);
 	gem_close(fd, d1);
 	gem_close(fd, d2);
+}
+
+static void test_dma_round_trip(void)
+{
+	dma_round_trip(0);
+}
+
+static void test_dma_copy_round_trip(void)
+{
+	dma_round_trip(1);
 }
 
 /* Device BOs are CPU-visible only through BAR2 (CSA_CAP_DEVMEM_BAR). */
@@ -739,8 +757,11 @@ static void test_device_error_status(void)
 	c[2] = cmd_nop();
 	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 3, &fence), 0);
 	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
-	CU_ASSERT_NOT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OVERLAP);
 	CU_ASSERT_EQUAL(w.failed_index, 1);
+	if (w.status != CSA_STATUS_OVERLAP || w.failed_index != 1)
+		fprintf(stderr, "device_error_status: status %u index %u\n",
+			w.status, w.failed_index);
 	/* the next submit is unaffected */
 	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 1, &fence), 0);
 	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
@@ -1001,8 +1022,17 @@ static int child_long_job(int f, int ready_pipe, int hang)
 		return 2;
 	if (submit(f, c, n, &fence))
 		return 3;
-	if (write(ready_pipe, "r", 1) != 1)
-		return 4;
+	/* 'r': still running when the parent kills us; 'd': already done */
+	{
+		struct drm_csa_wait w;
+		char state = wait_fence(f, fence, 0, &w) == -ETIME ? 'r' : 'd';
+
+		if (state == 'd')
+			fprintf(stderr, "long job already done: status %u index %u cycles %llu\n",
+				w.status, w.failed_index, (unsigned long long)w.cycles);
+		if (write(ready_pipe, &state, 1) != 1)
+			return 4;
+	}
 	for (;;)
 		pause();
 }
@@ -1028,6 +1058,7 @@ static void kill_during_job(int hang)
 	}
 	close(p[1]);
 	CU_ASSERT_EQUAL(read(p[0], &ch, 1), 1);
+	CU_ASSERT_EQUAL(ch, 'r');
 	close(p[0]);
 	{
 		struct drm_csa_counters c;
@@ -1180,6 +1211,7 @@ static const struct test_def rejects[] = {
 static const struct test_def basics[] = {
 	T(test_get_info), T(test_bo_info), T(test_devmem_accounting),
 	T(test_nop_and_fence), T(test_dma_round_trip),
+	T(test_dma_copy_round_trip),
 	T(test_device_bo_mmap), T(test_device_error_status),
 	T(test_wait_poll_and_many), T(test_counters), { NULL, NULL },
 };
