@@ -10,6 +10,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <accel/accel.h>
 #include <csa/csa_device.h>
@@ -141,6 +144,40 @@ static void test_missing_device_exit_code(void)
 	CU_ASSERT_EQUAL(r.code, ACCEL_INFO_EXIT_NO_DEVICE);
 	run_free(&r);
 	r = run_tool("--watch", "--count", "1", "-d", "/dev/accel/accel-nonexistent-99", NULL);
+	CU_ASSERT_EQUAL(r.code, ACCEL_INFO_EXIT_NO_DEVICE);
+	run_free(&r);
+}
+
+/* A node we may not open: exit 4.  Root opens anything, so the tool runs
+ * in a child that drops to nobody first. */
+static void test_permission_denied_exit_code(void)
+{
+	char path[] = "/tmp/accel-info-noperm-XXXXXX";
+	int fd = mkstemp(path);
+	pid_t pid;
+	int status = 0;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_EQUAL_FATAL(chmod(path, 0), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { "accel-info", "--no-pci", "-d", path, NULL };
+		FILE *sink = fopen("/dev/null", "w");
+
+		if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
+			_exit(100);
+		_exit(accel_info_main(4, argv, sink, sink));
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), ACCEL_INFO_EXIT_PERMISSION);
+	unlink(path);
+
+	/* a node that opens but is not a CSA device: exit 3 */
+	struct run r = run_tool("--no-pci", "-d", "/dev/null", NULL);
+
 	CU_ASSERT_EQUAL(r.code, ACCEL_INFO_EXIT_NO_DEVICE);
 	run_free(&r);
 }
@@ -521,6 +558,7 @@ int add_cli_suite(void)
 	if (!CU_add_test(s, "errno -> exit code", test_exit_code_mapping) ||
 	    !CU_add_test(s, "bad flags: exit 2, one line", test_bad_flag_is_usage) ||
 	    !CU_add_test(s, "missing device: exit 3", test_missing_device_exit_code) ||
+	    !CU_add_test(s, "permission denied: exit 4", test_permission_denied_exit_code) ||
 	    !CU_add_test(s, "card with a missing node: exit 3", test_card_node_missing) ||
 	    !CU_add_test(s, "--version, --help", test_version_and_help) ||
 	    !CU_add_test(s, "text report on sim", test_text_report_on_sim) ||
