@@ -366,14 +366,15 @@ static int mkdirs(const char *path)
 
 /* One function directory as the kernel lays it out (the files libpci and
  * accel-info read). */
-static int add_function(const char *bdf, const uint8_t *cfg, size_t cfg_len,
+static int add_function(const char *root, const char *bdf, const uint8_t *cfg,
+			size_t cfg_len,
 			const char *resource, const char *driver,
 			const char *accel, const char *numa)
 {
 	char dir[256], text[64];	/* root (64) + a short path */
 	int err = 0;
 
-	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%.16s", fake_root, bdf);
+	snprintf(dir, sizeof(dir), "%.64s/bus/pci/devices/%.16s", root, bdf);
 	if (mkdirs(dir))
 		return -1;
 	snprintf(text, sizeof(text), "0x%04x\n", cfg[0] | cfg[1] << 8);
@@ -397,7 +398,7 @@ static int add_function(const char *bdf, const uint8_t *cfg, size_t cfg_len,
 		char target[PATH_MAX], link[PATH_MAX];
 
 		snprintf(target, sizeof(target), "%s/bus/pci/drivers/%s",
-			 fake_root, driver);
+			 root, driver);
 		err |= mkdirs(target);
 		snprintf(link, sizeof(link), "%s/driver", dir);
 		err |= symlink(target, link);
@@ -437,16 +438,16 @@ const char *fake_sysfs_create(void)
 	/* an unbound card (second function) with the same identity */
 	memcpy(other, cfg, sizeof(other));
 	put16(other, CAP_MSIX + 2, CSA_MSIX_VECTORS - 1);
-	if (add_function("0000:00:04.0", cfg, sizeof(cfg), csa_resource, "csa",
+	if (add_function(fake_root, "0000:00:04.0", cfg, sizeof(cfg), csa_resource, "csa",
 			 "accel97", "0\n") ||
-	    add_function("0000:00:05.0", other, sizeof(other), csa_resource,
+	    add_function(fake_root, "0000:00:05.0", other, sizeof(other), csa_resource,
 			 NULL, NULL, "-1\n"))
 		return NULL;
 	/* a device with other IDs, ignored unless asked for */
 	make_config(other);
 	put16(other, 0x00, 0x8086);
 	put16(other, 0x02, 0x100e);
-	if (add_function("0000:00:03.0", other, sizeof(other), csa_resource,
+	if (add_function(fake_root, "0000:00:03.0", other, sizeof(other), csa_resource,
 			 "e1000", NULL, "-1\n"))
 		return NULL;
 	return fake_root;
@@ -551,6 +552,65 @@ static void test_libpci_enumerator_on_tree(void)
 	pci_scan_free(&r);
 }
 
+/*
+ * What an unprivileged reader gets: 64 bytes of config space, so the link
+ * and interrupt mode come from the kernel's sysfs attributes instead.
+ */
+static void test_unprivileged_view_uses_sysfs(void)
+{
+	char root[] = "/tmp/accel-info-sysfs64-XXXXXX";
+	char dir[128];
+	uint8_t cfg[PCI_CFG_LEGACY_SIZE];
+	struct pci_scan_opts o;
+	struct pci_scan_result r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
+	make_config(cfg);
+	CU_ASSERT_EQUAL_FATAL(add_function(root, "0000:02:00.0", cfg, 64,
+					   csa_resource, "csa", "accel1",
+					   "1\n"), 0);
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:02:00.0", root);
+	CU_ASSERT_EQUAL(write_text(dir, "current_link_speed", "8.0 GT/s PCIe\n"), 0);
+	CU_ASSERT_EQUAL(write_text(dir, "current_link_width", "4\n"), 0);
+	CU_ASSERT_EQUAL(write_text(dir, "max_link_speed", "16.0 GT/s PCIe\n"), 0);
+	CU_ASSERT_EQUAL(write_text(dir, "max_link_width", "8\n"), 0);
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:02:00.0/msi_irqs", root);
+	CU_ASSERT_EQUAL(mkdir(dir, 0755), 0);
+	CU_ASSERT_EQUAL(write_text(dir, "42", "msix\n"), 0);
+	CU_ASSERT_EQUAL(write_text(dir, "43", "msix\n"), 0);
+
+	o = csa_opts(root);
+	CU_ASSERT_EQUAL_FATAL(pci_scan_sysfs(&o, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.count, 1);
+	CU_ASSERT_EQUAL(r.cards[0].cfg_len, 64);
+	CU_ASSERT_TRUE(r.cards[0].link.known);
+	CU_ASSERT(r.cards[0].link.cur_speed == 3 && r.cards[0].link.cur_width == 4);
+	CU_ASSERT(r.cards[0].link.max_speed == 4 && r.cards[0].link.max_width == 8);
+	CU_ASSERT_EQUAL(r.cards[0].irq_mode, PCI_IRQ_MSIX);
+	CU_ASSERT_EQUAL(r.cards[0].numa_node, 1);
+	CU_ASSERT_STRING_EQUAL(r.cards[0].accel_node, "/dev/accel/accel1");
+	/* BARs still come whole: registers are in the first 64 bytes */
+	CU_ASSERT(r.cards[0].bar[2].present && r.cards[0].bar[2].mem64);
+	CU_ASSERT_EQUAL(r.cards[0].bar[2].size, 256ull << 20);
+	pci_scan_free(&r);
+
+	/* MSI instead of MSI-X; then no vectors at all: INTx (irq + enable) */
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:02:00.0/msi_irqs", root);
+	CU_ASSERT_EQUAL(write_text(dir, "42", "msi\n"), 0);
+	CU_ASSERT_EQUAL(write_text(dir, "43", "msi\n"), 0);
+	CU_ASSERT_EQUAL_FATAL(pci_scan_sysfs(&o, &r), 0);
+	CU_ASSERT_EQUAL(r.count ? r.cards[0].irq_mode : PCI_IRQ_UNKNOWN, PCI_IRQ_MSI);
+	pci_scan_free(&r);
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:02:00.0/msi_irqs/42", root);
+	unlink(dir);
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:02:00.0/msi_irqs/43", root);
+	unlink(dir);
+	CU_ASSERT_EQUAL_FATAL(pci_scan_sysfs(&o, &r), 0);
+	CU_ASSERT_EQUAL(r.count ? r.cards[0].irq_mode : PCI_IRQ_UNKNOWN, PCI_IRQ_INTX);
+	pci_scan_free(&r);
+	nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void test_missing_sysfs(void)
 {
 	struct pci_scan_opts o = csa_opts("/nonexistent-sysfs-root");
@@ -651,6 +711,7 @@ int add_pci_suite(void)
 	    !CU_add_test(s, "hints for unbound cards", test_hints) ||
 	    !CU_add_test(s, "sysfs enumerator on a constructed tree", test_sysfs_enumerator_on_tree) ||
 	    !CU_add_test(s, "libpci enumerator on a constructed tree", test_libpci_enumerator_on_tree) ||
+	    !CU_add_test(s, "unprivileged view: link/IRQ from sysfs", test_unprivileged_view_uses_sysfs) ||
 	    !CU_add_test(s, "no sysfs: an error, not an exit", test_missing_sysfs) ||
 	    !CU_add_test(s, "libpci and sysfs agree on the real bus", test_enumerators_agree_on_real_bus))
 		return -1;

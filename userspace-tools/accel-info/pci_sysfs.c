@@ -153,7 +153,7 @@ static enum pci_irq_mode irq_mode_from_sysfs(const char *root, const char *bdf)
 	char path[PATH_MAX], kind[16] = "";
 	DIR *d;
 	struct dirent *e;
-	long irq = 0;
+	long irq = 0, enabled = 0;
 
 	if (dev_path(path, sizeof(path), root, bdf, "msi_irqs"))
 		return PCI_IRQ_UNKNOWN;
@@ -174,9 +174,9 @@ static enum pci_irq_mode irq_mode_from_sysfs(const char *root, const char *bdf)
 			return strcmp(kind, "msix") == 0 ? PCI_IRQ_MSIX
 							 : PCI_IRQ_MSI;
 	}
-	/* no MSI vectors: a bound driver with an IRQ line uses INTx */
+	/* no MSI vectors: an enabled function with an IRQ line uses INTx */
 	if (read_attr_long(root, bdf, "irq", &irq) == 0 && irq > 0 &&
-	    read_attr_long(root, bdf, "enable", &irq) == 0 && irq > 0)
+	    read_attr_long(root, bdf, "enable", &enabled) == 0 && enabled > 0)
 		return PCI_IRQ_INTX;
 	return PCI_IRQ_UNKNOWN;
 }
