@@ -281,6 +281,7 @@ static void test_json_report_on_sim(void)
 	CU_ASSERT_STRING_EQUAL(jv_get_str(doc, "devices.0.backend"), "sim");
 	CU_ASSERT_STRING_EQUAL(jv_get_str(doc, "devices.0.path"), "sim");
 	CU_ASSERT_EQUAL(jv_get(doc, "devices.0.simulated")->boolean, true);
+	CU_ASSERT_EQUAL(jv_get(doc, "devices.0.pci_bdf")->type, JV_NULL);
 	CU_ASSERT(jv_get_u64(doc, "devices.0.identity.pci_vendor", &u) && u == CSA_PCI_VENDOR_ID);
 	CU_ASSERT(jv_get_u64(doc, "devices.0.identity.pci_device", &u) && u == CSA_PCI_DEVICE_ID);
 	CU_ASSERT_STRING_EQUAL(jv_get_str(doc, "devices.0.identity.id"), "1b36:11c5");

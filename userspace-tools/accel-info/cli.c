@@ -210,6 +210,10 @@ static int run_report(struct ctx *c)
 		}
 		snapshot_take(dev, &s);
 		accel_close(dev);
+		/* which card on the bus this node belongs to */
+		for (size_t k = 0; !s.info_err && k < scan.count; k++)
+			if (strcmp(scan.cards[k].accel_node, s.info.path) == 0)
+				memcpy(s.pci_bdf, scan.cards[k].bdf, sizeof(s.pci_bdf));
 		if (o->json)
 			report_json_device(&w, &s);
 		else

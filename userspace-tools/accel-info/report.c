@@ -239,7 +239,8 @@ void report_text_device(FILE *out, const struct device_snapshot *s)
 			accel_strerror(s->info_err));
 		return;
 	}
-	fprintf(out, "Device %s (backend %s)%s\n", i->path, i->backend,
+	fprintf(out, "Device %s (backend %s%s%s)%s\n", i->path, i->backend,
+		s->pci_bdf[0] ? ", PCI " : "", s->pci_bdf,
 		is_sim(i) ? "  [sim: the in-process hardware model, not a card]" : "");
 	fprintf(out, "  identity     [%04" PRIx32 ":%04" PRIx32 "] hardware %u.%u, "
 		"UAPI %" PRIu32 ".%" PRIu32 "\n",
@@ -326,6 +327,7 @@ void report_json_device(struct json_writer *w, const struct device_snapshot *s)
 	json_member_string(w, "path", i->path);
 	json_member_string(w, "backend", i->backend);
 	json_member_bool(w, "simulated", is_sim(i));
+	json_optional_string(w, "pci_bdf", s->pci_bdf);
 	json_key(w, "identity");
 	json_object_begin(w);
 	json_id(w, "id", (uint16_t)i->pci_vendor, (uint16_t)i->pci_device);

@@ -26,6 +26,7 @@ struct device_snapshot {
 	struct drm_csa_counters counters;
 	int info_err;		/* 0 or the negative errno of the query */
 	int counters_err;
+	char pci_bdf[16];	/* the PCI function of the node, "" unknown */
 };
 
 /* Query info and counters (errors recorded in the snapshot, not fatal). */

@@ -124,6 +124,7 @@ static void test_json_report_of_card(void)
 	CU_ASSERT_STRING_EQUAL(jv_get_str(doc, "devices.0.backend"), "drm");
 	CU_ASSERT_STRING_EQUAL(jv_get_str(doc, "devices.0.path"), card.accel_node);
 	CU_ASSERT_EQUAL(jv_get(doc, "devices.0.simulated")->boolean, false);
+	CU_ASSERT_STRING_EQUAL(jv_get_str(doc, "devices.0.pci_bdf"), card.bdf);
 	CU_ASSERT(jv_get_u64(doc, "devices.0.identity.pci_vendor", &u) && u == CSA_PCI_VENDOR_ID);
 	CU_ASSERT(jv_get_u64(doc, "devices.0.identity.pci_device", &u) && u == CSA_PCI_DEVICE_ID);
 	CU_ASSERT(jv_get_u64(doc, "devices.0.identity.hw_version_raw", &u) && u == CSA_VERSION);
