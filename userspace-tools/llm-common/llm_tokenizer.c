@@ -17,8 +17,6 @@ static const unsigned char byte_values[256] = {
 #undef B4
 };
 
-static const struct llm_tokenizer *sort_ctx;
-
 static int piece_cmp(const char *a, size_t al, const char *b, size_t bl)
 {
 	int r = memcmp(a, b, al < bl ? al : bl);
@@ -28,11 +26,12 @@ static int piece_cmp(const char *a, size_t al, const char *b, size_t bl)
 	return (al > bl) - (al < bl);
 }
 
-static int sort_by_piece(const void *pa, const void *pb)
+static int sort_by_piece(const void *pa, const void *pb, void *ctx)
 {
+	const struct llm_tokenizer *t = ctx;
 	int a = *(const int *)pa, b = *(const int *)pb;
-	int r = piece_cmp(sort_ctx->pieces[a], sort_ctx->piece_len[a],
-			  sort_ctx->pieces[b], sort_ctx->piece_len[b]);
+	int r = piece_cmp(t->pieces[a], t->piece_len[a], t->pieces[b],
+			  t->piece_len[b]);
 
 	return r ? r : (a > b) - (a < b);
 }
@@ -95,9 +94,7 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path,
 			      path, vocab_size);
 		goto out;
 	}
-	sort_ctx = t;
-	qsort(t->sorted, vocab_size, sizeof(int), sort_by_piece);
-	sort_ctx = NULL;
+	qsort_r(t->sorted, vocab_size, sizeof(int), sort_by_piece, t);
 	t->byte_fallback = vocab_size >= LLM_BYTE_TOKEN_BASE + 256 &&
 			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE], "<0x00>") &&
 			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE + 255], "<0xFF>");
