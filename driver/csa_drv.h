@@ -68,6 +68,7 @@ struct csa_device {
 	void __iomem *regs;
 	resource_size_t devmem_bar_start;	/* 0 without CSA_CAP_DEVMEM_BAR */
 	resource_size_t devmem_bar_len;
+	void __iomem *devmem;		/* BAR2, write-combined; or NULL */
 
 	/* identity, read once at probe */
 	u32 hw_version;

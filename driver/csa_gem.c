@@ -124,6 +124,13 @@ static struct drm_gem_object *csa_device_bo_create(struct csa_device *cdev,
 		kfree(bo);
 		return ERR_PTR(ret);
 	}
+	/*
+	 * Device memory keeps what its last owner wrote: clear it through BAR2
+	 * so no process reads another's data.  Without BAR2 the card has no
+	 * window (and no fill command), see docs/driver.md.
+	 */
+	if (cdev->devmem)
+		memset_io(cdev->devmem + bo->node.start, 0, size);
 	if (cdev->devmem_bar_start) {
 		ret = drm_gem_create_mmap_offset(&bo->base);
 		if (ret) {
@@ -147,31 +154,36 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 	struct drm_csa_bo_create *args = data;
 	struct drm_gem_shmem_object *shmem;
 	struct drm_gem_object *obj;
+	int idx, ret;
 	u64 size;
-	int ret;
 
 	if (args->flags & ~CSA_BO_FLAGS_MASK)
 		return -EINVAL;
 	if (!args->size || args->size > SZ_1T)
 		return -EINVAL;
 	size = PAGE_ALIGN(args->size);
+	if ((args->flags & CSA_BO_DEVICE) && size > cdev->devmem_size)
+		return -ENOSPC;
+	/* device BOs are cleared through BAR2: keep the device around */
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 
 	if (args->flags & CSA_BO_DEVICE) {
-		if (size > cdev->devmem_size)
-			return -ENOSPC;
 		obj = csa_device_bo_create(cdev, size);
-		if (IS_ERR(obj))
-			return PTR_ERR(obj);
 	} else {
 		shmem = drm_gem_shmem_create(drm, size);
-		if (IS_ERR(shmem))
-			return PTR_ERR(shmem);
-		obj = &shmem->base;
-		ret = drm_gem_create_mmap_offset(obj);
-		if (ret) {
-			drm_gem_object_put(obj);
-			return ret;
+		obj = IS_ERR(shmem) ? ERR_CAST(shmem) : &shmem->base;
+		if (!IS_ERR(obj)) {
+			ret = drm_gem_create_mmap_offset(obj);
+			if (ret) {
+				drm_gem_object_put(obj);
+				obj = ERR_PTR(ret);
+			}
 		}
+	}
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto out;
 	}
 
 	ret = drm_gem_handle_create(file, obj, &args->handle);
@@ -179,6 +191,8 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 		args->mmap_offset = csa_gem_mmap_offset(obj);
 	/* the handle (if any) holds the object now */
 	drm_gem_object_put(obj);
+out:
+	drm_dev_exit(idx);
 	return ret;
 }
 

@@ -95,19 +95,27 @@ static bool csa_sq_fits(struct csa_device *cdev, u32 n)
  * failed early completes while the device is still skipping its remaining
  * descriptors.  Before reusing those slots, make sure the device has moved
  * past them (a short poll of SQ_HEAD; only reached with a nearly full ring).
+ * run_job is the only writer of sq_tail and runs in process context; the
+ * IRQ only ever makes room, so checking first and writing later is safe.
  */
 static bool csa_sq_wait_room(struct csa_device *cdev, u32 n)
 {
+	unsigned long flags;
 	unsigned int tries;
+	bool fits;
 
 	for (tries = 0; tries < 100; tries++) {
-		if (csa_sq_fits(cdev, n))
+		spin_lock_irqsave(&cdev->ring_lock, flags);
+		fits = csa_sq_fits(cdev, n);
+		if (!fits) {
+			cdev->sq_head_seen = csa_read(cdev, CSA_REG_SQ_HEAD) &
+					     (cdev->sq.entries - 1);
+			fits = csa_sq_fits(cdev, n);
+		}
+		spin_unlock_irqrestore(&cdev->ring_lock, flags);
+		if (fits)
 			return true;
-		cdev->sq_head_seen = csa_read(cdev, CSA_REG_SQ_HEAD) &
-				     (cdev->sq.entries - 1);
-		if (csa_sq_fits(cdev, n))
-			return true;
-		udelay(10);
+		usleep_range(10, 50);
 	}
 	return false;
 }
@@ -118,10 +126,12 @@ void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job)
 	struct csa_desc *sq = cdev->sq.cpu;
 	u32 mask = cdev->sq.entries - 1;
 	unsigned long flags;
+	bool room;
 	u32 i;
 
+	room = csa_sq_wait_room(cdev, job->num_desc);
 	spin_lock_irqsave(&cdev->ring_lock, flags);
-	if (!csa_sq_wait_room(cdev, job->num_desc)) {
+	if (!room) {
 		/* left for the timeout to reset the device and fail the job */
 		drm_err_ratelimited(&cdev->drm, "submission ring full: device stuck\n");
 		list_add_tail(&job->inflight_link, &cdev->inflight);

@@ -744,6 +744,46 @@ static void test_device_bo_mmap(void)
 	gem_close(fd, hbo);
 }
 
+/* A new device BO never shows what the last owner of that memory wrote. */
+static void test_device_bo_cleared(void)
+{
+	const size_t size = 128 * 1024;
+	uint32_t dbo = 0, hbo = 0;
+	uint64_t hoff = 0, fence = 0;
+	struct drm_csa_cmd c;
+	struct drm_csa_wait w;
+	unsigned char *h;
+	size_t i;
+	int round, nonzero = 0;
+
+	if (!(info.capabilities & CSA_CAP_DEVMEM_BAR)) {
+		fprintf(stderr, "device_bo_cleared: no BAR2, device memory is not cleared (docs/driver.md)\n");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &hbo, &hoff), 0);
+	h = map_bo(fd, hoff, size);
+	CU_ASSERT_FATAL(h != NULL);
+	for (round = 0; round < 2; round++) {
+		CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &dbo, NULL), 0);
+		if (round == 0) {
+			memset(h, 0xc3, size);
+			c = cmd_dma(CSA_OP_DMA_H2D, hbo, 0, dbo, 0, size);
+		} else {
+			memset(h, 0x11, size);
+			c = cmd_dma(CSA_OP_DMA_D2H, hbo, 0, dbo, 0, size);
+		}
+		CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+		CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 20ll * 1000000000, &w), 0);
+		CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+		CU_ASSERT_EQUAL(gem_close(fd, dbo), 0);
+	}
+	for (i = 0; i < size; i++)
+		nonzero += h[i] != 0;
+	CU_ASSERT_EQUAL(nonzero, 0);
+	munmap(h, size);
+	gem_close(fd, hbo);
+}
+
 /* A device-side error is the command's status, not an ioctl error. */
 static void test_device_error_status(void)
 {
@@ -1212,7 +1252,8 @@ static const struct test_def basics[] = {
 	T(test_get_info), T(test_bo_info), T(test_devmem_accounting),
 	T(test_nop_and_fence), T(test_dma_round_trip),
 	T(test_dma_copy_round_trip),
-	T(test_device_bo_mmap), T(test_device_error_status),
+	T(test_device_bo_mmap), T(test_device_bo_cleared),
+	T(test_device_error_status),
 	T(test_wait_poll_and_many), T(test_counters), { NULL, NULL },
 };
 
