@@ -4,6 +4,8 @@
 #   make module-check  the same with sparse on every file (C=2), then
 #                      checkpatch.pl --strict over driver/ (when available)
 #   make module-clean
+#   make dkms-src      copy the module sources and dkms.conf to
+#                      $(DESTDIR)/usr/src/csa-$(CSA_DKMS_VERSION) for DKMS
 # Objects go to build/module: the .c files are linked there one by one so
 # the source tree stays clean; the Kbuild reads headers from $(CSA_SRC).
 MODULE_DIR := build/module
@@ -13,7 +15,8 @@ MODULE_C_SRCS = $(wildcard driver/*.c) common/csa_translate.c \
 # checkpatch.pl from linux-source-6.12 (scripts/fetch-kernel.sh --checkpatch)
 CHECKPATCH ?=
 
-.PHONY: module module-check module-clean module-stage
+.PHONY: module module-check module-clean module-stage dkms-src
+CSA_DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
 # Resolve KDIR (and pahole) from the cache unless the caller gave KDIR.
 define module_kenv
@@ -54,3 +57,14 @@ module-check: module-stage
 
 module-clean:
 	rm -rf $(MODULE_DIR)
+
+# Only what the Kbuild needs: the top Makefile stays behind, so kbuild reads Kbuild.
+dkms-src:
+	@set -e; d=$(DESTDIR)/usr/src/csa-$(CSA_DKMS_VERSION); \
+	rm -rf $$d; mkdir -p $$d/driver $$d/common $$d/include/uapi/drm $$d/include/csa; \
+	cp Kbuild dkms.conf $$d/; \
+	cp driver/*.c driver/*.h $$d/driver/; \
+	cp $(filter common/%,$(MODULE_C_SRCS)) common/*.h $$d/common/; \
+	cp include/uapi/drm/csa_accel.h $$d/include/uapi/drm/; \
+	cp include/csa/csa_device.h $$d/include/csa/; \
+	echo "dkms-src: $$d (now: dkms install csa/$(CSA_DKMS_VERSION))"

@@ -60,9 +60,11 @@ static void csa_handle_error(struct csa_device *cdev)
 		csa_write(cdev, CSA_REG_IRQ_MASK, CSA_IRQ_ERROR);
 		drm_err(&cdev->drm, "error interrupt storm: error interrupts masked until the next reset\n");
 	}
-	/* A halted device completes nothing more: recover now, not at timeout. */
-	if (err & (CSA_ERR_RING_SETUP | CSA_ERR_SQ_FETCH | CSA_ERR_CQ_WRITE |
-		   CSA_ERR_DOORBELL))
+	/*
+	 * The fatal errors halt the device (spec 5.3): it completes nothing
+	 * more, so recover now instead of at the job timeout.
+	 */
+	if (err & (CSA_ERR_RING_SETUP | CSA_ERR_SQ_FETCH | CSA_ERR_CQ_WRITE))
 		drm_sched_fault(&cdev->sched);
 }
 
