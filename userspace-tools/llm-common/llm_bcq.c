@@ -168,13 +168,27 @@ static void round_pow2(struct group_fit *f, int8_t *e)
 	}
 }
 
+/* Alternating refinement until the error stops falling. */
+static void alternate(struct group_fit *f, int iters)
+{
+	for (int it = 0; it < iters; it++) {
+		double before = fit_error(f);
+
+		if (fit_alphas(f))
+			break;
+		fit_signs(f);
+		if (fit_error(f) >= before * (1.0 - 1e-9))
+			break;
+	}
+}
+
 static void fit_group(struct group_fit *f, int iters, int pow2, int8_t *e)
 {
 	uint8_t best_mask[CSA_BCQ_MAX_GROUP];
-	double best_alpha[MAXP], best, err;
+	double best_alpha[MAXP], best, err, amax = 0.0;
 	int8_t best_e[MAXP] = { 0 };
 
-	/* greedy on the residual */
+	/* start 1: greedy on the residual */
 	memset(f->mask, 0, f->len);
 	for (uint32_t p = 0; p < f->planes; p++) {
 		double sum = 0.0;
@@ -190,15 +204,31 @@ static void fit_group(struct group_fit *f, int iters, int pow2, int8_t *e)
 		}
 		f->alpha[p] = sum / f->len;
 	}
-	for (int it = 0; it < iters; it++) {
-		double before = fit_error(f);
+	alternate(f, iters);
+	best = fit_error(f);
+	memcpy(best_mask, f->mask, f->len);
+	memcpy(best_alpha, f->alpha, sizeof(best_alpha));
+	/* start 2: the uniform grid (alphas in ratio 2^(P-1) : .. : 1, the top
+	 * level at max |w|); alternation from it often ends lower */
+	for (uint32_t j = 0; j < f->len; j++)
+		amax = fmax(amax, fabs(f->w[j]));
+	for (int start = 0; f->planes > 1 && amax > 0 && start < 2; start++) {
+		double top = start ? 0.7 * amax : amax;	/* clipped, or not */
 
-		if (fit_alphas(f))
-			break;
+		for (uint32_t p = 0; p < f->planes; p++)
+			f->alpha[p] = top * ldexp(1.0, (int)(f->planes - 1 - p)) /
+				      ((1u << f->planes) - 1);
 		fit_signs(f);
-		if (fit_error(f) >= before * (1.0 - 1e-9))
-			break;
+		alternate(f, iters);
+		err = fit_error(f);
+		if (err < best) {
+			best = err;
+			memcpy(best_mask, f->mask, f->len);
+			memcpy(best_alpha, f->alpha, sizeof(best_alpha));
+		}
 	}
+	memcpy(f->mask, best_mask, f->len);
+	memcpy(f->alpha, best_alpha, sizeof(best_alpha));
 	make_alphas_positive(f);
 	if (!pow2)
 		return;
