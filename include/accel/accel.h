@@ -137,8 +137,10 @@ enum accel_mem {
 #define ACCEL_BO_MAX_SIZE	(1ull << 40)
 
 /*
- * accel_bo_alloc - allocate a buffer of at least @size bytes, zero-filled,
- * rounded up to 4 KiB (accel_bo_size() reports the rounded size).
+ * accel_bo_alloc - allocate a buffer of at least @size bytes, rounded up to
+ * 4 KiB (accel_bo_size() reports the rounded size).  It reads as zero,
+ * except a device buffer on a drm card without CSA_CAP_DEVMEM_BAR (the
+ * kernel has no way to clear that memory; see docs/driver.md).
  * Errors: -EINVAL NULL/zero size/unknown @where, -ENOMEM too large or out
  * of memory (device memory is first-fit, 4 KiB aligned).
  */
