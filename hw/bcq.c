@@ -13,52 +13,49 @@
  *   acc = +0; for g: { t = +0; for p: t = t + alpha * (float)S; acc = acc + t * s_g }
  *
  * Integer sums are exact in any order, so any vectorization of the
- * lookups gives the same bits.  The tables and partial sums live in the
- * scratch SRAM (hw->scratch_f viewed as integers: this file is built with
- * -fno-strict-aliasing, see hw/build.mk), in chunks of rows and tables.
+ * lookups gives the same bits.  This file is the portable scalar engine
+ * and the dispatch: on an AVX2 host bcq_avx2.c does the rows in blocks of
+ * 32 and this code only the last N % 32.  The tables and partial sums
+ * live in the scratch SRAM (hw->scratch_f viewed as integers: this file
+ * is built with -fno-strict-aliasing, see hw/build.mk), in chunks of rows
+ * and tables.
  */
 #include "drm/csa_accel.h"
 
-#include "hw/csa_math.h"
-#include "hw/engines.h"
+#include "hw/bcq_impl.h"
 
 #define ROW_BLOCK	1024u	/* rows whose partial sums are held at once */
 #define TAB_ENTRIES	256u
-
-struct bcq_shape {
-	uint32_t k, n, planes, group, k8, ngroups;
-	int pow2;
-	const uint8_t *x, *bits, *scales;
-	uint8_t *y;
-};
 
 /* Tables that fit the scratch beside ROW_BLOCK * 4 int32 partial sums. */
 #define SCRATCH_BYTES	(CSA_HW_SCRATCH_FLOATS * 4u)
 #define SUMS_BYTES	(ROW_BLOCK * CSA_BCQ_MAX_PLANES * 4u)
 #define MAX_TABLES	((SCRATCH_BYTES - SUMS_BYTES) / (TAB_ENTRIES * 2u))
 
-static float abs_f32(float v)
+#if CSA_BCQ_HAVE_AVX2
+typedef char bcq_avx2_scratch_fits[BCQ_AVX2_SCRATCH_BYTES <= SCRATCH_BYTES ?
+				    1 : -1];
+#endif
+
+static int bcq_simd_allowed = 1;
+
+void csa_bcq_set_simd(int allow)
 {
-	return csa_f32_from_bits(csa_f32_bits(v) & 0x7fffffffu);
+	bcq_simd_allowed = !!allow;
 }
 
-static int finite_f32(float v)
+static int bcq_use_avx2(void)
 {
-	return (csa_f32_bits(v) & 0x7f800000u) != 0x7f800000u;
+#if CSA_BCQ_HAVE_AVX2
+	return bcq_simd_allowed && __builtin_cpu_supports("avx2");
+#else
+	return 0;
+#endif
 }
 
-/* int8 activation: saturating, NaN as 0 */
-static int32_t quantize(float x, float inv)
+const char *csa_bcq_kernel(void)
 {
-	float v = x * inv;
-
-	if (csa_isnan(v))
-		return 0;
-	if (v >= 127.0f)
-		return 127;
-	if (v <= -127.0f)
-		return -127;
-	return csa_round_even(v);
+	return bcq_use_avx2() ? "avx2" : "scalar";
 }
 
 static void build_table(int16_t *tab, const struct bcq_shape *s,
@@ -67,12 +64,9 @@ static void build_table(int16_t *tab, const struct bcq_shape *s,
 	int32_t q[8], neg = 0;
 	uint32_t j, i, half;
 
-	for (j = 0; j < 8; j++) {
-		uint32_t col = 8 * kb + j;
-
-		q[j] = col < s->k ? quantize(csa_ld_f32(s->x + 4 * col), inv) : 0;
+	bcq_quantize8(s, kb, inv, q);
+	for (j = 0; j < 8; j++)
 		neg -= q[j];
-	}
 	/* entry 0 has every bit clear (all -q); setting bit j adds 2 q_j */
 	tab[0] = (int16_t)neg;
 	for (j = 0, half = 1; j < 8; j++, half <<= 1)
@@ -119,13 +113,45 @@ static void group_sums(const struct bcq_shape *s, int32_t *sums, int16_t *tabs,
 	}
 }
 
+/* Rows n_begin..N-1, one table lookup at a time. */
+static void rows_scalar(struct csa_hw *hw, const struct bcq_shape *s,
+			uint32_t n_begin)
+{
+	int32_t *sums = (int32_t *)(void *)hw->scratch_f;
+	int16_t *tabs = (int16_t *)(void *)(sums + ROW_BLOCK * CSA_BCQ_MAX_PLANES);
+	uint32_t n0, nb, g, p, i;
+	float amax, inv, sg, t, acc;
+
+	for (n0 = n_begin; n0 < s->n; n0 += nb) {
+		nb = s->n - n0 < ROW_BLOCK ? s->n - n0 : ROW_BLOCK;
+		/* y holds each row's running acc between groups */
+		for (i = 0; i < nb; i++)
+			csa_st_f32(s->y + 4 * (uint64_t)(n0 + i), 0.0f);
+		for (g = 0; g < s->ngroups; g++) {
+			amax = bcq_group_amax(s, g);
+			if (amax == 0.0f)
+				continue;	/* the group contributes nothing */
+			inv = 127.0f / amax;
+			sg = amax / 127.0f;
+			group_sums(s, sums, tabs, n0, nb, g, inv);
+			for (i = 0; i < nb; i++) {
+				uint8_t *yp = s->y + 4 * (uint64_t)(n0 + i);
+
+				t = 0.0f;
+				for (p = 0; p < s->planes; p++)
+					t = t + alpha_of(s, n0 + i, g, p) *
+						(float)sums[p * ROW_BLOCK + i];
+				acc = csa_ld_f32(yp);
+				csa_st_f32(yp, acc + t * sg);
+			}
+		}
+	}
+}
+
 int csa_eng_matvec_bcq(struct csa_hw *hw, const struct csa_desc *d)
 {
 	struct bcq_shape s;
-	int32_t *sums = (int32_t *)(void *)hw->scratch_f;
-	int16_t *tabs = (int16_t *)(void *)(sums + ROW_BLOCK * CSA_BCQ_MAX_PLANES);
-	uint32_t n0, nb, g, j, j1, p, i;
-	float amax, a, inv, sg, t, acc;
+	uint32_t done = 0;
 
 	s.k = d->arg[0];
 	s.n = d->arg[1];
@@ -139,35 +165,11 @@ int csa_eng_matvec_bcq(struct csa_hw *hw, const struct csa_desc *d)
 	s.scales = csa_dev(hw, d->addr[2]);
 	s.y = csa_dev(hw, d->addr[3]);
 
-	for (n0 = 0; n0 < s.n; n0 += nb) {
-		nb = s.n - n0 < ROW_BLOCK ? s.n - n0 : ROW_BLOCK;
-		/* y holds each row's running acc between groups */
-		for (i = 0; i < nb; i++)
-			csa_st_f32(s.y + 4 * (uint64_t)(n0 + i), 0.0f);
-		for (g = 0; g < s.ngroups; g++) {
-			j1 = (g + 1) * s.group < s.k ? (g + 1) * s.group : s.k;
-			amax = 0.0f;
-			for (j = g * s.group; j < j1; j++) {
-				a = abs_f32(csa_ld_f32(s.x + 4 * (uint64_t)j));
-				if (finite_f32(a) && a > amax)
-					amax = a;
-			}
-			if (amax == 0.0f)
-				continue;	/* the group contributes nothing */
-			inv = 127.0f / amax;
-			sg = amax / 127.0f;
-			group_sums(&s, sums, tabs, n0, nb, g, inv);
-			for (i = 0; i < nb; i++) {
-				uint8_t *yp = s.y + 4 * (uint64_t)(n0 + i);
-
-				t = 0.0f;
-				for (p = 0; p < s.planes; p++)
-					t = t + alpha_of(&s, n0 + i, g, p) *
-						(float)sums[p * ROW_BLOCK + i];
-				acc = csa_ld_f32(yp);
-				csa_st_f32(yp, acc + t * sg);
-			}
-		}
-	}
+#if CSA_BCQ_HAVE_AVX2
+	if (bcq_use_avx2())
+		done = csa_bcq_rows_avx2(&s, (uint8_t *)(void *)hw->scratch_f);
+#endif
+	if (done < s.n)
+		rows_scalar(hw, &s, done);
 	return CSA_STATUS_OK;
 }

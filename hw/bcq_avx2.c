@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bcq_avx2.c - MATVEC_BCQ with AVX2 byte shuffles (the T-MAC / bitnet.cpp
+ * idea), giving the same bits as the scalar engine in bcq.c.
+ *
+ * The 256-entry table of a weight byte splits into two 16-entry tables,
+ * one per nibble (T[b] = T_lo[b & 15] + T_hi[b >> 4], exact: T is linear
+ * in the signs), and a 16-entry table is one vpshufb for 32 rows at once
+ * (the bits are contiguous over rows).  Entries are int16 but vpshufb
+ * looks up bytes, so each activation is split as q = 16 h + l with
+ * l = q & 15 in 0..15 and h in -8..7: a nibble table of l sums lies in
+ * -60..60 and one of h sums in -32..32.  Biased by +60 and +32 they are
+ * unsigned bytes, and the two nibbles' lookups add without carry:
+ *   uL = L + 120 in 0..240,  uH = H + 64 in 0..128,  T = 16 H + L.
+ * Bytes are summed in 16-bit lanes without unpacking: a lane holds an even
+ * row (low byte) and an odd row (high byte); adding whole lanes sums
+ * even + 256 odd (mod 2^16), and a second accumulator of lane >> 8 sums
+ * the odd rows, so even = lanes - 256 odd.  Both stay below 2^16 for up
+ * to 256 byte columns (256 * 240), after which the sums are widened:
+ *   S = 16 sum uH + sum uL - (16 * 64 + 120) * columns.
+ * Integer sums are exact in any order; the float chain per row is the
+ * scalar engine's, lane by lane (mulps/addps round like mulss/addss, and
+ * the build forbids FMA), in the same order.
+ *
+ * Only this file's functions use AVX2 (target attribute): the rest of the
+ * model is built for the baseline ISA and calls in after a run-time check.
+ */
+#include "hw/bcq_impl.h"
+
+#if CSA_BCQ_HAVE_AVX2
+#include <immintrin.h>
+
+#define AVX2		__attribute__((target("avx2")))
+#define ROWS		32u	/* rows per block: one vector of weight bytes */
+#define CHUNK_KB	1024u	/* byte columns whose tables are held at once */
+#define TAB_BYTES	64u	/* per byte column: l-lo, l-hi, h-lo, h-hi */
+#define RUN_KB		256u	/* byte columns the 16-bit sums can take */
+#define L_BIAS		60
+#define H_BIAS		32
+#define SUM_BIAS	(16 * 2 * H_BIAS + 2 * L_BIAS)
+
+struct chunk {
+	uint8_t *tabs;		/* CHUNK_KB * TAB_BYTES */
+	uint8_t *sg;		/* f32 s_g per group of the chunk */
+	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
+	const float *pow2;	/* 2^e for e = -128..127 at [e & 255] */
+};
+
+/* 16-entry table of signed sums of v[0..3], entry 0 = all minus, biased */
+static void nibble_table(uint8_t *t, const int32_t *v, int32_t bias)
+{
+	int32_t e[16];
+	uint32_t j, i, half;
+
+	e[0] = bias - v[0] - v[1] - v[2] - v[3];
+	for (j = 0, half = 1; j < 4; j++, half <<= 1)
+		for (i = 0; i < half; i++)
+			e[half + i] = e[i] + 2 * v[j];
+	for (i = 0; i < 16; i++)
+		t[i] = (uint8_t)e[i];
+}
+
+static void build_tables(uint8_t *t, const int32_t q[8])
+{
+	int32_t l[8], h[8];
+	uint32_t j;
+
+	for (j = 0; j < 8; j++) {
+		l[j] = (int32_t)((uint32_t)q[j] & 15u);
+		h[j] = (q[j] - l[j]) / 16;
+	}
+	nibble_table(t, l, L_BIAS);
+	nibble_table(t + 16, l + 4, L_BIAS);
+	nibble_table(t + 32, h, H_BIAS);
+	nibble_table(t + 48, h + 4, H_BIAS);
+}
+
+/*
+ * Partial sums S of 32 rows (bits: the rows' byte at the first column,
+ * the next column @stride bytes on) over @cols byte columns whose tables
+ * start at @tabs, added to s[0..3] (rows 0-7, 8-15, 16-23, 24-31).
+ */
+static AVX2 void plane_sums(__m256i s[4], const uint8_t *bits, uint64_t stride,
+			    const uint8_t *tabs, uint32_t cols)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	__m256i lw, lo, hw, ho, le, he, la, lb, ha, hb, v0, v1, v2, v3, bias;
+	uint32_t run, i;
+
+	for (; cols; cols -= run) {
+		run = cols < RUN_KB ? cols : RUN_KB;
+		lw = lo = hw = ho = zero;
+		for (i = 0; i < run; i++) {
+			__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)bits);
+			__m256i bl = _mm256_and_si256(b, nib);
+			__m256i bh = _mm256_and_si256(_mm256_srli_epi16(b, 4), nib);
+			__m256i tll = _mm256_broadcastsi128_si256(
+				_mm_loadu_si128((const __m128i *)(const void *)tabs));
+			__m256i tlh = _mm256_broadcastsi128_si256(
+				_mm_loadu_si128((const __m128i *)(const void *)(tabs + 16)));
+			__m256i thl = _mm256_broadcastsi128_si256(
+				_mm_loadu_si128((const __m128i *)(const void *)(tabs + 32)));
+			__m256i thh = _mm256_broadcastsi128_si256(
+				_mm_loadu_si128((const __m128i *)(const void *)(tabs + 48)));
+			__m256i ul = _mm256_add_epi8(_mm256_shuffle_epi8(tll, bl),
+						     _mm256_shuffle_epi8(tlh, bh));
+			__m256i uh = _mm256_add_epi8(_mm256_shuffle_epi8(thl, bl),
+						     _mm256_shuffle_epi8(thh, bh));
+
+			lw = _mm256_add_epi16(lw, ul);
+			lo = _mm256_add_epi16(lo, _mm256_srli_epi16(ul, 8));
+			hw = _mm256_add_epi16(hw, uh);
+			ho = _mm256_add_epi16(ho, _mm256_srli_epi16(uh, 8));
+			bits += stride;
+			tabs += TAB_BYTES;
+		}
+		/* even rows = lane sums - 256 * odd rows (all mod 2^16) */
+		le = _mm256_sub_epi16(lw, _mm256_slli_epi16(lo, 8));
+		he = _mm256_sub_epi16(hw, _mm256_slli_epi16(ho, 8));
+		/* rows in order as u16: a = rows 0-7 | 16-23, b = 8-15 | 24-31 */
+		la = _mm256_unpacklo_epi16(le, lo);
+		lb = _mm256_unpackhi_epi16(le, lo);
+		ha = _mm256_unpacklo_epi16(he, ho);
+		hb = _mm256_unpackhi_epi16(he, ho);
+		bias = _mm256_set1_epi32((int32_t)(SUM_BIAS * run));
+#define WIDEN(l, h, unpack) _mm256_sub_epi32(_mm256_add_epi32(		\
+		_mm256_slli_epi32(unpack(h, zero), 4), unpack(l, zero)), bias)
+		v0 = WIDEN(la, ha, _mm256_unpacklo_epi16);	/* 0-3 | 16-19 */
+		v1 = WIDEN(la, ha, _mm256_unpackhi_epi16);	/* 4-7 | 20-23 */
+		v2 = WIDEN(lb, hb, _mm256_unpacklo_epi16);	/* 8-11 | 24-27 */
+		v3 = WIDEN(lb, hb, _mm256_unpackhi_epi16);	/* 12-15 | 28-31 */
+#undef WIDEN
+		s[0] = _mm256_add_epi32(s[0], _mm256_permute2x128_si256(v0, v1, 0x20));
+		s[1] = _mm256_add_epi32(s[1], _mm256_permute2x128_si256(v2, v3, 0x20));
+		s[2] = _mm256_add_epi32(s[2], _mm256_permute2x128_si256(v0, v1, 0x31));
+		s[3] = _mm256_add_epi32(s[3], _mm256_permute2x128_si256(v2, v3, 0x31));
+	}
+}
+
+/* alpha[row0 + 0..7][g][p] */
+static AVX2 __m256 alpha8(const struct bcq_shape *s, const struct chunk *c,
+			  uint32_t row0, uint32_t g, uint32_t p)
+{
+	uint64_t idx = ((uint64_t)row0 * s->ngroups + g) * s->planes + p;
+	uint32_t stride = s->ngroups * s->planes;
+
+	if (s->pow2) {
+		const uint8_t *e = s->scales + idx;
+		const float *t = c->pow2;
+
+		return _mm256_setr_ps(t[e[0]], t[e[stride]], t[e[2 * stride]],
+				      t[e[3 * stride]], t[e[4 * stride]],
+				      t[e[5 * stride]], t[e[6 * stride]],
+				      t[e[7 * stride]]);
+	}
+	return _mm256_i32gather_ps((const float *)(const void *)(s->scales + 4 * idx),
+				   _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+						      _mm256_set1_epi32((int32_t)stride)),
+				   4);
+}
+
+/* Rows 0..nfast-1, groups g0..g1-1 (their tables in the chunk). */
+static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
+			    uint32_t nfast, uint32_t g0, uint32_t g1)
+{
+	uint32_t kpg = s->group / 8, kbc = g0 * kpg;
+	uint32_t n0, g, p, i, kb0, kb1;
+	__m256 acc[4], t[4], sgv;
+	__m256i sum[4];
+
+	for (n0 = 0; n0 < nfast; n0 += ROWS) {
+		uint8_t *y = s->y + 4 * (uint64_t)n0;
+
+		for (i = 0; i < 4; i++)
+			acc[i] = g0 ? _mm256_loadu_ps((const float *)(const void *)(y + 32 * i))
+				    : _mm256_setzero_ps();
+		for (g = g0; g < g1; g++) {
+			if (c->skip[g - g0])
+				continue;
+			kb0 = g * kpg;
+			kb1 = s->k8 - kb0 > kpg ? kb0 + kpg : s->k8;
+			for (i = 0; i < 4; i++)
+				t[i] = _mm256_setzero_ps();
+			for (p = 0; p < s->planes; p++) {
+				for (i = 0; i < 4; i++)
+					sum[i] = _mm256_setzero_si256();
+				plane_sums(sum, s->bits + ((uint64_t)p * s->k8 + kb0) *
+					   s->n + n0, s->n, c->tabs +
+					   (kb0 - kbc) * TAB_BYTES, kb1 - kb0);
+				/* t = t + alpha * (float)S, row by row */
+				for (i = 0; i < 4; i++)
+					t[i] = _mm256_add_ps(t[i], _mm256_mul_ps(
+						alpha8(s, c, n0 + 8 * i, g, p),
+						_mm256_cvtepi32_ps(sum[i])));
+			}
+			/* acc = acc + t * s_g */
+			sgv = _mm256_set1_ps(csa_ld_f32(c->sg + 4 * (g - g0)));
+			for (i = 0; i < 4; i++)
+				acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(t[i], sgv));
+		}
+		for (i = 0; i < 4; i++)
+			_mm256_storeu_ps((float *)(void *)(y + 32 * i), acc[i]);
+	}
+}
+
+uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
+{
+	uint32_t nfast = s->n & ~(ROWS - 1), kpg = s->group / 8;
+	uint32_t gpc = CHUNK_KB / kpg, g0, g1, g, kb, kb1;
+	float pow2[256], amax, inv;
+	struct chunk c;
+	int32_t q[8];
+	int e;
+
+	if (!nfast)
+		return 0;
+	c.tabs = scratch;
+	c.sg = scratch + CHUNK_KB * TAB_BYTES;
+	c.skip = c.sg + 4 * CHUNK_KB;
+	c.pow2 = pow2;
+	if (s->pow2)
+		for (e = -128; e < 128; e++)
+			pow2[e & 255] = csa_pow2f(e);
+	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
+		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
+		for (g = g0; g < g1; g++) {
+			amax = bcq_group_amax(s, g);
+			c.skip[g - g0] = amax == 0.0f;
+			if (amax == 0.0f)
+				continue;
+			inv = 127.0f / amax;
+			csa_st_f32(c.sg + 4 * (g - g0), amax / 127.0f);
+			kb1 = s->k8 - g * kpg > kpg ? (g + 1) * kpg : s->k8;
+			for (kb = g * kpg; kb < kb1; kb++) {
+				bcq_quantize8(s, kb, inv, q);
+				build_tables(c.tabs + (kb - g0 * kpg) * TAB_BYTES, q);
+			}
+		}
+		chunk_rows(s, &c, nfast, g0, g1);
+	}
+	return nfast;
+}
+#else
+/* no vector kernel for this host or compiler: bcq.c runs every row */
+typedef int bcq_avx2_absent;
+#endif /* CSA_BCQ_HAVE_AVX2 */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bcq_impl.h - internal interface of the shift-add GEMV engine (bcq.c)
+ * and its vectorized kernels (bcq_avx2.c): the command's shape and the
+ * scalar steps both paths share, so the activations are quantized and
+ * the scales read by one definition.  Numerics: docs/commands.md 5.5.
+ */
+#ifndef CSA_BCQ_IMPL_H
+#define CSA_BCQ_IMPL_H
+
+#include <stdint.h>
+
+#include "hw/bcq_simd.h"
+#include "hw/csa_math.h"
+#include "hw/engines.h"
+
+/* The AVX2 kernel exists on x86-64 with a compiler that takes per-function
+ * target attributes (GCC >= 4.9, clang); the build needs no -mavx2. */
+#if defined(__x86_64__) && !defined(CSA_BCQ_NO_SIMD) && \
+	(defined(__clang__) || (defined(__GNUC__) && \
+	 (__GNUC__ > 4 || (__GNUC__ == 4 && __GNUC_MINOR__ >= 9))))
+#define CSA_BCQ_HAVE_AVX2 1
+#else
+#define CSA_BCQ_HAVE_AVX2 0
+#endif
+
+struct bcq_shape {
+	uint32_t k, n, planes, group, k8, ngroups;
+	int pow2;
+	const uint8_t *x, *bits, *scales;
+	uint8_t *y;
+};
+
+static inline float bcq_abs(float v)
+{
+	return csa_f32_from_bits(csa_f32_bits(v) & 0x7fffffffu);
+}
+
+static inline int bcq_finite(float v)
+{
+	return (csa_f32_bits(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+/* int8 activation: saturating, NaN as 0 */
+static inline int32_t bcq_quantize(float x, float inv)
+{
+	float v = x * inv;
+
+	if (csa_isnan(v))
+		return 0;
+	if (v >= 127.0f)
+		return 127;
+	if (v <= -127.0f)
+		return -127;
+	return csa_round_even(v);
+}
+
+/* amax of group g over its finite activations (0: the group is skipped) */
+static inline float bcq_group_amax(const struct bcq_shape *s, uint32_t g)
+{
+	uint32_t j = g * s->group;
+	uint32_t j1 = s->k - j > s->group ? j + s->group : s->k;
+	float amax = 0.0f, a;
+
+	for (; j < j1; j++) {
+		a = bcq_abs(csa_ld_f32(s->x + 4 * (uint64_t)j));
+		if (bcq_finite(a) && a > amax)
+			amax = a;
+	}
+	return amax;
+}
+
+/* The 8 quantized activations of byte column kb (0 past K). */
+static inline void bcq_quantize8(const struct bcq_shape *s, uint32_t kb,
+				 float inv, int32_t q[8])
+{
+	uint32_t j, col;
+
+	for (j = 0; j < 8; j++) {
+		col = 8 * kb + j;
+		q[j] = col < s->k ?
+		       bcq_quantize(csa_ld_f32(s->x + 4 * (uint64_t)col), inv) : 0;
+	}
+}
+
+/*
+ * Rows 0 .. (N & ~31) - 1 of the command with AVX2, exactly as the
+ * scalar path computes them.  @scratch holds the tables (the engine's
+ * SRAM).  Returns the number of rows done; the caller runs the rest.
+ */
+#define BCQ_AVX2_SCRATCH_BYTES	(1024u * 64u + 1024u * 5u)
+uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch);
+
+#endif /* CSA_BCQ_IMPL_H */
