@@ -49,15 +49,15 @@ struct accel_bo {
 	struct accel_bo *prev, *next;
 };
 
-/* One appended command and the generation of each buffer it names. */
-struct accel_cmd_entry {
-	struct drm_csa_cmd cmd;
+/* Generations of the buffers one command names (0 = slot unused). */
+struct accel_cmd_gens {
 	uint64_t gen[CSA_CMD_BUFS];
 };
 
 struct accel_cmdlist {
 	struct accel_dev *dev;
-	struct accel_cmd_entry *entries;
+	struct drm_csa_cmd *cmds;	/* what SUBMIT passes, as is */
+	struct accel_cmd_gens *gens;	/* parallel to cmds */
 	uint32_t count, cap;
 	struct accel_cmdlist *prev, *next;
 };

@@ -34,7 +34,7 @@
 #define SIM_DEVMEM_DEFAULT	(256ull << 20)
 #define SIM_RING_ENTRIES	8192u	/* SQ and CQ */
 #define SIM_JOB_HISTORY		16384u	/* must exceed the jobs in flight */
-#define SIM_RUN_BURST		8u	/* descriptors per lock hold */
+#define SIM_RUN_BURST		32u	/* descriptors per lock hold */
 #define SIM_SG_SEGMENT		(64u << 10) /* host pages are "scattered" at this */
 
 struct sim_bo {
@@ -84,6 +84,7 @@ struct sim {
 	struct csa_cqe *cq;
 	uint64_t sq_bus, cq_bus;
 	uint32_t ring_entries, sq_tail, cq_head, cq_phase;
+	uint32_t space_wanted;	/* SQ slots a blocked submitter needs, or 0 */
 
 	/* under jobs_lock */
 	struct sim_job *jobs;	/* history, index fence % SIM_JOB_HISTORY */
@@ -94,6 +95,8 @@ struct sim {
 	uint32_t error_status;	/* latched ERROR_STATUS, under lock */
 
 	/* the submit being translated */
+	struct csa_desc *descs;	/* reused between submits */
+	uint32_t descs_cap;
 	struct sim_job *cur;
 	uint32_t cur_sg_len, cur_sg_cap;
 };
@@ -332,8 +335,9 @@ static struct sim_job *job_of_tag(struct sim *sim, uint32_t tag)
 	return NULL;
 }
 
-/* Read completions by phase bit, as the driver's IRQ handler does. */
-static void reap_cq(struct sim *sim)
+/* Read completions by phase bit, as the driver's IRQ handler does;
+ * returns whether there were any. */
+static int reap_cq(struct sim *sim)
 {
 	uint32_t mask = sim->ring_entries - 1;
 	int reaped = 0;
@@ -359,6 +363,7 @@ static void reap_cq(struct sim *sim)
 	pthread_mutex_unlock(&sim->jobs_lock);
 	if (reaped)
 		csa_hw_mmio_write(sim->hw, CSA_REG_CQ_HEAD, sim->cq_head);
+	return reaped;
 }
 
 /* Program the rings and enable the device (power-on and after reset). */
@@ -416,9 +421,18 @@ static void handle_errors(struct sim *sim)
 		reset_device(sim);
 }
 
+static uint32_t sq_free(struct sim *sim)
+{
+	uint32_t head = csa_hw_mmio_read(sim->hw, CSA_REG_SQ_HEAD);
+	uint32_t used = (sim->sq_tail - head) & (sim->ring_entries - 1);
+
+	return sim->ring_entries - 1 - used;
+}
+
 static void *worker_main(void *arg)
 {
 	struct sim *sim = arg;
+	int reaped;
 
 	pthread_mutex_lock(&sim->lock);
 	while (!sim->stop) {
@@ -428,9 +442,13 @@ static void *worker_main(void *arg)
 		}
 		sim->kicked = 0;
 		csa_hw_run(sim->hw, SIM_RUN_BURST);
-		reap_cq(sim);
+		reaped = reap_cq(sim);
 		handle_errors(sim);
-		pthread_cond_broadcast(&sim->space);
+		/* Wake a blocked submitter only when it can go on (a job
+		 * completion may also free its history slot). */
+		if (sim->space_wanted &&
+		    (reaped || sq_free(sim) >= sim->space_wanted))
+			pthread_cond_broadcast(&sim->space);
 		/* Let submitters and waiters in between bursts. */
 		pthread_mutex_unlock(&sim->lock);
 		sched_yield();
@@ -463,6 +481,7 @@ static void sim_destroy(struct sim *sim)
 		for (f = 0; f < SIM_JOB_HISTORY; f++)
 			job_free_sg(sim, &sim->jobs[f]);
 	free(sim->jobs);
+	free(sim->descs);
 	free(sim->bos);
 	free(sim->sq);
 	free(sim->cq);
@@ -697,14 +716,6 @@ static void sim_bo_unmap(struct accel_dev *dev, uint32_t handle, void *ptr,
 	(void)size;	/* the mapping is the allocation itself */
 }
 
-static uint32_t sq_free(struct sim *sim)
-{
-	uint32_t head = csa_hw_mmio_read(sim->hw, CSA_REG_SQ_HEAD);
-	uint32_t used = (sim->sq_tail - head) & (sim->ring_entries - 1);
-
-	return sim->ring_entries - 1 - used;
-}
-
 /* Caller holds lock: is the history slot of fence @f still in use? */
 static int slot_busy(struct sim *sim, uint64_t f)
 {
@@ -729,11 +740,17 @@ static int sim_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 
 	if (!count || count > CSA_SUBMIT_MAX_CMDS || count > sim->ring_entries - 1)
 		return -EINVAL;
-	descs = malloc((size_t)count * sizeof(*descs));
-	if (!descs)
-		return -ENOMEM;
-
 	pthread_mutex_lock(&sim->lock);
+	if (count > sim->descs_cap) {
+		descs = realloc(sim->descs, (size_t)count * sizeof(*descs));
+		if (!descs) {
+			pthread_mutex_unlock(&sim->lock);
+			return -ENOMEM;
+		}
+		sim->descs = descs;
+		sim->descs_cap = count;
+	}
+	descs = sim->descs;
 	/* Only submit advances next_fence, and submits hold this lock. */
 	f = sim->next_fence;
 	memset(&tmp, 0, sizeof(tmp));
@@ -754,8 +771,11 @@ static int sim_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 
 	/* Ring full, or the history slot still in use: wait for the device
 	 * (the worker reaps and signals after every burst). */
-	while (sq_free(sim) < count || slot_busy(sim, f))
+	while (sq_free(sim) < count || slot_busy(sim, f)) {
+		sim->space_wanted = count;
 		pthread_cond_wait(&sim->space, &sim->lock);
+	}
+	sim->space_wanted = 0;
 
 	/* Buffers in use by this job outlive a free until it completes. */
 	for (i = 0; i < count; i++)
@@ -780,7 +800,6 @@ static int sim_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 	*fence = f;
 out:
 	pthread_mutex_unlock(&sim->lock);
-	free(descs);
 	return ret;
 }
 

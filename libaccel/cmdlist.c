@@ -60,7 +60,8 @@ void accel_cmdlist_destroy(struct accel_cmdlist *cl)
 	if (cl->next)
 		cl->next->prev = cl->prev;
 	pthread_mutex_unlock(&dev->lock);
-	free(cl->entries);
+	free(cl->cmds);
+	free(cl->gens);
 	free(cl);
 }
 
@@ -110,7 +111,8 @@ int accel_cmd_raw(struct accel_cmdlist *cl, uint32_t opcode, uint32_t flags,
 {
 	struct accel_ref refs[CSA_CMD_BUFS];
 	struct csa_cmd_footprint fp;
-	struct accel_cmd_entry e;
+	struct drm_csa_cmd cmd;
+	struct accel_cmd_gens gens;
 	unsigned int i;
 	int ret;
 
@@ -120,17 +122,18 @@ int accel_cmd_raw(struct accel_cmdlist *cl, uint32_t opcode, uint32_t flags,
 	if (opcode >= CSA_OP_COUNT || (flags & ~CSA_CMD_F_USER_MASK))
 		return -EINVAL;
 
-	memset(&e, 0, sizeof(e));
+	memset(&cmd, 0, sizeof(cmd));
+	memset(&gens, 0, sizeof(gens));
 	memset(refs, 0, sizeof(refs));
-	e.cmd.opcode = opcode;
-	e.cmd.flags = flags;
+	cmd.opcode = opcode;
+	cmd.flags = flags;
 	for (i = 0; i < nargs; i++)
-		e.cmd.arg[i] = args[i];
+		cmd.arg[i] = args[i];
 	for (i = 0; i < nbufs; i++)
 		refs[i] = bufs[i];
 
 	memset(&fp, 0, sizeof(fp));
-	ret = csa_cmd_footprint(opcode, flags, e.cmd.arg, &fp);
+	ret = csa_cmd_footprint(opcode, flags, cmd.arg, &fp);
 	if (ret)
 		return ret;
 	/* Foreign buffers first: that mistake hides behind any other. */
@@ -142,9 +145,9 @@ int accel_cmd_raw(struct accel_cmdlist *cl, uint32_t opcode, uint32_t flags,
 		if (ret)
 			return ret;
 		if (refs[i].bo) {
-			e.cmd.buf[i].handle = refs[i].bo->handle;
-			e.cmd.buf[i].offset = refs[i].off;
-			e.gen[i] = refs[i].bo->gen;
+			cmd.buf[i].handle = refs[i].bo->handle;
+			cmd.buf[i].offset = refs[i].off;
+			gens.gen[i] = refs[i].bo->gen;
 		}
 	}
 
@@ -152,15 +155,22 @@ int accel_cmd_raw(struct accel_cmdlist *cl, uint32_t opcode, uint32_t flags,
 		return -E2BIG;
 	if (cl->count == cl->cap) {
 		uint32_t cap = cl->cap ? cl->cap * 2 : 16;
-		struct accel_cmd_entry *n;
+		struct drm_csa_cmd *c;
+		struct accel_cmd_gens *g;
 
-		n = realloc(cl->entries, (size_t)cap * sizeof(*n));
-		if (!n)
+		c = realloc(cl->cmds, (size_t)cap * sizeof(*c));
+		if (!c)
 			return -ENOMEM;
-		cl->entries = n;
+		cl->cmds = c;
+		g = realloc(cl->gens, (size_t)cap * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		cl->gens = g;
 		cl->cap = cap;
 	}
-	cl->entries[cl->count++] = e;
+	cl->cmds[cl->count] = cmd;
+	cl->gens[cl->count] = gens;
+	cl->count++;
 	return 0;
 }
 

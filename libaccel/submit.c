@@ -18,15 +18,13 @@ static int check_live_buffers(const struct accel_cmdlist *cl)
 	unsigned int s;
 
 	for (i = 0; i < cl->count; i++) {
-		const struct accel_cmd_entry *e = &cl->entries[i];
-
 		for (s = 0; s < CSA_CMD_BUFS; s++) {
-			uint32_t h = e->cmd.buf[s].handle;
+			uint32_t h = cl->cmds[i].buf[s].handle;
 
 			if (!h)
 				continue;
 			if (h >= dev->by_handle_len || !dev->by_handle[h] ||
-			    dev->by_handle[h]->gen != e->gen[s])
+			    dev->by_handle[h]->gen != cl->gens[i].gen[s])
 				return -ENOENT;
 		}
 	}
@@ -36,25 +34,18 @@ static int check_live_buffers(const struct accel_cmdlist *cl)
 int accel_submit(struct accel_cmdlist *cl, uint64_t *fence)
 {
 	struct accel_dev *dev;
-	struct drm_csa_cmd *cmds;
-	uint32_t i;
 	int ret;
 
 	if (!cl || !fence || !cl->count)
 		return -EINVAL;
 	dev = cl->dev;
-	cmds = malloc((size_t)cl->count * sizeof(*cmds));
-	if (!cmds)
-		return -ENOMEM;
-	for (i = 0; i < cl->count; i++)
-		cmds[i] = cl->entries[i].cmd;
-
+	/* The list's commands go to the backend as they are (the UAPI
+	 * array); it copies them before this returns. */
 	pthread_mutex_lock(&dev->lock);
 	ret = check_live_buffers(cl);
 	if (!ret)
-		ret = dev->be->submit(dev, cmds, cl->count, fence);
+		ret = dev->be->submit(dev, cl->cmds, cl->count, fence);
 	pthread_mutex_unlock(&dev->lock);
-	free(cmds);
 	return ret;
 }
 
