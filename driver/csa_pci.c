@@ -170,5 +170,5 @@ struct pci_driver csa_pci_driver = {
 	.probe = csa_probe,
 	.remove = csa_remove,
 	.shutdown = csa_shutdown,
-	.driver.dev_groups = csa_sysfs_groups,
+	.dev_groups = csa_sysfs_groups,
 };

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,6 +198,30 @@ static int inject(const char *what)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/inject", debugfs_dir);
 	return write_file(path, what);
+}
+
+/* Read a small text file into @buf (NUL-terminated); bytes read or -errno. */
+static ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	int f = open(path, O_RDONLY);
+	ssize_t n, total = 0;
+
+	if (f < 0)
+		return -errno;
+	while (total < (ssize_t)len - 1 &&
+	       (n = read(f, buf + total, len - 1 - total)) > 0)
+		total += n;
+	close(f);
+	buf[total] = '\0';
+	return total;
+}
+
+static ssize_t read_debugfs(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", debugfs_dir, name);
+	return read_text(path, buf, len);
 }
 
 static void find_debugfs(void)
@@ -840,6 +865,109 @@ static void test_counters(void)
 	CU_ASSERT_EQUAL(b.pad, 0);
 }
 
+static int pci_name(char *out, size_t len);
+
+static long long read_sysfs_num(const char *bdf, const char *name)
+{
+	char path[PATH_MAX], text[64];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, name);
+	if (read_text(path, text, sizeof(text)) <= 0)
+		return -1;
+	return strtoll(text, NULL, 0);
+}
+
+/* sysfs shows the same numbers as the ioctls. */
+static void test_sysfs(void)
+{
+	struct drm_csa_counters c;
+	char bdf[64], path[PATH_MAX], text[64];
+
+	CU_ASSERT_EQUAL_FATAL(pci_name(bdf, sizeof(bdf)), 0);
+	CU_ASSERT_EQUAL(read_sysfs_num(bdf, "devmem_size"), (long long)info.devmem_size);
+	CU_ASSERT_EQUAL(read_sysfs_num(bdf, "ring_entries"), info.ring_entries);
+	CU_ASSERT_EQUAL(read_sysfs_num(bdf, "max_cmds"), info.max_cmds);
+	CU_ASSERT_EQUAL(read_sysfs_num(bdf, "capabilities"), (long long)info.capabilities);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/hw_version", bdf);
+	CU_ASSERT(read_text(path, text, sizeof(text)) > 0);
+	CU_ASSERT_EQUAL(strncmp(text, "1.", 2), 0);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/irq_kind", bdf);
+	CU_ASSERT(read_text(path, text, sizeof(text)) > 0);
+	CU_ASSERT(!strcmp(text, "msix\n") || !strcmp(text, "msi\n") ||
+		  !strcmp(text, "intx\n"));
+	CU_ASSERT_EQUAL(get_counters(fd, &c), 0);
+	CU_ASSERT_EQUAL(read_sysfs_num(bdf, "counters/jobs_submitted"),
+			(long long)c.jobs_submitted);
+	CU_ASSERT_EQUAL(read_sysfs_num(bdf, "counters/resets"), (long long)c.resets);
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* SIGALRM after @ms milliseconds */
+static void alarm_ms(unsigned int ms)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * WAIT is interruptible: a signal without SA_RESTART ends it with EINTR,
+ * and the same call made again (same absolute deadline) finishes the job;
+ * with SA_RESTART the kernel restarts it by itself.
+ */
+static void test_wait_interrupted(void)
+{
+	struct sigaction sa, old;
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+	int ret, err;
+
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	CU_ASSERT_EQUAL_FATAL(sigaction(SIGALRM, &sa, &old), 0);
+
+	/* a hung job stays unfinished until the timeout resets the device */
+	alarms = 0;
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	memset(&w, 0, sizeof(w));
+	w.fence = fence;
+	w.timeout_ns = now_ns() + (job_timeout_ms + 10000) * 1000000ll;
+	alarm_ms(200);
+	ret = ioctl(fd, DRM_IOCTL_CSA_WAIT, &w);
+	err = errno;
+	CU_ASSERT_EQUAL(ret, -1);
+	CU_ASSERT_EQUAL(err, EINTR);
+	CU_ASSERT_EQUAL(alarms, 1);
+
+	sa.sa_flags = SA_RESTART;
+	CU_ASSERT_EQUAL_FATAL(sigaction(SIGALRM, &sa, NULL), 0);
+	alarm_ms(200);
+	ret = ioctl(fd, DRM_IOCTL_CSA_WAIT, &w);
+	CU_ASSERT_EQUAL(ret, 0);
+	/* the signal arrived while waiting and the wait went on */
+	CU_ASSERT_EQUAL(alarms, 2);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_TIMEOUT);
+	alarm_ms(0);
+	sigaction(SIGALRM, &old, NULL);
+}
+
 /* ---- isolation ---------------------------------------------------------- */
 
 /* Run @fn in a child with its own open of the device; its exit code. */
@@ -949,6 +1077,13 @@ static void test_inject_corrupt(void)
 	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
 	CU_ASSERT_EQUAL(w.status, CSA_STATUS_BAD_OPCODE);
 	CU_ASSERT_EQUAL(w.failed_index, 0);
+	/* the device's CMD error was decoded and logged in debugfs */
+	{
+		char text[4096];
+
+		CU_ASSERT(read_debugfs("errors", text, sizeof(text)) > 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(text, "error_status 0x10"));
+	}
 	/* consumed: the next job is clean */
 	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 2, &fence), 0);
 	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
@@ -1254,7 +1389,8 @@ static const struct test_def basics[] = {
 	T(test_dma_copy_round_trip),
 	T(test_device_bo_mmap), T(test_device_bo_cleared),
 	T(test_device_error_status),
-	T(test_wait_poll_and_many), T(test_counters), { NULL, NULL },
+	T(test_wait_poll_and_many), T(test_counters), T(test_sysfs),
+	{ NULL, NULL },
 };
 
 static const struct test_def isolation[] = {
@@ -1264,7 +1400,7 @@ static const struct test_def isolation[] = {
 
 static const struct test_def faults[] = {
 	T(test_inject_bad_word), T(test_inject_corrupt), T(test_inject_hang),
-	T(test_reset_ioctl), { NULL, NULL },
+	T(test_wait_interrupted), T(test_reset_ioctl), { NULL, NULL },
 };
 
 static const struct test_def lifetime[] = {

@@ -59,6 +59,11 @@ insmod /lib/modules/csa.ko $params || echo "VM: insmod csa failed"
 sleep 1
 CSA_JOB_TIMEOUT_MS=$(cat /sys/module/csa/parameters/job_timeout_ms) /bin/test-driver
 rc=$?
+# rmmod once no file is open: must succeed and leave no warning behind
+if rmmod csa; then echo "VM: rmmod csa ok"; else echo "VM: rmmod csa FAILED"; rc=1; fi
+if dmesg | grep -q -E 'WARNING:|BUG:|Oops|general protection'; then
+	echo "VM: kernel warnings in dmesg"; rc=1
+fi
 dmesg | grep -i -E 'csa|BUG|WARNING|Oops|general protection' | tail -n 60
 echo "DRIVER-TESTS-EXIT=$rc"
 poweroff -f
