@@ -323,7 +323,7 @@ int accel_submit(struct accel_cmdlist *cl, uint64_t *fence);
  * be NULL); -ETIME when it had not completed in time, which with a timeout
  * of 0 (a poll) means "still running"; -EINVAL bad fence (0 or never
  * returned by this device) or negative timeout; -ESTALE (sim) the fence is
- * so old its status is no longer kept (the last 65536 lists are).
+ * so old its status is no longer kept (the last 16384 lists are).
  */
 int accel_wait(struct accel_dev *dev, uint64_t fence, int64_t timeout_ns,
 	       struct accel_status *st);
