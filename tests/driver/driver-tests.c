@@ -15,7 +15,9 @@
  * Environment: CSA_ACCEL_DEV (default /dev/accel/accel0),
  * CSA_DEBUGFS_DIR (default: the accel debugfs directory holding "inject"),
  * CSA_JOB_TIMEOUT_MS (the module's job_timeout_ms, default 5000),
- * CSA_SKIP_UNBIND=1 to leave the unbind/rebind test out.
+ * CSA_SKIP_UNBIND=1 to leave the unbind/rebind test out,
+ * CSA_EXPECT_DEVICE_DEL=1 when the harness will device_del the card after
+ * the line CSA-READY-FOR-DEVICE-DEL (tests/driver/run-vm.sh hotplug).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1332,6 +1334,49 @@ static void test_unbind_with_open_file(void)
 	close(f2);
 }
 
+/*
+ * QEMU device_del of the card while this process holds the node open (only
+ * with CSA_EXPECT_DEVICE_DEL=1: the harness watches stdout for the marker
+ * line and sends device_del to the QEMU monitor).  The open file then gets
+ * -ENODEV from every ioctl and closes cleanly; the node goes away.
+ */
+static void test_device_del_with_open_file(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_info i;
+	uint32_t h = 0;
+	uint64_t off = 0, fence = 0;
+	unsigned char *m;
+	int t, ret = 0;
+
+	if (!getenv("CSA_EXPECT_DEVICE_DEL"))
+		return;
+	/* the unbind test may have closed the suite's file */
+	if (fd < 0)
+		fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, 4096, CSA_BO_HOST, &h, &off), 0);
+	m = map_bo(fd, off, 4096);
+	CU_ASSERT_FATAL(m != NULL);
+	m[0] = 0x42;
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	printf("\nCSA-READY-FOR-DEVICE-DEL\n");
+	fflush(stdout);
+	for (t = 0; t < 600; t++) {
+		ret = xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &i);
+		if (ret)
+			break;
+		usleep(100000);
+	}
+	CU_ASSERT_EQUAL(ret, -ENODEV);
+	CU_ASSERT_EQUAL(submit(fd, &c, 1, NULL), -ENODEV);
+	CU_ASSERT_EQUAL(m[0], 0x42);
+	CU_ASSERT_EQUAL(munmap(m, 4096), 0);
+	CU_ASSERT_EQUAL(close(fd), 0);
+	fd = -1;
+	CU_ASSERT_NOT_EQUAL(access(dev_path, F_OK), 0);
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 static int suite_init(void)
@@ -1406,7 +1451,7 @@ static const struct test_def faults[] = {
 static const struct test_def lifetime[] = {
 	T(test_kill_during_long_job), T(test_kill_during_hung_job),
 	T(test_rmmod_with_open_file), T(test_unbind_with_open_file),
-	{ NULL, NULL },
+	T(test_device_del_with_open_file), { NULL, NULL },
 };
 
 static int add_suite(const char *name, const struct test_def *t)

@@ -3,9 +3,11 @@
 # with the csa-accel card, on Debian's 6.12 kernel.  A small stand-alone
 # harness for driver work; the project's full VM suite is tests/vm/.
 #
-# Usage: tests/driver/run-vm.sh [irq_mode ...]
-#   Runs the suite once per irq_mode given (0 auto/MSI-X, 1 MSI-X, 2 MSI,
-#   3 INTx; default: 1 2 3), each in a fresh VM.
+# Usage: tests/driver/run-vm.sh [mode ...]
+#   Runs the suite once per mode given, each in a fresh VM: an irq_mode
+#   (0 auto/MSI-X, 1 MSI-X, 2 MSI, 3 INTx) or "hotplug" (the card behind a
+#   PCIe root port; after the other tests the harness device_dels it while
+#   the test holds the node open).  Default: 1 2 3 hotplug.
 # Environment:
 #   QEMU            qemu-system-x86_64 with -device csa-accel
 #                   (default: the one qemu-device/build-qemu.sh builds)
@@ -18,7 +20,7 @@ set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 timeout_ms=${CSA_JOB_TIMEOUT_MS:-2000}
-modes=${*:-1 2 3}
+modes=${*:-1 2 3 hotplug}
 
 make -s module driver-tests-static >/dev/null
 env=$(scripts/fetch-kernel.sh)
@@ -57,6 +59,7 @@ done
 params=$(cat /proc/cmdline | sed -n 's/.*csa_params=\([^ ]*\).*/\1/p' | tr , ' ')
 insmod /lib/modules/csa.ko $params || echo "VM: insmod csa failed"
 sleep 1
+grep -q csa_device_del=1 /proc/cmdline && export CSA_EXPECT_DEVICE_DEL=1
 CSA_JOB_TIMEOUT_MS=$(cat /sys/module/csa/parameters/job_timeout_ms) /bin/test-driver
 rc=$?
 # rmmod once no file is open: must succeed and leave no warning behind
@@ -71,21 +74,54 @@ EOF
 chmod +x "$work/root/init"
 (cd "$work/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$work/initramfs.cpio.gz"
 
+send_device_del() {
+	python3 - "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"device_del csa0\n")
+time.sleep(0.5)
+s.close()
+PY
+}
+
 fail=0
 for mode in $modes; do
-	log=$work/run-irq$mode.log
-	echo "run-vm: irq_mode=$mode (log $log)"
+	log=$work/run-$mode.log
+	echo "run-vm: $mode (log $log)"
+	irq=$mode
+	dev="-device csa-accel${CSA_VM_ARGS:-},id=csa0"
+	extra=""
+	if [ "$mode" = hotplug ]; then
+		irq=0
+		dev="-device pcie-root-port,id=rp0,chassis=1,slot=1 -device csa-accel${CSA_VM_ARGS:-},id=csa0,bus=rp0"
+		extra=" csa_device_del=1"
+	fi
+	rm -f "$work/mon.sock"
+	# shellcheck disable=SC2086
 	timeout 900 "$qemu" -M q35 -m 1024 -accel tcg -nographic -no-reboot \
 		-vga none -nic none -parallel none \
 		-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu \
-		-device "csa-accel${CSA_VM_ARGS:-}" \
-		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet csa_params=irq_mode=$mode,job_timeout_ms=$timeout_ms" \
-		>"$log" 2>&1 || true
+		-monitor "unix:$work/mon.sock,server=on,wait=off" -serial stdio \
+		$dev -kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet csa_params=irq_mode=$irq,job_timeout_ms=$timeout_ms$extra" \
+		>"$log" 2>&1 </dev/null &
+	qpid=$!
+	if [ "$mode" = hotplug ]; then
+		n=0
+		while kill -0 "$qpid" 2>/dev/null && ! grep -q CSA-READY-FOR-DEVICE-DEL "$log" && [ $n -lt 1200 ]; do
+			sleep 0.5; n=$((n + 1))
+		done
+		if grep -q CSA-READY-FOR-DEVICE-DEL "$log"; then
+			send_device_del "$work/mon.sock" || echo "run-vm: monitor not reachable"
+		fi
+	fi
+	wait "$qpid" || true
 	grep -E '^ +(suites|tests|asserts) ' "$log" || true
+	grep -E '^VM: ' "$log" || true
 	if ! grep -q '^DRIVER-TESTS-EXIT=0' "$log"; then
-		echo "run-vm: irq_mode=$mode FAILED"
-		grep -E 'FAILED|Test: .*\.\.\.FAILED|^ +[0-9]+\. ' "$log" | head -n 40 || true
+		echo "run-vm: $mode FAILED"
+		grep -E 'FAILED|^ +[0-9]+\. ' "$log" | head -n 40 || true
 		fail=1
 	fi
 done
