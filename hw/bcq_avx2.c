@@ -76,53 +76,47 @@ static void build_tables(uint8_t *t, const int32_t q[8])
 }
 
 /*
- * Partial sums S of 32 rows (bits: the rows' byte at the first column,
- * the next column @stride bytes on) over @cols byte columns whose tables
- * start at @tabs, added to s[0..3] (rows 0-7, 8-15, 16-23, 24-31).
+ * Widen one run's 16-bit sums of 32 rows and add them to s[0..3] (rows
+ * 0-7, 8-15, 16-23, 24-31): even rows = lane sums - 256 * odd rows (all
+ * mod 2^16), then S = 16 sum uH + sum uL - SUM_BIAS * run.
  */
-static AVX2 void plane_sums(__m256i s[4], const uint8_t *bits, uint64_t stride,
-			    const uint8_t *tabs, uint32_t cols)
+static AVX2 void add_run(__m256i s[4], __m256i lw, __m256i lo, __m256i hw,
+			 __m256i ho, uint32_t run)
 {
-	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
-	__m256i lw, lo, hw, ho, le, he, la, lb, ha, hb, v0, v1, v2, v3, bias;
-	uint32_t run, i;
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i le = _mm256_sub_epi16(lw, _mm256_slli_epi16(lo, 8));
+	__m256i he = _mm256_sub_epi16(hw, _mm256_slli_epi16(ho, 8));
+	__m256i a, b, v0, v1, v2, v3;
 
-	for (; cols; cols -= run) {
-		run = cols < RUN_KB ? cols : RUN_KB;
-		lw = lo = hw = ho = zero;
-		for (i = 0; i < run; i++) {
-			__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)bits);
-			__m256i bl = _mm256_and_si256(b, nib);
-			__m256i bh = _mm256_and_si256(_mm256_srli_epi16(b, 4), nib);
-			__m256i tll = _mm256_broadcastsi128_si256(
-				_mm_loadu_si128((const __m128i *)(const void *)tabs));
-			__m256i tlh = _mm256_broadcastsi128_si256(
-				_mm_loadu_si128((const __m128i *)(const void *)(tabs + 16)));
-			__m256i thl = _mm256_broadcastsi128_si256(
-				_mm_loadu_si128((const __m128i *)(const void *)(tabs + 32)));
-			__m256i thh = _mm256_broadcastsi128_si256(
-				_mm_loadu_si128((const __m128i *)(const void *)(tabs + 48)));
-			__m256i ul = _mm256_add_epi8(_mm256_shuffle_epi8(tll, bl),
-						     _mm256_shuffle_epi8(tlh, bh));
-			__m256i uh = _mm256_add_epi8(_mm256_shuffle_epi8(thl, bl),
-						     _mm256_shuffle_epi8(thh, bh));
+	if (run * 8 * 127 <= 32767) {
+		/* |S| <= 1016 run fits int16: the modular result is exact */
+		int32_t bias = SUM_BIAS * (int32_t)run;
+		__m256i bv = _mm256_set1_epi16((int16_t)(bias > 32767 ?
+							 bias - 65536 : bias));
+		__m256i se = _mm256_sub_epi16(_mm256_add_epi16(
+			_mm256_slli_epi16(he, 4), le), bv);
+		__m256i so = _mm256_sub_epi16(_mm256_add_epi16(
+			_mm256_slli_epi16(ho, 4), lo), bv);
 
-			lw = _mm256_add_epi16(lw, ul);
-			lo = _mm256_add_epi16(lo, _mm256_srli_epi16(ul, 8));
-			hw = _mm256_add_epi16(hw, uh);
-			ho = _mm256_add_epi16(ho, _mm256_srli_epi16(uh, 8));
-			bits += stride;
-			tabs += TAB_BYTES;
-		}
-		/* even rows = lane sums - 256 * odd rows (all mod 2^16) */
-		le = _mm256_sub_epi16(lw, _mm256_slli_epi16(lo, 8));
-		he = _mm256_sub_epi16(hw, _mm256_slli_epi16(ho, 8));
-		/* rows in order as u16: a = rows 0-7 | 16-23, b = 8-15 | 24-31 */
-		la = _mm256_unpacklo_epi16(le, lo);
-		lb = _mm256_unpackhi_epi16(le, lo);
-		ha = _mm256_unpacklo_epi16(he, ho);
-		hb = _mm256_unpackhi_epi16(he, ho);
-		bias = _mm256_set1_epi32((int32_t)(SUM_BIAS * run));
+		a = _mm256_unpacklo_epi16(se, so);	/* rows 0-7 | 16-23 */
+		b = _mm256_unpackhi_epi16(se, so);	/* rows 8-15 | 24-31 */
+		v0 = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a));
+		v1 = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(b));
+		v2 = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a, 1));
+		v3 = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(b, 1));
+		s[0] = _mm256_add_epi32(s[0], v0);
+		s[1] = _mm256_add_epi32(s[1], v1);
+		s[2] = _mm256_add_epi32(s[2], v2);
+		s[3] = _mm256_add_epi32(s[3], v3);
+		return;
+	}
+	{
+		__m256i la = _mm256_unpacklo_epi16(le, lo);	/* 0-7 | 16-23 */
+		__m256i lb = _mm256_unpackhi_epi16(le, lo);	/* 8-15 | 24-31 */
+		__m256i ha = _mm256_unpacklo_epi16(he, ho);
+		__m256i hb = _mm256_unpackhi_epi16(he, ho);
+		__m256i bias = _mm256_set1_epi32((int32_t)(SUM_BIAS * run));
+
 #define WIDEN(l, h, unpack) _mm256_sub_epi32(_mm256_add_epi32(		\
 		_mm256_slli_epi32(unpack(h, zero), 4), unpack(l, zero)), bias)
 		v0 = WIDEN(la, ha, _mm256_unpacklo_epi16);	/* 0-3 | 16-19 */
@@ -130,10 +124,89 @@ static AVX2 void plane_sums(__m256i s[4], const uint8_t *bits, uint64_t stride,
 		v2 = WIDEN(lb, hb, _mm256_unpacklo_epi16);	/* 8-11 | 24-27 */
 		v3 = WIDEN(lb, hb, _mm256_unpackhi_epi16);	/* 12-15 | 28-31 */
 #undef WIDEN
-		s[0] = _mm256_add_epi32(s[0], _mm256_permute2x128_si256(v0, v1, 0x20));
-		s[1] = _mm256_add_epi32(s[1], _mm256_permute2x128_si256(v2, v3, 0x20));
-		s[2] = _mm256_add_epi32(s[2], _mm256_permute2x128_si256(v0, v1, 0x31));
-		s[3] = _mm256_add_epi32(s[3], _mm256_permute2x128_si256(v2, v3, 0x31));
+	}
+	s[0] = _mm256_add_epi32(s[0], _mm256_permute2x128_si256(v0, v1, 0x20));
+	s[1] = _mm256_add_epi32(s[1], _mm256_permute2x128_si256(v2, v3, 0x20));
+	s[2] = _mm256_add_epi32(s[2], _mm256_permute2x128_si256(v0, v1, 0x31));
+	s[3] = _mm256_add_epi32(s[3], _mm256_permute2x128_si256(v2, v3, 0x31));
+}
+
+/* Broadcast one 16-byte nibble table to both halves. */
+#define TABLE(t) _mm256_broadcastsi128_si256(				\
+		_mm_loadu_si128((const __m128i *)(const void *)(t)))
+
+/* uL and uH of 32 rows' bytes at @p, added into the four lane sums */
+#define LOOKUP32(p, lw, lo, hw, ho) do {				\
+	__m256i b_ = _mm256_loadu_si256((const __m256i *)(const void *)(p)); \
+	__m256i bl_ = _mm256_and_si256(b_, nib);			\
+	__m256i bh_ = _mm256_and_si256(_mm256_srli_epi16(b_, 4), nib);	\
+	__m256i ul_ = _mm256_add_epi8(_mm256_shuffle_epi8(tll, bl_),	\
+				      _mm256_shuffle_epi8(tlh, bh_));	\
+	__m256i uh_ = _mm256_add_epi8(_mm256_shuffle_epi8(thl, bl_),	\
+				      _mm256_shuffle_epi8(thh, bh_));	\
+	lw = _mm256_add_epi16(lw, ul_);					\
+	lo = _mm256_add_epi16(lo, _mm256_srli_epi16(ul_, 8));		\
+	hw = _mm256_add_epi16(hw, uh_);					\
+	ho = _mm256_add_epi16(ho, _mm256_srli_epi16(uh_, 8));		\
+} while (0)
+
+/*
+ * Partial sums S of 64 rows (bits: the rows' bytes at the first column,
+ * the next column @stride bytes on) over @cols byte columns whose tables
+ * start at @tabs, added to s[0..7] (8 rows each).  @pf walks the same
+ * columns of the next block of rows, prefetched for the next call: with
+ * N large the columns are far apart and the hardware prefetcher does not
+ * follow.
+ */
+static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
+			      uint64_t stride, const uint8_t *tabs,
+			      uint32_t cols, const uint8_t *pf)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	__m256i lw0, lo0, hw0, ho0, lw1, lo1, hw1, ho1;
+	uint32_t run, i;
+
+	for (; cols; cols -= run) {
+		run = cols < RUN_KB ? cols : RUN_KB;
+		lw0 = lo0 = hw0 = ho0 = lw1 = lo1 = hw1 = ho1 = zero;
+		for (i = 0; i < run; i++) {
+			__m256i tll = TABLE(tabs), tlh = TABLE(tabs + 16);
+			__m256i thl = TABLE(tabs + 32), thh = TABLE(tabs + 48);
+
+			_mm_prefetch((const char *)pf, _MM_HINT_T0);
+			_mm_prefetch((const char *)pf + 63, _MM_HINT_T0);
+			LOOKUP32(bits, lw0, lo0, hw0, ho0);
+			LOOKUP32(bits + 32, lw1, lo1, hw1, ho1);
+			bits += stride;
+			pf += stride;
+			tabs += TAB_BYTES;
+		}
+		add_run(s, lw0, lo0, hw0, ho0, run);
+		add_run(s + 4, lw1, lo1, hw1, ho1, run);
+	}
+}
+
+/* plane_sums64 for a last block of 32 rows (s[0..3]) */
+static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
+			      uint64_t stride, const uint8_t *tabs,
+			      uint32_t cols)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	__m256i lw, lo, hw, ho;
+	uint32_t run, i;
+
+	for (; cols; cols -= run) {
+		run = cols < RUN_KB ? cols : RUN_KB;
+		lw = lo = hw = ho = zero;
+		for (i = 0; i < run; i++) {
+			__m256i tll = TABLE(tabs), tlh = TABLE(tabs + 16);
+			__m256i thl = TABLE(tabs + 32), thh = TABLE(tabs + 48);
+
+			LOOKUP32(bits, lw, lo, hw, ho);
+			bits += stride;
+			tabs += TAB_BYTES;
+		}
+		add_run(s, lw, lo, hw, ho, run);
 	}
 }
 
@@ -159,19 +232,21 @@ static AVX2 __m256 alpha8(const struct bcq_shape *s, const struct chunk *c,
 				   4);
 }
 
-/* Rows 0..nfast-1, groups g0..g1-1 (their tables in the chunk). */
+/* Rows 0..nfast-1, groups g0..g1-1 (their tables in the chunk), in
+ * blocks of 64 rows (the last one 32 when nfast % 64 == 32). */
 static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 			    uint32_t nfast, uint32_t g0, uint32_t g1)
 {
 	uint32_t kpg = s->group / 8, kbc = g0 * kpg;
-	uint32_t n0, g, p, i, kb0, kb1;
-	__m256 acc[4], t[4], sgv;
-	__m256i sum[4];
+	uint32_t n0, nv, g, p, i, kb0, kb1;
+	__m256 acc[8], t[8], sgv;
+	__m256i sum[8];
 
-	for (n0 = 0; n0 < nfast; n0 += ROWS) {
+	for (n0 = 0; n0 < nfast; n0 += 8 * nv) {
 		uint8_t *y = s->y + 4 * (uint64_t)n0;
 
-		for (i = 0; i < 4; i++)
+		nv = nfast - n0 >= 2 * ROWS ? 8 : 4;	/* vectors of 8 rows */
+		for (i = 0; i < nv; i++)
 			acc[i] = g0 ? _mm256_loadu_ps((const float *)(const void *)(y + 32 * i))
 				    : _mm256_setzero_ps();
 		for (g = g0; g < g1; g++) {
@@ -179,26 +254,32 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 				continue;
 			kb0 = g * kpg;
 			kb1 = s->k8 - kb0 > kpg ? kb0 + kpg : s->k8;
-			for (i = 0; i < 4; i++)
+			for (i = 0; i < nv; i++)
 				t[i] = _mm256_setzero_ps();
 			for (p = 0; p < s->planes; p++) {
-				for (i = 0; i < 4; i++)
+				const uint8_t *b = s->bits + ((uint64_t)p * s->k8 +
+							      kb0) * s->n + n0;
+				const uint8_t *tabs = c->tabs + (kb0 - kbc) * TAB_BYTES;
+
+				for (i = 0; i < nv; i++)
 					sum[i] = _mm256_setzero_si256();
-				plane_sums(sum, s->bits + ((uint64_t)p * s->k8 + kb0) *
-					   s->n + n0, s->n, c->tabs +
-					   (kb0 - kbc) * TAB_BYTES, kb1 - kb0);
+				if (nv == 8)	/* prefetch the next block's rows */
+					plane_sums64(sum, b, s->n, tabs, kb1 - kb0,
+						     n0 + 2 * ROWS < nfast ? b + 2 * ROWS : b);
+				else
+					plane_sums32(sum, b, s->n, tabs, kb1 - kb0);
 				/* t = t + alpha * (float)S, row by row */
-				for (i = 0; i < 4; i++)
+				for (i = 0; i < nv; i++)
 					t[i] = _mm256_add_ps(t[i], _mm256_mul_ps(
 						alpha8(s, c, n0 + 8 * i, g, p),
 						_mm256_cvtepi32_ps(sum[i])));
 			}
 			/* acc = acc + t * s_g */
 			sgv = _mm256_set1_ps(csa_ld_f32(c->sg + 4 * (g - g0)));
-			for (i = 0; i < 4; i++)
+			for (i = 0; i < nv; i++)
 				acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(t[i], sgv));
 		}
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < nv; i++)
 			_mm256_storeu_ps((float *)(void *)(y + 32 * i), acc[i]);
 	}
 }
