@@ -73,6 +73,9 @@ struct accel_dev {
 	struct accel_bo **by_handle;	/* handle -> live buffer */
 	uint32_t by_handle_len;
 	struct accel_cmdlist *lists;	/* live command lists */
+	/* an idle staging buffer and list kept for the next transfer */
+	struct accel_bo *staging_bo;
+	struct accel_cmdlist *staging_cl;
 };
 
 /* Backend constructors: fill dev->be, dev->priv and dev->path. */

@@ -28,6 +28,25 @@ struct staging {
 	uint8_t *ptr;
 };
 
+/* Take the device's idle staging buffer when it is big enough: a transfer
+ * per token should not cost a buffer allocation each time. */
+static int staging_take(struct accel_dev *dev, uint64_t size, struct staging *s)
+{
+	int ok;
+
+	pthread_mutex_lock(&dev->lock);
+	ok = dev->staging_bo && dev->staging_bo->size >= size;
+	if (ok) {
+		s->bo = dev->staging_bo;
+		s->cl = dev->staging_cl;
+		s->ptr = s->bo->map;
+		dev->staging_bo = NULL;
+		dev->staging_cl = NULL;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return ok;
+}
+
 static int staging_open(struct accel_dev *dev, uint64_t span, struct staging *s)
 {
 	uint64_t size = span < STAGING_MAX ? span : STAGING_MAX;
@@ -35,6 +54,8 @@ static int staging_open(struct accel_dev *dev, uint64_t span, struct staging *s)
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	if (staging_take(dev, size, s))
+		return 0;
 	ret = accel_bo_alloc(dev, size, ACCEL_MEM_HOST, &s->bo);
 	if (!ret)
 		ret = accel_bo_map(s->bo, &p);
@@ -48,10 +69,26 @@ static int staging_open(struct accel_dev *dev, uint64_t span, struct staging *s)
 	return 0;
 }
 
-static void staging_close(struct staging *s)
+/* Keep the larger of this and the cached staging buffer, free the other. */
+static void staging_close(struct accel_dev *dev, struct staging *s)
 {
-	accel_cmdlist_destroy(s->cl);
-	accel_bo_free(s->bo);
+	struct accel_bo *bo = s->bo;
+	struct accel_cmdlist *cl = s->cl;
+
+	accel_cmdlist_reset(cl);
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->staging_bo || dev->staging_bo->size < bo->size) {
+		struct accel_bo *old_bo = dev->staging_bo;
+		struct accel_cmdlist *old_cl = dev->staging_cl;
+
+		dev->staging_bo = bo;
+		dev->staging_cl = cl;
+		bo = old_bo;
+		cl = old_cl;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	accel_cmdlist_destroy(cl);
+	accel_bo_free(bo);
 }
 
 /* Run the staging list and turn a device error into -EIO. */
@@ -136,7 +173,7 @@ int accel_upload(struct accel_bo *dst, uint64_t dst_off, const void *src,
 		ret = dma_chunk(&s, dst, a, b, 1);
 		a = b;
 	}
-	staging_close(&s);
+	staging_close(dst->dev, &s);
 	return ret;
 }
 
@@ -177,6 +214,6 @@ int accel_download(struct accel_bo *src, uint64_t src_off, void *dst,
 			       to - from);
 		a = b;
 	}
-	staging_close(&s);
+	staging_close(src->dev, &s);
 	return ret;
 }
