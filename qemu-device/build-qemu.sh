@@ -1,0 +1,183 @@
+#!/bin/bash
+# build-qemu.sh - qemu-system-x86_64 7.2 (Debian's source package) with the
+# CSA card (-device csa-accel) built in.
+#
+#   qemu-device/build-qemu.sh [OUTDIR]      (default OUTDIR: build/qemu)
+#
+# Leaves OUTDIR/qemu-system-x86_64 (a symlink into the cache) and prints its
+# path.  Cache: $CSA_CACHE (default ~/.cache/csa)/qemu:
+#   source/       Debian's qemu source, fetched once with a private deb-src
+#                 list (the machine's apt sources are never touched)
+#   tree-CFG/     a patched copy of it and its build directory, one per QEMU
+#                 version + configure flags + patch (Kconfig, csa.mak); rebuilt
+#                 incrementally, compiler output shared through ccache
+#   bin/KEY/      finished binaries, KEY hashing CFG and every source file of
+#                 the device and the model: an unchanged tree costs nothing
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+outdir=${1:-$repo/build/qemu}
+cache=${CSA_CACHE:-$HOME/.cache/csa}
+qdir=$cache/qemu
+qemu_series=7.2
+jobs=${QEMU_JOBS:-2}
+# Bump when the way the tree is patched (step 2) changes.
+patch_version=1
+
+configure_flags=(
+	--target-list=x86_64-softmmu
+	--without-default-features
+	--enable-tcg
+	--disable-docs
+	--disable-debug-info
+	--without-default-devices
+	--with-devices-x86_64=csa
+	--meson=/usr/bin/meson
+)
+
+log() { echo "build-qemu: $*" >&2; }
+die() { echo "build-qemu: $*" >&2; exit 1; }
+
+for tool in apt-get dpkg-source meson ninja pkg-config ccache; do
+	command -v "$tool" >/dev/null || die "$tool not found (run scripts/install-deps.sh)"
+done
+for pc in glib-2.0 pixman-1; do
+	pkg-config --exists "$pc" || die "$pc development files missing (run scripts/install-deps.sh)"
+done
+[ -f /usr/include/libfdt.h ] || die "libfdt-dev missing (run scripts/install-deps.sh)"
+
+
+mkdir -p "$qdir"
+exec 9>"$qdir/lock"
+flock 9
+
+# ---- 1. Debian's source package, fetched once -------------------------
+fetch_source() {
+	local apt=$qdir/apt dl=$qdir/source.dl
+	local o
+	rm -rf "$dl" "$qdir/source.tmp"
+	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dl"
+	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
+		>"$apt/sources.list"
+	o=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	   -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache")
+	log "fetching Debian's qemu source package"
+	apt-get "${o[@]}" -qq update >&2
+	(cd "$dl" && apt-get "${o[@]}" -qq source --download-only qemu) 2>&1 |
+		grep -v "unsandboxed as root" >&2 || true
+	local dsc
+	dsc=$(ls "$dl"/qemu_*.dsc 2>/dev/null | head -n1)
+	[ -n "$dsc" ] || die "apt-get source qemu downloaded nothing"
+	# apt has verified the files against the signed Sources index.
+	dpkg-source --no-check -q -x "$dsc" "$qdir/source.tmp" >"$qdir/dpkg-source.log" 2>&1 ||
+		{ cat "$qdir/dpkg-source.log" >&2; die "dpkg-source -x failed"; }
+	basename "$dsc" .dsc | sed 's/^qemu_//' >"$qdir/source.tmp/.csa-debian-version"
+	rm -rf "$qdir/source"
+	mv "$qdir/source.tmp" "$qdir/source"
+	# dpkg-source leaves a copy of the upstream tarball beside the tree.
+	rm -rf "$dl" "$qdir"/qemu_*.orig.tar.*
+}
+
+[ -f "$qdir/source/.csa-debian-version" ] || fetch_source
+version=$(cat "$qdir/source/VERSION")
+debver=$(cat "$qdir/source/.csa-debian-version")
+case $version in
+"$qemu_series".*) ;;
+*) die "Debian's qemu is $version, this script is written for $qemu_series" ;;
+esac
+
+# ---- 2. the patched tree, one per QEMU version and configuration -------
+cfgkey=$( { echo "$debver $patch_version ${configure_flags[*]}"; cat "$repo"/qemu-device/Kconfig \
+	"$repo"/qemu-device/csa.mak; } | sha256sum | cut -c1-16)
+tree=$qdir/tree-$cfgkey
+src=$tree/src
+if [ ! -f "$tree/.patched" ]; then
+	log "preparing tree-$cfgkey (QEMU $debver)"
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	cp -a "$qdir/source" "$src"
+	cat "$repo/qemu-device/Kconfig" >>"$src/hw/misc/Kconfig"
+	echo "subdir('csa')" >>"$src/hw/misc/meson.build"
+	cp "$repo/qemu-device/csa.mak" "$src/configs/devices/x86_64-softmmu/csa.mak"
+	mkdir -p "$src/hw/misc/csa"
+	touch "$tree/.patched"
+	# old trees of earlier configurations are dead weight
+	for old in "$qdir"/tree-*; do
+		[ "$old" = "$tree" ] || rm -rf "$old"
+	done
+fi
+
+# ---- 3. the device and the model, copied in only when changed ----------
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/src/hw" "$stage/src/include" "$stage/src/common" "$stage/api/csa"
+cp "$repo"/qemu-device/csa-accel.c "$repo"/qemu-device/meson.build "$stage/"
+cp -r "$repo"/include/. "$stage/src/include/"
+cp "$repo"/hw/*.h "$stage/src/hw/"
+cp "$repo"/hw/csa_hw.h "$stage/api/"
+cp "$repo"/include/csa/csa_device.h "$stage/api/csa/"
+hw_sources=()
+for f in "$repo"/hw/*.c; do
+	[ -e "$f" ] || continue
+	cp "$f" "$stage/src/hw/"
+	hw_sources+=("src/hw/$(basename "$f")")
+done
+[ ${#hw_sources[@]} -gt 0 ] || die "hw/ has no .c files: nothing to build the device from"
+# common/ is pure C99 shared by hw/, the driver and libaccel (the model
+# uses its command checks); the linker takes only what hw/ references.
+for f in "$repo"/common/*.[ch]; do
+	[ -e "$f" ] || continue
+	cp "$f" "$stage/src/common/"
+	case $f in *.c) hw_sources+=("src/common/$(basename "$f")") ;; esac
+done
+printf '%s\n' "${hw_sources[@]}" >"$stage/hw-sources.txt"
+
+key=$( { echo "$cfgkey"; cd "$stage" && find . -type f | LC_ALL=C sort |
+	xargs sha256sum; } | sha256sum | cut -c1-16)
+bin=$qdir/bin/$key/qemu-system-x86_64
+
+if [ ! -x "$bin" ]; then
+	dst=$src/hw/misc/csa
+	# Copy changed files only, so ninja recompiles only what changed.
+	(cd "$stage" && find . -type f) | while read -r f; do
+		if ! cmp -s "$stage/$f" "$dst/$f"; then
+			mkdir -p "$(dirname "$dst/$f")"
+			cp "$stage/$f" "$dst/$f"
+		fi
+	done
+	(cd "$dst" && find . -type f) | while read -r f; do
+		[ -e "$stage/$f" ] || rm -f "$dst/$f"
+	done
+	# meson.build reads hw-sources.txt: a changed list needs a reconfigure.
+	if [ "$dst/hw-sources.txt" -nt "$dst/meson.build" ]; then
+		touch "$dst/meson.build"
+	fi
+
+	export PATH=/usr/lib/ccache:/usr/bin:/bin:$PATH
+	export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
+	export CCACHE_BASEDIR=$tree
+	export CCACHE_NOHASHDIR=true
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-2G}
+	if [ ! -f "$tree/build/build.ninja" ]; then
+		log "configuring (${configure_flags[*]})"
+		mkdir -p "$tree/build"
+		(cd "$tree/build" && "$src/configure" "${configure_flags[@]}") \
+			>"$tree/configure.log" 2>&1 ||
+			{ tail -n 30 "$tree/configure.log" >&2; die "configure failed, see $tree/configure.log"; }
+	fi
+	log "building qemu-system-x86_64 (ninja -j$jobs)"
+	if ! ninja -C "$tree/build" -j"$jobs" qemu-system-x86_64 >"$tree/build.log" 2>&1; then
+		{ grep -A20 -m3 "^FAILED:" "$tree/build.log"; tail -n 5 "$tree/build.log"; } >&2
+		die "build failed, see $tree/build.log"
+	fi
+	mkdir -p "$qdir/bin/$key.tmp"
+	cp "$tree/build/qemu-system-x86_64" "$qdir/bin/$key.tmp/"
+	rm -rf "$qdir/bin/$key"
+	mv "$qdir/bin/$key.tmp" "$qdir/bin/$key"
+	# keep the five newest binaries
+	ls -1dt "$qdir"/bin/*/ 2>/dev/null | tail -n +6 | xargs -r rm -rf
+fi
+
+mkdir -p "$outdir"
+ln -sfn "$bin" "$outdir/qemu-system-x86_64"
+echo "$outdir/qemu-system-x86_64"

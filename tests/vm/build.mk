@@ -1,0 +1,20 @@
+# The QEMU VM test of the whole stack (tests/vm/run-vm-test.sh, docs/qemu.md).
+#   make qemu       qemu-system-x86_64 with -device csa-accel -> build/qemu/
+#                   (qemu-device/build-qemu.sh; cached under ~/.cache/csa)
+#   make vm-test    QEMU, kernel, csa.ko, the static guest programs, an
+#                   initramfs, one TCG boot; console log in build/vm/
+#   make accel-llm-static   accel-llm as one static binary for the guest
+#                   (build/static-vm/bin/accel-llm)
+.PHONY: qemu vm-test accel-llm-static
+
+qemu:
+	qemu-device/build-qemu.sh build/qemu
+
+vm-test:
+	MODELS="$(MODELS)" tests/vm/run-vm-test.sh
+
+# Its own build directory: the host's sim run and the VM's device run must
+# use one binary built from the sources the QEMU device was built from.
+accel-llm-static:
+	$(MAKE) --no-print-directory B=build/static-vm SAN=0 \
+		LDFLAGS="-pthread -static" build/static-vm/bin/accel-llm

@@ -1,0 +1,150 @@
+#!/bin/sh
+# /init of the CSA VM test (busybox sh).  Every check is a step:
+#   CSA-VM: RUN <name>
+#   ... its output (CUnit suites print their Run Summary) ...
+#   CSA-VM: RESULT <name> rc=<exit status> at <uptime>s
+# and the last line is "CSA-VM: DONE".  The host (tests/vm/run-vm-test.sh)
+# knows which steps must appear and judges the log; this script only runs.
+export PATH=/bin
+export HOME=/tmp
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+echo "CSA-VM: BOOTED $(cut -d' ' -f1 /proc/uptime)s"
+
+# Options from the kernel command line: csa_fuzz_iters=N
+fuzz_iters=400
+for w in $(cat /proc/cmdline); do
+	case $w in
+	csa_fuzz_iters=*) fuzz_iters=${w#csa_fuzz_iters=} ;;
+	esac
+done
+
+step() {
+	name=$1
+	shift
+	echo "CSA-VM: RUN $name"
+	"$@"
+	rc=$?
+	echo "CSA-VM: RESULT $name rc=$rc at $(cut -d' ' -f1 /proc/uptime)s"
+	return $rc
+}
+
+have() {
+	[ -e "$1" ] || { echo "CSA-VM: MISSING $1"; return 1; }
+}
+
+wait_for() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e "$1" ]
+}
+
+load_deps() {
+	for m in $(cat /lib/modules/order); do
+		[ "$m" = csa.ko ] && continue
+		insmod "/lib/modules/$m" || { echo "insmod $m failed"; return 1; }
+	done
+}
+
+load_csa() {
+	insmod /lib/modules/csa.ko "$@" || return 1
+	wait_for /dev/accel/accel0 || { echo "no /dev/accel/accel0"; return 1; }
+	echo "csa.ko loaded ($*): irq_mode=$(cat /sys/module/csa/parameters/irq_mode 2>/dev/null)"
+}
+
+unload_csa() {
+	rmmod csa || return 1
+	[ ! -e /dev/accel/accel0 ] || { echo "accel0 still there"; return 1; }
+	grep -q '^csa ' /proc/modules && { echo "csa still listed"; return 1; }
+	return 0
+}
+
+reload_csa() {
+	unload_csa && load_csa "$@"
+}
+
+# accel-llm on the card must print exactly what the sim backend printed on
+# the host (same hw/ model, so the same bits, so the same tokens).
+llm_matches() {
+	tag=$1
+	shift
+	/bin/accel-llm -d /dev/accel/accel0 "$@" >/tmp/llm-$tag.txt 2>/tmp/llm-$tag.err
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		cat /tmp/llm-$tag.err
+		return $rc
+	fi
+	if ! cmp -s /tmp/llm-$tag.txt /share/expected-$tag.txt; then
+		echo "accel-llm output differs from the sim backend's:"
+		echo "--- sim (host)"
+		cat /share/expected-$tag.txt
+		echo "--- device (VM)"
+		cat /tmp/llm-$tag.txt
+		return 1
+	fi
+	echo "identical to the sim backend ($(wc -c </tmp/llm-$tag.txt) bytes):"
+	cat /tmp/llm-$tag.txt
+}
+
+llm_args() {
+	# one line per configuration: tag, then accel-llm arguments
+	cat /share/llm-configs.txt
+}
+
+run_llm_steps() {
+	suffix=$1
+	llm_args | while read -r tag args; do
+		[ -n "$tag" ] || continue
+		# shellcheck disable=SC2086
+		step "accel-llm-$tag$suffix" llm_matches "$tag" $args </dev/null
+	done
+}
+
+# 1. The device alone, no driver: identity, rings, errors, fuzz.
+if have /bin/test-qemu-fuzz; then
+	step test-qemu-fuzz env CSA_FUZZ_ITERS="$fuzz_iters" /bin/test-qemu-fuzz
+fi
+
+# 2. The driver and everything above it.
+step insmod-deps load_deps
+if have /lib/modules/csa.ko && step insmod-csa load_csa; then
+	timeout_ms=$(cat /sys/module/csa/parameters/job_timeout_ms 2>/dev/null)
+	if have /bin/test-libaccel; then
+		step test-libaccel env ACCEL_DEVICE=/dev/accel/accel0 /bin/test-libaccel
+	fi
+	if have /bin/test-driver; then
+		step test-driver env CSA_JOB_TIMEOUT_MS="$timeout_ms" /bin/test-driver
+	fi
+	if have /bin/test-accel-info-vm; then
+		step test-accel-info-vm /bin/test-accel-info-vm
+	fi
+	if have /bin/accel-llm; then
+		run_llm_steps ""
+	fi
+
+	# 3. Unload and reload with each interrupt mode the card offers.
+	for mode in 2:msi 3:intx; do
+		n=${mode%%:*}
+		what=${mode#*:}
+		step "reload-$what" reload_csa "irq_mode=$n"
+		if [ -e /dev/accel/accel0 ] && [ -e /bin/test-libaccel ]; then
+			step "test-libaccel-$what" env ACCEL_DEVICE=/dev/accel/accel0 /bin/test-libaccel
+		fi
+		if [ -e /dev/accel/accel0 ] && [ -e /bin/accel-llm ]; then
+			run_llm_steps "-$what"
+		fi
+	done
+	step rmmod-csa unload_csa
+fi
+
+echo "CSA-VM: kernel messages"
+dmesg | grep -i -E 'csa|accel|BUG|WARNING|Oops|panic|Call Trace' | tail -n 80
+echo "CSA-VM: DONE $(cut -d' ' -f1 /proc/uptime)s"
+poweroff -f
