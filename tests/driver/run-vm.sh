@@ -12,6 +12,7 @@
 #   QEMU            qemu-system-x86_64 with -device csa-accel
 #                   (default: the one qemu-device/build-qemu.sh builds)
 #   CSA_VM_ARGS     extra -device csa-accel properties, e.g. ",devmem-bar=off"
+#   CSA_VM_IOMMU=1  put the card behind an Intel IOMMU (guest intel_iommu=on)
 #   CSA_JOB_TIMEOUT_MS  module job_timeout_ms (default 2000)
 # Needs: make module driver-tests-static done first (this script runs them).
 # Exit status: 0 when every run passed.
@@ -67,7 +68,7 @@ if rmmod csa; then echo "VM: rmmod csa ok"; else echo "VM: rmmod csa FAILED"; rc
 if dmesg | grep -q -E 'WARNING:|BUG:|Oops|general protection'; then
 	echo "VM: kernel warnings in dmesg"; rc=1
 fi
-dmesg | grep -i -E 'csa|BUG|WARNING|Oops|general protection' | tail -n 60
+dmesg | grep -i -E 'csa|BUG|WARNING|Oops|general protection|DMAR: IOMMU enabled|0000:00:0[1-3].0: Adding to iommu' | tail -n 60
 echo "DRIVER-TESTS-EXIT=$rc"
 poweroff -f
 EOF
@@ -97,9 +98,15 @@ for mode in $modes; do
 		dev="-device pcie-root-port,id=rp0,chassis=1,slot=1 -device csa-accel${CSA_VM_ARGS:-},id=csa0,bus=rp0"
 		extra=" csa_device_del=1"
 	fi
+	machine=q35
+	if [ "${CSA_VM_IOMMU:-0}" = 1 ]; then
+		machine=q35,kernel-irqchip=split
+		dev="-device intel-iommu,intremap=on $dev"
+		extra="$extra intel_iommu=on"
+	fi
 	rm -f "$work/mon.sock"
 	# shellcheck disable=SC2086
-	timeout 900 "$qemu" -M q35 -m 1024 -accel tcg -nographic -no-reboot \
+	timeout 900 "$qemu" -M "$machine" -m 1024 -accel tcg -nographic -no-reboot \
 		-vga none -nic none -parallel none \
 		-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu \
 		-monitor "unix:$work/mon.sock,server=on,wait=off" -serial stdio \
