@@ -40,8 +40,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 printf '%-13s %4s | %10s | %-22s | %-22s | %-22s | %-22s\n' model tok "cpu fp32" "sim f32" "sim bcq2" "sim bcq3" "sim bcq4"
 printf '%-13s %4s | %10s | %-22s | %-22s | %-22s | %-22s\n' "" "" "tok/s" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]"
 for spec in "stories260K:$models/stories260K.bin:128:8" \
-	    "random-15M:$out/random-15M.bin:24:0" \
-	    "random-110M:$out/random-110M.bin:6:0"; do
+	    "random-15M:$out/random-15M.bin:48:0" \
+	    "random-110M:$out/random-110M.bin:16:0"; do
 	name=${spec%%:*}; rest=${spec#*:}; m=${rest%%:*}; rest=${rest#*:}
 	n=${rest%%:*}; calib=${rest#*:}
 	[ -f "$m" ] || { echo "bench: $m missing" >&2; continue; }
