@@ -13,6 +13,8 @@
 #                   (default: the one qemu-device/build-qemu.sh builds)
 #   CSA_VM_ARGS     extra -device csa-accel properties, e.g. ",devmem-bar=off"
 #   CSA_VM_IOMMU=1  put the card behind an Intel IOMMU (guest intel_iommu=on)
+#   CSA_VM_EXTRA    static test programs to run first on the card, e.g.
+#                   build/static/test-libaccel (with ACCEL_DEVICE=/dev/accel/accel0)
 #   CSA_JOB_TIMEOUT_MS  module job_timeout_ms (default 2000)
 # Needs: make module driver-tests-static done first (this script runs them).
 # Exit status: 0 when every run passed.
@@ -47,6 +49,10 @@ for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy; do
 done
 cp build/module/csa.ko "$work/root/lib/modules/"
 cp build/static/test-driver "$work/root/bin/test-driver"
+mkdir -p "$work/root/extra"
+for b in ${CSA_VM_EXTRA:-}; do
+	cp "$b" "$work/root/extra/"
+done
 
 cat >"$work/root/init" <<'EOF'
 #!/bin/sh
@@ -61,8 +67,17 @@ params=$(cat /proc/cmdline | sed -n 's/.*csa_params=\([^ ]*\).*/\1/p' | tr , ' '
 insmod /lib/modules/csa.ko $params || echo "VM: insmod csa failed"
 sleep 1
 grep -q csa_device_del=1 /proc/cmdline && export CSA_EXPECT_DEVICE_DEL=1
+extra_rc=0
+for b in /extra/*; do
+	[ -x "$b" ] || continue
+	ACCEL_DEVICE=/dev/accel/accel0 "$b"
+	r=$?
+	echo "VM: $b exit $r"
+	[ $r -eq 0 ] || extra_rc=1
+done
 CSA_JOB_TIMEOUT_MS=$(cat /sys/module/csa/parameters/job_timeout_ms) /bin/test-driver
 rc=$?
+[ $extra_rc -eq 0 ] || rc=1
 # rmmod once no file is open: must succeed and leave no warning behind
 if rmmod csa; then echo "VM: rmmod csa ok"; else echo "VM: rmmod csa FAILED"; rc=1; fi
 if dmesg | grep -q -E 'WARNING:|BUG:|Oops|general protection'; then
