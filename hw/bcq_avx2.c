@@ -32,7 +32,9 @@
 
 #define AVX2		__attribute__((target("avx2")))
 #define ROWS		32u	/* rows per block: one vector of weight bytes */
-#define CHUNK_KB	1024u	/* byte columns whose tables are held at once */
+#define CHUNK_KB	768u	/* byte columns whose tables are held at once */
+#define ABUF_PAIRS	64u	/* (group, plane) scales per row held at once */
+#define ABUF_ROWS	64u
 #define TAB_BYTES	64u	/* per byte column: l-lo, l-hi, h-lo, h-hi */
 #define RUN_KB		256u	/* byte columns the 16-bit sums can take */
 #define L_BIAS		60
@@ -43,36 +45,105 @@ struct chunk {
 	uint8_t *tabs;		/* CHUNK_KB * TAB_BYTES */
 	uint8_t *sg;		/* f32 s_g per group of the chunk */
 	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
+	float *abuf;		/* ABUF_PAIRS x ABUF_ROWS scales, see load_alphas */
 	const float *pow2;	/* 2^e for e = -128..127 at [e & 255] */
 };
 
-/* 16-entry table of signed sums of v[0..3], entry 0 = all minus, biased */
-static void nibble_table(uint8_t *t, const int32_t *v, int32_t bias)
+/* Bytes a in the low half, b in the high half (values -128..255). */
+static AVX2 __m256i pair8(int32_t a, int32_t b)
 {
-	int32_t e[16];
-	uint32_t j, i, half;
-
-	e[0] = bias - v[0] - v[1] - v[2] - v[3];
-	for (j = 0, half = 1; j < 4; j++, half <<= 1)
-		for (i = 0; i < half; i++)
-			e[half + i] = e[i] + 2 * v[j];
-	for (i = 0; i < 16; i++)
-		t[i] = (uint8_t)e[i];
+	return _mm256_inserti128_si256(_mm256_castsi128_si256(
+		_mm_set1_epi8((char)(a & 0xff))), _mm_set1_epi8((char)(b & 0xff)), 1);
 }
 
-static void build_tables(uint8_t *t, const int32_t q[8])
+/*
+ * The 64 table bytes of a byte column: l-lo, l-hi, h-lo, h-hi (16 each).
+ * Entry i = bias + sum_j (bit j of i ? +v_j : -v_j) is built as
+ * bias - sum v + sum_j (bit j of i ? 2 v_j : 0), modulo 256 (exact: the
+ * entries are 0..120).
+ */
+static AVX2 void build_tables(uint8_t *t, const int32_t q[8])
 {
+	const __m256i bit[4] = {
+		_mm256_set1_epi16((int16_t)0xff00),
+		_mm256_set1_epi32((int32_t)0xffff0000u),
+		_mm256_set1_epi64x((int64_t)0xffffffff00000000ull),
+		_mm256_setr_epi64x(0, -1, 0, -1),
+	};
 	int32_t l[8], h[8];
+	__m256i el, eh;
 	uint32_t j;
 
 	for (j = 0; j < 8; j++) {
 		l[j] = (int32_t)((uint32_t)q[j] & 15u);
 		h[j] = (q[j] - l[j]) / 16;
 	}
-	nibble_table(t, l, L_BIAS);
-	nibble_table(t + 16, l + 4, L_BIAS);
-	nibble_table(t + 32, h, H_BIAS);
-	nibble_table(t + 48, h + 4, H_BIAS);
+	el = pair8(L_BIAS - l[0] - l[1] - l[2] - l[3],
+		   L_BIAS - l[4] - l[5] - l[6] - l[7]);
+	eh = pair8(H_BIAS - h[0] - h[1] - h[2] - h[3],
+		   H_BIAS - h[4] - h[5] - h[6] - h[7]);
+	for (j = 0; j < 4; j++) {
+		el = _mm256_add_epi8(el, _mm256_and_si256(bit[j],
+				     pair8(2 * l[j], 2 * l[4 + j])));
+		eh = _mm256_add_epi8(eh, _mm256_and_si256(bit[j],
+				     pair8(2 * h[j], 2 * h[4 + j])));
+	}
+	_mm256_storeu_si256((__m256i *)(void *)t, el);
+	_mm256_storeu_si256((__m256i *)(void *)(t + 32), eh);
+}
+
+/*
+ * bcq_quantize8 with 8 lanes: NaN -> 0, round to nearest even (roundps is
+ * told the mode: MXCSR does not matter), clamp to +-127; a last partial
+ * column is scalar.
+ */
+static AVX2 void quantize8(const struct bcq_shape *s, uint32_t kb, float inv,
+			   int32_t q[8])
+{
+	__m256 v, r;
+
+	if (s->k - 8 * kb < 8) {
+		bcq_quantize8(s, kb, inv, q);
+		return;
+	}
+	v = _mm256_mul_ps(_mm256_loadu_ps((const float *)(const void *)
+					  (s->x + 32 * (uint64_t)kb)),
+			  _mm256_set1_ps(inv));
+	r = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	r = _mm256_and_ps(r, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
+	r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-127.0f)),
+			  _mm256_set1_ps(127.0f));
+	_mm256_storeu_si256((__m256i *)(void *)q, _mm256_cvttps_epi32(r));
+}
+
+/* bcq_group_amax with 8 lanes: max |x| over finite x (max is exact) */
+static AVX2 float group_amax(const struct bcq_shape *s, uint32_t g)
+{
+	uint32_t j = g * s->group;
+	uint32_t j1 = s->k - j > s->group ? j + s->group : s->k;
+	const __m256i absm = _mm256_set1_epi32(0x7fffffff);
+	const __m256i expm = _mm256_set1_epi32(0x7f800000);
+	__m256 m = _mm256_setzero_ps();
+	float lanes[8], amax = 0.0f, a;
+	uint32_t i;
+
+	for (; j + 8 <= j1; j += 8) {
+		__m256i b = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)
+					     (const void *)(s->x + 4 * (uint64_t)j)), absm);
+		__m256i inf = _mm256_cmpeq_epi32(_mm256_and_si256(b, expm), expm);
+
+		m = _mm256_max_ps(m, _mm256_castsi256_ps(_mm256_andnot_si256(inf, b)));
+	}
+	_mm256_storeu_ps(lanes, m);
+	for (i = 0; i < 8; i++)
+		if (lanes[i] > amax)
+			amax = lanes[i];
+	for (; j < j1; j++) {
+		a = bcq_abs(csa_ld_f32(s->x + 4 * (uint64_t)j));
+		if (bcq_finite(a) && a > amax)
+			amax = a;
+	}
+	return amax;
 }
 
 /*
@@ -153,7 +224,7 @@ static AVX2 void add_run(__m256i s[4], __m256i lw, __m256i lo, __m256i hw,
 /*
  * Partial sums S of 64 rows (bits: the rows' bytes at the first column,
  * the next column @stride bytes on) over @cols byte columns whose tables
- * start at @tabs, added to s[0..7] (8 rows each).  @pf walks the same
+ * start at @tabs, into s[0..7] (8 rows each).  @pf walks the same
  * columns of the next block of rows, prefetched for the next call: with
  * N large the columns are far apart and the hardware prefetcher does not
  * follow.
@@ -166,6 +237,8 @@ static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
 	__m256i lw0, lo0, hw0, ho0, lw1, lo1, hw1, ho1;
 	uint32_t run, i;
 
+	for (i = 0; i < 8; i++)
+		s[i] = zero;
 	for (; cols; cols -= run) {
 		run = cols < RUN_KB ? cols : RUN_KB;
 		lw0 = lo0 = hw0 = ho0 = lw1 = lo1 = hw1 = ho1 = zero;
@@ -186,7 +259,7 @@ static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
 	}
 }
 
-/* plane_sums64 for a last block of 32 rows (s[0..3]) */
+/* plane_sums64 for a last block of 32 rows (into s[0..3]) */
 static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 			      uint64_t stride, const uint8_t *tabs,
 			      uint32_t cols)
@@ -195,6 +268,8 @@ static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 	__m256i lw, lo, hw, ho;
 	uint32_t run, i;
 
+	for (i = 0; i < 4; i++)
+		s[i] = zero;
 	for (; cols; cols -= run) {
 		run = cols < RUN_KB ? cols : RUN_KB;
 		lw = lo = hw = ho = zero;
@@ -210,35 +285,86 @@ static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 	}
 }
 
-/* alpha[row0 + 0..7][g][p] */
-static AVX2 __m256 alpha8(const struct bcq_shape *s, const struct chunk *c,
-			  uint32_t row0, uint32_t g, uint32_t p)
+/* 2^e for int32 lanes e in -128..127, bit for bit csa_pow2f */
+static AVX2 __m256 pow2_ps(__m256i e)
 {
-	uint64_t idx = ((uint64_t)row0 * s->ngroups + g) * s->planes + p;
-	uint32_t stride = s->ngroups * s->planes;
+	__m256i normal = _mm256_slli_epi32(_mm256_add_epi32(e,
+					   _mm256_set1_epi32(127)), 23);
+	__m256i sub = _mm256_sllv_epi32(_mm256_set1_epi32(1),
+					_mm256_add_epi32(e, _mm256_set1_epi32(149)));
+	__m256i is_normal = _mm256_cmpgt_epi32(e, _mm256_set1_epi32(-127));
 
-	if (s->pow2) {
-		const uint8_t *e = s->scales + idx;
-		const float *t = c->pow2;
+	return _mm256_castsi256_ps(_mm256_blendv_epi8(sub, normal, is_normal));
+}
 
-		return _mm256_setr_ps(t[e[0]], t[e[stride]], t[e[2 * stride]],
-				      t[e[3 * stride]], t[e[4 * stride]],
-				      t[e[5 * stride]], t[e[6 * stride]],
-				      t[e[7 * stride]]);
+/*
+ * Scales of rows row0..row0+nv*8-1, groups ga..gb-1, into abuf[j][r]
+ * (j = (g - ga) * P + p, r = row - row0, ABUF_ROWS floats per j), so the
+ * chain below loads 8 rows' alpha as one vector.  A row's scales are
+ * contiguous: 8 of them from 8 rows make an 8x8 transpose (shuffles only,
+ * every bit kept, NaN payloads too); a last partial column is scalar.
+ */
+static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
+			     uint32_t row0, uint32_t nv, uint32_t ga,
+			     uint32_t gb)
+{
+	uint32_t pairs = (gb - ga) * s->planes, full = pairs & ~7u;
+	uint64_t stride = (uint64_t)s->ngroups * s->planes, base;
+	uint32_t v, j, r;
+	__m256 m[8], t[8];
+
+	for (v = 0; v < nv; v++) {
+		base = ((uint64_t)(row0 + 8 * v) * s->ngroups + ga) * s->planes;
+		for (j = 0; j < full; j += 8) {
+			for (r = 0; r < 8; r++) {
+				uint64_t idx = base + r * stride + j;
+
+				if (s->pow2)
+					m[r] = pow2_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
+						(const __m128i *)(const void *)(s->scales + idx))));
+				else
+					m[r] = _mm256_loadu_ps((const float *)(const void *)
+							       (s->scales + 4 * idx));
+			}
+			for (r = 0; r < 8; r += 2) {
+				t[r] = _mm256_unpacklo_ps(m[r], m[r + 1]);
+				t[r + 1] = _mm256_unpackhi_ps(m[r], m[r + 1]);
+			}
+			m[0] = _mm256_shuffle_ps(t[0], t[2], 0x44);
+			m[1] = _mm256_shuffle_ps(t[0], t[2], 0xee);
+			m[2] = _mm256_shuffle_ps(t[1], t[3], 0x44);
+			m[3] = _mm256_shuffle_ps(t[1], t[3], 0xee);
+			m[4] = _mm256_shuffle_ps(t[4], t[6], 0x44);
+			m[5] = _mm256_shuffle_ps(t[4], t[6], 0xee);
+			m[6] = _mm256_shuffle_ps(t[5], t[7], 0x44);
+			m[7] = _mm256_shuffle_ps(t[5], t[7], 0xee);
+			for (r = 0; r < 4; r++) {
+				_mm256_storeu_ps(c->abuf + (j + r) * ABUF_ROWS + 8 * v,
+						 _mm256_permute2f128_ps(m[r], m[r + 4], 0x20));
+				_mm256_storeu_ps(c->abuf + (j + r + 4) * ABUF_ROWS + 8 * v,
+						 _mm256_permute2f128_ps(m[r], m[r + 4], 0x31));
+			}
+		}
+		for (j = full; j < pairs; j++)
+			for (r = 0; r < 8; r++) {
+				uint64_t idx = base + r * stride + j;
+
+				c->abuf[j * ABUF_ROWS + 8 * v + r] = s->pow2 ?
+					c->pow2[s->scales[idx]] :
+					csa_ld_f32(s->scales + 4 * idx);
+			}
 	}
-	return _mm256_i32gather_ps((const float *)(const void *)(s->scales + 4 * idx),
-				   _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-						      _mm256_set1_epi32((int32_t)stride)),
-				   4);
 }
 
 /* Rows 0..nfast-1, groups g0..g1-1 (their tables in the chunk), in
- * blocks of 64 rows (the last one 32 when nfast % 64 == 32). */
+ * blocks of 64 rows (the last one 32 when nfast % 64 == 32) and runs of
+ * groups whose scales fit abuf. */
 static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 			    uint32_t nfast, uint32_t g0, uint32_t g1)
 {
 	uint32_t kpg = s->group / 8, kbc = g0 * kpg;
-	uint32_t n0, nv, g, p, i, kb0, kb1;
+	uint32_t gs = 8 * (ABUF_PAIRS / 8 / s->planes);
+	uint32_t n0, nv, g, ga, gb, p, i, kb0, kb1;
 	__m256 acc[8], t[8], sgv;
 	__m256i sum[8];
 
@@ -249,42 +375,45 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 		for (i = 0; i < nv; i++)
 			acc[i] = g0 ? _mm256_loadu_ps((const float *)(const void *)(y + 32 * i))
 				    : _mm256_setzero_ps();
-		for (g = g0; g < g1; g++) {
-			if (c->skip[g - g0])
-				continue;
-			kb0 = g * kpg;
-			kb1 = s->k8 - kb0 > kpg ? kb0 + kpg : s->k8;
-			for (i = 0; i < nv; i++)
-				t[i] = _mm256_setzero_ps();
-			for (p = 0; p < s->planes; p++) {
-				const uint8_t *b = s->bits + ((uint64_t)p * s->k8 +
-							      kb0) * s->n + n0;
-				const uint8_t *tabs = c->tabs + (kb0 - kbc) * TAB_BYTES;
+		for (ga = g0; ga < g1; ga = gb) {
+			gb = g1 - ga > gs ? ga + gs : g1;
+			load_alphas(s, c, n0, nv, ga, gb);
+			for (g = ga; g < gb; g++) {
+				const float *a = c->abuf + (g - ga) * s->planes * ABUF_ROWS;
 
+				if (c->skip[g - g0])
+					continue;
+				kb0 = g * kpg;
+				kb1 = s->k8 - kb0 > kpg ? kb0 + kpg : s->k8;
+				for (p = 0; p < s->planes; p++, a += ABUF_ROWS) {
+					const uint8_t *b = s->bits + ((uint64_t)p * s->k8 +
+								      kb0) * s->n + n0;
+					const uint8_t *tabs = c->tabs + (kb0 - kbc) * TAB_BYTES;
+
+					if (nv == 8)	/* prefetch the next block's rows */
+						plane_sums64(sum, b, s->n, tabs, kb1 - kb0,
+							     n0 + 2 * ROWS < nfast ? b + 2 * ROWS : b);
+					else
+						plane_sums32(sum, b, s->n, tabs, kb1 - kb0);
+					/* t = t + alpha * (float)S, row by row, from
+					 * t = +0 (an add: -0 products give +0) */
+					for (i = 0; i < nv; i++)
+						t[i] = _mm256_add_ps(p ? t[i] : _mm256_setzero_ps(),
+							_mm256_mul_ps(_mm256_loadu_ps(a + 8 * i),
+								      _mm256_cvtepi32_ps(sum[i])));
+				}
+				/* acc = acc + t * s_g */
+				sgv = _mm256_set1_ps(csa_ld_f32(c->sg + 4 * (g - g0)));
 				for (i = 0; i < nv; i++)
-					sum[i] = _mm256_setzero_si256();
-				if (nv == 8)	/* prefetch the next block's rows */
-					plane_sums64(sum, b, s->n, tabs, kb1 - kb0,
-						     n0 + 2 * ROWS < nfast ? b + 2 * ROWS : b);
-				else
-					plane_sums32(sum, b, s->n, tabs, kb1 - kb0);
-				/* t = t + alpha * (float)S, row by row */
-				for (i = 0; i < nv; i++)
-					t[i] = _mm256_add_ps(t[i], _mm256_mul_ps(
-						alpha8(s, c, n0 + 8 * i, g, p),
-						_mm256_cvtepi32_ps(sum[i])));
+					acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(t[i], sgv));
 			}
-			/* acc = acc + t * s_g */
-			sgv = _mm256_set1_ps(csa_ld_f32(c->sg + 4 * (g - g0)));
-			for (i = 0; i < nv; i++)
-				acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(t[i], sgv));
 		}
 		for (i = 0; i < nv; i++)
 			_mm256_storeu_ps((float *)(void *)(y + 32 * i), acc[i]);
 	}
 }
 
-uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
+AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 {
 	uint32_t nfast = s->n & ~(ROWS - 1), kpg = s->group / 8;
 	uint32_t gpc = CHUNK_KB / kpg, g0, g1, g, kb, kb1;
@@ -298,6 +427,7 @@ uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 	c.tabs = scratch;
 	c.sg = scratch + CHUNK_KB * TAB_BYTES;
 	c.skip = c.sg + 4 * CHUNK_KB;
+	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
 	c.pow2 = pow2;
 	if (s->pow2)
 		for (e = -128; e < 128; e++)
@@ -305,7 +435,7 @@ uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
 		for (g = g0; g < g1; g++) {
-			amax = bcq_group_amax(s, g);
+			amax = group_amax(s, g);
 			c.skip[g - g0] = amax == 0.0f;
 			if (amax == 0.0f)
 				continue;
@@ -313,7 +443,7 @@ uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 			csa_st_f32(c.sg + 4 * (g - g0), amax / 127.0f);
 			kb1 = s->k8 - g * kpg > kpg ? (g + 1) * kpg : s->k8;
 			for (kb = g * kpg; kb < kb1; kb++) {
-				bcq_quantize8(s, kb, inv, q);
+				quantize8(s, kb, inv, q);
 				build_tables(c.tabs + (kb - g0 * kpg) * TAB_BYTES, q);
 			}
 		}

@@ -88,7 +88,7 @@ static inline void bcq_quantize8(const struct bcq_shape *s, uint32_t kb,
  * scalar path computes them.  @scratch holds the tables (the engine's
  * SRAM).  Returns the number of rows done; the caller runs the rest.
  */
-#define BCQ_AVX2_SCRATCH_BYTES	(1024u * 64u + 1024u * 5u)
+#define BCQ_AVX2_SCRATCH_BYTES	(768u * 64u + 768u * 5u + 64u * 64u * 4u)
 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch);
 
 #endif /* CSA_BCQ_IMPL_H */

@@ -16,7 +16,7 @@
 #include "hw/bcq_simd.h"
 #include "tests.h"
 
-enum x_kind { X_MIXED, X_ONES, X_MINUS_ONES, X_SPECIAL, X_ZERO_GROUPS };
+enum x_kind { X_MIXED, X_ONES, X_MINUS_ONES, X_SPECIAL, X_ZERO_GROUPS, X_TIES };
 enum bits_kind { B_RANDOM, B_ZEROS, B_ONES };
 enum sc_kind { S_RANDOM, S_ONE, S_SPECIAL };
 enum place { P_START, P_BITS_AT_END, P_SCALES_AT_END };
@@ -57,6 +57,10 @@ static void make_x(float *x, const struct bcq_fast_case *c)
 			case 4: x[i] = (float)((int)(h_rand32() % 255) - 127) / 127.0f; break;
 			default: x[i] = h_rand_mixed(4.0f); break;
 			}
+			break;
+		case X_TIES:	/* amax 127: x * inv = x, halfway cases round to even */
+			x[i] = i % 11 == 0 ? 127.0f :
+			       (float)((int)(h_rand32() % 253) - 126) + 0.5f;
 			break;
 		case X_ZERO_GROUPS:	/* every third group is all +-0 */
 			x[i] = (i / c->group) % 3 == 1 ? ((i & 1) ? -0.0f : 0.0f)
@@ -387,6 +391,12 @@ static void test_special_values(void)
 		c.sc = i & 1 ? S_SPECIAL : S_RANDOM;
 		run_both(&c, 1);
 	}
+	/* rounding ties to even: -125.5 .. 126.5 */
+	for (i = 0; i < 4; i++) {
+		c = shape(88 * (i + 1), 64 + i, 1 + i, 88, (int)(i & 1));
+		c.x = X_TIES;
+		run_both(&c, 1);
+	}
 	/* f32 scales with inf and NaN: both kernels give the same bits */
 	for (i = 0; i < 6; i++) {
 		c = shape(64 + 100 * i, 64 + 3 * i, 1 + i % 4, 16 << (i % 3), 0);
@@ -429,7 +439,7 @@ int add_bcq_fast_suite(void)
 	    !CU_add_test(s, "random shapes G 8..4096, P 1..4", test_random_shapes) ||
 	    !CU_add_test(s, "16-bit sums at their bounds", test_sum_bounds) ||
 	    !CU_add_test(s, "table chunks", test_table_chunks) ||
-	    !CU_add_test(s, "inf, NaN, subnormal, pow2 range", test_special_values) ||
+	    !CU_add_test(s, "inf, NaN, subnormal, ties, pow2 range", test_special_values) ||
 	    !CU_add_test(s, "buffers at the end of devmem", test_buffers_at_end))
 		return -1;
 	return 0;
