@@ -115,6 +115,7 @@ struct csa_device {
 	unsigned long err_window_start;		/* jiffies */
 	unsigned int err_in_window;
 	bool err_irq_masked;
+	u32 irq_mask;			/* last IRQ_MASK written */
 
 	/* statistics and diagnostics */
 	spinlock_t perf_lock;		/* LO/HI pairs of the perf counters */
@@ -193,6 +194,13 @@ static inline u32 csa_read(struct csa_device *cdev, u32 reg)
 static inline void csa_write(struct csa_device *cdev, u32 reg, u32 val)
 {
 	writel(val, cdev->regs + reg);
+}
+
+/* IRQ_MASK goes through here so the shared handler knows it without a read */
+static inline void csa_set_irq_mask(struct csa_device *cdev, u32 mask)
+{
+	WRITE_ONCE(cdev->irq_mask, mask);
+	csa_write(cdev, CSA_REG_IRQ_MASK, mask);
 }
 
 u64 csa_read_perf(struct csa_device *cdev, u32 reg);

@@ -57,7 +57,7 @@ static void csa_handle_error(struct csa_device *cdev)
 	}
 	if (++cdev->err_in_window > CSA_ERR_IRQ_STORM && !cdev->err_irq_masked) {
 		cdev->err_irq_masked = true;
-		csa_write(cdev, CSA_REG_IRQ_MASK, CSA_IRQ_ERROR);
+		csa_set_irq_mask(cdev, CSA_IRQ_ERROR);
 		drm_err(&cdev->drm, "error interrupt storm: error interrupts masked until the next reset\n");
 	}
 	/*
@@ -93,8 +93,12 @@ static irqreturn_t csa_irq_shared(int irq, void *arg)
 	struct csa_device *cdev = arg;
 	u32 status = csa_read(cdev, CSA_REG_IRQ_STATUS);
 
-	/* all ones: the device is gone; nothing of ours on a shared line */
-	if (!status || status == ~0u)
+	/* all ones: the device is gone */
+	if (status == ~0u)
+		return IRQ_NONE;
+	/* masked sources do not drive the line: not ours (storm masking) */
+	status &= ~READ_ONCE(cdev->irq_mask);
+	if (!status)
 		return IRQ_NONE;
 	csa_write(cdev, CSA_REG_IRQ_STATUS, status);
 	if (status & CSA_IRQ_CQ)
@@ -210,5 +214,5 @@ void csa_irq_unmask(struct csa_device *cdev)
 	cdev->err_irq_masked = false;
 	cdev->err_in_window = 0;
 	csa_write(cdev, CSA_REG_IRQ_STATUS, CSA_IRQ_CQ | CSA_IRQ_ERROR);
-	csa_write(cdev, CSA_REG_IRQ_MASK, 0);
+	csa_set_irq_mask(cdev, 0);
 }

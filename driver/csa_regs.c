@@ -81,6 +81,6 @@ int csa_regs_soft_reset(struct csa_device *cdev)
 /* Stop fetching and mask interrupts: the device then leaves host memory alone. */
 void csa_regs_disable(struct csa_device *cdev)
 {
-	csa_write(cdev, CSA_REG_IRQ_MASK, CSA_IRQ_CQ | CSA_IRQ_ERROR);
+	csa_set_irq_mask(cdev, CSA_IRQ_CQ | CSA_IRQ_ERROR);
 	csa_write(cdev, CSA_REG_CONTROL, 0);
 }

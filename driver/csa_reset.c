@@ -40,7 +40,7 @@ void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
 
 	present = drm_dev_enter(&cdev->drm, &idx);
 	if (present)
-		csa_write(cdev, CSA_REG_IRQ_MASK, CSA_IRQ_CQ | CSA_IRQ_ERROR);
+		csa_set_irq_mask(cdev, CSA_IRQ_CQ | CSA_IRQ_ERROR);
 	/* a handler still running elsewhere may be completing a job */
 	csa_irq_sync(cdev);
 	csa_abort_inflight(cdev, bad);

@@ -9,6 +9,7 @@
  */
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
+#include <linux/iopoll.h>
 
 #include <drm/drm_print.h>
 
@@ -73,7 +74,9 @@ int csa_ring_start(struct csa_device *cdev)
 	csa_write(cdev, CSA_REG_IRQ_COALESCE, 1);
 	csa_write(cdev, CSA_REG_CONTROL, CSA_CTRL_ENABLE);
 
-	sts = csa_read(cdev, CSA_REG_STATUS);
+	/* the model is ready at once; hardware gets a millisecond */
+	readl_poll_timeout(cdev->regs + CSA_REG_STATUS, sts,
+			   sts & (CSA_STS_READY | CSA_STS_HALTED), 10, 1000);
 	if (!(sts & CSA_STS_READY)) {
 		drm_err(&cdev->drm, "rings not accepted: status %#x error %#x\n",
 			sts, csa_read(cdev, CSA_REG_ERROR_STATUS));
