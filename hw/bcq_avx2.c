@@ -152,7 +152,7 @@ static AVX2 float group_amax(const struct bcq_shape *s, uint32_t g)
  * mod 2^16), then S = 16 sum uH + sum uL - SUM_BIAS * run.
  */
 static AVX2 void add_run(__m256i s[4], __m256i lw, __m256i lo, __m256i hw,
-			 __m256i ho, uint32_t run)
+			 __m256i ho, uint32_t run, int first)
 {
 	const __m256i zero = _mm256_setzero_si256();
 	__m256i le = _mm256_sub_epi16(lw, _mm256_slli_epi16(lo, 8));
@@ -175,13 +175,7 @@ static AVX2 void add_run(__m256i s[4], __m256i lw, __m256i lo, __m256i hw,
 		v1 = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(b));
 		v2 = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a, 1));
 		v3 = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(b, 1));
-		s[0] = _mm256_add_epi32(s[0], v0);
-		s[1] = _mm256_add_epi32(s[1], v1);
-		s[2] = _mm256_add_epi32(s[2], v2);
-		s[3] = _mm256_add_epi32(s[3], v3);
-		return;
-	}
-	{
+	} else {
 		__m256i la = _mm256_unpacklo_epi16(le, lo);	/* 0-7 | 16-23 */
 		__m256i lb = _mm256_unpackhi_epi16(le, lo);	/* 8-15 | 24-31 */
 		__m256i ha = _mm256_unpacklo_epi16(he, ho);
@@ -190,16 +184,27 @@ static AVX2 void add_run(__m256i s[4], __m256i lw, __m256i lo, __m256i hw,
 
 #define WIDEN(l, h, unpack) _mm256_sub_epi32(_mm256_add_epi32(		\
 		_mm256_slli_epi32(unpack(h, zero), 4), unpack(l, zero)), bias)
-		v0 = WIDEN(la, ha, _mm256_unpacklo_epi16);	/* 0-3 | 16-19 */
-		v1 = WIDEN(la, ha, _mm256_unpackhi_epi16);	/* 4-7 | 20-23 */
-		v2 = WIDEN(lb, hb, _mm256_unpacklo_epi16);	/* 8-11 | 24-27 */
-		v3 = WIDEN(lb, hb, _mm256_unpackhi_epi16);	/* 12-15 | 28-31 */
+		a = WIDEN(la, ha, _mm256_unpacklo_epi16);	/* 0-3 | 16-19 */
+		b = WIDEN(la, ha, _mm256_unpackhi_epi16);	/* 4-7 | 20-23 */
+		la = WIDEN(lb, hb, _mm256_unpacklo_epi16);	/* 8-11 | 24-27 */
+		lb = WIDEN(lb, hb, _mm256_unpackhi_epi16);	/* 12-15 | 28-31 */
 #undef WIDEN
+		v0 = _mm256_permute2x128_si256(a, b, 0x20);
+		v1 = _mm256_permute2x128_si256(la, lb, 0x20);
+		v2 = _mm256_permute2x128_si256(a, b, 0x31);
+		v3 = _mm256_permute2x128_si256(la, lb, 0x31);
 	}
-	s[0] = _mm256_add_epi32(s[0], _mm256_permute2x128_si256(v0, v1, 0x20));
-	s[1] = _mm256_add_epi32(s[1], _mm256_permute2x128_si256(v2, v3, 0x20));
-	s[2] = _mm256_add_epi32(s[2], _mm256_permute2x128_si256(v0, v1, 0x31));
-	s[3] = _mm256_add_epi32(s[3], _mm256_permute2x128_si256(v2, v3, 0x31));
+	if (first) {
+		s[0] = v0;
+		s[1] = v1;
+		s[2] = v2;
+		s[3] = v3;
+	} else {
+		s[0] = _mm256_add_epi32(s[0], v0);
+		s[1] = _mm256_add_epi32(s[1], v1);
+		s[2] = _mm256_add_epi32(s[2], v2);
+		s[3] = _mm256_add_epi32(s[3], v3);
+	}
 }
 
 /* Broadcast one 16-byte nibble table to both halves. */
@@ -236,10 +241,9 @@ static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
 	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
 	__m256i lw0, lo0, hw0, ho0, lw1, lo1, hw1, ho1;
 	uint32_t run, i;
+	int first;
 
-	for (i = 0; i < 8; i++)
-		s[i] = zero;
-	for (; cols; cols -= run) {
+	for (first = 1; cols; cols -= run, first = 0) {
 		run = cols < RUN_KB ? cols : RUN_KB;
 		lw0 = lo0 = hw0 = ho0 = lw1 = lo1 = hw1 = ho1 = zero;
 		for (i = 0; i < run; i++) {
@@ -254,8 +258,8 @@ static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
 			pf += stride;
 			tabs += TAB_BYTES;
 		}
-		add_run(s, lw0, lo0, hw0, ho0, run);
-		add_run(s + 4, lw1, lo1, hw1, ho1, run);
+		add_run(s, lw0, lo0, hw0, ho0, run, first);
+		add_run(s + 4, lw1, lo1, hw1, ho1, run, first);
 	}
 }
 
@@ -267,10 +271,9 @@ static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
 	__m256i lw, lo, hw, ho;
 	uint32_t run, i;
+	int first;
 
-	for (i = 0; i < 4; i++)
-		s[i] = zero;
-	for (; cols; cols -= run) {
+	for (first = 1; cols; cols -= run, first = 0) {
 		run = cols < RUN_KB ? cols : RUN_KB;
 		lw = lo = hw = ho = zero;
 		for (i = 0; i < run; i++) {
@@ -281,7 +284,7 @@ static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 			bits += stride;
 			tabs += TAB_BYTES;
 		}
-		add_run(s, lw, lo, hw, ho, run);
+		add_run(s, lw, lo, hw, ho, run, first);
 	}
 }
 
@@ -356,6 +359,21 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 	}
 }
 
+/* Start loading the scales of rows row0..row1-1, groups g0..g1-1 (the
+ * next block: each row's are contiguous, the rows a stride apart). */
+static void prefetch_scales(const struct bcq_shape *s, uint32_t row0,
+			    uint32_t row1, uint32_t g0, uint32_t g1)
+{
+	uint64_t esize = s->pow2 ? 1 : 4, a, end;
+
+	for (; row0 < row1; row0++) {
+		a = ((uint64_t)row0 * s->ngroups + g0) * s->planes * esize;
+		end = a + (uint64_t)(g1 - g0) * s->planes * esize;
+		for (a &= ~63ull; a < end; a += 64)
+			_mm_prefetch((const char *)(s->scales + a), _MM_HINT_T0);
+	}
+}
+
 /* Rows 0..nfast-1, groups g0..g1-1 (their tables in the chunk), in
  * blocks of 64 rows (the last one 32 when nfast % 64 == 32) and runs of
  * groups whose scales fit abuf. */
@@ -372,6 +390,9 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 		uint8_t *y = s->y + 4 * (uint64_t)n0;
 
 		nv = nfast - n0 >= 2 * ROWS ? 8 : 4;	/* vectors of 8 rows */
+		if (n0 + 8 * nv < nfast)
+			prefetch_scales(s, n0 + 8 * nv, nfast - n0 - 8 * nv >= 2 * ROWS ?
+					n0 + 8 * nv + 2 * ROWS : nfast, g0, g1);
 		for (i = 0; i < nv; i++)
 			acc[i] = g0 ? _mm256_loadu_ps((const float *)(const void *)(y + 32 * i))
 				    : _mm256_setzero_ps();
