@@ -37,8 +37,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 [ -f "$out/random-15M.bin" ] || "$QUANT" --generate-random 15M --seed 15 -o "$out/random-15M.bin" 2>/dev/null
 [ -f "$out/random-110M.bin" ] || "$QUANT" --generate-random 110M --seed 110 -o "$out/random-110M.bin" 2>/dev/null
 
-printf '%-13s %4s | %10s | %-22s | %-22s | %-22s | %-22s\n' model tok "cpu fp32" "sim f32" "sim bcq2" "sim bcq3" "sim bcq4"
-printf '%-13s %4s | %10s | %-22s | %-22s | %-22s | %-22s\n' "" "" "tok/s" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]" "tok/s (x cpu) [proj]"
+hdr="tok/s (x cpu) [proj]"
+printf '%-13s %4s | %10s | %-24s | %-24s | %-24s | %-24s | %-24s\n' model tok "cpu fp32" "sim f32" "sim bcq2" "sim bcq3" "sim bcq4" "sim bcq3 + bcq3 classif."
+printf '%-13s %4s | %10s | %-24s | %-24s | %-24s | %-24s | %-24s\n' "" "" "tok/s" "$hdr" "$hdr" "$hdr" "$hdr" "$hdr"
 for spec in "stories260K:$models/stories260K.bin:128:8" \
 	    "random-15M:$out/random-15M.bin:48:0" \
 	    "random-110M:$out/random-110M.bin:16:0"; do
@@ -47,15 +48,22 @@ for spec in "stories260K:$models/stories260K.bin:128:8" \
 	[ -f "$m" ] || { echo "bench: $m missing" >&2; continue; }
 	cpu=$(run "$m" "$n" --cpu | cut -d' ' -f1)
 	line=$(printf '%-13s %4s | %10s' "$name" "$n" "$cpu")
-	for w in f32 bcq2 bcq3 bcq4; do
+	for w in f32 bcq2 bcq3 bcq4 bcq3cls; do
 		packed="$out/$name-$w.csa"
 		if [ "$w" != f32 ] && [ ! -f "$packed" ]; then
-			"$QUANT" -m "$m" -o "$packed" --weights "$w" --calib-seqs "$calib" 2>/dev/null
+			if [ "$w" = bcq3cls ]; then
+				"$QUANT" -m "$m" -o "$packed" --weights bcq3 --classifier-bcq \
+					--calib-seqs "$calib" 2>/dev/null
+			else
+				"$QUANT" -m "$m" -o "$packed" --weights "$w" --calib-seqs "$calib" 2>/dev/null
+			fi
 		fi
 		[ "$w" = f32 ] && packed=$m
 		set -- $(run "$packed" "$n" -d sim)
-		line="$line | $(printf '%-22s' "$1 ($(ratio "$1" "$cpu")) [$2]")"
+		line="$line | $(printf '%-24s' "$1 ($(ratio "$1" "$cpu")) [$2]")"
 	done
 	echo "$line"
 done
-echo "tok/s: generation, greedy, wall clock, best of $REPEAT, 1 decode thread; [proj]: tok/s the cycle model projects at its clock"
+echo "tok/s: generation, greedy, wall clock, best of $REPEAT, 1 decode thread (the sim's worker computes"
+echo "while the decoder waits); [proj]: tok/s the cycle model projects at its clock; classifiers f32 unless"
+echo "stated (the embedding table always is); random weights: plain BCQ, stories260K: activation-aware"
