@@ -178,6 +178,7 @@ struct csa_job {
 	struct dma_fence *hw_fence;
 	struct list_head inflight_link;
 	bool inject_hang;
+	bool counted;		/* in jobs_completed already */
 };
 
 static inline struct csa_job *to_csa_job(struct drm_sched_job *job)

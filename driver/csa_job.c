@@ -98,6 +98,9 @@ void csa_job_complete(struct csa_job *job, u32 status, u32 index, u64 cycles,
 	WRITE_ONCE(result->failed_index, status == CSA_STATUS_OK ? 0 : index);
 	WRITE_ONCE(result->cycles, cycles);
 	WRITE_ONCE(result->status, status);
+	/* counted here, not in free_job, which may run much later */
+	atomic64_inc(&job->cdev->jobs_completed);
+	job->counted = true;
 	if (error)
 		dma_fence_set_error(job->hw_fence, error);
 	dma_fence_signal(job->hw_fence);
@@ -147,7 +150,9 @@ static void csa_free_job(struct drm_sched_job *sched_job)
 {
 	struct csa_job *job = to_csa_job(sched_job);
 
-	atomic64_inc(&job->cdev->jobs_completed);
+	/* jobs that never reached the device (cancelled, device gone) */
+	if (!job->counted)
+		atomic64_inc(&job->cdev->jobs_completed);
 	drm_sched_job_cleanup(sched_job);
 	csa_job_cleanup(job);
 }

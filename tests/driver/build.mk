@@ -4,7 +4,7 @@
 #   make driver-tests-static
 # `make driver-tests` builds the same program dynamically (a compile check).
 DRIVER_TESTS_SRC := tests/driver/driver-tests.c
-DRIVER_TESTS_FLAGS = -std=c11 -O2 -g $(WARN) -Iinclude/uapi -Iinclude \
+DRIVER_TESTS_FLAGS = -std=c11 -O2 -g -pthread $(WARN) -Iinclude/uapi -Iinclude \
 	$(shell pkg-config --cflags libdrm 2>/dev/null)
 
 .PHONY: driver-tests driver-tests-static

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -970,6 +971,56 @@ static void test_wait_interrupted(void)
 	sigaction(SIGALRM, &old, NULL);
 }
 
+struct submitter {
+	int ok;
+	uint64_t last;
+};
+
+/* Each thread submits 200 jobs on the shared file and waits for each. */
+static void *submit_thread(void *arg)
+{
+	struct submitter *t = arg;
+	struct drm_csa_cmd c[2] = { cmd_nop(), cmd_nop() };
+	struct drm_csa_wait w;
+	uint64_t fence;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (submit(fd, c, 1 + (i & 1), &fence))
+			break;
+		if (fence <= t->last)
+			break;	/* fences of one file only grow */
+		t->last = fence;
+		if (!(i % 10) &&
+		    (wait_fence(fd, fence, 10ll * 1000000000, &w) ||
+		     w.status != CSA_STATUS_OK))
+			break;
+	}
+	t->ok = i == 200 &&
+		wait_fence(fd, t->last, 10ll * 1000000000, &w) == 0 &&
+		w.status == CSA_STATUS_OK;
+	return NULL;
+}
+
+static void test_concurrent_submits(void)
+{
+	struct drm_csa_counters a, b;
+	struct submitter t[4];
+	pthread_t th[4];
+	int i;
+
+	memset(t, 0, sizeof(t));
+	CU_ASSERT_EQUAL(get_counters(fd, &a), 0);
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, submit_thread, &t[i]), 0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_TRUE(t[i].ok);
+	}
+	CU_ASSERT_EQUAL(get_counters(fd, &b), 0);
+	CU_ASSERT_EQUAL(b.jobs_submitted, a.jobs_submitted + 800);
+}
+
 /* ---- isolation ---------------------------------------------------------- */
 
 /* Run @fn in a child with its own open of the device; its exit code. */
@@ -1137,6 +1188,32 @@ static void test_inject_hang(void)
 	CU_ASSERT_EQUAL(b.last_error_status, CSA_STATUS_TIMEOUT);
 	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &next), 0);
 	CU_ASSERT_EQUAL(wait_fence(fd, next, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+}
+
+/*
+ * Many failing jobs in a row (each raises a device error interrupt): every
+ * one reports its own status and the device keeps working.
+ */
+static void test_many_failing_jobs(void)
+{
+	struct drm_csa_cmd c = cmd_copy(dev_bo, 0, dev_bo, 64, 256);
+	struct drm_csa_cmd nop = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t fence = 0, fences[400];
+	int i, bad = 0;
+
+	for (i = 0; i < 400; i++) {
+		CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+		fences[i] = fence;
+	}
+	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 20ll * 1000000000, &w), 0);
+	for (i = 0; i < 400; i++)
+		bad += wait_fence(fd, fences[i], 0, &w) != 0 ||
+		       w.status != CSA_STATUS_OVERLAP || w.failed_index != 0;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &nop, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
 	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
 }
 
@@ -1434,7 +1511,8 @@ static const struct test_def basics[] = {
 	T(test_dma_copy_round_trip),
 	T(test_device_bo_mmap), T(test_device_bo_cleared),
 	T(test_device_error_status),
-	T(test_wait_poll_and_many), T(test_counters), T(test_sysfs),
+	T(test_wait_poll_and_many), T(test_concurrent_submits),
+	T(test_counters), T(test_sysfs),
 	{ NULL, NULL },
 };
 
@@ -1445,7 +1523,8 @@ static const struct test_def isolation[] = {
 
 static const struct test_def faults[] = {
 	T(test_inject_bad_word), T(test_inject_corrupt), T(test_inject_hang),
-	T(test_wait_interrupted), T(test_reset_ioctl), { NULL, NULL },
+	T(test_wait_interrupted), T(test_many_failing_jobs), T(test_reset_ioctl),
+	{ NULL, NULL },
 };
 
 static const struct test_def lifetime[] = {
