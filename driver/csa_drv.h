@@ -100,6 +100,7 @@ struct csa_device {
 	u64 fence_context;
 	u64 hw_seqno;		/* hardware fences, in ring order */
 	atomic64_t seqno;	/* submits: the WAIT fence and descriptor tag */
+	u64 abort_before;	/* submits up to this seqno were aborted by a reset */
 
 	/* scheduler and recovery */
 	struct drm_gpu_scheduler sched;

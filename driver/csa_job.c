@@ -113,8 +113,14 @@ static struct dma_fence *csa_run_job(struct drm_sched_job *sched_job)
 	struct dma_fence *fence;
 	int idx;
 
-	/* cancelled while queued (failed dependency, killed entity) */
+	/*
+	 * Cancelled while queued (failed dependency, killed entity), or
+	 * submitted before a reset, which aborts queued jobs too: the result
+	 * keeps its initial CSA_STATUS_ABORTED.
+	 */
 	if (unlikely(sched_job->s_fence->finished.error))
+		return NULL;
+	if (job->seqno <= READ_ONCE(cdev->abort_before))
 		return NULL;
 	if (!drm_dev_enter(&cdev->drm, &idx))
 		return ERR_PTR(-ENODEV);

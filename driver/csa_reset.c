@@ -37,6 +37,8 @@ void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
 	int idx;
 
 	drm_sched_stop(&cdev->sched, bad);
+	/* every submit made so far is aborted, also the ones still queued */
+	WRITE_ONCE(cdev->abort_before, atomic64_read(&cdev->seqno));
 
 	present = drm_dev_enter(&cdev->drm, &idx);
 	if (present)
