@@ -35,8 +35,9 @@ done
 
 cached_ok() {
 	[ -f "$env_file" ] || return 1
-	# shellcheck disable=SC1090
+	# shellcheck disable=SC1090,SC2153
 	. "$env_file"
+	# shellcheck disable=SC2153
 	[ -f "$KDIR/Makefile" ] && [ -f "$VMLINUZ" ] && [ -d "$MODULES_DIR" ] || return 1
 	[ "$want_checkpatch" = 0 ] || [ -x "${CHECKPATCH:-}" ]
 }
@@ -50,6 +51,17 @@ CHECKPATCH=
 if [ "$update" = 0 ] && [ -z "${CSA_KERNEL_VERSION:-}" ] && cached_ok; then
 	cat "$env_file"
 	exit 0
+fi
+
+mkdir -p "$kcache"
+# One fetch at a time (the VM harness and the module build may race).
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$kcache/.lock"
+	flock 9
+	if [ "$update" = 0 ] && [ -z "${CSA_KERNEL_VERSION:-}" ] && cached_ok; then
+		cat "$env_file"
+		exit 0
+	fi
 fi
 
 for tool in apt-get apt-cache dpkg-deb; do
