@@ -300,61 +300,83 @@ static AVX2 __m256 pow2_ps(__m256i e)
 	return _mm256_castsi256_ps(_mm256_blendv_epi8(sub, normal, is_normal));
 }
 
+/* 8 consecutive scales from element @idx on, as f32 */
+static AVX2 __m256 scales8(const struct bcq_shape *s, uint64_t idx)
+{
+	if (s->pow2)
+		return pow2_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
+			(const __m128i *)(const void *)(s->scales + idx))));
+	return _mm256_loadu_ps((const float *)(const void *)(s->scales + 4 * idx));
+}
+
 /*
  * Scales of rows row0..row0+nv*8-1, groups ga..gb-1, into abuf[j][r]
  * (j = (g - ga) * P + p, r = row - row0, ABUF_ROWS floats per j), so the
  * chain below loads 8 rows' alpha as one vector.  A row's scales are
  * contiguous: 8 of them from 8 rows make an 8x8 transpose (shuffles only,
- * every bit kept, NaN payloads too); a last partial column is scalar.
+ * every bit kept, NaN payloads too).  A partial last column reads on into
+ * the next row's scales (unused, abuf has room for them) except at the
+ * end of the buffer, where the rest is scalar.
  */
 static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 			     uint32_t row0, uint32_t nv, uint32_t ga,
 			     uint32_t gb)
 {
-	uint32_t pairs = (gb - ga) * s->planes, full = pairs & ~7u;
-	uint64_t stride = (uint64_t)s->ngroups * s->planes, base;
+	uint32_t pairs = (gb - ga) * s->planes;
+	uint64_t stride = (uint64_t)s->ngroups * s->planes, base, i;
+	uint64_t total = (uint64_t)s->n * stride;
+	__m256 r0, r1, r2, r3, r4, r5, r6, r7, t0, t1, t2, t3, t4, t5, t6, t7;
+	float *out;
 	uint32_t v, j, r;
-	__m256 m[8], t[8];
 
 	for (v = 0; v < nv; v++) {
 		base = ((uint64_t)(row0 + 8 * v) * s->ngroups + ga) * s->planes;
-		for (j = 0; j < full; j += 8) {
-			for (r = 0; r < 8; r++) {
-				uint64_t idx = base + r * stride + j;
-
-				if (s->pow2)
-					m[r] = pow2_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
-						(const __m128i *)(const void *)(s->scales + idx))));
-				else
-					m[r] = _mm256_loadu_ps((const float *)(const void *)
-							       (s->scales + 4 * idx));
-			}
-			for (r = 0; r < 8; r += 2) {
-				t[r] = _mm256_unpacklo_ps(m[r], m[r + 1]);
-				t[r + 1] = _mm256_unpackhi_ps(m[r], m[r + 1]);
-			}
-			m[0] = _mm256_shuffle_ps(t[0], t[2], 0x44);
-			m[1] = _mm256_shuffle_ps(t[0], t[2], 0xee);
-			m[2] = _mm256_shuffle_ps(t[1], t[3], 0x44);
-			m[3] = _mm256_shuffle_ps(t[1], t[3], 0xee);
-			m[4] = _mm256_shuffle_ps(t[4], t[6], 0x44);
-			m[5] = _mm256_shuffle_ps(t[4], t[6], 0xee);
-			m[6] = _mm256_shuffle_ps(t[5], t[7], 0x44);
-			m[7] = _mm256_shuffle_ps(t[5], t[7], 0xee);
-			for (r = 0; r < 4; r++) {
-				_mm256_storeu_ps(c->abuf + (j + r) * ABUF_ROWS + 8 * v,
-						 _mm256_permute2f128_ps(m[r], m[r + 4], 0x20));
-				_mm256_storeu_ps(c->abuf + (j + r + 4) * ABUF_ROWS + 8 * v,
-						 _mm256_permute2f128_ps(m[r], m[r + 4], 0x31));
-			}
+		out = c->abuf + 8 * v;
+		for (j = 0; j < pairs && base + 7 * stride + j + 8 <= total; j += 8) {
+			i = base + j;
+			r0 = scales8(s, i);
+			r1 = scales8(s, i + stride);
+			r2 = scales8(s, i + 2 * stride);
+			r3 = scales8(s, i + 3 * stride);
+			r4 = scales8(s, i + 4 * stride);
+			r5 = scales8(s, i + 5 * stride);
+			r6 = scales8(s, i + 6 * stride);
+			r7 = scales8(s, i + 7 * stride);
+			t0 = _mm256_unpacklo_ps(r0, r1);
+			t1 = _mm256_unpackhi_ps(r0, r1);
+			t2 = _mm256_unpacklo_ps(r2, r3);
+			t3 = _mm256_unpackhi_ps(r2, r3);
+			t4 = _mm256_unpacklo_ps(r4, r5);
+			t5 = _mm256_unpackhi_ps(r4, r5);
+			t6 = _mm256_unpacklo_ps(r6, r7);
+			t7 = _mm256_unpackhi_ps(r6, r7);
+			/* rows 0-3 | 4-7 of columns (0,4) (1,5) (2,6) (3,7) */
+			r0 = _mm256_shuffle_ps(t0, t2, 0x44);
+			r1 = _mm256_shuffle_ps(t0, t2, 0xee);
+			r2 = _mm256_shuffle_ps(t1, t3, 0x44);
+			r3 = _mm256_shuffle_ps(t1, t3, 0xee);
+			r4 = _mm256_shuffle_ps(t4, t6, 0x44);
+			r5 = _mm256_shuffle_ps(t4, t6, 0xee);
+			r6 = _mm256_shuffle_ps(t5, t7, 0x44);
+			r7 = _mm256_shuffle_ps(t5, t7, 0xee);
+#define COL(k, lo, hi, sel) _mm256_storeu_ps(out + (j + (k)) * ABUF_ROWS,	\
+				_mm256_permute2f128_ps(lo, hi, sel))
+			COL(0, r0, r4, 0x20);
+			COL(1, r1, r5, 0x20);
+			COL(2, r2, r6, 0x20);
+			COL(3, r3, r7, 0x20);
+			COL(4, r0, r4, 0x31);
+			COL(5, r1, r5, 0x31);
+			COL(6, r2, r6, 0x31);
+			COL(7, r3, r7, 0x31);
+#undef COL
 		}
-		for (j = full; j < pairs; j++)
+		for (; j < pairs; j++)
 			for (r = 0; r < 8; r++) {
-				uint64_t idx = base + r * stride + j;
-
-				c->abuf[j * ABUF_ROWS + 8 * v + r] = s->pow2 ?
-					c->pow2[s->scales[idx]] :
-					csa_ld_f32(s->scales + 4 * idx);
+				i = base + r * stride + j;
+				out[j * ABUF_ROWS + r] = s->pow2 ?
+					c->pow2[s->scales[i]] :
+					csa_ld_f32(s->scales + 4 * i);
 			}
 	}
 }

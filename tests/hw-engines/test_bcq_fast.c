@@ -423,6 +423,12 @@ static void test_buffers_at_end(void)
 		c = shape(256, 64, 2, 32, pow2);
 		c.place = P_SCALES_AT_END;
 		run_both(&c, 1);
+		c = shape(100, 96, 3, 32, pow2);	/* 12 scales a row */
+		c.place = P_SCALES_AT_END;
+		run_both(&c, 1);
+		c = shape(200, 64, 1, 8, pow2);		/* 25 scales a row */
+		c.place = P_SCALES_AT_END;
+		run_both(&c, 1);
 	}
 }
 
