@@ -50,7 +50,7 @@ static const char *models_dir(void)
 static int need_models(void)
 {
 	if (!have_models)
-		fprintf(stderr, "\n  MODELS directory '%s' lacks stories260K.bin, tok512.bin or reference-stories260K.txt: set MODELS=... (see README)\n",
+		fprintf(stderr, "\n  MODELS directory '%s' lacks stories260K.bin, tok512.bin or reference-stories260K.txt: set MODELS=... or ACCEL_MODELS (docs/accel-llm.md says where to get them)\n",
 			models_dir());
 	CU_ASSERT_FATAL(have_models);
 	return have_models;

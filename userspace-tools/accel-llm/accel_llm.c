@@ -500,7 +500,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (!o.model) {
 		if (!models_dir()[0])
-			return die("%s", "no model: give -m FILE or set ACCEL_MODELS (stories260K.bin: see README)");
+			return die("%s", "no model: give -m FILE or set ACCEL_MODELS (stories260K.bin: see docs/accel-llm.md)");
 		o.model = path_in_models("stories260K.bin");
 	}
 	if (load_model(&o, &p, &fp32, &e))
