@@ -310,7 +310,11 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 		goto out_cleanup;
 
 	mutex_lock(&cfile->results_lock);
-	ret = xa_insert(&cfile->results, seqno, result, GFP_KERNEL);
+	/*
+	 * Reserve the slot now (the only step that can fail); the result
+	 * becomes visible to WAIT only once it has its fence.
+	 */
+	ret = xa_reserve(&cfile->results, seqno, GFP_KERNEL);
 	if (ret) {
 		mutex_unlock(&cfile->results_lock);
 		drm_sched_job_cleanup(&job->base);
@@ -320,6 +324,7 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	result->finished = dma_fence_get(&job->base.s_fence->finished);
 	/* the file's reference; the job keeps its own until free_job */
 	kref_get(&result->ref);
+	xa_store(&cfile->results, seqno, result, GFP_KERNEL);
 	list_add_tail(&result->fifo_link, &cfile->results_fifo);
 	cfile->nr_results++;
 	atomic64_inc(&cdev->jobs_submitted);
