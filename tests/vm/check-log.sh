@@ -68,6 +68,7 @@ done <"$steps"
 
 for m in $(grep -o '^CSA-VM: MISSING .*' "$clean" | sed 's/^CSA-VM: MISSING //'); do
 	problems+=("missing in the VM: $m")
+	failed=$((failed + 1))
 done
 if grep -q -E 'Kernel panic|BUG:|Oops|general protection fault|Call Trace:|UBSAN:|KASAN:' "$clean"; then
 	problems+=("kernel trouble: $(grep -m1 -E 'Kernel panic|BUG:|Oops|general protection fault|Call Trace:|UBSAN:|KASAN:' "$clean")")

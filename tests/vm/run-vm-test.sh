@@ -12,9 +12,10 @@
 #
 # Every piece is expected: one that cannot be built or is missing from the
 # VM makes the run FAIL (the other pieces still run, to show the rest).
-# Environment: CSA_VM_TIMEOUT (seconds, default 1200), CSA_FUZZ_ITERS
-# (default 400), CSA_VM_MEM (MiB, default 1024), CSA_VM_IOMMU=1 (boot
-# behind -device intel-iommu), MODELS (model directory).
+# 4b. a second, shorter boot behind -device intel-iommu (CSA_VM_IOMMU=0
+#    skips it): libaccel's suite and accel-llm with DMA through the IOMMU
+# Environment: CSA_VM_TIMEOUT (seconds per boot, default 1200),
+# CSA_FUZZ_ITERS (default 2000), CSA_VM_MEM (MiB, default 1024), MODELS.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +23,7 @@ cd "$repo"
 out=build/vm
 stage=$out/root
 timeout_s=${CSA_VM_TIMEOUT:-1200}
-fuzz_iters=${CSA_FUZZ_ITERS:-400}
+fuzz_iters=${CSA_FUZZ_ITERS:-2000}
 mem=${CSA_VM_MEM:-1024}
 models=${MODELS:-}
 make_q=(make --no-print-directory -j2)
@@ -61,8 +62,11 @@ note "kernel ready in $(since "$t")s: $vmlinuz"
 
 t=$(now)
 csa_ko=
-if "${make_q[@]}" module >"$out/module.log" 2>&1 && [ -f build/module/csa.ko ]; then
-	csa_ko=build/module/csa.ko
+# A build directory of its own: a `make module` running elsewhere in the
+# tree must not race with this one.
+if "${make_q[@]}" module MODULE_DIR=build/module-vm >"$out/module.log" 2>&1 &&
+	[ -f build/module-vm/csa.ko ]; then
+	csa_ko=build/module-vm/csa.ko
 	note "csa.ko built in $(since "$t")s"
 else
 	tail -n 20 "$out/module.log"
@@ -81,10 +85,7 @@ build_static() {
 	fi
 }
 t=$(now)
-# Behind an IOMMU the driverless test cannot know bus addresses.
-if [ "${CSA_VM_IOMMU:-0}" != 1 ]; then
-	build_static test-qemu-fuzz qemu-fuzz-static build/static/test-qemu-fuzz
-fi
+build_static test-qemu-fuzz qemu-fuzz-static build/static/test-qemu-fuzz
 build_static test-libaccel static-tests build/static/test-libaccel
 build_static test-driver driver-tests-static build/static/test-driver
 build_static test-accel-info-vm accel-info-vm-tests build/static/test-accel-info-vm
@@ -92,32 +93,46 @@ build_static test-accel-info-vm accel-info-vm-tests build/static/test-accel-info
 build_static accel-llm accel-llm-static build/static-vm/bin/accel-llm
 note "guest programs built in $(since "$t")s"
 
-# accel-llm: the configurations the VM compares with the host's sim backend
+# accel-llm: the configurations the VM compares with the host's sim
+# backend: tag | accel-quant arguments (quantized here, on the host: the
+# quantizer's search is slow under TCG and not what the VM tests) | model
+# file | accel-llm arguments
 llm_configs=(
-	"f32 -t 0 -s 1 -n 48 -q"
-	"bcq3-consmax -t 0 -s 1 -n 48 -q --weights bcq3 --softmax consmax"
-	"bcq2-pow2 -t 0.8 -s 7 -n 32 -q --weights bcq2 --pow2"
+	"f32||stories260K.bin|-t 0 -s 1 -n 64 -q"
+	"bcq3-consmax|--weights bcq3 --consmax|stories260K-bcq3-consmax.csa|-t 0 -s 1 -n 64 -q --softmax consmax"
+	"bcq2-pow2|--weights bcq2 --pow2|stories260K-bcq2-pow2.csa|-t 0.8 -s 7 -n 48 -q"
 )
-if [ -x "$stage/bin/accel-llm" ]; then
+llm_prepare() {
+	local c tag qargs model args
 	if [ -z "$models" ] || [ ! -f "$models/stories260K.bin" ] || [ ! -f "$models/tok512.bin" ]; then
 		lack "model files (MODELS=$models has no stories260K.bin + tok512.bin)"
-	else
-		cp "$models/stories260K.bin" "$models/tok512.bin" "$stage/share/"
-		: >"$stage/share/llm-configs.txt"
-		for c in "${llm_configs[@]}"; do
-			tag=${c%% *} args=${c#* }
-			args="-m /share/stories260K.bin -z /share/tok512.bin $args"
-			# shellcheck disable=SC2086
-			if "$stage/bin/accel-llm" -d sim ${args//\/share/$stage/share} \
-				>"$stage/share/expected-$tag.txt" 2>"$out/llm-$tag.err"; then
-				echo "$tag $args" >>"$stage/share/llm-configs.txt"
-			else
-				cat "$out/llm-$tag.err"
-				lack "accel-llm $tag on the host's sim backend"
-			fi
-		done
+		return
 	fi
-fi
+	cp "$models/stories260K.bin" "$models/tok512.bin" "$stage/share/"
+	if ! "${make_q[@]}" build/rel/bin/accel-quant >"$out/build-accel-quant.log" 2>&1; then
+		tail -n 15 "$out/build-accel-quant.log"
+		lack "accel-quant (see $out/build-accel-quant.log)"
+	fi
+	: >"$stage/share/llm-configs.txt"
+	for c in "${llm_configs[@]}"; do
+		IFS='|' read -r tag qargs model args <<<"$c"
+		if [ -n "$qargs" ]; then
+			# shellcheck disable=SC2086
+			build/rel/bin/accel-quant -m "$stage/share/stories260K.bin" \
+				-o "$stage/share/$model" $qargs >"$out/quant-$tag.log" 2>&1 ||
+				{ cat "$out/quant-$tag.log"; lack "accel-quant $tag"; continue; }
+		fi
+		# shellcheck disable=SC2086
+		if (cd "$stage/share" && ../bin/accel-llm -d sim -m "$model" -z tok512.bin $args) \
+			>"$stage/share/expected-$tag.txt" 2>"$out/llm-$tag.err"; then
+			echo "$tag -m /share/$model -z /share/tok512.bin $args" >>"$stage/share/llm-configs.txt"
+		else
+			cat "$out/llm-$tag.err"
+			lack "accel-llm $tag on the host's sim backend"
+		fi
+	done
+}
+[ -x "$stage/bin/accel-llm" ] && llm_prepare
 
 # ---- 4. initramfs and boot -------------------------------------------------
 if ! tests/vm/mkinitramfs.sh "$stage" "$out/initramfs.cpio.gz" "$moddir" "$csa_ko"; then
@@ -126,51 +141,74 @@ if ! tests/vm/mkinitramfs.sh "$stage" "$out/initramfs.cpio.gz" "$moddir" "$csa_k
 fi
 note "initramfs: $(du -h "$out/initramfs.cpio.gz" | cut -f1)"
 
-# The steps the console must show, from what was packed.
-expect=()
-[ -x "$stage/bin/test-qemu-fuzz" ] && expect+=(test-qemu-fuzz)
-expect+=(insmod-deps)
-if [ -n "$csa_ko" ]; then
-	expect+=(insmod-csa)
-	for b in test-libaccel test-driver test-accel-info-vm; do
-		[ -x "$stage/bin/$b" ] && expect+=("$b")
-	done
-	llm_tags=()
+# The steps a boot's console must show, from what was packed.
+expected_steps() {
+	local mode=$1 t what
+	local llm_tags=()
 	[ -f "$stage/share/llm-configs.txt" ] &&
 		mapfile -t llm_tags < <(cut -d' ' -f1 "$stage/share/llm-configs.txt")
-	for t in "${llm_tags[@]}"; do expect+=("accel-llm-$t"); done
-	for what in msi intx; do
-		expect+=("reload-$what")
-		[ -x "$stage/bin/test-libaccel" ] && expect+=("test-libaccel-$what")
-		for t in "${llm_tags[@]}"; do expect+=("accel-llm-$t-$what"); done
-	done
-	expect+=(rmmod-csa)
-fi
-printf '%s\n' "${expect[@]}" >"$out/expected-steps.txt"
+	[ "$mode" = full ] && [ -x "$stage/bin/test-qemu-fuzz" ] && echo test-qemu-fuzz
+	echo insmod-deps
+	[ -n "$csa_ko" ] || return 0
+	echo insmod-csa
+	[ -x "$stage/bin/test-libaccel" ] && echo test-libaccel
+	if [ "$mode" = full ]; then
+		[ -x "$stage/bin/test-driver" ] && echo test-driver
+		[ -x "$stage/bin/test-accel-info-vm" ] && echo test-accel-info-vm
+	fi
+	for t in "${llm_tags[@]}"; do echo "accel-llm-$t"; done
+	if [ "$mode" = full ]; then
+		for what in msi intx; do
+			echo "reload-$what"
+			[ -x "$stage/bin/test-libaccel" ] && echo "test-libaccel-$what"
+			for t in "${llm_tags[@]}"; do echo "accel-llm-$t-$what"; done
+		done
+	fi
+	echo rmmod-csa
+}
 
 machine=(-M q35 -m "$mem" -accel tcg -nographic -no-reboot
 	-vga none -nic none -parallel none
 	-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu)
-append="console=ttyS0 panic=-1 quiet csa_fuzz_iters=$fuzz_iters"
-if [ "${CSA_VM_IOMMU:-0}" = 1 ]; then
-	# intel-iommu must exist before the devices it translates for.
-	machine+=(-device intel-iommu,intremap=on)
-	append="$append intel_iommu=on"
-fi
-note "booting (TCG, ${mem}M, timeout ${timeout_s}s)"
-t=$(now)
-timeout --foreground -k 10 "$timeout_s" "$qemu" "${machine[@]}" \
-	-device csa-accel,id=csa0 \
-	-kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" -append "$append" \
-	-d guest_errors -D "$out/qemu-guest-errors.log" \
-	</dev/null >"$out/console.log" 2>"$out/qemu.stderr"
-qrc=$?
-vm_time=$(since "$t")
-note "VM ran ${vm_time}s (QEMU exit $qrc); console log: $out/console.log"
+total_passed=0 total_failed=0
+vm_times=()
 
-# ---- 5. verdict --------------------------------------------------------------
-tests/vm/check-log.sh "$out/console.log" "$out/expected-steps.txt" "$qrc" \
-	"${missing[@]+"${missing[@]}"}"
-rc=$?
-note "total $(since "$t_all")s"
-exit $rc
+# boot MODE: one VM run; its log is $out/console[-MODE].log
+boot() {
+	local mode=$1 name=console extra=() append t qrc verdict
+	append="console=ttyS0 panic=-1 quiet csa_fuzz_iters=$fuzz_iters csa_vm_mode=$mode"
+	if [ "$mode" = iommu ]; then
+		name=console-iommu
+		# intel-iommu must exist before the devices it translates for.
+		extra=(-device intel-iommu,intremap=on)
+		append="$append intel_iommu=on"
+	fi
+	expected_steps "$mode" >"$out/$name.steps"
+	note "booting ($mode: TCG, ${mem}M, timeout ${timeout_s}s)"
+	t=$(now)
+	timeout --foreground -k 10 "$timeout_s" "$qemu" "${machine[@]}" "${extra[@]}" \
+		-device csa-accel,id=csa0 \
+		-kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" -append "$append" \
+		-d guest_errors -D "$out/qemu-guest-errors-$mode.log" \
+		</dev/null >"$out/$name.log" 2>"$out/qemu-$mode.stderr"
+	qrc=$?
+	vm_times+=("$mode $(since "$t")s")
+	note "$mode VM ran $(since "$t")s (QEMU exit $qrc); console log: $out/$name.log"
+	# Missing pieces are reported once, with the first boot.
+	verdict=$(tests/vm/check-log.sh "$out/$name.log" "$out/$name.steps" "$qrc" \
+		"${missing[@]+"${missing[@]}"}")
+	missing=()
+	echo "$verdict"
+	set -- $(echo "$verdict" | tail -n 1)
+	total_passed=$((total_passed + $1))
+	total_failed=$((total_failed + $3))
+}
+
+boot full
+if [ "${CSA_VM_IOMMU:-1}" = 1 ]; then
+	boot iommu
+fi
+
+note "VM times: ${vm_times[*]}; total $(since "$t_all")s"
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
