@@ -117,6 +117,25 @@ if [ "$mode" = full ] && have /bin/test-qemu-fuzz; then
 	step test-qemu-fuzz env CSA_FUZZ_ITERS="$fuzz_iters" /bin/test-qemu-fuzz
 fi
 
+# Behind the IOMMU the card must sit in a translated (DMA) domain, or the
+# iommu boot would prove nothing.
+iommu_translates() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1b36 ] && [ "$(cat "$d/device")" = 0x11c5 ] || continue
+		[ -e "$d/iommu_group/type" ] || { echo "$d: no IOMMU group"; return 1; }
+		type=$(cat "$d/iommu_group/type")
+		echo "$d: IOMMU domain $type"
+		case $type in DMA*) return 0 ;; esac
+		return 1
+	done
+	echo "no CSA device"
+	return 1
+}
+
+if [ "$mode" = iommu ]; then
+	step iommu-domain iommu_translates
+fi
+
 # 2. The driver and everything above it.
 step insmod-deps load_deps
 if have /lib/modules/csa.ko && step insmod-csa load_csa; then

@@ -148,6 +148,7 @@ expected_steps() {
 	[ -f "$stage/share/llm-configs.txt" ] &&
 		mapfile -t llm_tags < <(cut -d' ' -f1 "$stage/share/llm-configs.txt")
 	[ "$mode" = full ] && [ -x "$stage/bin/test-qemu-fuzz" ] && echo test-qemu-fuzz
+	[ "$mode" = iommu ] && echo iommu-domain
 	echo insmod-deps
 	[ -n "$csa_ko" ] || return 0
 	echo insmod-csa
