@@ -31,7 +31,7 @@
 #include <immintrin.h>
 
 #define AVX2		__attribute__((target("avx2")))
-#define ROWS		32u	/* rows per block: one vector of weight bytes */
+#define ROWS		32u	/* rows per vector of weight bytes (a block is 2) */
 #define CHUNK_KB	768u	/* byte columns whose tables are held at once */
 #define ABUF_PAIRS	64u	/* (group, plane) scales per row held at once */
 #define ABUF_ROWS	64u
@@ -46,7 +46,6 @@ struct chunk {
 	uint8_t *sg;		/* f32 s_g per group of the chunk */
 	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
 	float *abuf;		/* ABUF_PAIRS x ABUF_ROWS scales, see load_alphas */
-	const float *pow2;	/* 2^e for e = -128..127 at [e & 255] */
 };
 
 /* Bytes a in the low half, b in the high half (values -128..255). */
@@ -375,7 +374,7 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 			for (r = 0; r < 8; r++) {
 				i = base + r * stride + j;
 				out[j * ABUF_ROWS + r] = s->pow2 ?
-					c->pow2[s->scales[i]] :
+					csa_pow2f((int8_t)s->scales[i]) :
 					csa_ld_f32(s->scales + 4 * i);
 			}
 	}
@@ -460,10 +459,9 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 {
 	uint32_t nfast = s->n & ~(ROWS - 1), kpg = s->group / 8;
 	uint32_t gpc = CHUNK_KB / kpg, g0, g1, g, kb, kb1;
-	float pow2[256], amax, inv;
+	float amax, inv;
 	struct chunk c;
 	int32_t q[8];
-	int e;
 
 	if (!nfast)
 		return 0;
@@ -471,10 +469,6 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 	c.sg = scratch + CHUNK_KB * TAB_BYTES;
 	c.skip = c.sg + 4 * CHUNK_KB;
 	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
-	c.pow2 = pow2;
-	if (s->pow2)
-		for (e = -128; e < 128; e++)
-			pow2[e & 255] = csa_pow2f(e);
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
 		for (g = g0; g < g1; g++) {
