@@ -893,20 +893,19 @@ static void test_sampler(void)
 
 /* ---- quality floor ---------------------------------------------------- */
 
-static void test_eval_bcq4_top1(void)
+/* bcq4 + exact softmax at BCQ group @group, on the sim backend, over 511
+ * tokens sampled from the fp32 model (temperature 1, top-p 0.9). */
+static int eval_bcq4(uint32_t group, struct llm_eval_result *r)
 {
 	struct llm_model m, fp32;
 	struct llm_packed p;
 	struct llm_accel a;
 	struct accel_dev *dev;
 	struct llm_err e = { "" };
-	struct llm_quant_opts q = { .bcq = { 4, LLM_BCQ_DEFAULT_GROUP, 0, LLM_BCQ_DEFAULT_ITERS },
+	struct llm_quant_opts q = { .bcq = { 4, group, 0, LLM_BCQ_DEFAULT_ITERS },
 				    .calib_seqs = 8, .calib_len = 256, .seed = 1 };
-	struct llm_eval_result r;
 	int tokens[512];
 
-	if (!need_models())
-		return;
 	CU_ASSERT_EQUAL_FATAL(llm_model_load(&m, model_path, &e), 0);
 	CU_ASSERT_EQUAL_FATAL(llm_model_load(&fp32, model_path, &e), 0);
 	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
@@ -918,19 +917,44 @@ static void test_eval_bcq4_top1(void)
 		int fwd(void *c, int token, int pos, float *logits);
 		struct llm_logits_source src = { &ctx, fwd };
 
-		CU_ASSERT_EQUAL_FATAL(llm_eval_run(&fp32, &src, tokens, 511, &r), 0);
+		CU_ASSERT_EQUAL_FATAL(llm_eval_run(&fp32, &src, tokens, 511, r), 0);
 	}
-	fprintf(stderr, "\n  bcq4+exact vs fp32: top-1 %.2f%%, mean KL %.4f, ppl %.3f (fp32 %.3f)\n",
-		100 * r.top1, r.mean_kl, r.ppl_test, r.ppl_ref);
-	/* The issue's target is top-1 >= 95%; measured 89.4% (KL 0.048) with
-	 * group 64 and every improvement in docs/accel-llm.md, so this is the
-	 * regression floor of what the quantizer achieves, not the target. */
-	CU_ASSERT_TRUE(r.top1 >= 0.85);
-	CU_ASSERT_TRUE(r.mean_kl < 0.065);
+	fprintf(stderr, "\n  bcq4 group %u + exact vs fp32: top-1 %.2f%%, mean KL %.4f, ppl %.3f (fp32 %.3f)\n",
+		group, 100 * r->top1, r->mean_kl, r->ppl_test, r->ppl_ref);
 	llm_accel_free(&a);
 	accel_close(dev);
 	llm_packed_free(&p);
 	llm_model_free(&fp32);
+	return 0;
+}
+
+/* The default format (group 64, 6 bits/weight): measured 89.4% top-1, KL
+ * 0.048.  The issue's 95% is out of reach of 4 planes at this cost (see
+ * docs/accel-llm.md: per-matrix sensitivity and allocation), so this is
+ * the regression floor of what the quantizer achieves. */
+static void test_eval_bcq4_top1(void)
+{
+	struct llm_eval_result r;
+
+	if (!need_models())
+		return;
+	eval_bcq4(LLM_BCQ_DEFAULT_GROUP, &r);
+	CU_ASSERT_TRUE(r.top1 >= 0.88);
+	CU_ASSERT_TRUE(r.mean_kl < 0.055);
+}
+
+/* The issue's target, bcq4+exact top-1 >= 95% vs fp32: met with group 8
+ * (measured 96.9%, KL 0.0068), where the f32 scales make it 20 bits per
+ * quantized weight. */
+static void test_eval_bcq4_g8_top1(void)
+{
+	struct llm_eval_result r;
+
+	if (!need_models())
+		return;
+	eval_bcq4(8, &r);
+	CU_ASSERT_TRUE(r.top1 >= 0.95);
+	CU_ASSERT_TRUE(r.mean_kl < 0.01);
 }
 
 int fwd(void *c, int token, int pos, float *logits)
@@ -964,7 +988,8 @@ int main(void)
 	    !CU_add_test(s, "ConSmax table", test_consmax_table) ||
 	    !CU_add_test(s, "ConSmax calibration", test_consmax_calibration) ||
 	    !CU_add_test(s, "sampler", test_sampler) ||
-	    !CU_add_test(s, "bcq4 quality floor (top-1 >= 85%)", test_eval_bcq4_top1)) {
+	    !CU_add_test(s, "bcq4 group 64 quality floor (top-1 >= 88%)", test_eval_bcq4_top1) ||
+	    !CU_add_test(s, "bcq4 group 8 top-1 >= 95% (issue target)", test_eval_bcq4_g8_top1)) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -182,6 +182,39 @@ static void alternate(struct group_fit *f, int iters)
 	}
 }
 
+/* Best scale set so far in a pow2 exponent search. */
+struct pow2_best {
+	double err;
+	int8_t e[MAXP];
+	uint8_t mask[CSA_BCQ_MAX_GROUP];
+};
+
+/* Tries every non-increasing exponent tuple e[p..] with e[p] in
+ * [lo, hi], signs fitted to each; rounding least-squares alphas one by one
+ * often lands one step off on every plane, the search does not. */
+static void search_pow2(struct group_fit *f, int8_t *e, uint32_t p, int lo,
+			int hi, struct pow2_best *b)
+{
+	if (p == f->planes) {
+		double err;
+
+		for (uint32_t q = 0; q < f->planes; q++)
+			f->alpha[q] = ldexp(1.0, e[q]);
+		fit_signs(f);
+		err = fit_error(f);
+		if (err < b->err) {
+			b->err = err;
+			memcpy(b->e, e, f->planes);
+			memcpy(b->mask, f->mask, f->len);
+		}
+		return;
+	}
+	for (int x = hi; x >= lo; x--) {
+		e[p] = (int8_t)x;
+		search_pow2(f, e, p + 1, lo, x, b);
+	}
+}
+
 static void fit_group(struct group_fit *f, int iters, int pow2, int8_t *e)
 {
 	uint8_t best_mask[CSA_BCQ_MAX_GROUP];
@@ -253,6 +286,19 @@ static void fit_group(struct group_fit *f, int iters, int pow2, int8_t *e)
 		memcpy(best_mask, f->mask, f->len);
 		memcpy(best_alpha, f->alpha, sizeof(best_alpha));
 		memcpy(best_e, e, f->planes);
+	}
+	if (amax > 0) {
+		struct pow2_best b = { .err = best };
+		int8_t t[MAXP];
+		int top = pow2_exponent(amax);
+
+		search_pow2(f, t, 0, top - LLM_BCQ_POW2_SPAN, top, &b);
+		if (b.err < best) {
+			memcpy(best_mask, b.mask, f->len);
+			memcpy(best_e, b.e, f->planes);
+			for (uint32_t p = 0; p < f->planes; p++)
+				best_alpha[p] = ldexp(1.0, b.e[p]);
+		}
 	}
 	memcpy(f->mask, best_mask, f->len);
 	memcpy(f->alpha, best_alpha, sizeof(best_alpha));

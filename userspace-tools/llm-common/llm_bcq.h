@@ -14,6 +14,8 @@
 #define LLM_BCQ_DEFAULT_ITERS 15
 #define LLM_BCQ_REFINE_SWEEPS 6
 #define LLM_BCQ_REFINE_MAX_WORK (1ull << 30)
+/* pow2 scales: exponents searched from round(log2 max|w|) down this far */
+#define LLM_BCQ_POW2_SPAN 7
 
 struct llm_bcq_matrix {
 	uint32_t k, n;		/* columns (inputs), rows (outputs) */
