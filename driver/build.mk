@@ -39,6 +39,7 @@ module: module-stage
 	@echo "module: $(MODULE_DIR)/csa.ko"
 
 module-check: module-stage
+	@find $(MODULE_DIR) -name '*.o' -delete
 	@set -e; $(module_kenv); \
 	$(MAKE) -C "$$kdir" M=$(CURDIR)/$(MODULE_DIR) CSA_SRC=$(CURDIR) \
 		$${pahole:+PAHOLE=$$pahole} W=$(MODULE_W) C=2 \

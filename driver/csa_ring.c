@@ -14,6 +14,7 @@
 #include <drm/drm_print.h>
 
 #include "csa_drv.h"
+#include "csa_ring_math.h"
 
 int csa_ring_alloc(struct csa_device *cdev)
 {
@@ -88,9 +89,8 @@ int csa_ring_start(struct csa_device *cdev)
 
 static bool csa_sq_fits(struct csa_device *cdev, u32 n)
 {
-	u32 used = (cdev->sq_tail - cdev->sq_head_seen) & (cdev->sq.entries - 1);
-
-	return used + n < cdev->sq.entries;
+	return csa_ring_fits(cdev->sq_tail, cdev->sq_head_seen,
+			     cdev->sq.entries, n);
 }
 
 /*
@@ -127,7 +127,6 @@ static bool csa_sq_wait_room(struct csa_device *cdev, u32 n)
 void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job)
 {
 	struct csa_desc *sq = cdev->sq.cpu;
-	u32 mask = cdev->sq.entries - 1;
 	unsigned long flags;
 	bool room;
 	u32 i;
@@ -142,8 +141,9 @@ void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job)
 		return;
 	}
 	for (i = 0; i < job->num_desc; i++)
-		sq[(cdev->sq_tail + i) & mask] = job->desc[i];
-	cdev->sq_tail = (cdev->sq_tail + job->num_desc) & mask;
+		sq[csa_ring_add(cdev->sq_tail, i, cdev->sq.entries)] = job->desc[i];
+	cdev->sq_tail = csa_ring_add(cdev->sq_tail, job->num_desc,
+				     cdev->sq.entries);
 	list_add_tail(&job->inflight_link, &cdev->inflight);
 	if (job->inject_hang)
 		cdev->hung = true;
@@ -161,7 +161,6 @@ void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job)
 unsigned int csa_ring_reap(struct csa_device *cdev)
 {
 	struct csa_cqe *cq = cdev->cq.cpu;
-	u32 mask = cdev->cq.entries - 1;
 	unsigned int n = 0;
 	unsigned long flags;
 
@@ -177,9 +176,9 @@ unsigned int csa_ring_reap(struct csa_device *cdev)
 		dma_rmb();
 		cqe = *slot;
 		n++;
-		cdev->cq_head = (cdev->cq_head + 1) & mask;
-		if (!cdev->cq_head)
-			cdev->cq_phase ^= 1;
+		cdev->cq_head = csa_ring_next_phase(cdev->cq_head,
+						    cdev->cq.entries,
+						    &cdev->cq_phase);
 
 		cdev->sq_head_seen = cqe.sq_head & (cdev->sq.entries - 1);
 		if (cqe.flags & CSA_CQE_F_FENCE)

@@ -1,3 +1,8 @@
+# User-space CUnit suite of the driver's ring arithmetic (make test).
+TEST_BINS += test-driver-ring
+test-driver-ring_SRCS := tests/driver/test_ring_math.c
+test-driver-ring_LDLIBS := -lcunit
+
 # VM-side behaviour tests of csa.ko (tests/driver/driver-tests.c).  They need
 # the card (QEMU VM), so they are not in TEST_BINS: the VM harness runs
 # build/static/test-driver, built static for its initramfs by
