@@ -326,7 +326,15 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
 
     s->bh = qemu_bh_new_guarded(csa_bh, s,
                                 &DEVICE(s)->mem_reentrancy_guard);
-    csa_power_on(s, errp);
+    csa_power_on(s, &err);
+    if (err) {
+        /* realize failed: exit() will not run, undo it here */
+        error_propagate(errp, err);
+        qemu_bh_delete(s->bh);
+        s->bh = NULL;
+        msi_uninit(pdev);
+        msix_uninit_exclusive_bar(pdev);
+    }
 }
 
 static void csa_exit(PCIDevice *pdev)

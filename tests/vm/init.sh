@@ -71,6 +71,44 @@ unload_csa() {
 	return 0
 }
 
+csa_present() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1b36 ] && [ "$(cat "$d/device")" = 0x11c5 ] && return 0
+	done
+	return 1
+}
+
+# wait_until N CMD...: up to N tenths of a second for CMD to succeed
+wait_until() {
+	n=$1
+	shift
+	while ! "$@"; do
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+		n=$((n - 1))
+	done
+}
+
+no_accel0() {
+	[ ! -e /dev/accel/accel0 ]
+}
+
+csa_absent() {
+	! csa_present
+}
+
+hot_unplug() {
+	echo "CSA-VM: UNPLUG-NOW"
+	wait_until 300 csa_absent || { echo "the card did not go away"; return 1; }
+	wait_until 50 no_accel0 || { echo "/dev/accel/accel0 outlived the card"; return 1; }
+	echo "card and /dev/accel/accel0 gone"
+	echo "CSA-VM: REPLUG-NOW"
+	wait_until 300 csa_present || { echo "the new card did not appear"; return 1; }
+	wait_for /dev/accel/accel0 || { echo "no /dev/accel/accel0 for the new card"; return 1; }
+	echo "new card bound: $(ls -d /sys/bus/pci/drivers/csa/0000:* 2>/dev/null)"
+	llm_matches f32 $(grep '^f32 ' /share/llm-configs.txt | cut -d' ' -f2-)
+}
+
 reload_csa() {
 	unload_csa && load_csa "$@"
 }
@@ -167,6 +205,11 @@ if have /lib/modules/csa.ko && step insmod-csa load_csa; then
 			run_llm_steps "-$what"
 		fi
 	done
+	# 4. Hot-unplug and re-plug: the host's monitor does device_del and
+	# device_add when it sees the markers.
+	if [ "$mode" = full ]; then
+		step hot-unplug hot_unplug
+	fi
 	step rmmod-csa unload_csa
 fi
 

@@ -164,6 +164,7 @@ expected_steps() {
 			[ -x "$stage/bin/test-libaccel" ] && echo "test-libaccel-$what"
 			for t in "${llm_tags[@]}"; do echo "accel-llm-$t-$what"; done
 		done
+		echo hot-unplug
 	fi
 	echo rmmod-csa
 }
@@ -173,6 +174,28 @@ machine=(-M q35 -m "$mem" -accel tcg -nographic -no-reboot
 	-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu)
 total_passed=0 total_failed=0
 vm_times=()
+
+# The host half of the guest's hot-unplug step: device_del / device_add
+# through the monitor when the console shows the guest's markers.
+monitor_driver() {
+	local log=$1 sent_del=0 sent_add=0
+	cat "$out/monitor.out" >"$out/monitor.log" &
+	local cat_pid=$!
+	exec 8>"$out/monitor.in"
+	while [ $sent_add = 0 ]; do
+		if [ $sent_del = 0 ] && grep -q "^CSA-VM: UNPLUG-NOW" "$log" 2>/dev/null; then
+			echo "device_del csa0" >&8
+			sent_del=1
+		fi
+		if [ $sent_del = 1 ] && grep -q "^CSA-VM: REPLUG-NOW" "$log" 2>/dev/null; then
+			echo "device_add csa-accel,id=csa1,bus=rp0" >&8
+			sent_add=1
+		fi
+		sleep 0.2
+	done
+	exec 8>&-
+	wait "$cat_pid"
+}
 
 # boot MODE: one VM run; its log is $out/console[-MODE].log
 boot() {
@@ -184,15 +207,30 @@ boot() {
 		extra=(-device intel-iommu,intremap=on)
 		append="$append intel_iommu=on"
 	fi
+	if [ "$mode" = full ]; then
+		# the card behind a PCIe root port: hot-pluggable
+		extra=(-device pcie-root-port,id=rp0,chassis=1,slot=1
+			-chardev "pipe,id=mon0,path=$out/monitor"
+			-mon chardev=mon0,mode=readline)
+		card=(-device csa-accel,id=csa0,bus=rp0)
+		rm -f "$out/monitor.in" "$out/monitor.out"
+		mkfifo "$out/monitor.in" "$out/monitor.out"
+	else
+		card=(-device csa-accel,id=csa0)
+	fi
 	expected_steps "$mode" >"$out/$name.steps"
 	note "booting ($mode: TCG, ${mem}M, timeout ${timeout_s}s)"
 	t=$(now)
 	timeout --foreground -k 10 "$timeout_s" "$qemu" "${machine[@]}" "${extra[@]}" \
-		-device csa-accel,id=csa0 \
+		"${card[@]}" \
 		-kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" -append "$append" \
 		-d guest_errors -D "$out/qemu-guest-errors-$mode.log" \
-		</dev/null >"$out/$name.log" 2>"$out/qemu-$mode.stderr"
+		</dev/null >"$out/$name.log" 2>"$out/qemu-$mode.stderr" &
+	local qpid=$! mpid=
+	[ "$mode" = full ] && { monitor_driver "$out/$name.log" & mpid=$!; }
+	wait "$qpid"
 	qrc=$?
+	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null; wait 2>/dev/null
 	vm_times+=("$mode $(since "$t")s")
 	note "$mode VM ran $(since "$t")s (QEMU exit $qrc); console log: $out/$name.log"
 	# Missing pieces are reported once, with the first boot.
