@@ -11,6 +11,7 @@
  *               health check (reset, FENCE, DMA round trip, untouched
  *               canary pages) every few rounds
  * CSA_FUZZ_ITERS (default 400) and CSA_FUZZ_SEED bound and fix the fuzz.
+ * CSA_FAULTS=1 runs only the fault-injection test instead (see there).
  */
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -840,6 +841,62 @@ static void test_fuzz(void)
 	CU_ASSERT(st.status[CSA_STATUS_ADDR_RANGE] > 0);
 }
 
+/* ---- fault injection (QEMU properties) --------------------------------
+ * Only with CSA_FAULTS=1, on a card started as
+ *   -device csa-accel,hang-after=3,dma-fault-after=6
+ * and untouched since power-on: the hang counts descriptors since the last
+ * reset (and a soft reset clears it), the DMA fault counts transfers since
+ * power-on and fires once. */
+
+static void program_rings(void)
+{
+	memset(&ring, 0, sizeof(ring));
+	ring.dev = &dev;
+	ring.sq = pages[PG_SQ];
+	ring.cq = pages[PG_CQ];
+	ring.phase = 1;
+	raw_wr(&dev, CSA_REG_SQ_BASE_LO, (uint32_t)ring.sq.bus);
+	raw_wr(&dev, CSA_REG_SQ_BASE_HI, (uint32_t)(ring.sq.bus >> 32));
+	raw_wr(&dev, CSA_REG_SQ_SIZE, RAW_SQ_SIZE);
+	raw_wr(&dev, CSA_REG_CQ_BASE_LO, (uint32_t)ring.cq.bus);
+	raw_wr(&dev, CSA_REG_CQ_BASE_HI, (uint32_t)(ring.cq.bus >> 32));
+	raw_wr(&dev, CSA_REG_CQ_SIZE, RAW_CQ_SIZE);
+	raw_wr(&dev, CSA_REG_CONTROL, CSA_CTRL_ENABLE);
+}
+
+static void test_faults(void)
+{
+	struct csa_desc d[5];
+	struct csa_cqe e[5];
+
+	/* hang-after=3: five one-NOP jobs, three run, then silence */
+	program_rings();
+	CU_ASSERT_EQUAL_FATAL(raw_rd(&dev, CSA_REG_STATUS) & CSA_STS_READY,
+			      CSA_STS_READY);
+	for (unsigned int i = 0; i < 5; i++)
+		d[i] = desc(CSA_OP_NOP, CSA_DESC_F_LAST, 20 + i);
+	CU_ASSERT_EQUAL(ring_run(&ring, d, 5, e, 5, 1000), 3);
+	CU_ASSERT_EQUAL(e[2].tag, 22u);
+	CU_ASSERT_EQUAL(raw_rd(&dev, CSA_REG_SQ_HEAD), 3u);
+	CU_ASSERT_EQUAL(raw_rd(&dev, CSA_REG_STATUS),
+			CSA_STS_READY | CSA_STS_BUSY);
+	CU_ASSERT_EQUAL(raw_rd(&dev, CSA_REG_ERROR_STATUS), 0u);
+	/* six DMA transfers so far (3 fetches, 3 entries); the soft reset
+	 * ends the hang, and the next transfer (a fetch) fails: a halt */
+	CU_ASSERT_EQUAL_FATAL(start(), 0);
+	d[0] = desc(CSA_OP_FENCE, CSA_DESC_F_LAST, 30);
+	CU_ASSERT_EQUAL_FATAL(ring_submit(&ring, d, 1), 0);
+	CU_ASSERT_EQUAL(ring_wait_idle(&ring, TIMEOUT_MS), -EIO);
+	CU_ASSERT_EQUAL(raw_rd(&dev, CSA_REG_ERROR_STATUS), CSA_ERR_SQ_FETCH);
+	CU_ASSERT_EQUAL(raw_rd(&dev, CSA_REG_SQ_HEAD), 0u);
+	/* both faults are spent: the card works again */
+	CU_ASSERT_EQUAL_FATAL(start(), 0);
+	CU_ASSERT_TRUE(fence_works(31, 31));
+	for (unsigned int i = 0; i < 5; i++)
+		d[i] = desc(CSA_OP_NOP, CSA_DESC_F_LAST, 40 + i);
+	CU_ASSERT_EQUAL(ring_run(&ring, d, 5, e, 5, TIMEOUT_MS), 5);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -847,6 +904,11 @@ int main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
+	if (getenv("CSA_FAULTS")) {
+		s = CU_add_suite("qemu_device_faults", suite_init, suite_clean);
+		CU_add_test(s, "hang-after and dma-fault-after", test_faults);
+		goto run;
+	}
 	s = CU_add_suite("qemu_device", suite_init, suite_clean);
 	CU_add_test(s, "identity registers", test_identity);
 	CU_add_test(s, "scratch and access widths", test_scratch_and_widths);
@@ -859,6 +921,7 @@ int main(void)
 	CU_add_test(s, "SQ at an unmapped address", test_sq_unmapped);
 	CU_add_test(s, "malformed descriptors", test_bad_descriptors);
 	CU_add_test(s, "random descriptor fuzz", test_fuzz);
+run:
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() +

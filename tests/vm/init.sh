@@ -16,8 +16,9 @@ mount -t tmpfs tmpfs /tmp
 echo "CSA-VM: BOOTED $(cut -d' ' -f1 /proc/uptime)s"
 
 # Options from the kernel command line: csa_fuzz_iters=N, csa_vm_mode=
-# full (everything) or iommu (behind the emulated IOMMU: the driver's and
-# libaccel's DMA paths and accel-llm only).
+# full (everything), iommu (behind the emulated IOMMU: the driver's and
+# libaccel's DMA paths and accel-llm only) or faults (the QEMU device's
+# fault-injection properties, no driver).
 fuzz_iters=400
 mode=full
 for w in $(cat /proc/cmdline); do
@@ -72,8 +73,10 @@ unload_csa() {
 }
 
 csa_present() {
+	# (a device may vanish between the glob and the read)
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = 0x1b36 ] && [ "$(cat "$d/device")" = 0x11c5 ] && return 0
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1b36 ] &&
+			[ "$(cat "$d/device" 2>/dev/null)" = 0x11c5 ] && return 0
 	done
 	return 1
 }
@@ -149,6 +152,15 @@ run_llm_steps() {
 		step "accel-llm-$tag$suffix" llm_matches "$tag" $args </dev/null
 	done
 }
+
+# A card with fault injection armed (hang-after, dma-fault-after): only
+# the driverless check of those properties.
+if [ "$mode" = faults ]; then
+	have /bin/test-qemu-fuzz &&
+		step test-qemu-faults env CSA_FAULTS=1 /bin/test-qemu-fuzz
+	echo "CSA-VM: DONE $(cut -d' ' -f1 /proc/uptime)s"
+	poweroff -f
+fi
 
 # 1. The device alone, no driver: identity, rings, errors, fuzz.
 if [ "$mode" = full ] && have /bin/test-qemu-fuzz; then

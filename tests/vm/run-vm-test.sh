@@ -14,6 +14,7 @@
 # VM makes the run FAIL (the other pieces still run, to show the rest).
 # 4b. a second, shorter boot behind -device intel-iommu (CSA_VM_IOMMU=0
 #    skips it): libaccel's suite and accel-llm with DMA through the IOMMU
+# 4c. a third, driverless boot with the device's fault injection armed
 # Environment: CSA_VM_TIMEOUT (seconds per boot, default 1200),
 # CSA_FUZZ_ITERS (default 2000), CSA_VM_MEM (MiB, default 1024), MODELS.
 set -uo pipefail
@@ -147,6 +148,10 @@ expected_steps() {
 	local llm_tags=()
 	[ -f "$stage/share/llm-configs.txt" ] &&
 		mapfile -t llm_tags < <(cut -d' ' -f1 "$stage/share/llm-configs.txt")
+	if [ "$mode" = faults ]; then
+		echo test-qemu-faults
+		return 0
+	fi
 	[ "$mode" = full ] && [ -x "$stage/bin/test-qemu-fuzz" ] && echo test-qemu-fuzz
 	[ "$mode" = iommu ] && echo iommu-domain
 	echo insmod-deps
@@ -215,6 +220,9 @@ boot() {
 		card=(-device csa-accel,id=csa0,bus=rp0)
 		rm -f "$out/monitor.in" "$out/monitor.out"
 		mkfifo "$out/monitor.in" "$out/monitor.out"
+	elif [ "$mode" = faults ]; then
+		name=console-faults
+		card=(-device csa-accel,id=csa0,hang-after=3,dma-fault-after=6)
 	else
 		card=(-device csa-accel,id=csa0)
 	fi
@@ -247,6 +255,7 @@ boot full
 if [ "${CSA_VM_IOMMU:-1}" = 1 ]; then
 	boot iommu
 fi
+[ -x "$stage/bin/test-qemu-fuzz" ] && boot faults
 
 note "VM times: ${vm_times[*]}; total $(since "$t_all")s"
 echo "$total_passed passed, $total_failed failed"
