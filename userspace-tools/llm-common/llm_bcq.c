@@ -182,36 +182,66 @@ static void alternate(struct group_fit *f, int iters)
 	}
 }
 
-/* Best scale set so far in a pow2 exponent search. */
-struct pow2_best {
+/* A pow2 exponent search over one group: the weights sorted once, the
+ * best tuple so far. */
+struct pow2_search {
+	const struct group_fit *f;
+	const float *sorted;	/* the group's weights, ascending */
 	double err;
 	int8_t e[MAXP];
-	uint8_t mask[CSA_BCQ_MAX_GROUP];
 };
 
-/* Tries every non-increasing exponent tuple e[p..] with e[p] in
- * [lo, hi], signs fitted to each; rounding least-squares alphas one by one
- * often lands one step off on every plane, the search does not. */
-static void search_pow2(struct group_fit *f, int8_t *e, uint32_t p, int lo,
-			int hi, struct pow2_best *b)
+static int cmp_float(const void *a, const void *b)
 {
-	if (p == f->planes) {
-		double err;
+	float x = *(const float *)a, y = *(const float *)b;
 
-		for (uint32_t q = 0; q < f->planes; q++)
-			f->alpha[q] = ldexp(1.0, e[q]);
-		fit_signs(f);
-		err = fit_error(f);
-		if (err < b->err) {
-			b->err = err;
-			memcpy(b->e, e, f->planes);
-			memcpy(b->mask, f->mask, f->len);
+	return (x > y) - (x < y);
+}
+
+/* Error of the nearest-value coding with alphas 2^e: sorted weights walked
+ * against the sorted values; gives up once it exceeds @limit. */
+static double pow2_error(const struct pow2_search *s, const int8_t *e,
+			 double limit)
+{
+	struct group_fit g = *s->f;
+	double val[NCAND], err = 0.0;
+	uint8_t order[NCAND];
+	uint32_t nc, i = 0;
+
+	for (uint32_t p = 0; p < g.planes; p++)
+		g.alpha[p] = ldexp(1.0, e[p]);
+	nc = candidates(&g, val, order);
+	for (uint32_t j = 0; j < g.len; j++) {
+		double x = s->sorted[j], d;
+
+		while (i + 1 < nc && fabs(x - val[order[i + 1]]) <= fabs(x - val[order[i]]))
+			i++;
+		d = x - val[order[i]];
+		err += d * d;
+		if (err >= limit)
+			break;
+	}
+	return err;
+}
+
+/* Tries every non-increasing exponent tuple e[p..] with e[p] in
+ * [lo, hi]; rounding least-squares alphas one by one often lands one step
+ * off on every plane, the search does not. */
+static void search_pow2(struct pow2_search *s, int8_t *e, uint32_t p, int lo,
+			int hi)
+{
+	if (p == s->f->planes) {
+		double err = pow2_error(s, e, s->err);
+
+		if (err < s->err) {
+			s->err = err;
+			memcpy(s->e, e, p);
 		}
 		return;
 	}
 	for (int x = hi; x >= lo; x--) {
 		e[p] = (int8_t)x;
-		search_pow2(f, e, p + 1, lo, x, b);
+		search_pow2(s, e, p + 1, lo, x);
 	}
 }
 
@@ -288,16 +318,21 @@ static void fit_group(struct group_fit *f, int iters, int pow2, int8_t *e)
 		memcpy(best_e, e, f->planes);
 	}
 	if (amax > 0) {
-		struct pow2_best b = { .err = best };
+		float sorted[CSA_BCQ_MAX_GROUP];
+		struct pow2_search sr = { .f = f, .sorted = sorted, .err = best };
 		int8_t t[MAXP];
 		int top = pow2_exponent(amax);
 
-		search_pow2(f, t, 0, top - LLM_BCQ_POW2_SPAN, top, &b);
-		if (b.err < best) {
-			memcpy(best_mask, b.mask, f->len);
-			memcpy(best_e, b.e, f->planes);
+		memcpy(sorted, f->w, f->len * sizeof(*sorted));
+		qsort(sorted, f->len, sizeof(*sorted), cmp_float);
+		search_pow2(&sr, t, 0, top - LLM_BCQ_POW2_SPAN, top);
+		if (sr.err < best) {
+			memcpy(best_e, sr.e, f->planes);
 			for (uint32_t p = 0; p < f->planes; p++)
-				best_alpha[p] = ldexp(1.0, b.e[p]);
+				f->alpha[p] = ldexp(1.0, sr.e[p]);
+			fit_signs(f);
+			memcpy(best_mask, f->mask, f->len);
+			memcpy(best_alpha, f->alpha, sizeof(best_alpha));
 		}
 	}
 	memcpy(f->mask, best_mask, f->len);
