@@ -68,7 +68,6 @@ struct csa_device {
 	void __iomem *regs;
 	resource_size_t devmem_bar_start;	/* 0 without CSA_CAP_DEVMEM_BAR */
 	resource_size_t devmem_bar_len;
-	void __iomem *devmem;		/* BAR2, write-combined; or NULL */
 
 	/* identity, read once at probe */
 	u32 hw_version;
@@ -101,6 +100,14 @@ struct csa_device {
 	u64 hw_seqno;		/* hardware fences, in ring order */
 	atomic64_t seqno;	/* submits: the WAIT fence and descriptor tag */
 	u64 abort_before;	/* submits up to this seqno were aborted by a reset */
+
+	/* clearing new device BOs by DMA from a zero buffer (csa_clear.c) */
+	void *zero_buf;			/* CSA_ZERO_SIZE zero bytes */
+	dma_addr_t zero_dma;
+	struct csa_sg_entry *zero_sg;	/* every entry points at zero_buf */
+	dma_addr_t zero_sg_dma;
+	struct drm_sched_entity clear_entity;
+	struct mutex clear_lock;	/* orders arm + push on clear_entity */
 
 	/* scheduler and recovery */
 	struct drm_gpu_scheduler sched;
@@ -155,6 +162,8 @@ struct csa_result {
 	u32 status;			/* enum drm_csa_status */
 	u32 failed_index;
 	u64 cycles;
+	/* clear jobs: the BO being cleared, until the waiter or release drops it */
+	struct drm_gem_object *clear_bo;
 };
 
 /* A DMA-coherent scatter-gather table owned by a job. */
@@ -180,6 +189,7 @@ struct csa_job {
 	struct list_head inflight_link;
 	bool inject_hang;
 	bool counted;		/* in jobs_completed already */
+	bool internal;		/* the driver's own (clear): not in job counters */
 };
 
 static inline struct csa_job *to_csa_job(struct drm_sched_job *job)
@@ -230,6 +240,11 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 			struct drm_file *file);
 int csa_ioctl_bo_info(struct drm_device *drm, void *data,
 		      struct drm_file *file);
+
+/* csa_clear.c */
+int csa_clear_init(struct csa_device *cdev);
+int csa_clear_device_range(struct csa_device *cdev, struct drm_gem_object *obj,
+			   u64 start, u64 size);
 
 /* csa_job.c */
 int csa_sched_init(struct csa_device *cdev);

@@ -2,8 +2,9 @@
 /*
  * CSA: buffer objects.  Host BOs come from the shmem helper (pages pinned
  * and DMA-mapped on first use by a job); device BOs are contiguous ranges
- * of the card's memory handed out by drm_mm, mmap-able only when BAR2
- * exposes that memory (CSA_CAP_DEVMEM_BAR).
+ * of the card's memory handed out by drm_mm, zeroed by DMA before use
+ * (csa_clear.c) and mmap-able only when BAR2 exposes that memory
+ * (CSA_CAP_DEVMEM_BAR).
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -125,12 +126,15 @@ static struct drm_gem_object *csa_device_bo_create(struct csa_device *cdev,
 		return ERR_PTR(ret);
 	}
 	/*
-	 * Device memory keeps what its last owner wrote: clear it through BAR2
-	 * so no process reads another's data.  Without BAR2 the card has no
-	 * window (and no fill command), see docs/driver.md.
+	 * Device memory keeps what its last owner wrote: zero it by DMA (and
+	 * wait) before any handle or mapping exists, so no process reads
+	 * another's data.  A failed clear fails the creation.
 	 */
-	if (cdev->devmem)
-		memset_io(cdev->devmem + bo->node.start, 0, size);
+	ret = csa_clear_device_range(cdev, &bo->base, bo->node.start, size);
+	if (ret) {
+		drm_gem_object_put(&bo->base);
+		return ERR_PTR(ret);
+	}
 	if (cdev->devmem_bar_start) {
 		ret = drm_gem_create_mmap_offset(&bo->base);
 		if (ret) {
@@ -154,8 +158,8 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 	struct drm_csa_bo_create *args = data;
 	struct drm_gem_shmem_object *shmem;
 	struct drm_gem_object *obj;
-	int idx, ret;
 	u64 size;
+	int ret;
 
 	if (args->flags & ~CSA_BO_FLAGS_MASK)
 		return -EINVAL;
@@ -164,8 +168,11 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 	size = PAGE_ALIGN(args->size);
 	if ((args->flags & CSA_BO_DEVICE) && size > cdev->devmem_size)
 		return -ENOSPC;
-	/* device BOs are cleared through BAR2: keep the device around */
-	if (!drm_dev_enter(drm, &idx))
+	/*
+	 * No drm_dev_enter() section here: the clear waits for a job, and
+	 * removal waits for those sections to end before it aborts jobs.
+	 */
+	if (drm_dev_is_unplugged(drm))
 		return -ENODEV;
 
 	if (args->flags & CSA_BO_DEVICE) {
@@ -181,18 +188,14 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 			}
 		}
 	}
-	if (IS_ERR(obj)) {
-		ret = PTR_ERR(obj);
-		goto out;
-	}
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
 
 	ret = drm_gem_handle_create(file, obj, &args->handle);
 	if (!ret)
 		args->mmap_offset = csa_gem_mmap_offset(obj);
 	/* the handle (if any) holds the object now */
 	drm_gem_object_put(obj);
-out:
-	drm_dev_exit(idx);
 	return ret;
 }
 

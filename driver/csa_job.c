@@ -36,6 +36,9 @@ static void csa_result_release(struct kref *ref)
 	struct csa_result *result = container_of(ref, struct csa_result, ref);
 
 	dma_fence_put(result->finished);
+	/* a clear whose waiter left early: the BO outlived the DMA */
+	if (result->clear_bo)
+		drm_gem_object_put(result->clear_bo);
 	kfree(result);
 }
 
@@ -99,7 +102,8 @@ void csa_job_complete(struct csa_job *job, u32 status, u32 index, u64 cycles,
 	WRITE_ONCE(result->cycles, cycles);
 	WRITE_ONCE(result->status, status);
 	/* counted here, not in free_job, which may run much later */
-	atomic64_inc(&job->cdev->jobs_completed);
+	if (!job->internal)
+		atomic64_inc(&job->cdev->jobs_completed);
 	job->counted = true;
 	if (error)
 		dma_fence_set_error(job->hw_fence, error);
@@ -157,7 +161,7 @@ static void csa_free_job(struct drm_sched_job *sched_job)
 	struct csa_job *job = to_csa_job(sched_job);
 
 	/* jobs that never reached the device (cancelled, device gone) */
-	if (!job->counted)
+	if (!job->counted && !job->internal)
 		atomic64_inc(&job->cdev->jobs_completed);
 	drm_sched_job_cleanup(sched_job);
 	csa_job_cleanup(job);

@@ -51,15 +51,6 @@ static void csa_probe_devmem_bar(struct csa_device *cdev)
 			 CSA_BAR_DEVMEM, (u64)len);
 		return;
 	}
-	/* the kernel's own view clears device BOs before a process sees them */
-	cdev->devmem = devm_ioremap_wc(&pdev->dev,
-				       pci_resource_start(pdev, CSA_BAR_DEVMEM),
-				       cdev->devmem_size);
-	if (!cdev->devmem) {
-		dev_warn(&pdev->dev, "cannot map BAR%d: device BOs not mappable\n",
-			 CSA_BAR_DEVMEM);
-		return;
-	}
 	cdev->devmem_bar_start = pci_resource_start(pdev, CSA_BAR_DEVMEM);
 	cdev->devmem_bar_len = len;
 }
@@ -113,6 +104,9 @@ static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 	ret = csa_sched_init(cdev);
+	if (ret)
+		return ret;
+	ret = csa_clear_init(cdev);
 	if (ret)
 		return ret;
 

@@ -784,10 +784,6 @@ static void test_device_bo_cleared(void)
 	size_t i;
 	int round, nonzero = 0;
 
-	if (!(info.capabilities & CSA_CAP_DEVMEM_BAR)) {
-		fprintf(stderr, "device_bo_cleared: no BAR2, device memory is not cleared (docs/driver.md)\n");
-		return;
-	}
 	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &hbo, &hoff), 0);
 	h = map_bo(fd, hoff, size);
 	CU_ASSERT_FATAL(h != NULL);
@@ -810,6 +806,82 @@ static void test_device_bo_cleared(void)
 	CU_ASSERT_EQUAL(nonzero, 0);
 	munmap(h, size);
 	gem_close(fd, hbo);
+}
+
+/* One DMA between host BO @hbo and device BO @dbo (@size bytes); its status. */
+static int dma_one(uint32_t opcode, uint32_t hbo, uint32_t dbo, size_t size)
+{
+	struct drm_csa_cmd c = cmd_dma(opcode, hbo, 0, dbo, 0, (uint32_t)size);
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+
+	if (submit(fd, &c, 1, &fence) ||
+	    wait_fence(fd, fence, 60ll * 1000000000, &w))
+		return -1;
+	return (int)w.status;
+}
+
+/* Leave @pattern in @size bytes of device memory (a device BO, then freed). */
+static void dirty_device_memory(size_t size, unsigned char pattern)
+{
+	uint32_t dbo = 0, hbo = 0;
+	uint64_t hoff = 0;
+	unsigned char *h;
+
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &hbo, &hoff), 0);
+	h = map_bo(fd, hoff, size);
+	CU_ASSERT_FATAL(h != NULL);
+	memset(h, pattern, size);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &dbo, NULL), 0);
+	CU_ASSERT_EQUAL(dma_one(CSA_OP_DMA_H2D, hbo, dbo, size), CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(gem_close(fd, dbo), 0);
+	munmap(h, size);
+	gem_close(fd, hbo);
+}
+
+/* Bytes of device BO @dbo that are not zero (read back by DMA), or -1. */
+static long device_nonzero_bytes(uint32_t dbo, size_t size)
+{
+	uint32_t hbo = 0;
+	uint64_t hoff = 0;
+	unsigned char *h;
+	long nonzero = -1;
+	size_t i;
+
+	if (bo_create(fd, size, CSA_BO_HOST, &hbo, &hoff))
+		return -1;
+	h = map_bo(fd, hoff, size);
+	if (h) {
+		memset(h, 0x11, size);
+		if (dma_one(CSA_OP_DMA_D2H, hbo, dbo, size) == CSA_STATUS_OK) {
+			nonzero = 0;
+			for (i = 0; i < size; i++)
+				nonzero += h[i] != 0;
+		}
+		munmap(h, size);
+	}
+	gem_close(fd, hbo);
+	return nonzero;
+}
+
+/*
+ * The driver clears by DMA in chunks of 16 MiB per descriptor: a BO of
+ * several chunks with a partial last one is zero in every byte.
+ */
+static void test_device_bo_cleared_large(void)
+{
+	const size_t size = 40 * 1024 * 1024 + 12 * 1024;
+	uint32_t dbo = 0;
+	int64_t t0, ms;
+
+	dirty_device_memory(size, 0xe7);
+	t0 = now_ns();
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &dbo, NULL), 0);
+	ms = (now_ns() - t0) / 1000000;
+	fprintf(stderr, "device_bo_cleared_large: %zu KiB device BO created (cleared) in %lld ms\n",
+		size / 1024, (long long)ms);
+	CU_ASSERT_EQUAL(device_nonzero_bytes(dbo, size), 0);
+	CU_ASSERT_EQUAL(gem_close(fd, dbo), 0);
 }
 
 /* A device-side error is the command's status, not an ioctl error. */
@@ -1192,6 +1264,38 @@ static void test_inject_hang(void)
 }
 
 /*
+ * A clear aborted by a reset is run again: with the device hung by another
+ * job, BO_CREATE waits for the timeout and the reset, then hands out a BO
+ * that is zero, never one whose clear did not finish.
+ */
+static void test_device_bo_clear_reset(void)
+{
+	const size_t size = 256 * 1024;
+	struct drm_csa_counters a, b;
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t hung = 0;
+	uint32_t dbo = 0;
+
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	dirty_device_memory(size, 0x5a);
+	CU_ASSERT_EQUAL(get_counters(fd, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &hung), 0);
+	/* queued behind the hung job: aborted by the reset, then cleared again */
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &dbo, NULL), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_TIMEOUT);
+	CU_ASSERT_EQUAL(get_counters(fd, &b), 0);
+	CU_ASSERT_EQUAL(b.resets, a.resets + 1);
+	CU_ASSERT_EQUAL(device_nonzero_bytes(dbo, size), 0);
+	CU_ASSERT_EQUAL(gem_close(fd, dbo), 0);
+}
+
+/*
  * Many failing jobs in a row (each raises a device error interrupt): every
  * one reports its own status and the device keeps working.
  */
@@ -1510,6 +1614,7 @@ static const struct test_def basics[] = {
 	T(test_nop_and_fence), T(test_dma_round_trip),
 	T(test_dma_copy_round_trip),
 	T(test_device_bo_mmap), T(test_device_bo_cleared),
+	T(test_device_bo_cleared_large),
 	T(test_device_error_status),
 	T(test_wait_poll_and_many), T(test_concurrent_submits),
 	T(test_counters), T(test_sysfs),
@@ -1523,6 +1628,7 @@ static const struct test_def isolation[] = {
 
 static const struct test_def faults[] = {
 	T(test_inject_bad_word), T(test_inject_corrupt), T(test_inject_hang),
+	T(test_device_bo_clear_reset),
 	T(test_wait_interrupted), T(test_many_failing_jobs), T(test_reset_ioctl),
 	{ NULL, NULL },
 };

@@ -16,6 +16,8 @@
 #   CSA_VM_EXTRA    static test programs to run first on the card, e.g.
 #                   build/static/test-libaccel (with ACCEL_DEVICE=/dev/accel/accel0)
 #   CSA_JOB_TIMEOUT_MS  module job_timeout_ms (default 2000)
+#   CSA_VM_WORK     work directory for the initramfs and logs (default
+#                   build/driver-vm; give concurrent runs their own)
 # Needs: make module driver-tests-static done first (this script runs them).
 # Exit status: 0 when every run passed.
 set -eu
@@ -36,7 +38,8 @@ fi
 [ -x "$qemu" ] || { echo "run-vm.sh: no QEMU binary ($qemu)" >&2; exit 1; }
 busybox=$(command -v busybox) || { echo "run-vm.sh: busybox not found" >&2; exit 1; }
 
-work=$repo/build/driver-vm
+work=${CSA_VM_WORK:-$repo/build/driver-vm}
+case $work in /*) ;; *) work=$repo/$work ;; esac
 rm -rf "$work/root"
 mkdir -p "$work/root/bin" "$work/root/lib/modules" "$work/root/proc" \
 	"$work/root/sys" "$work/root/dev" "$work/root/tmp"
