@@ -496,6 +496,82 @@ static void test_accel_matches_cpu_random(void)
 	llm_model_free(&fp32);
 }
 
+/* Per-kind BCQ groups: quantized with each kind's group, saved as version
+ * 2 (a version-1 reader's strict check rejects it), loaded back the same,
+ * and the device runs each matrix at its own group. */
+static void test_mixed_groups(void)
+{
+	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
+	struct llm_model m;
+	struct llm_packed p, r;
+	struct llm_err e = { "" };
+	struct llm_quant_opts q = { .bcq = { 3, 32, 0, 5 }, .classifier_bcq = 1 };
+	const uint32_t want[LLM_LAYER_MATRICES + 1] = { 32, 8, 32, 32, 64, 16, 32, 16 };
+	uint32_t g = 0, of[LLM_LAYER_MATRICES + 1];
+	double maxdiff, scale;
+	char path[4096];
+	uint8_t *buf;
+	size_t len;
+	int agree;
+
+	/* the option syntax */
+	CU_ASSERT_EQUAL(llm_parse_groups("64", &g, of), 0);
+	CU_ASSERT_EQUAL(g, 64);
+	CU_ASSERT_EQUAL(of[1], 0);
+	CU_ASSERT_EQUAL(llm_parse_groups("32,wk=8,w1=64,w2=16,cls=16", &g, of), 0);
+	CU_ASSERT_EQUAL(g, 32);
+	for (int k = 0; k <= LLM_LAYER_MATRICES; k++)
+		CU_ASSERT_EQUAL(of[k] ? of[k] : g, want[k]);
+	CU_ASSERT_EQUAL(llm_parse_groups("wk=8", &g, of), 0);
+	CU_ASSERT_EQUAL(g, 32);
+	CU_ASSERT_EQUAL(of[1], 8);
+	CU_ASSERT_EQUAL(llm_parse_groups("", &g, of), -EINVAL);
+	CU_ASSERT_EQUAL(llm_parse_groups("12", &g, of), -EINVAL);
+	CU_ASSERT_EQUAL(llm_parse_groups("64,wz=8", &g, of), -EINVAL);
+	CU_ASSERT_EQUAL(llm_parse_groups("64,wk=", &g, of), -EINVAL);
+	CU_ASSERT_EQUAL(llm_parse_groups("64,", &g, of), -EINVAL);
+	CU_ASSERT_EQUAL(llm_parse_groups("wk=8,64", &g, of), -EINVAL);
+	CU_ASSERT_EQUAL(llm_parse_groups("64,wk=8192", &g, of), -EINVAL);
+
+	CU_ASSERT_EQUAL_FATAL(llm_parse_groups("32,wk=8,w1=64,w2=16,cls=16", &g, q.group_of), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
+	for (int i = 0; i < 2 * LLM_LAYER_MATRICES + 1; i++)
+		CU_ASSERT_EQUAL(p.bcq[i].group,
+				want[i < 2 * LLM_LAYER_MATRICES ? i % LLM_LAYER_MATRICES :
+				     LLM_LAYER_MATRICES]);
+	tmp_path(path, sizeof(path), "mixed.csa");
+	CU_ASSERT_EQUAL_FATAL(llm_packed_save(&p, path, &e), 0);
+	buf = read_bytes(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_EQUAL(buf[4], 2);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_load(&r, path, &e), 0);
+	for (int i = 0; i < 2 * LLM_LAYER_MATRICES + 1; i++) {
+		CU_ASSERT_EQUAL(r.bcq[i].group, p.bcq[i].group);
+		CU_ASSERT_EQUAL_FATAL(r.bcq[i].scale_bytes, p.bcq[i].scale_bytes);
+		CU_ASSERT_EQUAL(memcmp(r.bcq[i].bits, p.bcq[i].bits, p.bcq[i].bits_bytes), 0);
+		CU_ASSERT_EQUAL(memcmp(r.bcq[i].scales, p.bcq[i].scales, p.bcq[i].scale_bytes), 0);
+	}
+	compare_paths(&r, 0, &maxdiff, &scale, &agree);
+	fprintf(stderr, "\n  bcq3 mixed groups: max |dlogit| %.4f of %.3f, top-1 %d/24\n",
+		maxdiff, scale, agree);
+	CU_ASSERT_TRUE(maxdiff <= 0.03 * scale);
+	CU_ASSERT_TRUE(agree >= 21);
+	llm_packed_free(&r);
+	/* the same file claiming version 1 (header CRC fixed up): refused */
+	buf[4] = 1;
+	{
+		uint32_t crc = llm_crc32(0, buf, 124);
+
+		memcpy(buf + 124, &crc, 4);
+	}
+	write_bytes(path, buf, len);
+	CU_ASSERT_EQUAL(llm_packed_load(&r, path, &e), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "wrong shape"));
+	free(buf);
+	llm_packed_free(&p);
+}
+
 /* ---- BCQ quantizer ------------------------------------------------------- */
 
 static double rel_error(const float *a, const float *b, size_t n)
@@ -1019,6 +1095,7 @@ int main(void)
 	    !CU_add_test(s, "BCQ on the device", test_bcq_on_device) ||
 	    !CU_add_test(s, "GPTQ lowers output error", test_gptq_lowers_output_error) ||
 	    !CU_add_test(s, "packed file round trip, checksum", test_packed_roundtrip_and_checksum) ||
+	    !CU_add_test(s, "per-kind BCQ groups (packed version 2)", test_mixed_groups) ||
 	    !CU_add_test(s, "ConSmax table", test_consmax_table) ||
 	    !CU_add_test(s, "ConSmax calibration", test_consmax_calibration) ||
 	    !CU_add_test(s, "sampler", test_sampler) ||

@@ -37,6 +37,7 @@ struct options {
 	int planes;		/* 0 = f32 */
 	int weights_given;
 	int classifier_bcq;
+	uint32_t group_of[LLM_LAYER_MATRICES + 1];	/* per kind, 0 = group */
 	enum llm_consmax_method method;
 	float temperature, top_p, eval_top_p;
 	uint64_t seed;
@@ -56,7 +57,8 @@ static void usage(FILE *f)
 "  -s, --seed N           sampling seed (default: time)\n"
 "  -d, --device SPEC      sim, sim:devmem=SIZE, /dev/accel/accelN (default: first card, else sim)\n"
 "      --weights MODE     f32, bcq2, bcq3, bcq4 (a checkpoint is quantized on load)\n"
-"      --group G          BCQ scale group, multiple of 8 (default %d)\n"
+"      --group G[,K=G..]  BCQ scale group, multiple of 8 (default %d); per\n"
+"                         matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
 "      --pow2             power-of-two BCQ scales (shifts)\n"
 "      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
 "      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
@@ -144,11 +146,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (*end)
 				return -die("bad seed '%s'", optarg);
 			break;
-		case O_GROUP:
-			o->group = strtol(optarg, &end, 10);
-			if (*end || o->group < 8 || o->group > 4096 || o->group % 8)
-				return -die("bad group '%s' (multiple of 8, 8..4096)", optarg);
+		case O_GROUP: {
+			uint32_t g = (uint32_t)o->group;
+
+			if (llm_parse_groups(optarg, &g, o->group_of))
+				return -die("bad group '%s' (G or G,kind=G,... with kinds wq wk wv wo w1 w2 w3 cls; multiples of 8, 8..4096)",
+					    optarg);
+			o->group = (int)g;
 			break;
+		}
 		case O_EVAL_TOPP:
 			o->eval_top_p = strtof(optarg, &end);
 			if (*end || !(o->eval_top_p >= 0 && o->eval_top_p <= 1))
@@ -232,6 +238,8 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		.classifier_bcq = o->classifier_bcq,
 		.calib_seqs = o->calib_seqs, .calib_len = CALIB_LEN, .seed = CALIB_SEED,
 	};
+
+	memcpy(q.group_of, o->group_of, sizeof(q.group_of));
 	struct llm_model m;
 	int rc = llm_packed_probe(o->model);
 

@@ -19,6 +19,7 @@ struct options {
 	const char *in, *out, *shape;
 	int planes, group, pow2, classifier_bcq, iters, consmax, calib_seqs,
 	    calib_len;
+	uint32_t group_of[LLM_LAYER_MATRICES + 1];	/* per kind, 0 = group */
 	enum llm_consmax_method method;
 	uint64_t seed;
 };
@@ -31,7 +32,8 @@ static void usage(FILE *f)
 "  -m, --model FILE       llama2.c float32 checkpoint\n"
 "  -o, --output FILE      output file\n"
 "      --weights MODE     f32, bcq1..bcq4 (default bcq3)\n"
-"      --group G          columns per BCQ scale, multiple of 8 (default %d)\n"
+"      --group G[,K=G..]  columns per BCQ scale, multiple of 8 (default %d);\n"
+"                         per matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
 "      --pow2             power-of-two scales (the engine shifts)\n"
 "      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
 "      --iters N          alternating refinement rounds (default %d)\n"
@@ -101,11 +103,15 @@ static int parse(int argc, char **argv, struct options *o)
 		case O_CONSMAX: o->consmax = 1; break;
 		case O_RANDOM: o->shape = optarg; break;
 		case 's': o->seed = (uint64_t)number(optarg, 0, 0x7fffffff, "seed", &bad); break;
-		case O_GROUP:
-			o->group = number(optarg, 8, 4096, "group", &bad);
-			if (!bad && o->group % 8)
-				return -die("group %s is not a multiple of 8", optarg);
+		case O_GROUP: {
+			uint32_t g = (uint32_t)o->group;
+
+			if (llm_parse_groups(optarg, &g, o->group_of))
+				return -die("bad group '%s' (G or G,kind=G,... with kinds wq wk wv wo w1 w2 w3 cls; multiples of 8, 8..4096)",
+					    optarg);
+			o->group = (int)g;
 			break;
+		}
 		case O_ITERS: o->iters = number(optarg, 0, 1000, "iters", &bad); break;
 		case O_CSEQS: o->calib_seqs = number(optarg, 0, 100000, "calib-seqs", &bad); break;
 		case O_CLEN: o->calib_len = number(optarg, 1, 1 << 20, "calib-len", &bad); break;
@@ -237,6 +243,7 @@ int main(int argc, char **argv)
 		.calib_seqs = o.calib_seqs, .calib_len = o.calib_len, .seed = o.seed,
 		.progress = isatty(2) ? progress : NULL,
 	};
+	memcpy(q.group_of, o.group_of, sizeof(q.group_of));
 	rc = llm_packed_from_model(&p, &m, o.planes ? &q : NULL, &e);
 	llm_model_free(&m);
 	if (!rc && o.consmax)

@@ -304,7 +304,7 @@ static int matvec(struct llm_accel *a, int i, uint64_t x, uint64_t y)
 					    ACCEL_REF(a->weights, a->off_mat[i]),
 					    ACCEL_REF(a->weights, a->off_scales[i]),
 					    ACCEL_REF(a->act, y), cols, rows,
-					    p->planes, p->group, p->pow2);
+					    p->planes, p->bcq[i].group, p->pow2);
 	return accel_cmd_matvec_f32(a->cl, ACCEL_REF(a->act, x),
 				    ACCEL_REF(a->weights, a->off_mat[i]),
 				    ACCEL_REF(a->act, y), cols, rows);

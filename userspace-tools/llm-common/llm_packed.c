@@ -254,6 +254,7 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 	}
 	for (int i = 0; i < n; i++) {
 		int layer = i / LLM_LAYER_MATRICES, which = i % LLM_LAYER_MATRICES;
+		struct llm_bcq_params prm;
 		uint32_t rows, cols;
 		float *w;
 
@@ -263,16 +264,19 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 		}
 		llm_matrix_shape(c, which, &rows, &cols);
 		w = llm_matrix_f32(m, layer, which);
+		prm = q->bcq;
+		if (q->group_of[which])
+			prm.group = q->group_of[which];
 		rc = hs.h ? llm_bcq_quantize_gptq(&p->bcq[i], w, rows, cols,
-						  hessian_of(&hs, layer, which), &q->bcq) :
-			    llm_bcq_quantize(&p->bcq[i], w, rows, cols, &q->bcq);
+						  hessian_of(&hs, layer, which), &prm) :
+			    llm_bcq_quantize(&p->bcq[i], w, rows, cols, &prm);
 		if (rc) {
 			hessians_free(&hs);
 			p->base = *m;
 			memset(m, 0, sizeof(*m));
 			llm_packed_free(p);
 			return llm_fail(e, rc, "BCQ quantization failed (planes %u group %u): %s",
-					q->bcq.planes, q->bcq.group, strerror(-rc));
+					prm.planes, prm.group, strerror(-rc));
 		}
 		llm_bcq_dequantize(&p->bcq[i], w);
 		done += (uint64_t)rows * cols;
@@ -410,6 +414,17 @@ static void list_sections(const struct llm_packed *p, struct section_list *l)
 	}
 }
 
+/* Some BCQ matrix has a group other than the header's (version 2). */
+static int mixed_groups(const struct llm_packed *p)
+{
+	int n = p->base.cfg.n_layers * LLM_LAYER_MATRICES + !!p->classifier_bcq;
+
+	for (int i = 0; p->planes && i < n; i++)
+		if (p->bcq[i].group != p->group)
+			return 1;
+	return 0;
+}
+
 int llm_packed_save(const struct llm_packed *p, const char *path,
 		    struct llm_err *e)
 {
@@ -462,7 +477,7 @@ int llm_packed_save(const struct llm_packed *p, const char *path,
 		crc = llm_crc32(crc, zero, align_up(l->s[i].bytes) - l->s[i].bytes);
 	}
 	put32(hdr + 0, LLM_PACKED_MAGIC);
-	put32(hdr + 4, LLM_PACKED_VERSION);
+	put32(hdr + 4, mixed_groups(p) ? LLM_PACKED_VERSION : LLM_PACKED_VERSION_UNIFORM);
 	put32(hdr + 8, LLM_PACKED_HEADER_BYTES);
 	put32(hdr + 12, l->n);
 	put32(hdr + 16, c->dim);
@@ -582,7 +597,7 @@ static int take_f32(const uint8_t *buf, const struct section *s, uint32_t n,
 static int take_bcq(struct llm_packed *p, const uint8_t *buf,
 		    const struct section *s, uint32_t n, uint32_t tensor,
 		    uint32_t layer, struct llm_bcq_matrix *q, uint32_t rows,
-		    uint32_t cols, const char *path, struct llm_err *e)
+		    uint32_t cols, int mixed, const char *path, struct llm_err *e)
 {
 	const struct section *b = find(s, n, tensor, layer, K_BCQ_BITS);
 	const struct section *sc = find(s, n, tensor, layer, K_BCQ_SCALES);
@@ -591,11 +606,13 @@ static int take_bcq(struct llm_packed *p, const uint8_t *buf,
 	if (!b || !sc)
 		return llm_fail(e, -EINVAL, "%s: missing BCQ tensor %u of layer %u",
 				path, tensor, layer);
+	if (mixed)	/* version 2: each matrix's group in its sections */
+		prm.group = b->group;
 	if (llm_bcq_alloc(q, rows, cols, &prm))
 		return llm_fail(e, -EINVAL, "%s: bad BCQ parameters (planes %u group %u)",
-				path, p->planes, p->group);
+				path, prm.planes, prm.group);
 	if (b->rows != rows || b->cols != cols || b->planes != p->planes ||
-	    b->group != p->group || b->bytes != q->bits_bytes ||
+	    b->group != prm.group || sc->group != prm.group || b->bytes != q->bits_bytes ||
 	    sc->bytes != q->scale_bytes || (int)sc->flags != p->pow2)
 		return llm_fail(e, -EINVAL, "%s: BCQ tensor %u of layer %u has the wrong shape",
 				path, tensor, layer);
@@ -609,15 +626,16 @@ static int parse(struct llm_packed *p, const uint8_t *buf, uint64_t size,
 {
 	struct llm_config c;
 	struct section *s;
-	uint32_t n, crc;
+	uint32_t n, crc, version;
 	uint64_t table_end;
 	int rc = 0;
 
 	if (size < LLM_PACKED_HEADER_BYTES || get32(buf) != LLM_PACKED_MAGIC)
 		return llm_fail(e, -EINVAL, "%s: not a CSA packed model (bad magic)", path);
-	if (get32(buf + 4) != LLM_PACKED_VERSION)
-		return llm_fail(e, -EINVAL, "%s: packed format version %u, this tool reads %u",
-				path, get32(buf + 4), LLM_PACKED_VERSION);
+	version = get32(buf + 4);
+	if (version < LLM_PACKED_VERSION_UNIFORM || version > LLM_PACKED_VERSION)
+		return llm_fail(e, -EINVAL, "%s: packed format version %u, this tool reads %u..%u",
+				path, version, LLM_PACKED_VERSION_UNIFORM, LLM_PACKED_VERSION);
 	if (get32(buf + 124) != llm_crc32(0, buf, 124))
 		return llm_fail(e, -EBADMSG, "%s: header checksum mismatch", path);
 	if (get32(buf + 8) != LLM_PACKED_HEADER_BYTES || get64(buf + 96) != size)
@@ -689,7 +707,8 @@ static int parse(struct llm_packed *p, const uint8_t *buf, uint64_t size,
 					continue;
 				}
 				rc = take_bcq(p, buf, s, n, T_MATRIX + w, l,
-					      &p->bcq[l * LLM_LAYER_MATRICES + w], rows, cols, path, e);
+					      &p->bcq[l * LLM_LAYER_MATRICES + w], rows, cols,
+					      version > LLM_PACKED_VERSION_UNIFORM, path, e);
 				if (!rc)
 					llm_bcq_dequantize(&p->bcq[l * LLM_LAYER_MATRICES + w], dst);
 			}
@@ -697,7 +716,8 @@ static int parse(struct llm_packed *p, const uint8_t *buf, uint64_t size,
 		if (!rc && p->classifier_bcq) {
 			struct llm_bcq_matrix *q = &p->bcq[c.n_layers * LLM_LAYER_MATRICES];
 
-			rc = take_bcq(p, buf, s, n, T_WCLS, 0, q, c.vocab_size, dim, path, e);
+			rc = take_bcq(p, buf, s, n, T_WCLS, 0, q, c.vocab_size, dim,
+				      version > LLM_PACKED_VERSION_UNIFORM, path, e);
 			if (!rc)
 				llm_bcq_dequantize(q, m->wcls);
 		} else if (!rc && !c.shared_classifier) {
@@ -741,4 +761,48 @@ int llm_packed_load(struct llm_packed *p, const char *path, struct llm_err *e)
 	if (rc)
 		llm_packed_free(p);
 	return rc;
+}
+
+int llm_parse_groups(const char *s, uint32_t *group, uint32_t *group_of)
+{
+	static const char *const kinds[LLM_LAYER_MATRICES + 1] = {
+		"wq", "wk", "wv", "wo", "w1", "w2", "w3", "cls" };
+	int first = 1;
+
+	memset(group_of, 0, (LLM_LAYER_MATRICES + 1) * sizeof(*group_of));
+	while (*s) {
+		const char *eq = NULL, *end = s;
+		uint32_t *dst = group;
+		unsigned long v;
+		char *num_end;
+
+		while (*end && *end != ',') {
+			if (*end == '=')
+				eq = end;
+			end++;
+		}
+		if (eq) {
+			dst = NULL;
+			for (int k = 0; k <= LLM_LAYER_MATRICES; k++)
+				if (strlen(kinds[k]) == (size_t)(eq - s) &&
+				    !strncmp(s, kinds[k], eq - s))
+					dst = &group_of[k];
+			if (!dst)
+				return -EINVAL;
+			s = eq + 1;
+		} else if (!first) {
+			return -EINVAL;	/* the default group comes first */
+		}
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = strtoul(s, &num_end, 10);
+		if (num_end != end || v < 8 || v > CSA_BCQ_MAX_GROUP || v % 8)
+			return -EINVAL;
+		*dst = (uint32_t)v;
+		first = 0;
+		s = *end ? end + 1 : end;
+		if (*end && !*s)
+			return -EINVAL;	/* trailing comma */
+	}
+	return first ? -EINVAL : 0;
 }

@@ -12,7 +12,8 @@
 #include "llm_model.h"
 
 #define LLM_PACKED_MAGIC 0x51415343u	/* "CSAQ" little-endian */
-#define LLM_PACKED_VERSION 1u
+#define LLM_PACKED_VERSION 2u	/* written only when BCQ groups differ */
+#define LLM_PACKED_VERSION_UNIFORM 1u	/* every BCQ matrix at the header's group */
 #define LLM_PACKED_HEADER_BYTES 128u
 #define LLM_PACKED_SECTION_BYTES 48u
 #define LLM_PACKED_ALIGN 64u
@@ -50,7 +51,15 @@ struct llm_quant_opts {
 	uint64_t seed;
 	llm_progress_fn progress;
 	void *progress_ctx;
+	/* per matrix kind (wq .. w3, then the classifier): BCQ group, 0 =
+	 * bcq.group */
+	uint32_t group_of[LLM_LAYER_MATRICES + 1];
 };
+
+/* Parses "G" or "G,kind=G,..." (kinds wq wk wv wo w1 w2 w3 cls) into a
+ * default group and per-kind groups (0 where not given); every group a
+ * multiple of 8 in 8..4096. */
+int llm_parse_groups(const char *s, uint32_t *group, uint32_t *group_of);
 
 /* Takes ownership of @m's weights.  @q NULL: f32 matrices. */
 int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
