@@ -184,9 +184,10 @@ vm_times=()
 # through the monitor when the console shows the guest's markers.
 monitor_driver() {
 	local log=$1 sent_del=0 sent_add=0
-	cat "$out/monitor.out" >"$out/monitor.log" &
-	local cat_pid=$!
-	exec 8>"$out/monitor.in"
+	# Read-write opens of the FIFOs never block, even if QEMU is gone.
+	exec 8<>"$out/monitor.in"
+	cat <>"$out/monitor.out" >"$out/monitor.log" &
+	echo $! >"$out/monitor-cat.pid"
 	while [ $sent_add = 0 ]; do
 		if [ $sent_del = 0 ] && grep -q "^CSA-VM: UNPLUG-NOW" "$log" 2>/dev/null; then
 			echo "device_del csa0" >&8
@@ -199,7 +200,6 @@ monitor_driver() {
 		sleep 0.2
 	done
 	exec 8>&-
-	wait "$cat_pid"
 }
 
 # boot MODE: one VM run; its log is $out/console[-MODE].log
@@ -235,10 +235,17 @@ boot() {
 		-d guest_errors -D "$out/qemu-guest-errors-$mode.log" \
 		</dev/null >"$out/$name.log" 2>"$out/qemu-$mode.stderr" &
 	local qpid=$! mpid=
-	[ "$mode" = full ] && { monitor_driver "$out/$name.log" & mpid=$!; }
+	if [ "$mode" = full ]; then
+		monitor_driver "$out/$name.log" >"$out/monitor-driver.log" 2>&1 &
+		mpid=$!
+	fi
 	wait "$qpid"
 	qrc=$?
-	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null; wait 2>/dev/null
+	if [ -n "$mpid" ]; then
+		kill "$mpid" 2>/dev/null
+		[ -f "$out/monitor-cat.pid" ] && kill "$(cat "$out/monitor-cat.pid")" 2>/dev/null
+		wait "$mpid" 2>/dev/null
+	fi
 	vm_times+=("$mode $(since "$t")s")
 	note "$mode VM ran $(since "$t")s (QEMU exit $qrc); console log: $out/$name.log"
 	# Missing pieces are reported once, with the first boot.
