@@ -16,6 +16,7 @@
 #   CSA_VM_EXTRA    static test programs to run first on the card, e.g.
 #                   build/static/test-libaccel (with ACCEL_DEVICE=/dev/accel/accel0)
 #   CSA_JOB_TIMEOUT_MS  module job_timeout_ms (default 2000)
+#   CSA_VM_PARAMS   more csa.ko parameters, comma separated, e.g. "sq_entries=4"
 #   CSA_VM_WORK     work directory for the initramfs and logs (default
 #                   build/driver-vm; give concurrent runs their own)
 # Needs: make module driver-tests-static done first (this script runs them).
@@ -129,7 +130,7 @@ for mode in $modes; do
 		-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu \
 		-monitor "unix:$work/mon.sock,server=on,wait=off" -serial stdio \
 		$dev -kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet csa_params=irq_mode=$irq,job_timeout_ms=$timeout_ms$extra" \
+		-append "console=ttyS0 panic=-1 quiet csa_params=irq_mode=$irq,job_timeout_ms=$timeout_ms${CSA_VM_PARAMS:+,$CSA_VM_PARAMS}$extra" \
 		>"$log" 2>&1 </dev/null &
 	qpid=$!
 	if [ "$mode" = hotplug ]; then
