@@ -23,7 +23,7 @@
 #define CSA_ZERO_SIZE		SZ_64K
 /* 256 entries of 64 KiB: one descriptor clears up to 16 MiB */
 #define CSA_ZERO_SG_ENTRIES	256u
-#define CSA_CLEAR_CHUNK		((u64)CSA_ZERO_SIZE * CSA_ZERO_SG_ENTRIES)
+#define CSA_CLEAR_CHUNK		(CSA_ZERO_SIZE * CSA_ZERO_SG_ENTRIES)
 /* a clear aborted by someone else's reset is run again, at most this often */
 #define CSA_CLEAR_TRIES		3
 
@@ -98,13 +98,13 @@ static struct csa_job *csa_clear_job_alloc(struct csa_device *cdev,
 
 	for (i = 0; i < n; i++) {
 		struct csa_desc *d = &job->desc[i];
-		u64 bytes = min(size - off, CSA_CLEAR_CHUNK);
+		u32 bytes = min_t(u64, size - off, CSA_CLEAR_CHUNK);
 
 		/* BOs are page aligned: bytes is a multiple of 4 */
 		d->opcode = CSA_OP_DMA_H2D;
 		d->tag = lower_32_bits(job->seqno);
 		d->arg[0] = bytes;
-		d->arg[1] = DIV_ROUND_UP_ULL(bytes, CSA_ZERO_SIZE);
+		d->arg[1] = DIV_ROUND_UP(bytes, CSA_ZERO_SIZE);
 		d->addr[0] = cdev->zero_sg_dma;
 		d->addr[1] = start + off;
 		off += bytes;
