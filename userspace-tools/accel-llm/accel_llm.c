@@ -25,11 +25,10 @@
 
 #define EVAL_SEED 20261123u	/* the evaluation text; calibration uses others */
 #define CALIB_SEED 1u
-#define CALIB_SEQS 8
 #define CALIB_LEN 256
-/* Above this many layer weights, calibrating on load (GPTQ-style fitting,
- * ConSmax statistics) takes minutes: use accel-quant offline instead. */
-#define CALIB_AUTO_MAX_WEIGHTS 4000000ull
+/* Above LLM_CALIB_AUTO_MAX_WEIGHTS layer weights, calibrating on load
+ * (GPTQ-style fitting, ConSmax statistics) takes minutes: use accel-quant
+ * offline instead. */
 
 struct options {
 	const char *model, *tokenizer, *prompt, *device;
@@ -72,7 +71,7 @@ static void usage(FILE *f)
 "                         from the fp32 model (temperature 1, fixed seed)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
 "  -q, --quiet            no statistics line\n"
-"  -h, --help\n", LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, CALIB_SEQS);
+"  -h, --help\n", LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, LLM_CALIB_DEFAULT_SEQS);
 }
 
 static int die(const char *fmt, const char *arg)
@@ -172,12 +171,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_WEIGHTS:
 			o->weights_given = 1;
-			if (!strcmp(optarg, "f32"))
-				o->planes = 0;
-			else if (!strncmp(optarg, "bcq", 3) && optarg[3] >= '1' &&
-				 optarg[3] <= '4' && !optarg[4])
-				o->planes = optarg[3] - '0';
-			else
+			if (llm_parse_weights(optarg, &o->planes))
 				return -die("bad --weights '%s' (f32, bcq2, bcq3, bcq4)", optarg);
 			break;
 		case O_SOFTMAX:
@@ -189,13 +183,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -die("bad --softmax '%s' (exact, consmax)", optarg);
 			break;
 		case O_METHOD:
-			if (!strcmp(optarg, "max"))
-				o->method = LLM_CONSMAX_LSE_MAX;
-			else if (!strcmp(optarg, "lse"))
-				o->method = LLM_CONSMAX_LSE_MEAN;
-			else if (!strcmp(optarg, "sum"))
-				o->method = LLM_CONSMAX_SUM_MEAN;
-			else
+			if (llm_parse_consmax_method(optarg, &o->method))
 				return -die("bad --consmax-gamma '%s' (max, lse, sum)", optarg);
 			break;
 		case 'h':
@@ -238,11 +226,9 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		.classifier_bcq = o->classifier_bcq,
 		.calib_seqs = o->calib_seqs, .calib_len = CALIB_LEN, .seed = CALIB_SEED,
 	};
-
-	memcpy(q.group_of, o->group_of, sizeof(q.group_of));
-	struct llm_model m;
 	int rc = llm_packed_probe(o->model);
 
+	memcpy(q.group_of, o->group_of, sizeof(q.group_of));
 	memset(fp32, 0, sizeof(*fp32));
 	if (rc < 0)
 		return llm_fail(e, rc, "%s: %s", o->model, strerror(-rc));
@@ -260,37 +246,15 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		if (o->consmax && !p->consmax_tables) {
 			/* calibrate on the weights we have */
 			rc = llm_packed_calibrate(p, &p->base, o->method,
-						  o->calib_seqs > 0 ? o->calib_seqs : CALIB_SEQS,
+						  o->calib_seqs > 0 ? o->calib_seqs : LLM_CALIB_DEFAULT_SEQS,
 						  CALIB_LEN, CALIB_SEED, e);
 			if (rc)
 				llm_packed_free(p);
 		}
 		return rc;
 	}
-	rc = llm_model_load(&m, o->model, e);
-	if (rc)
-		return rc;
-	if (q.calib_seqs < 0) {
-		uint64_t layer_weights = m.storage_floats -
-			(uint64_t)m.cfg.vocab_size * m.cfg.dim * (m.cfg.shared_classifier ? 1 : 2);
-
-		q.calib_seqs = layer_weights <= CALIB_AUTO_MAX_WEIGHTS ? CALIB_SEQS : 0;
-	}
-	rc = llm_model_load(fp32, o->model, e);
-	if (rc) {
-		llm_model_free(&m);
-		return rc;
-	}
-	rc = llm_packed_from_model(p, &m, o->planes ? &q : NULL, e);
-	llm_model_free(&m);
-	if (!rc && o->consmax)
-		rc = llm_packed_calibrate(p, fp32, o->method, q.calib_seqs > 0 ? q.calib_seqs : 1, CALIB_LEN,
-					  CALIB_SEED, e);
-	if (rc) {
-		llm_model_free(fp32);
-		llm_packed_free(p);
-	}
-	return rc;
+	return llm_packed_from_checkpoint(p, fp32, o->model, &q, o->consmax,
+					  o->method, e);
 }
 
 struct decoder {

@@ -116,22 +116,11 @@ static int parse(int argc, char **argv, struct options *o)
 		case O_CSEQS: o->calib_seqs = number(optarg, 0, 100000, "calib-seqs", &bad); break;
 		case O_CLEN: o->calib_len = number(optarg, 1, 1 << 20, "calib-len", &bad); break;
 		case O_WEIGHTS:
-			if (!strcmp(optarg, "f32"))
-				o->planes = 0;
-			else if (!strncmp(optarg, "bcq", 3) && optarg[3] >= '1' &&
-				 optarg[3] <= '4' && !optarg[4])
-				o->planes = optarg[3] - '0';
-			else
+			if (llm_parse_weights(optarg, &o->planes))
 				return -die("bad --weights '%s' (f32, bcq1..bcq4)", optarg);
 			break;
 		case O_METHOD:
-			if (!strcmp(optarg, "max"))
-				o->method = LLM_CONSMAX_LSE_MAX;
-			else if (!strcmp(optarg, "lse"))
-				o->method = LLM_CONSMAX_LSE_MEAN;
-			else if (!strcmp(optarg, "sum"))
-				o->method = LLM_CONSMAX_SUM_MEAN;
-			else
+			if (llm_parse_consmax_method(optarg, &o->method))
 				return -die("bad --consmax-gamma '%s' (max, lse, sum)", optarg);
 			break;
 		case 'h':
@@ -217,7 +206,7 @@ static int generate(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o;
-	struct llm_model m, orig;
+	struct llm_model orig;
 	struct llm_packed p;
 	struct llm_err e = { "" };
 	struct llm_quant_opts q;
@@ -229,14 +218,6 @@ int main(int argc, char **argv)
 		return generate(&o);
 	if (llm_packed_probe(o.in) == 1)
 		return die("%s is already a packed model; give the float32 checkpoint", o.in);
-	if (llm_model_load(&m, o.in, &e) || llm_model_load(&orig, o.in, &e))
-		return die("%s", e.msg);
-	if (o.calib_seqs < 0) {	/* calibration costs grow with the model */
-		uint64_t layer_weights = m.storage_floats -
-			(uint64_t)m.cfg.vocab_size * m.cfg.dim * (m.cfg.shared_classifier ? 1 : 2);
-
-		o.calib_seqs = layer_weights <= 4000000ull ? 8 : 0;
-	}
 	q = (struct llm_quant_opts){
 		.bcq = { o.planes, o.group, o.pow2, o.iters },
 		.classifier_bcq = o.classifier_bcq,
@@ -244,14 +225,12 @@ int main(int argc, char **argv)
 		.progress = isatty(2) ? progress : NULL,
 	};
 	memcpy(q.group_of, o.group_of, sizeof(q.group_of));
-	rc = llm_packed_from_model(&p, &m, o.planes ? &q : NULL, &e);
-	llm_model_free(&m);
-	if (!rc && o.consmax)
-		rc = llm_packed_calibrate(&p, &orig, o.method, o.calib_seqs > 0 ? o.calib_seqs : 1,
-					  o.calib_len, o.seed, &e);
-	if (!rc)
-		rc = llm_packed_save(&p, o.out, &e);
+	rc = llm_packed_from_checkpoint(&p, &orig, o.in, &q, o.consmax, o.method, &e);
+	if (rc)
+		return die("%s", e.msg);
+	rc = llm_packed_save(&p, o.out, &e);
 	if (rc) {
+		llm_packed_free(&p);
 		llm_model_free(&orig);
 		return die("%s", e.msg);
 	}

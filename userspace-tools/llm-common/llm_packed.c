@@ -806,3 +806,68 @@ int llm_parse_groups(const char *s, uint32_t *group, uint32_t *group_of)
 	}
 	return first ? -EINVAL : 0;
 }
+
+int llm_parse_weights(const char *s, int *planes)
+{
+	if (!strcmp(s, "f32"))
+		*planes = 0;
+	else if (!strncmp(s, "bcq", 3) && s[3] >= '1' && s[3] <= '4' && !s[4])
+		*planes = s[3] - '0';
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int llm_parse_consmax_method(const char *s, enum llm_consmax_method *method)
+{
+	if (!strcmp(s, "max"))
+		*method = LLM_CONSMAX_LSE_MAX;
+	else if (!strcmp(s, "lse"))
+		*method = LLM_CONSMAX_LSE_MEAN;
+	else if (!strcmp(s, "sum"))
+		*method = LLM_CONSMAX_SUM_MEAN;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int llm_default_calib_seqs(const struct llm_model *m)
+{
+	uint64_t layer_weights = m->storage_floats -
+		(uint64_t)m->cfg.vocab_size * m->cfg.dim * (m->cfg.shared_classifier ? 1 : 2);
+
+	return layer_weights <= LLM_CALIB_AUTO_MAX_WEIGHTS ? LLM_CALIB_DEFAULT_SEQS : 0;
+}
+
+int llm_packed_from_checkpoint(struct llm_packed *p, struct llm_model *fp32,
+			       const char *path, const struct llm_quant_opts *q,
+			       int consmax, enum llm_consmax_method method,
+			       struct llm_err *e)
+{
+	struct llm_quant_opts opts = *q;
+	struct llm_model m;
+	int rc;
+
+	memset(fp32, 0, sizeof(*fp32));
+	rc = llm_model_load(&m, path, e);
+	if (rc)
+		return rc;
+	if (opts.calib_seqs < 0)
+		opts.calib_seqs = llm_default_calib_seqs(&m);
+	rc = llm_model_load(fp32, path, e);
+	if (rc) {
+		llm_model_free(&m);
+		return rc;
+	}
+	rc = llm_packed_from_model(p, &m, opts.bcq.planes ? &opts : NULL, e);
+	llm_model_free(&m);
+	if (!rc && consmax)
+		rc = llm_packed_calibrate(p, fp32, method,
+					  opts.calib_seqs > 0 ? opts.calib_seqs : 1,
+					  opts.calib_len, opts.seed, e);
+	if (rc) {
+		llm_model_free(fp32);
+		llm_packed_free(p);
+	}
+	return rc;
+}

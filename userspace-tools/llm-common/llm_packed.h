@@ -60,10 +60,30 @@ struct llm_quant_opts {
  * default group and per-kind groups (0 where not given); every group a
  * multiple of 8 in 8..4096. */
 int llm_parse_groups(const char *s, uint32_t *group, uint32_t *group_of);
+/* "f32" -> 0 planes, "bcq1".."bcq4" -> 1..4; else -EINVAL. */
+int llm_parse_weights(const char *s, int *planes);
+/* "max", "lse" or "sum" (see llm_consmax.h); else -EINVAL. */
+int llm_parse_consmax_method(const char *s, enum llm_consmax_method *method);
+
+/* Calibration costs grow with the model: by default only models up to
+ * LLM_CALIB_AUTO_MAX_WEIGHTS layer weights get LLM_CALIB_DEFAULT_SEQS
+ * sequences of activation-aware fitting; larger ones get none. */
+#define LLM_CALIB_DEFAULT_SEQS 8
+#define LLM_CALIB_AUTO_MAX_WEIGHTS 4000000ull
+int llm_default_calib_seqs(const struct llm_model *m);
 
 /* Takes ownership of @m's weights.  @q NULL: f32 matrices. */
 int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 			  const struct llm_quant_opts *q, struct llm_err *e);
+/* Loads the float32 checkpoint @path into @fp32 and packs a second copy of
+ * it into @p: BCQ per @q when q->bcq.planes (else f32 matrices), where
+ * q->calib_seqs < 0 means llm_default_calib_seqs(); with @consmax, ConSmax
+ * tables calibrated on @fp32 over max(calib_seqs, 1) sequences of
+ * q->calib_len tokens from q->seed.  On failure both are freed. */
+int llm_packed_from_checkpoint(struct llm_packed *p, struct llm_model *fp32,
+			       const char *path, const struct llm_quant_opts *q,
+			       int consmax, enum llm_consmax_method method,
+			       struct llm_err *e);
 /* Calibrates ConSmax on the fp32 weights of @fp32 and stores the tables. */
 int llm_packed_calibrate(struct llm_packed *p, const struct llm_model *fp32,
 			 enum llm_consmax_method method, int n_seqs, int len,
