@@ -16,13 +16,6 @@ ACCEL_INFO_PCI_LIBS := $(or $(shell pkg-config --libs libpci 2>/dev/null),-lpci)
 else
 ACCEL_INFO_CORE_SRCS += $(ACCEL_INFO_DIR)/pci_scan_nolibpci.c
 ACCEL_INFO_PCI_LIBS :=
-.PHONY: install-accel-info
-install: install-accel-info
-install-accel-info: $(B)/bin/accel-info
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(B)/bin/accel-info $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 man/accel-info.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-
 endif
 
 TOOLS += accel-info

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <accel/accel.h>
 #include <csa/csa_device.h>
 #include <drm/csa_accel.h>
 
@@ -44,23 +45,10 @@ const char *engine_name(unsigned int engine)
 	return engine < CSA_ENGINE_COUNT ? engines[engine] : "engine?";
 }
 
-static const char *const statuses[CSA_STATUS_COUNT] = {
-	[CSA_STATUS_OK] = "OK",
-	[CSA_STATUS_BAD_OPCODE] = "BAD_OPCODE",
-	[CSA_STATUS_RESERVED] = "RESERVED",
-	[CSA_STATUS_BAD_ARG] = "BAD_ARG",
-	[CSA_STATUS_ADDR_RANGE] = "ADDR_RANGE",
-	[CSA_STATUS_OVERLAP] = "OVERLAP",
-	[CSA_STATUS_DMA_FAULT] = "DMA_FAULT",
-	[CSA_STATUS_BAD_SG] = "BAD_SG",
-	[CSA_STATUS_ABORTED] = "ABORTED",
-	[CSA_STATUS_TIMEOUT] = "TIMEOUT",
-};
-
 const char *status_name(uint32_t status, char *buf, size_t size)
 {
 	if (status < CSA_STATUS_COUNT)
-		return statuses[status];
+		return accel_status_name(status);	/* libaccel's table */
 	snprintf(buf, size, "STATUS_%" PRIu32, status);
 	return buf;
 }

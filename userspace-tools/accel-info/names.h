@@ -22,7 +22,8 @@ extern const size_t num_error_status_names;
 
 /* "dma", "vector", "bcq", "pim", "consmax"; "engineN" past the end */
 const char *engine_name(unsigned int engine);
-/* "OK", "BAD_OPCODE", ...; "STATUS_n" for unknown values */
+/* accel_status_name() ("OK", "BAD_OPCODE", ...); "STATUS_n" for values
+ * past the known ones, where libaccel says only "UNKNOWN" */
 const char *status_name(uint32_t status, char *buf, size_t size);
 
 /* Names of the set bits, separated by sep; unknown bits as 0x...; "none"
