@@ -136,6 +136,18 @@ static void json_header(struct json_writer *w, const char *action)
 	json_member_string(w, "action", action);
 }
 
+/* Opens the JSON document of an action on one opened device. */
+static void json_device_begin(struct json_writer *w, FILE *out,
+			      enum json_style style, const char *action,
+			      const struct accel_info *info)
+{
+	json_init(w, out, style);
+	json_object_begin(w);
+	json_header(w, action);
+	json_member_string(w, "device", info->path);
+	json_member_string(w, "backend", info->backend);
+}
+
 static int finish_json(struct ctx *c, struct json_writer *w, int code)
 {
 	if (json_finish(w)) {
@@ -259,11 +271,7 @@ static int run_reset(struct ctx *c)
 	if (c->o->json) {
 		struct json_writer w;
 
-		json_init(&w, c->out, c->o->style);
-		json_object_begin(&w);
-		json_header(&w, "reset");
-		json_member_string(&w, "device", info.path);
-		json_member_string(&w, "backend", info.backend);
+		json_device_begin(&w, c->out, c->o->style, "reset", &info);
 		json_member_bool(&w, "ok", true);
 		json_member_uint(&w, "resets_before", before.resets);
 		json_member_uint(&w, "resets_after", after.resets);
@@ -309,11 +317,7 @@ static int run_selftest(struct ctx *c)
 	if (c->o->json) {
 		struct json_writer w;
 
-		json_init(&w, c->out, c->o->style);
-		json_object_begin(&w);
-		json_header(&w, "selftest");
-		json_member_string(&w, "device", info.path);
-		json_member_string(&w, "backend", info.backend);
+		json_device_begin(&w, c->out, c->o->style, "selftest", &info);
 		json_member_bool(&w, "simulated", strcmp(info.backend, "sim") == 0);
 		json_key(&w, "selftest");
 		json_object_begin(&w);
@@ -467,11 +471,7 @@ static int run_watch(struct ctx *c)
 			/* JSON Lines: one compact document per sample */
 			struct json_writer w;
 
-			json_init(&w, c->out, JSON_COMPACT);
-			json_object_begin(&w);
-			json_header(&w, "watch");
-			json_member_string(&w, "device", info.path);
-			json_member_string(&w, "backend", info.backend);
+			json_device_begin(&w, c->out, JSON_COMPACT, "watch", &info);
 			json_member_int(&w, "sample", i);
 			json_member_double(&w, "elapsed_s", t);
 			json_key(&w, "counters");

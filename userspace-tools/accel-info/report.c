@@ -118,6 +118,18 @@ static void json_optional_string(struct json_writer *w, const char *key,
 		json_member_null(w, key);
 }
 
+/* The names of the set bits of @value, as a JSON array (unknown bits have
+ * none: the raw value stands beside it). */
+static void json_bit_names(struct json_writer *w, uint64_t value,
+			   const struct bit_name *names, size_t count)
+{
+	json_array_begin(w);
+	for (size_t b = 0; b < count; b++)
+		if (value & names[b].bit)
+			json_string(w, names[b].name);
+	json_array_end(w);
+}
+
 static void json_card(struct json_writer *w, const struct pci_card *c)
 {
 	char hint[512];
@@ -302,11 +314,8 @@ void report_json_counters(struct json_writer *w,
 	json_member_uint(w, "last_error_status_code", c->last_error_status);
 	json_member_uint(w, "error_status", c->error_status);
 	json_key(w, "error_status_bits");
-	json_array_begin(w);
-	for (size_t b = 0; b < num_error_status_names; b++)
-		if (c->error_status & error_status_names[b].bit)
-			json_string(w, error_status_names[b].name);
-	json_array_end(w);
+	json_bit_names(w, c->error_status, error_status_names,
+		       num_error_status_names);
 	json_object_end(w);
 	json_member_uint(w, "resets", c->resets);
 	json_object_end(w);
@@ -347,11 +356,8 @@ void report_json_device(struct json_writer *w, const struct device_snapshot *s)
 	json_object_begin(w);
 	json_member_uint(w, "mask", i->capabilities);
 	json_key(w, "names");
-	json_array_begin(w);
-	for (size_t b = 0; b < num_capability_names; b++)
-		if (i->capabilities & capability_names[b].bit)
-			json_string(w, capability_names[b].name);
-	json_array_end(w);
+	json_bit_names(w, i->capabilities, capability_names,
+		       num_capability_names);
 	json_object_end(w);
 	json_key(w, "memory");
 	json_object_begin(w);
