@@ -30,17 +30,9 @@ void csa_regs_reset(struct csa_hw *hw)
 	hw->cq_base = 0;
 	hw->sq_size = 0;
 	hw->cq_size = 0;
-	hw->sq_head = 0;
-	hw->sq_tail = 0;
-	hw->cq_head = 0;
-	hw->cq_tail = 0;
-	hw->cq_phase = 1;
-	hw->coalesce_pending = 0;
+	csa_rings_start(hw);	/* indices, phase, coalescing, job state */
 	hw->perf_hi_latch = 0;
 	hw->irq_pending = 0;
-	hw->job_index = 0;
-	hw->job_cycles = 0;
-	hw->job_failed = 0;
 	hw->fetched = 0;
 }
 
