@@ -134,86 +134,71 @@ static int fetch_edges(struct staging *s, struct accel_bo *dbo, uint64_t a,
 	return accel_cmdlist_count(s->cl) ? run(s) : 0;
 }
 
-int accel_upload(struct accel_bo *dst, uint64_t dst_off, const void *src,
-		 uint64_t len)
+/* Both directions: @in (upload) holds the bytes to write at @off, or @out
+ * (download) receives them; the other is NULL.  Host buffers are copied
+ * through their mapping; device buffers chunk by chunk through staging,
+ * where an upload first fetches the partial end words it must keep. */
+static int transfer(struct accel_bo *bo, uint64_t off, uint64_t len,
+		    const uint8_t *in, uint8_t *out)
 {
 	uint64_t lo, hi, a, end;
 	struct staging s;
 	void *p;
 	int ret;
 
-	if (!dst || !src)
-		return -EINVAL;
-	ret = check_range(dst, dst_off, len);
+	ret = check_range(bo, off, len);
 	if (ret)
 		return ret;
-	if (dst->placement == ACCEL_MEM_HOST) {
-		ret = accel_bo_map(dst, &p);
-		if (!ret)
-			memcpy((uint8_t *)p + dst_off, src, len);
+	if (bo->placement == ACCEL_MEM_HOST) {
+		ret = accel_bo_map(bo, &p);
+		if (!ret && in)
+			memcpy((uint8_t *)p + off, in, len);
+		else if (!ret)
+			memcpy(out, (const uint8_t *)p + off, len);
 		return ret;
 	}
 
-	lo = dst_off;
-	hi = dst_off + len;
+	lo = off;
+	hi = off + len;
 	a = lo & ~3ull;
 	end = (hi + 3) & ~3ull;
-	ret = staging_open(dst->dev, end - a, &s);
+	ret = staging_open(bo->dev, end - a, &s);
 	if (ret)
 		return ret;
 	while (!ret && a < end) {
 		uint64_t b = end - a > STAGING_MAX ? a + STAGING_MAX : end;
 		uint64_t from = a > lo ? a : lo, to = b < hi ? b : hi;
 
-		ret = fetch_edges(&s, dst, a, b, lo, hi);
-		if (ret)
-			break;
-		memcpy(s.ptr + (from - a), (const uint8_t *)src + (from - lo),
-		       to - from);
-		ret = dma_chunk(&s, dst, a, b, 1);
+		if (in) {
+			ret = fetch_edges(&s, bo, a, b, lo, hi);
+			if (ret)
+				break;
+			memcpy(s.ptr + (from - a), in + (from - lo), to - from);
+			ret = dma_chunk(&s, bo, a, b, 1);
+		} else {
+			ret = dma_chunk(&s, bo, a, b, 0);
+			if (!ret)
+				memcpy(out + (from - lo), s.ptr + (from - a),
+				       to - from);
+		}
 		a = b;
 	}
-	staging_close(dst->dev, &s);
+	staging_close(bo->dev, &s);
 	return ret;
+}
+
+int accel_upload(struct accel_bo *dst, uint64_t dst_off, const void *src,
+		 uint64_t len)
+{
+	if (!dst || !src)
+		return -EINVAL;
+	return transfer(dst, dst_off, len, src, NULL);
 }
 
 int accel_download(struct accel_bo *src, uint64_t src_off, void *dst,
 		   uint64_t len)
 {
-	uint64_t lo, hi, a, end;
-	struct staging s;
-	void *p;
-	int ret;
-
 	if (!src || !dst)
 		return -EINVAL;
-	ret = check_range(src, src_off, len);
-	if (ret)
-		return ret;
-	if (src->placement == ACCEL_MEM_HOST) {
-		ret = accel_bo_map(src, &p);
-		if (!ret)
-			memcpy(dst, (const uint8_t *)p + src_off, len);
-		return ret;
-	}
-
-	lo = src_off;
-	hi = src_off + len;
-	a = lo & ~3ull;
-	end = (hi + 3) & ~3ull;
-	ret = staging_open(src->dev, end - a, &s);
-	if (ret)
-		return ret;
-	while (!ret && a < end) {
-		uint64_t b = end - a > STAGING_MAX ? a + STAGING_MAX : end;
-		uint64_t from = a > lo ? a : lo, to = b < hi ? b : hi;
-
-		ret = dma_chunk(&s, src, a, b, 0);
-		if (!ret)
-			memcpy((uint8_t *)dst + (from - lo), s.ptr + (from - a),
-			       to - from);
-		a = b;
-	}
-	staging_close(src->dev, &s);
-	return ret;
+	return transfer(src, src_off, len, NULL, dst);
 }
