@@ -376,10 +376,42 @@ void llm_bcq_free(struct llm_bcq_matrix *q)
 	memset(q, 0, sizeof(*q));
 }
 
+/* Fits group @g of row @row (described by @f) and stores its scales; the
+ * fitted signs are left in f->mask. */
+static void fit_and_store_scales(struct llm_bcq_matrix *q, struct group_fit *f,
+				 const struct llm_bcq_params *p, uint32_t row,
+				 uint32_t g)
+{
+	uint32_t ng = (q->k + q->group - 1) / q->group;
+	uint64_t s = ((uint64_t)row * ng + g) * q->planes;
+	int8_t e[MAXP];
+
+	fit_group(f, p->iters, p->pow2, e);
+	for (uint32_t pl = 0; pl < q->planes; pl++) {
+		if (q->pow2)
+			((int8_t *)q->scales)[s + pl] = e[pl];
+		else
+			((float *)q->scales)[s + pl] = (float)f->alpha[pl];
+	}
+}
+
+/* Sets the bit of weight (@row, @col) in each plane whose bit is set in
+ * @signs (the bits start cleared). */
+static void store_signs(struct llm_bcq_matrix *q, uint32_t row, uint32_t col,
+			uint8_t signs)
+{
+	uint32_t k8 = (q->k + 7) / 8;
+
+	for (uint32_t pl = 0; pl < q->planes; pl++)
+		if (signs >> pl & 1)
+			q->bits[((uint64_t)pl * k8 + col / 8) * q->n + row] |=
+				1u << (col % 8);
+}
+
 int llm_bcq_quantize(struct llm_bcq_matrix *q, const float *w, uint32_t n,
 		     uint32_t k, const struct llm_bcq_params *p)
 {
-	uint32_t ng = (k + p->group - 1) / p->group, k8 = (k + 7) / 8;
+	uint32_t ng = (k + p->group - 1) / p->group;
 	uint8_t mask[CSA_BCQ_MAX_GROUP];
 	int rc = llm_bcq_alloc(q, n, k, p);
 
@@ -394,24 +426,10 @@ int llm_bcq_quantize(struct llm_bcq_matrix *q, const float *w, uint32_t n,
 				.w = w + (uint64_t)row * k + c0,
 				.mask = mask,
 			};
-			uint64_t s = ((uint64_t)row * ng + g) * p->planes;
-			int8_t e[MAXP];
 
-			fit_group(&f, p->iters, p->pow2, e);
-			for (uint32_t pl = 0; pl < p->planes; pl++) {
-				if (p->pow2)
-					((int8_t *)q->scales)[s + pl] = e[pl];
-				else
-					((float *)q->scales)[s + pl] = (float)f.alpha[pl];
-			}
-			for (uint32_t j = 0; j < f.len; j++) {
-				uint32_t col = c0 + j;
-
-				for (uint32_t pl = 0; pl < p->planes; pl++)
-					if (mask[j] >> pl & 1)
-						q->bits[((uint64_t)pl * k8 + col / 8) * n + row] |=
-							1u << (col % 8);
-			}
+			fit_and_store_scales(q, &f, p, row, g);
+			for (uint32_t j = 0; j < f.len; j++)
+				store_signs(q, row, c0 + j, mask[j]);
 		}
 	}
 	return 0;
@@ -721,7 +739,7 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 			  uint32_t n, uint32_t k, const double *h,
 			  const struct llm_bcq_params *p)
 {
-	uint32_t ng = (k + p->group - 1) / p->group, k8 = (k + 7) / 8;
+	uint32_t ng = (k + p->group - 1) / p->group;
 	double *u = NULL, *hd = NULL, *dv = NULL, mean = 0;
 	float *wk = NULL;
 	uint8_t mask[CSA_BCQ_MAX_GROUP];
@@ -765,16 +783,8 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 		for (uint32_t r = 0; r < n; r++) {
 			struct group_fit f = { .len = len, .planes = p->planes,
 					       .w = wk + (uint64_t)r * k + c0, .mask = mask };
-			uint64_t s = ((uint64_t)r * ng + g) * p->planes;
-			int8_t e[MAXP];
 
-			fit_group(&f, p->iters, p->pow2, e);
-			for (uint32_t pl = 0; pl < p->planes; pl++) {
-				if (p->pow2)
-					((int8_t *)q->scales)[s + pl] = e[pl];
-				else
-					((float *)q->scales)[s + pl] = (float)f.alpha[pl];
-			}
+			fit_and_store_scales(q, &f, p, r, g);
 		}
 		for (uint32_t col = c0; col < c0 + len; col++) {
 			double d = u[(uint64_t)col * k + col];
@@ -792,9 +802,7 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 						(double)((float *)q->scales)[((uint64_t)r * ng + g) * p->planes + pl];
 				nc = candidates(&f, val, order);
 				m = nearest(val, order, nc, row[col]);
-				for (uint32_t pl = 0; pl < p->planes; pl++)
-					if (m >> pl & 1)
-						q->bits[((uint64_t)pl * k8 + col / 8) * n + r] |= 1u << (col % 8);
+				store_signs(q, r, col, m);
 				err = (row[col] - val[m]) / d;
 				for (uint32_t j = col + 1; j < k; j++)
 					row[j] -= (float)(err * u[(uint64_t)col * k + j]);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,43 +84,36 @@ int llm_config_validate(const struct llm_config *c, struct llm_err *e)
 	return 0;
 }
 
+/* Points member @member of every layer at its slice of the @floats-per-layer
+ * array at @p; returns the storage just past the array. */
+static float *wire_layers(struct llm_model *m, float *p, size_t member,
+			  uint64_t floats)
+{
+	for (int l = 0; l < m->cfg.n_layers; l++)
+		*(float **)((char *)&m->layers[l] + member) = p + l * floats;
+	return p + m->cfg.n_layers * floats;
+}
+
+#define LAYER_ARRAY(name) offsetof(struct llm_layer_weights, name)
+
 /* Points the named arrays into m->storage in file order. */
 static void wire(struct llm_model *m)
 {
 	const struct llm_config *c = &m->cfg;
 	uint64_t dim = c->dim, hid = c->hidden_dim, kv = llm_kv_dim(c);
 	float *p = m->storage;
-	int L = c->n_layers;
 
 	m->token_embedding = p;
 	p += (uint64_t)c->vocab_size * dim;
-	for (int l = 0; l < L; l++)
-		m->layers[l].rms_att = p + l * dim;
-	p += L * dim;
-	for (int l = 0; l < L; l++)
-		m->layers[l].wq = p + l * dim * dim;
-	p += L * dim * dim;
-	for (int l = 0; l < L; l++)
-		m->layers[l].wk = p + l * dim * kv;
-	p += L * dim * kv;
-	for (int l = 0; l < L; l++)
-		m->layers[l].wv = p + l * dim * kv;
-	p += L * dim * kv;
-	for (int l = 0; l < L; l++)
-		m->layers[l].wo = p + l * dim * dim;
-	p += L * dim * dim;
-	for (int l = 0; l < L; l++)
-		m->layers[l].rms_ffn = p + l * dim;
-	p += L * dim;
-	for (int l = 0; l < L; l++)
-		m->layers[l].w1 = p + l * dim * hid;
-	p += L * dim * hid;
-	for (int l = 0; l < L; l++)
-		m->layers[l].w2 = p + l * dim * hid;
-	p += L * dim * hid;
-	for (int l = 0; l < L; l++)
-		m->layers[l].w3 = p + l * dim * hid;
-	p += L * dim * hid;
+	p = wire_layers(m, p, LAYER_ARRAY(rms_att), dim);
+	p = wire_layers(m, p, LAYER_ARRAY(wq), dim * dim);
+	p = wire_layers(m, p, LAYER_ARRAY(wk), dim * kv);
+	p = wire_layers(m, p, LAYER_ARRAY(wv), dim * kv);
+	p = wire_layers(m, p, LAYER_ARRAY(wo), dim * dim);
+	p = wire_layers(m, p, LAYER_ARRAY(rms_ffn), dim);
+	p = wire_layers(m, p, LAYER_ARRAY(w1), dim * hid);
+	p = wire_layers(m, p, LAYER_ARRAY(w2), dim * hid);
+	p = wire_layers(m, p, LAYER_ARRAY(w3), dim * hid);
 	m->rms_final = p;
 	p += dim;
 	p += (uint64_t)c->seq_len * llm_head_size(c); /* freq_cis, unused */
