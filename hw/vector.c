@@ -153,20 +153,10 @@ static void softmax_exact(const uint8_t *x, uint8_t *y, uint64_t n)
 		csa_st_f32(y + 4 * i, csa_ld_f32(y + 4 * i) / z);
 }
 
+/* The attention scores go through the SOFTMAX engine's own arithmetic. */
 void csa_softmax_exact_inplace(float *s, uint32_t n)
 {
-	float m = s[0], z = 0.0f;
-	uint32_t i;
-
-	for (i = 1; i < n; i++)
-		if (s[i] > m)
-			m = s[i];
-	for (i = 0; i < n; i++) {
-		s[i] = csa_expf(s[i] - m);
-		z = z + s[i];
-	}
-	for (i = 0; i < n; i++)
-		s[i] = s[i] / z;
+	softmax_exact((const uint8_t *)s, (uint8_t *)s, n);
 }
 
 int csa_eng_softmax(struct csa_hw *hw, const struct csa_desc *d)
