@@ -82,41 +82,37 @@ static int csa_dma_fault(CsaAccelState *s)
     return 0;
 }
 
-static int csa_dma_read(void *ctx, uint64_t bus_addr, void *dst, size_t len)
+/* One bus-master transfer: the fault injector has its say first, and a
+ * failed transfer is logged as the guest's error. */
+static int csa_dma_rw(CsaAccelState *s, uint64_t bus_addr, void *buf,
+                      size_t len, DMADirection dir)
 {
-    CsaAccelState *s = ctx;
-    MemTxResult r;
-
     if (csa_dma_fault(s)) {
         return -EFAULT;
     }
-    r = pci_dma_read(PCI_DEVICE(s), bus_addr, dst, len);
-    if (r != MEMTX_OK) {
+    if (pci_dma_rw(PCI_DEVICE(s), bus_addr, buf, len, dir,
+                   MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
         qemu_log_mask(LOG_GUEST_ERROR,
-                      "csa-accel: DMA read of %zu bytes at 0x%" PRIx64
-                      " failed\n", len, bus_addr);
+                      "csa-accel: DMA %s of %zu bytes at 0x%" PRIx64
+                      " failed\n",
+                      dir == DMA_DIRECTION_TO_DEVICE ? "read" : "write",
+                      len, bus_addr);
         return -EFAULT;
     }
     return 0;
 }
 
+static int csa_dma_read(void *ctx, uint64_t bus_addr, void *dst, size_t len)
+{
+    return csa_dma_rw(ctx, bus_addr, dst, len, DMA_DIRECTION_TO_DEVICE);
+}
+
 static int csa_dma_write(void *ctx, uint64_t bus_addr, const void *src,
                          size_t len)
 {
-    CsaAccelState *s = ctx;
-    MemTxResult r;
-
-    if (csa_dma_fault(s)) {
-        return -EFAULT;
-    }
-    r = pci_dma_write(PCI_DEVICE(s), bus_addr, src, len);
-    if (r != MEMTX_OK) {
-        qemu_log_mask(LOG_GUEST_ERROR,
-                      "csa-accel: DMA write of %zu bytes at 0x%" PRIx64
-                      " failed\n", len, bus_addr);
-        return -EFAULT;
-    }
-    return 0;
+    /* pci_dma_rw() only reads the buffer in this direction */
+    return csa_dma_rw(ctx, bus_addr, (void *)src, len,
+                      DMA_DIRECTION_FROM_DEVICE);
 }
 
 static bool csa_uses_intx(PCIDevice *pdev)
