@@ -88,6 +88,17 @@ static float quarter(unsigned int i, unsigned int salt)
 	return (float)((int)((i * 37u + salt * 11u) % 29u) - 14) * 0.25f;
 }
 
+/* Region @r's first @n floats: quarter(0, salt), quarter(1, salt), ... */
+static float *fill_quarters(void *buf, enum region r, unsigned int n,
+			    unsigned int salt)
+{
+	float *v = f32_at(buf, r);
+
+	for (unsigned int i = 0; i < n; i++)
+		v[i] = quarter(i, salt);
+	return v;
+}
+
 static float bcq_scale(unsigned int n, unsigned int g, unsigned int p)
 {
 	return ldexpf(1.0f, -(int)(1 + (n + g + p) % 3));	/* 1/2, 1/4, 1/8 */
@@ -98,18 +109,10 @@ void selftest_fill_inputs(void *buf)
 	float *v;
 	uint8_t *bits;
 
-	v = f32_at(buf, R_COPY_SRC);
-	for (unsigned int i = 0; i < COPY_FLOATS; i++)
-		v[i] = quarter(i, 1);
-	v = f32_at(buf, R_ADD_A);
-	for (unsigned int i = 0; i < ADD_N; i++)
-		v[i] = quarter(i, 2);
-	v = f32_at(buf, R_ADD_B);
-	for (unsigned int i = 0; i < ADD_N; i++)
-		v[i] = quarter(i, 3);
-	v = f32_at(buf, R_MV_X);
-	for (unsigned int i = 0; i < MV_K; i++)
-		v[i] = quarter(i, 4);
+	fill_quarters(buf, R_COPY_SRC, COPY_FLOATS, 1);
+	fill_quarters(buf, R_ADD_A, ADD_N, 2);
+	fill_quarters(buf, R_ADD_B, ADD_N, 3);
+	fill_quarters(buf, R_MV_X, MV_K, 4);
 	v = f32_at(buf, R_MV_W);
 	for (unsigned int i = 0; i < MV_N * MV_K; i++)
 		v[i] = (float)((int)(i * 13u % 7u) - 3);
@@ -129,15 +132,11 @@ void selftest_fill_inputs(void *buf)
 		for (unsigned int g = 0; g < BCQ_NG; g++)
 			for (unsigned int p = 0; p < BCQ_P; p++)
 				v[(n * BCQ_NG + g) * BCQ_P + p] = bcq_scale(n, g, p);
-	v = f32_at(buf, R_RMS_X);
-	for (unsigned int i = 0; i < RMS_N; i++)
-		v[i] = quarter(i, 6);
+	fill_quarters(buf, R_RMS_X, RMS_N, 6);
 	v = f32_at(buf, R_RMS_W);
 	for (unsigned int i = 0; i < RMS_N; i++)
 		v[i] = 1.0f + quarter(i, 7) * 0.125f;
-	v = f32_at(buf, R_ARG_X);
-	for (unsigned int i = 0; i < ARG_N; i++)
-		v[i] = quarter(i, 8);
+	v = fill_quarters(buf, R_ARG_X, ARG_N, 8);
 	v[ARG_MAX_AT] = ARG_MAX_VALUE;
 }
 
