@@ -125,6 +125,23 @@ static int open_device(struct ctx *c, const char *spec, struct accel_dev **dev)
 	return 0;
 }
 
+/* Opens the chosen device and reads its info; else an exit code. */
+static int open_with_info(struct ctx *c, struct accel_dev **dev,
+			  struct accel_info *info)
+{
+	int code = open_device(c, c->o->device, dev);
+	int err;
+
+	if (code)
+		return code;
+	err = accel_query_info(*dev, info);
+	if (err) {
+		accel_close(*dev);
+		return fail(c, "query info", err);
+	}
+	return 0;
+}
+
 static void json_header(struct json_writer *w, const char *action)
 {
 	json_member_int(w, "schema_version", ACCEL_INFO_SCHEMA_VERSION);
@@ -294,16 +311,11 @@ static int run_selftest(struct ctx *c)
 	struct selftest_result r;
 	struct drm_csa_counters counters = { 0 };
 	char st[32];
-	int code = open_device(c, c->o->device, &dev);
+	int code = open_with_info(c, &dev, &info);
 	int err, cerr;
 
 	if (code)
 		return code;
-	err = accel_query_info(dev, &info);
-	if (err) {
-		accel_close(dev);
-		return fail(c, "query info", err);
-	}
 	err = selftest_run(dev, &r, NULL);
 	cerr = accel_query_counters(dev, &counters);
 	accel_close(dev);
@@ -437,17 +449,12 @@ static int run_watch(struct ctx *c)
 	struct accel_info info;
 	struct drm_csa_counters now, prev = { 0 };
 	struct sigaction sa = { .sa_handler = on_stop_signal }, old_int, old_term;
-	int code = open_device(c, c->o->device, &dev);
+	int code = open_with_info(c, &dev, &info);
 	int err;
 	double start;
 
 	if (code)
 		return code;
-	err = accel_query_info(dev, &info);
-	if (err) {
-		accel_close(dev);
-		return fail(c, "query info", err);
-	}
 	watch_stop = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
