@@ -1363,10 +1363,15 @@ static int settle(uint64_t used, unsigned int max_ms)
 	return -1;
 }
 
-/* Child: a long job (many large device copies), then report and sleep. */
+/*
+ * Child: long work (several submits of many large device copies, so it is
+ * still running when polled even if the device gets ahead of this CPU for a
+ * while, also with a tiny ring), then report and sleep.
+ */
 static int child_long_job(int f, int ready_pipe, int hang)
 {
 	uint32_t n = info.max_cmds < 2000 ? info.max_cmds : 2000;
+	uint32_t jobs = (8000 + n - 1) / n;
 	struct drm_csa_cmd *c = calloc(n, sizeof(*c));
 	uint32_t a = 0, b = 0, i;
 	uint64_t fence = 0;
@@ -1379,8 +1384,11 @@ static int child_long_job(int f, int ready_pipe, int hang)
 		c[i] = i & 1 ? cmd_copy(b, 0, a, 0, chunk) : cmd_copy(a, 0, b, 0, chunk);
 	if (hang && inject("hang"))
 		return 2;
-	if (submit(f, c, n, &fence))
-		return 3;
+	if (jobs > 64)
+		jobs = 64;
+	for (i = 0; i < jobs; i++)
+		if (submit(f, c, n, &fence))
+			return 3;
 	/* 'r': still running when the parent kills us; 'd': already done */
 	{
 		struct drm_csa_wait w;
