@@ -263,6 +263,16 @@ static void csa_power_on(CsaAccelState *s, Error **errp)
     }
 }
 
+static void csa_exit(PCIDevice *pdev)
+{
+    CsaAccelState *s = CSA_ACCEL(pdev);
+
+    qemu_bh_delete(s->bh);
+    s->bh = NULL;
+    msi_uninit(pdev);
+    msix_uninit_exclusive_bar(pdev);
+}
+
 static void csa_realize(PCIDevice *pdev, Error **errp)
 {
     CsaAccelState *s = CSA_ACCEL(pdev);
@@ -326,21 +336,8 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
     if (err) {
         /* realize failed: exit() will not run, undo it here */
         error_propagate(errp, err);
-        qemu_bh_delete(s->bh);
-        s->bh = NULL;
-        msi_uninit(pdev);
-        msix_uninit_exclusive_bar(pdev);
+        csa_exit(pdev);
     }
-}
-
-static void csa_exit(PCIDevice *pdev)
-{
-    CsaAccelState *s = CSA_ACCEL(pdev);
-
-    qemu_bh_delete(s->bh);
-    s->bh = NULL;
-    msi_uninit(pdev);
-    msix_uninit_exclusive_bar(pdev);
 }
 
 /* Bus or system reset: the card powers on again (the PCI core resets the
