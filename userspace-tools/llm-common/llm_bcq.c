@@ -556,6 +556,24 @@ static double coded(const struct llm_bcq_matrix *q, uint32_t row, uint32_t col)
 	return v;
 }
 
+/* d = the row as coded minus @w; r = H d.  The output error is d . r. */
+static void row_error_terms(const struct llm_bcq_matrix *q, uint32_t row,
+			    const float *w, const double *h, double *d,
+			    double *r)
+{
+	uint32_t k = q->k;
+
+	for (uint32_t j = 0; j < k; j++)
+		d[j] = coded(q, row, j) - w[j];
+	for (uint32_t i = 0; i < k; i++) {
+		double s = 0;
+
+		for (uint32_t j = 0; j < k; j++)
+			s += h[(uint64_t)i * k + j] * d[j];
+		r[i] = s;
+	}
+}
+
 /* Local search under the output error (w - q)^T H (w - q) of one row:
  * sweeps that move single weights to the best of their group's 2^P values,
  * then (float scales) the least-squares alphas of the whole row given its
@@ -570,15 +588,7 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 	for (int sweep = 0; sweep < sweeps; sweep++) {
 		int moved = 0;
 
-		for (uint32_t j = 0; j < k; j++)
-			d[j] = coded(q, row, j) - w[j];
-		for (uint32_t i = 0; i < k; i++) {
-			double s = 0;
-
-			for (uint32_t j = 0; j < k; j++)
-				s += h[(uint64_t)i * k + j] * d[j];
-			r[i] = s;
-		}
+		row_error_terms(q, row, w, h, d, r);
 		for (uint32_t j = 0; j < k; j++) {
 			uint32_t g = j / q->group, best_m = 0;
 			double alpha[MAXP], best = -1e-12 * (1 + fabs(r[j])), cur = 0;
@@ -712,15 +722,10 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 						sc[(uint64_t)row * nu + u] = (float)(sys[(uint64_t)u * (nu + 1) + nu] /
 										    sys[(uint64_t)u * (nu + 1) + u]);
 					}
+					/* d and r are recomputed by the next sweep */
+					row_error_terms(q, row, w, h, d, r);
 					for (uint32_t j = 0; j < k; j++)
-						d[j] = coded(q, row, j) - w[j];
-					for (uint32_t i = 0; i < k; i++) {
-						double s2 = 0;
-
-						for (uint32_t j = 0; j < k; j++)
-							s2 += h[(uint64_t)i * k + j] * d[j];
-						e1 += d[i] * s2;
-					}
+						e1 += d[j] * r[j];
 					if (!(e1 <= e0))
 						for (uint32_t u = 0; u < nu; u++)
 							sc[(uint64_t)row * nu + u] = old[u];
