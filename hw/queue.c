@@ -96,16 +96,25 @@ int csa_cq_post(struct csa_hw *hw, struct csa_cqe *cqe)
 	return 0;
 }
 
-/* SQ_TAIL doorbell; returns 1 when the command processor has work. */
-int csa_sq_doorbell(struct csa_hw *hw, uint32_t value)
+/* A doorbell counts only on a ready device and with an index inside its
+ * ring; an index outside raises ERR_DOORBELL (@which says which one). */
+static int doorbell_ok(struct csa_hw *hw, uint32_t value, uint32_t ring_size,
+		       uint32_t which)
 {
 	if (!(hw->status & CSA_STS_READY))
 		return 0;
-	if (value >= hw->sq_size) {
-		csa_raise_error(hw, CSA_ERR_DOORBELL, CSA_DOORBELL_SQ_TAIL,
-				value);
+	if (value >= ring_size) {
+		csa_raise_error(hw, CSA_ERR_DOORBELL, which, value);
 		return 0;
 	}
+	return 1;
+}
+
+/* SQ_TAIL doorbell; returns 1 when the command processor has work. */
+int csa_sq_doorbell(struct csa_hw *hw, uint32_t value)
+{
+	if (!doorbell_ok(hw, value, hw->sq_size, CSA_DOORBELL_SQ_TAIL))
+		return 0;
 	hw->sq_tail = value;
 	return hw->sq_head != hw->sq_tail;
 }
@@ -113,13 +122,8 @@ int csa_sq_doorbell(struct csa_hw *hw, uint32_t value)
 /* CQ_HEAD doorbell; returns 1 when a CQ-full stall may now resume. */
 int csa_cq_doorbell(struct csa_hw *hw, uint32_t value)
 {
-	if (!(hw->status & CSA_STS_READY))
+	if (!doorbell_ok(hw, value, hw->cq_size, CSA_DOORBELL_CQ_HEAD))
 		return 0;
-	if (value >= hw->cq_size) {
-		csa_raise_error(hw, CSA_ERR_DOORBELL, CSA_DOORBELL_CQ_HEAD,
-				value);
-		return 0;
-	}
 	hw->cq_head = value;
 	return hw->sq_head != hw->sq_tail;
 }

@@ -181,6 +181,17 @@ static void write_control(struct csa_hw *hw, uint32_t value)
 }
 
 /* Ring setup registers only take writes while CONTROL.ENABLE is clear. */
+/* The 64-bit ring bases are written one 32-bit half at a time. */
+static uint64_t with_low32(uint64_t reg, uint32_t value)
+{
+	return (reg & ~0xffffffffull) | value;
+}
+
+static uint64_t with_high32(uint64_t reg, uint32_t value)
+{
+	return (reg & 0xffffffffull) | (uint64_t)value << 32;
+}
+
 static void write_ring_setup(struct csa_hw *hw, uint32_t offset,
 			     uint32_t value)
 {
@@ -188,21 +199,19 @@ static void write_ring_setup(struct csa_hw *hw, uint32_t offset,
 		return;
 	switch (offset) {
 	case CSA_REG_SQ_BASE_LO:
-		hw->sq_base = (hw->sq_base & ~0xffffffffull) | value;
+		hw->sq_base = with_low32(hw->sq_base, value);
 		break;
 	case CSA_REG_SQ_BASE_HI:
-		hw->sq_base = (hw->sq_base & 0xffffffffull) |
-			      (uint64_t)value << 32;
+		hw->sq_base = with_high32(hw->sq_base, value);
 		break;
 	case CSA_REG_SQ_SIZE:
 		hw->sq_size = value;
 		break;
 	case CSA_REG_CQ_BASE_LO:
-		hw->cq_base = (hw->cq_base & ~0xffffffffull) | value;
+		hw->cq_base = with_low32(hw->cq_base, value);
 		break;
 	case CSA_REG_CQ_BASE_HI:
-		hw->cq_base = (hw->cq_base & 0xffffffffull) |
-			      (uint64_t)value << 32;
+		hw->cq_base = with_high32(hw->cq_base, value);
 		break;
 	case CSA_REG_CQ_SIZE:
 		hw->cq_size = value;
