@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch_run.h"
 #include "llm_accel.h"
 #include "llm_cpu.h"
 #include "llm_eval.h"
@@ -40,6 +41,8 @@ struct options {
 	enum llm_consmax_method method;
 	float temperature, top_p, eval_top_p;
 	uint64_t seed;
+	char **prompts;		/* every -p and --prompts line, in order */
+	int n_prompts, batch;	/* batch 0: one request per prompt */
 };
 
 static void usage(FILE *f)
@@ -49,7 +52,10 @@ static void usage(FILE *f)
 "  -m, --model FILE       llama2.c checkpoint or CSA packed model\n"
 "                         (default $ACCEL_MODELS or " LLM_MODELS_DIR ", stories260K.bin)\n"
 "  -z, --tokenizer FILE   llama2.c tokenizer (default tok512.bin / tokenizer.bin there)\n"
-"  -p, --prompt TEXT      prompt (default \"Once upon a time\")\n"
+"  -p, --prompt TEXT      prompt (default \"Once upon a time\"); repeat for several\n"
+"      --prompts FILE     more prompts, one per non-empty line\n"
+"      --batch N          decode N requests together (1..%d; default: one per\n"
+"                         prompt); fewer prompts are reused in turn to make N\n"
 "  -n, --tokens N         tokens to generate (default 256, capped by the context)\n"
 "  -t, --temperature T    0 = greedy (default 1.0)\n"
 "      --top-p P          nucleus sampling (default 0.9; 0 or 1 = off)\n"
@@ -71,7 +77,7 @@ static void usage(FILE *f)
 "                         from the fp32 model (temperature 1, fixed seed)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
 "  -q, --quiet            no statistics line\n"
-"  -h, --help\n", LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, LLM_CALIB_DEFAULT_SEQS);
+"  -h, --help\n", LLM_BATCH_MAX, LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, LLM_CALIB_DEFAULT_SEQS);
 }
 
 static int die(const char *fmt, const char *arg)
@@ -82,14 +88,39 @@ static int die(const char *fmt, const char *arg)
 	return 1;
 }
 
+static int add_prompt(struct options *o, const char *text)
+{
+	char **p = realloc(o->prompts, (o->n_prompts + 1) * sizeof(char *));
+
+	if (!p)
+		return -1;
+	o->prompts = p;
+	p[o->n_prompts] = strdup(text);
+	if (!p[o->n_prompts])
+		return -1;
+	o->n_prompts++;
+	return 0;
+}
+
+static void free_prompts(struct options *o)
+{
+	for (int i = 0; i < o->n_prompts; i++)
+		free(o->prompts[i]);
+	free(o->prompts);
+	o->prompts = NULL;
+	o->n_prompts = 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP };
+	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_PROMPTS, O_BATCH };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
 		{ "prompt", required_argument, 0, 'p' },
+		{ "prompts", required_argument, 0, O_PROMPTS },
+		{ "batch", required_argument, 0, O_BATCH },
 		{ "tokens", required_argument, 0, 'n' },
 		{ "temperature", required_argument, 0, 't' },
 		{ "top-p", required_argument, 0, O_TOPP },
@@ -119,7 +150,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'z': o->tokenizer = optarg; break;
-		case 'p': o->prompt = optarg; break;
+		case 'p':
+			o->prompt = o->n_prompts ? o->prompt : optarg;
+			if (add_prompt(o, optarg))
+				return -die("%s", "out of memory");
+			break;
+		case O_PROMPTS:
+			if (batch_read_prompts(optarg, &o->prompts, &o->n_prompts))
+				return -1;
+			o->prompt = o->prompts[0];
+			break;
+		case O_BATCH:
+			o->batch = strtol(optarg, &end, 10);
+			if (*end || o->batch < 1 || o->batch > LLM_BATCH_MAX)
+				return -die("bad --batch '%s'", optarg);
+			break;
 		case 'd': o->device = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case O_POW2: o->pow2 = 1; break;
@@ -196,6 +241,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return -die("unexpected argument '%s'", argv[optind]);
+	if ((o->n_prompts > 1 || o->batch > 1) && (o->cpu || o->eval))
+		return -die("%s", "several prompts or --batch decode on the accelerator (not with --cpu or --eval)");
 	return 0;
 }
 
@@ -380,6 +427,25 @@ static int run_eval(const struct options *o, struct decoder *d,
 	return 0;
 }
 
+static int run_batch(const struct options *o, struct decoder *d,
+		     const struct llm_packed *p, const struct llm_tokenizer *tok)
+{
+	const char *one[1] = { o->prompt };
+	char mode[32], words[64];
+	struct batch_run_opts b = {
+		.prompts = o->n_prompts ? (const char *const *)o->prompts : one,
+		.n_prompts = o->n_prompts ? o->n_prompts : 1,
+		.steps = o->steps, .temperature = o->temperature, .top_p = o->top_p,
+		.seed = o->seed, .quiet = o->quiet, .mode = words,
+	};
+
+	b.requests = o->batch > b.n_prompts ? o->batch : b.n_prompts;
+	b.batch = o->batch ? o->batch : (b.n_prompts < LLM_BATCH_MAX ? b.n_prompts : LLM_BATCH_MAX);
+	snprintf(words, sizeof(words), "%s/%s", mode_name(p, mode, sizeof(mode)),
+		 o->consmax ? "consmax" : "exact");
+	return batch_run(&d->a, &d->info, tok, &b);
+}
+
 static int run_generate(const struct options *o, struct decoder *d,
 			const struct llm_packed *p, const struct llm_tokenizer *tok)
 {
@@ -458,9 +524,21 @@ static int run_generate(const struct options *o, struct decoder *d,
 	return 0;
 }
 
+static int run(struct options *o_);
+
 int main(int argc, char **argv)
 {
 	struct options o;
+	int rc;
+
+	rc = parse_options(argc, argv, &o) ? 1 : run(&o);
+	free_prompts(&o);
+	return rc;
+}
+
+static int run(struct options *o_)
+{
+	struct options o = *o_;
 	struct llm_packed p;
 	struct llm_model fp32;
 	struct llm_tokenizer tok;
@@ -468,8 +546,6 @@ int main(int argc, char **argv)
 	struct llm_err e = { "" };
 	int rc;
 
-	if (parse_options(argc, argv, &o))
-		return 1;
 	if (!o.model) {
 		if (!models_dir()[0])
 			return die("%s", "no model: give -m FILE or set ACCEL_MODELS (stories260K.bin: see docs/accel-llm.md)");
@@ -496,7 +572,9 @@ int main(int argc, char **argv)
 	if (rc) {
 		rc = die("%s", e.msg);
 	} else {
-		rc = o.eval ? run_eval(&o, &d, &p, &fp32) : run_generate(&o, &d, &p, &tok);
+		rc = o.eval ? run_eval(&o, &d, &p, &fp32) :
+		     o.n_prompts > 1 || o.batch > 1 ? run_batch(&o, &d, &p, &tok) :
+		     run_generate(&o, &d, &p, &tok);
 		decoder_close(&d);
 	}
 	llm_tokenizer_free(&tok);

@@ -3,9 +3,10 @@
 ifndef CSA_MK_ACCEL_LLM
 CSA_MK_ACCEL_LLM := 1
 TOOLS += accel-llm
-accel-llm_SRCS := userspace-tools/accel-llm/accel_llm.c
+accel-llm_SRCS := userspace-tools/accel-llm/accel_llm.c userspace-tools/accel-llm/batch_run.c
 accel-llm_LIBS := csallm accel
 accel-llm_LDLIBS = $(ACCEL_LIBDRM_LIBS)
 # The default model directory is compiled in ($ACCEL_MODELS overrides it).
 accel_llm_CFLAGS := -Iuserspace-tools/llm-common -DLLM_MODELS_DIR='"$(MODELS)"'
+batch_run_CFLAGS := -Iuserspace-tools/llm-common
 endif

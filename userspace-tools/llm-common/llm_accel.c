@@ -115,6 +115,17 @@ static uint64_t round4k(uint64_t v)
 	return (v + 4095) & ~4095ull;
 }
 
+uint64_t llm_accel_act_bytes(const struct llm_config *c)
+{
+	return round4k(layout_act(c, NULL));
+}
+
+uint64_t llm_accel_kv_bytes(const struct llm_config *c)
+{
+	return round4k(csa_kv_bytes(c->n_kv_heads, llm_head_size(c), c->seq_len)) *
+	       c->n_layers;
+}
+
 uint64_t llm_accel_devmem_needed(const struct llm_packed *p)
 {
 	const struct llm_config *c = &p->base.cfg;
@@ -291,7 +302,8 @@ void llm_accel_free(struct llm_accel *a)
 }
 
 /* y[rows] = W x through the f32 or the shift-add engine. */
-static int matvec(struct llm_accel *a, int i, uint64_t x, uint64_t y)
+static int matvec(struct llm_accel *a, struct accel_cmdlist *cl,
+		  struct accel_bo *act, uint64_t ab, int i, uint64_t x, uint64_t y)
 {
 	const struct llm_packed *p = a->p;
 	int layer, which;
@@ -300,20 +312,23 @@ static int matvec(struct llm_accel *a, int i, uint64_t x, uint64_t y)
 	matrix_at(p, i, &layer, &which);
 	llm_matrix_shape(&p->base.cfg, which, &rows, &cols);
 	if (p->planes && (which < LLM_LAYER_MATRICES || p->classifier_bcq))
-		return accel_cmd_matvec_bcq(a->cl, ACCEL_REF(a->act, x),
+		return accel_cmd_matvec_bcq(cl, ACCEL_REF(act, ab + x),
 					    ACCEL_REF(a->weights, a->off_mat[i]),
 					    ACCEL_REF(a->weights, a->off_scales[i]),
-					    ACCEL_REF(a->act, y), cols, rows,
+					    ACCEL_REF(act, ab + y), cols, rows,
 					    p->planes, p->bcq[i].group, p->pow2);
-	return accel_cmd_matvec_f32(a->cl, ACCEL_REF(a->act, x),
+	return accel_cmd_matvec_f32(cl, ACCEL_REF(act, ab + x),
 				    ACCEL_REF(a->weights, a->off_mat[i]),
-				    ACCEL_REF(a->act, y), cols, rows);
+				    ACCEL_REF(act, ab + y), cols, rows);
 }
 
-static int build_token(struct llm_accel *a, int token, int pos, int want_logits)
+int llm_accel_append_token(struct llm_accel *a, struct accel_cmdlist *cl,
+			   const struct llm_token_io *io, int token, int pos,
+			   int want_logits)
 {
 	const struct llm_config *c = &a->p->base.cfg;
-	struct accel_bo *act = a->act, *w = a->weights;
+	struct accel_bo *act = io->act, *w = a->weights;
+	uint64_t ab = io->act_base;
 	uint32_t dim = c->dim, hid = c->hidden_dim, hs = llm_head_size(c);
 	uint32_t seq = c->seq_len, nh = c->n_heads, nkv = c->n_kv_heads;
 	float scale = 1.0f / sqrtf((float)hs);
@@ -321,52 +336,51 @@ static int build_token(struct llm_accel *a, int token, int pos, int want_logits)
 		  c->n_layers * LLM_LAYER_MATRICES : -1;
 	int rc;
 
-#define A(off) ACCEL_REF(act, (off))
+#define A(off) ACCEL_REF(act, ab + (off))
 #define TRY(x) do { rc = (x); if (rc) return rc; } while (0)
-	accel_cmdlist_reset(a->cl);
-	TRY(accel_cmd_embed(a->cl, ACCEL_REF(w, a->off_embed), c->vocab_size, dim,
+	TRY(accel_cmd_embed(cl, ACCEL_REF(w, a->off_embed), c->vocab_size, dim,
 			    token, A(a->a_x)));
 	for (int l = 0; l < c->n_layers; l++) {
 		int m0 = l * LLM_LAYER_MATRICES;
-		struct accel_ref kv = ACCEL_REF(a->kv, a->kv_layer_bytes * l);
+		struct accel_ref kv = ACCEL_REF(io->kv, a->kv_layer_bytes * l);
 		struct accel_ref table = a->consmax ?
 			ACCEL_REF(w, a->off_consmax + (uint64_t)l * nh * CSA_CONSMAX_HEAD_BYTES) :
 			ACCEL_NO_REF;
 
-		TRY(accel_cmd_rmsnorm(a->cl, A(a->a_x), ACCEL_REF(w, a->off_rms_att[l]),
+		TRY(accel_cmd_rmsnorm(cl, A(a->a_x), ACCEL_REF(w, a->off_rms_att[l]),
 				      A(a->a_xb), dim, 1e-5f));
-		TRY(matvec(a, m0 + LLM_WQ, a->a_xb, a->a_q));
-		TRY(matvec(a, m0 + LLM_WK, a->a_xb, a->a_k));
-		TRY(matvec(a, m0 + LLM_WV, a->a_xb, a->a_v));
-		TRY(accel_cmd_rope(a->cl, A(a->a_q), ACCEL_REF(w, a->off_rope), nh, hs, pos, seq));
-		TRY(accel_cmd_rope(a->cl, A(a->a_k), ACCEL_REF(w, a->off_rope), nkv, hs, pos, seq));
-		TRY(accel_cmd_kv_append(a->cl, A(a->a_k), A(a->a_v), kv, nkv, hs, pos, seq));
-		TRY(accel_cmd_attention(a->cl, A(a->a_q), kv, A(a->a_att), table, nh, nkv,
+		TRY(matvec(a, cl, act, ab, m0 + LLM_WQ, a->a_xb, a->a_q));
+		TRY(matvec(a, cl, act, ab, m0 + LLM_WK, a->a_xb, a->a_k));
+		TRY(matvec(a, cl, act, ab, m0 + LLM_WV, a->a_xb, a->a_v));
+		TRY(accel_cmd_rope(cl, A(a->a_q), ACCEL_REF(w, a->off_rope), nh, hs, pos, seq));
+		TRY(accel_cmd_rope(cl, A(a->a_k), ACCEL_REF(w, a->off_rope), nkv, hs, pos, seq));
+		TRY(accel_cmd_kv_append(cl, A(a->a_k), A(a->a_v), kv, nkv, hs, pos, seq));
+		TRY(accel_cmd_attention(cl, A(a->a_q), kv, A(a->a_att), table, nh, nkv,
 					hs, pos + 1, seq, scale));
-		TRY(matvec(a, m0 + LLM_WO, a->a_att, a->a_xb2));
-		TRY(accel_cmd_add(a->cl, A(a->a_x), A(a->a_xb2), A(a->a_x), dim));
-		TRY(accel_cmd_rmsnorm(a->cl, A(a->a_x), ACCEL_REF(w, a->off_rms_ffn[l]),
+		TRY(matvec(a, cl, act, ab, m0 + LLM_WO, a->a_att, a->a_xb2));
+		TRY(accel_cmd_add(cl, A(a->a_x), A(a->a_xb2), A(a->a_x), dim));
+		TRY(accel_cmd_rmsnorm(cl, A(a->a_x), ACCEL_REF(w, a->off_rms_ffn[l]),
 				      A(a->a_xb), dim, 1e-5f));
-		TRY(matvec(a, m0 + LLM_W1, a->a_xb, a->a_hb));
-		TRY(matvec(a, m0 + LLM_W3, a->a_xb, a->a_hb2));
-		TRY(accel_cmd_silu_mul(a->cl, A(a->a_hb), A(a->a_hb2), A(a->a_hb), hid));
-		TRY(matvec(a, m0 + LLM_W2, a->a_hb, a->a_xb));
-		TRY(accel_cmd_add(a->cl, A(a->a_x), A(a->a_xb), A(a->a_x), dim));
+		TRY(matvec(a, cl, act, ab, m0 + LLM_W1, a->a_xb, a->a_hb));
+		TRY(matvec(a, cl, act, ab, m0 + LLM_W3, a->a_xb, a->a_hb2));
+		TRY(accel_cmd_silu_mul(cl, A(a->a_hb), A(a->a_hb2), A(a->a_hb), hid));
+		TRY(matvec(a, cl, act, ab, m0 + LLM_W2, a->a_hb, a->a_xb));
+		TRY(accel_cmd_add(cl, A(a->a_x), A(a->a_xb), A(a->a_x), dim));
 	}
-	TRY(accel_cmd_rmsnorm(a->cl, A(a->a_x), ACCEL_REF(w, a->off_rms_final),
+	TRY(accel_cmd_rmsnorm(cl, A(a->a_x), ACCEL_REF(w, a->off_rms_final),
 			      A(a->a_xb), dim, 1e-5f));
 	if (cls >= 0)
-		TRY(matvec(a, cls, a->a_xb, a->a_logits));
+		TRY(matvec(a, cl, act, ab, cls, a->a_xb, a->a_logits));
 	else
-		TRY(accel_cmd_matvec_f32(a->cl, A(a->a_xb), ACCEL_REF(w, a->off_embed),
+		TRY(accel_cmd_matvec_f32(cl, A(a->a_xb), ACCEL_REF(w, a->off_embed),
 					 A(a->a_logits), dim, c->vocab_size));
 	if (want_logits)
-		TRY(accel_cmd_dma_d2h(a->cl, A(a->a_logits), ACCEL_REF(a->host, 0),
+		TRY(accel_cmd_dma_d2h(cl, A(a->a_logits), ACCEL_REF(io->host, io->host_off),
 				      c->vocab_size * 4));
 	else {
-		TRY(accel_cmd_argmax(a->cl, A(a->a_logits), A(a->a_argmax), c->vocab_size));
-		TRY(accel_cmd_dma_d2h(a->cl, A(a->a_argmax),
-				      ACCEL_REF(a->host, (uint64_t)c->vocab_size * 4), 8));
+		TRY(accel_cmd_argmax(cl, A(a->a_logits), A(a->a_argmax), c->vocab_size));
+		TRY(accel_cmd_dma_d2h(cl, A(a->a_argmax),
+				      ACCEL_REF(io->host, io->host_off + (uint64_t)c->vocab_size * 4), 8));
 	}
 #undef TRY
 #undef A
@@ -377,12 +391,14 @@ int llm_accel_forward(struct llm_accel *a, int token, int pos, float *logits,
 		      int *next, struct llm_err *e)
 {
 	const struct llm_config *c = &a->p->base.cfg;
+	const struct llm_token_io io = { a->act, 0, a->kv, a->host, 0 };
 	struct accel_status st;
 	int rc;
 
 	if (token < 0 || token >= c->vocab_size || pos < 0 || pos >= c->seq_len)
 		return llm_fail(e, -EINVAL, "token %d / position %d out of range", token, pos);
-	rc = build_token(a, token, pos, logits != NULL);
+	accel_cmdlist_reset(a->cl);
+	rc = llm_accel_append_token(a, a->cl, &io, token, pos, logits != NULL);
 	if (rc)
 		return llm_fail(e, rc, "building the command list: %s", accel_strerror(rc));
 	rc = accel_submit_wait(a->cl, ACCEL_WAIT_FOREVER, &st);

@@ -44,6 +44,28 @@ int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 		   const struct llm_packed *p, int consmax, struct llm_err *e);
 void llm_accel_free(struct llm_accel *a);
 
+/* Where one token's graph reads and writes: an activation area (the
+ * layout of llm_accel_act_bytes() at @act_base in @act), a KV cache
+ * (llm_accel_kv_bytes() in @kv), and in the host buffer @host at
+ * @host_off the logits (vocab_size f32) followed by the argmax (8 bytes). */
+struct llm_token_io {
+	struct accel_bo *act;
+	uint64_t act_base;
+	struct accel_bo *kv;
+	struct accel_bo *host;
+	uint64_t host_off;
+};
+
+/* Bytes of one activation area and of one sequence's KV cache. */
+uint64_t llm_accel_act_bytes(const struct llm_config *c);
+uint64_t llm_accel_kv_bytes(const struct llm_config *c);
+
+/* Appends the commands of one token (every layer) at @pos to @cl; with
+ * @want_logits the logits go to the host buffer, else only the argmax. */
+int llm_accel_append_token(struct llm_accel *a, struct accel_cmdlist *cl,
+			   const struct llm_token_io *io, int token, int pos,
+			   int want_logits);
+
 /* Runs @token at @pos.  With @logits non-NULL they are read back into it;
  * otherwise the device-side argmax goes to *next. */
 int llm_accel_forward(struct llm_accel *a, int token, int pos, float *logits,

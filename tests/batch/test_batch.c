@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_batch.c - batched decoding (llm_batch, llm_gen) on the sim backend:
+ * every request of a batch gets exactly the tokens and text it gets when
+ * decoded alone by the single-sequence decoder (llm_accel_forward), with
+ * requests joining and leaving the batch between steps, with command lists
+ * split at the device's per-list limit, and with seeded sampling; bad steps
+ * are refused without moving any sequence.
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "llm_accel.h"
+#include "llm_batch.h"
+#include "llm_gen.h"
+#include "llm_packed.h"
+#include "llm_sample.h"
+#include "llm_tokenizer.h"
+
+#ifndef LLM_MODELS_DIR
+#define LLM_MODELS_DIR ""
+#endif
+
+#define MAX_TOK 64
+#define N_REQ 5
+
+static const char *const prompts[N_REQ] = {
+	"Once upon a time", "Tom had a dog", "", "The sun was hot and the", "Lily",
+};
+static const int max_new[N_REQ] = { 40, 25, 33, 12, 48 };
+
+static char model_path[4096], tok_path[4096];
+
+static int suite_init(void)
+{
+	const char *env = getenv("ACCEL_MODELS");
+	const char *dir = env && *env ? env : LLM_MODELS_DIR;
+
+	snprintf(model_path, sizeof(model_path), "%s/stories260K.bin", dir);
+	snprintf(tok_path, sizeof(tok_path), "%s/tok512.bin", dir);
+	return 0;
+}
+
+struct fixture {
+	struct llm_model m;
+	struct llm_packed p;
+	struct llm_tokenizer t;
+	struct accel_dev *dev;
+	struct llm_accel a;
+};
+
+static void open_stories(struct fixture *f)
+{
+	struct llm_err e = { "" };
+
+	if (access(model_path, R_OK) || access(tok_path, R_OK))
+		fprintf(stderr, "\n  models missing at %s: set MODELS=... or ACCEL_MODELS\n", model_path);
+	CU_ASSERT_EQUAL_FATAL(llm_model_load(&f->m, model_path, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&f->p, &f->m, NULL, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_tokenizer_load(&f->t, tok_path, 512, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &f->dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&f->a, f->dev, &f->p, 0, &e), 0);
+}
+
+static void close_fixture(struct fixture *f)
+{
+	llm_accel_free(&f->a);
+	accel_close(f->dev);
+	llm_tokenizer_free(&f->t);
+	llm_packed_free(&f->p);
+}
+
+/* The single-sequence decoder's greedy tokens (generated only), as
+ * accel-llm runs it: prompt forced, stop at BOS/EOS or the budget. */
+static int decode_alone(struct fixture *f, const char *prompt, int budget,
+			int *out)
+{
+	struct llm_err e = { "" };
+	int ids[256], n = llm_tokenizer_encode(&f->t, prompt, 1, 0, ids);
+	int tok = ids[0], got = 0, total = n - 1 + budget;
+
+	for (int pos = 0; pos < total; pos++) {
+		int next = -1;
+
+		CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&f->a, tok, pos, NULL, &next, &e), 0);
+		if (pos < n - 1) {
+			tok = ids[pos + 1];
+			continue;
+		}
+		out[got++] = next;
+		if (next == LLM_TOKEN_BOS || next == LLM_TOKEN_EOS)
+			break;
+		tok = next;
+	}
+	return got;
+}
+
+struct outcome {
+	int tokens[MAX_TOK], n;
+	char text[4096];
+	size_t len;
+	enum llm_gen_state state;
+};
+
+/* Decodes all requests with at most @max_batch together; a finished
+ * request's place is taken by the next one between steps.  With
+ * @list_limit the device list limit is lowered to force several lists. */
+static void decode_batched(struct fixture *f, int n_req, int max_batch,
+			   uint32_t list_limit, float temperature,
+			   struct outcome *out)
+{
+	struct llm_batch b;
+	struct llm_gen g[N_REQ];
+	int owner[N_REQ], next_req = 0, live = 0;
+	struct llm_err e = { "" };
+
+	memset(out, 0, sizeof(*out) * n_req);
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f->a, max_batch, &e), 0);
+	if (list_limit) {
+		CU_ASSERT_FATAL(list_limit >= b.token_cmds);
+		b.list_limit = list_limit;
+	}
+	for (int s = 0; s < max_batch; s++)
+		owner[s] = -1;
+	for (;;) {
+		struct llm_gen *run[N_REQ];
+		int n = 0;
+
+		for (int s = 0; s < max_batch; s++)
+			if (owner[s] < 0 && next_req < n_req) {
+				CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g[s], &f->a, &f->t,
+					prompts[next_req], max_new[next_req], temperature,
+					0.9f, 100 + next_req, &e), 0);
+				owner[s] = next_req++;
+				live++;
+			}
+		if (!live)
+			break;
+		for (int s = 0; s < max_batch; s++)
+			if (owner[s] >= 0)
+				run[n++] = &g[s];
+		CU_ASSERT_EQUAL_FATAL(llm_gen_step(&b, run, n, &e), 0);
+		for (int s = 0; s < max_batch; s++) {
+			struct outcome *o;
+			size_t len;
+			const char *piece;
+
+			if (owner[s] < 0)
+				continue;
+			o = &out[owner[s]];
+			piece = llm_gen_piece(&g[s], &f->t, &len);
+			CU_ASSERT_FATAL(o->len + len < sizeof(o->text));
+			memcpy(o->text + o->len, piece, len);
+			o->len += len;
+			if (g[s].seq.pos > g[s].n_prompt - 1) {
+				CU_ASSERT_FATAL(o->n < MAX_TOK);
+				o->tokens[o->n++] = g[s].has_piece ? g[s].piece_token : -1;
+			}
+			if (g[s].state != LLM_GEN_RUNNING) {
+				o->state = g[s].state;
+				if (g[s].state == LLM_GEN_STOP)
+					o->tokens[o->n - 1] = LLM_TOKEN_EOS;
+				llm_gen_free(&g[s]);
+				owner[s] = -1;
+				live--;
+			}
+		}
+	}
+	if (list_limit) {
+		CU_ASSERT_TRUE(b.submits > b.steps);
+	} else {
+		CU_ASSERT_EQUAL(b.submits, b.steps);
+	}
+	llm_batch_free(&b);
+}
+
+/* Text accel-llm prints for one request alone (prompt and generated). */
+static size_t text_alone(struct fixture *f, const char *prompt, const int *gen,
+			 int n_gen, char *buf, size_t cap)
+{
+	int ids[256], n = llm_tokenizer_encode(&f->t, prompt, 1, 0, ids);
+	size_t len = 0;
+	int prev = ids[0];
+
+	for (int i = 1; i < n + n_gen; i++) {
+		int tok = i < n ? ids[i] : gen[i - n];
+		size_t l;
+		const char *s;
+
+		if (i >= n && (tok == LLM_TOKEN_BOS || tok == LLM_TOKEN_EOS))
+			break;
+		s = llm_tokenizer_decode(&f->t, prev, tok, &l);
+		if (!(l == 1 && !(s[0] >= 0x20 && s[0] < 0x7f) && s[0] != '\n' &&
+		      s[0] != '\t' && s[0] != '\r' && !((unsigned char)s[0] & 0x80))) {
+			CU_ASSERT_FATAL(len + l < cap);
+			memcpy(buf + len, s, l);
+			len += l;
+		}
+		prev = tok;
+	}
+	return len;
+}
+
+static void check_greedy(int max_batch, uint32_t list_limit)
+{
+	struct fixture f;
+	struct outcome got[N_REQ];
+
+	open_stories(&f);
+	decode_batched(&f, N_REQ, max_batch, list_limit, 0.0f, got);
+	for (int r = 0; r < N_REQ; r++) {
+		int want[MAX_TOK], n = decode_alone(&f, prompts[r], max_new[r], want);
+		char text[4096];
+		size_t len = text_alone(&f, prompts[r], want, n, text, sizeof(text));
+
+		CU_ASSERT_EQUAL(got[r].n, n);
+		CU_ASSERT_EQUAL(memcmp(got[r].tokens, want, sizeof(int) * (n < got[r].n ? n : got[r].n)), 0);
+		CU_ASSERT_EQUAL(got[r].len, len);
+		CU_ASSERT_EQUAL(memcmp(got[r].text, text, len < got[r].len ? len : got[r].len), 0);
+		CU_ASSERT_EQUAL(got[r].state, want[n - 1] == LLM_TOKEN_EOS ? LLM_GEN_STOP : LLM_GEN_LENGTH);
+	}
+	close_fixture(&f);
+}
+
+static void test_greedy_all_together(void)
+{
+	check_greedy(N_REQ, 0);
+}
+
+static void test_greedy_join_and_leave(void)
+{
+	check_greedy(2, 0);
+}
+
+static void test_greedy_split_lists(void)
+{
+	struct fixture f;
+	struct llm_batch b;
+	struct llm_err e = { "" };
+	uint32_t per_token;
+
+	open_stories(&f);
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 1, &e), 0);
+	per_token = b.token_cmds;
+	CU_ASSERT_TRUE(per_token > 10);
+	llm_batch_free(&b);
+	close_fixture(&f);
+	/* one token per list, then two per list with one left over */
+	check_greedy(3, per_token);
+	check_greedy(3, per_token * 2 + 1);
+}
+
+/* Sampling: request r in a batch draws the same tokens as alone (a batch
+ * of one), since its sampler and logits are its own. */
+static void test_sampling_same_as_alone(void)
+{
+	struct fixture f;
+	struct outcome together[N_REQ], alone;
+
+	open_stories(&f);
+	decode_batched(&f, N_REQ, N_REQ, 0, 0.8f, together);
+	for (int r = 0; r < N_REQ; r++) {
+		struct llm_batch b;
+		struct llm_gen g, *run = &g;
+		struct llm_err e = { "" };
+
+		memset(&alone, 0, sizeof(alone));
+		CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 1, &e), 0);
+		CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &f.a, &f.t, prompts[r], max_new[r],
+						    0.8f, 0.9f, 100 + r, &e), 0);
+		while (g.state == LLM_GEN_RUNNING) {
+			size_t len;
+			const char *piece;
+
+			CU_ASSERT_EQUAL_FATAL(llm_gen_step(&b, &run, 1, &e), 0);
+			piece = llm_gen_piece(&g, &f.t, &len);
+			memcpy(alone.text + alone.len, piece, len);
+			alone.len += len;
+		}
+		CU_ASSERT_EQUAL(alone.len, together[r].len);
+		CU_ASSERT_EQUAL(memcmp(alone.text, together[r].text, alone.len), 0);
+		llm_gen_free(&g);
+		llm_batch_free(&b);
+	}
+	close_fixture(&f);
+}
+
+/* A random model with BCQ weights, a BCQ classifier and ConSmax: the
+ * batch's greedy tokens equal the single decoder's, token for token. */
+static void test_bcq_consmax_random_model(void)
+{
+	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
+	struct llm_model m, fp32;
+	struct llm_packed p;
+	struct llm_quant_opts q = { .bcq = { 3, 32, 1, 8 }, .classifier_bcq = 1 };
+	struct llm_err e = { "" };
+	struct accel_dev *dev;
+	struct llm_accel a;
+	struct llm_batch b;
+	struct llm_seq seq[3], *run[3] = { &seq[0], &seq[1], &seq[2] };
+	int tok[3] = { 1, 5, 77 }, want[3][20], next[3];
+
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&p, &fp32, LLM_CONSMAX_LSE_MAX, 2, 32, 3, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 1, &e), 0);
+	for (int r = 0; r < 3; r++) {
+		int t = tok[r];
+
+		for (int pos = 0; pos < 20; pos++) {
+			CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&a, t, pos, NULL, &want[r][pos], &e), 0);
+			t = want[r][pos];
+		}
+	}
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 3, &e), 0);
+	for (int r = 0; r < 3; r++)
+		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&a, &seq[r], &e), 0);
+	for (int pos = 0; pos < 20; pos++) {
+		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
+		for (int r = 0; r < 3; r++) {
+			CU_ASSERT_EQUAL(next[r], want[r][pos]);
+			CU_ASSERT_EQUAL(seq[r].pos, pos + 1);
+			tok[r] = next[r];
+		}
+	}
+	CU_ASSERT_TRUE(b.last_cycles > 0);
+	/* refused steps move nothing: a sequence twice, a full context,
+	 * too many sequences, a bad token */
+	{
+		struct llm_seq *twice[2] = { &seq[0], &seq[0] };
+		int t2[3] = { 1, 1, 1 };
+
+		CU_ASSERT_EQUAL(llm_batch_step(&b, twice, t2, 2, NULL, next, &e), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "twice"));
+		seq[1].pos = c.seq_len;
+		CU_ASSERT_EQUAL(llm_batch_step(&b, run, t2, 3, NULL, next, &e), -EINVAL);
+		seq[1].pos = 20;
+		CU_ASSERT_EQUAL(llm_batch_step(&b, run, t2, 4, NULL, next, &e), -EINVAL);
+		t2[2] = c.vocab_size;
+		CU_ASSERT_EQUAL(llm_batch_step(&b, run, t2, 3, NULL, next, &e), -EINVAL);
+		for (int r = 0; r < 3; r++)
+			CU_ASSERT_EQUAL(seq[r].pos, 20);
+	}
+	for (int r = 0; r < 3; r++)
+		llm_seq_free(&seq[r]);
+	llm_batch_free(&b);
+	llm_accel_free(&a);
+	accel_close(dev);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
+}
+
+/* A prompt that fills the context is refused at start with a reason. */
+static void test_prompt_too_long(void)
+{
+	struct fixture f;
+	struct llm_gen g;
+	struct llm_err e = { "" };
+	char *text = malloc(4000);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	open_stories(&f);
+	for (int i = 0; i < 3999; i++)
+		text[i] = "ab c"[i % 4];
+	text[3999] = 0;
+	CU_ASSERT_EQUAL(llm_gen_start(&g, &f.a, &f.t, text, 10, 0, 0, 1, &e), -E2BIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "context"));
+	free(text);
+	close_fixture(&f);
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned int failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("batch", suite_init, NULL);
+	if (!s ||
+	    !CU_add_test(s, "greedy: 5 requests together = alone", test_greedy_all_together) ||
+	    !CU_add_test(s, "greedy: batch of 2, requests join and leave", test_greedy_join_and_leave) ||
+	    !CU_add_test(s, "greedy: lists split at the device limit", test_greedy_split_lists) ||
+	    !CU_add_test(s, "sampling: same draws as alone", test_sampling_same_as_alone) ||
+	    !CU_add_test(s, "BCQ + ConSmax random model, refused steps", test_bcq_consmax_random_model) ||
+	    !CU_add_test(s, "prompt longer than the context", test_prompt_too_long)) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
