@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential clang llvm pkg-config git ca-certificates \
-libcunit1-dev libdrm-dev libpci-dev pciutils \
+libcunit1-dev libdrm-dev libpci-dev pciutils libmicrohttpd-dev libjson-c-dev curl \
 sparse kmod cpio xz-utils zstd busybox-static \
 meson ninja-build python3 libglib2.0-dev libpixman-1-dev libfdt-dev ccache dpkg-dev \
 qemu-system-data seabios ipxe-qemu \
