@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch_projection.h"
 #include "llm_accel.h"
 #include "llm_batch.h"
 #include "llm_gen.h"
@@ -375,6 +376,66 @@ static void test_prompt_too_long(void)
 	close_fixture(&f);
 }
 
+/* The projection's token list is the decoder's: at batch 1 its price is
+ * the sim's modelled cycles, token for token, at every position; and
+ * batching only ever lowers the projected cost of a step. */
+static void check_projection(struct llm_packed *p, int consmax, int tokens)
+{
+	struct csa_cycle_params defaults = { 0 };
+	struct accel_dev *dev;
+	struct llm_accel a;
+	struct bp_model m;
+	struct llm_err e = { "" };
+	int tok = 1;
+
+	bp_model_from_packed(&m, p, consmax);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, p, consmax, &e), 0);
+	for (int pos = 0; pos < tokens; pos++) {
+		int next;
+
+		CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&a, tok, pos, NULL, &next, &e), 0);
+		CU_ASSERT_EQUAL(a.last_cycles, bp_token_cycles(&defaults, &m, pos));
+		if (a.last_cycles != bp_token_cycles(&defaults, &m, pos))
+			fprintf(stderr, "\n  pos %d: sim %llu cycles, projection %llu\n", pos,
+				(unsigned long long)a.last_cycles,
+				(unsigned long long)bp_token_cycles(&defaults, &m, pos));
+		tok = next;
+	}
+	for (int b = 1; b <= 64; b *= 4) {
+		struct bp_result r;
+
+		CU_ASSERT_EQUAL(bp_step(&defaults, &m, b, tokens - 1, &r), 0);
+		CU_ASSERT_EQUAL(r.sequential, (double)b * bp_token_cycles(&defaults, &m, tokens - 1));
+		CU_ASSERT_TRUE(r.npu_only <= r.sequential);
+		CU_ASSERT_TRUE(r.interleaved >= r.bytes_bound);
+	}
+	llm_accel_free(&a);
+	accel_close(dev);
+}
+
+static void test_projection_matches_sim(void)
+{
+	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
+	struct llm_model m, fp32;
+	struct llm_packed p;
+	struct llm_quant_opts q = { .bcq = { 3, 32, 1, 8 }, .classifier_bcq = 1 };
+	struct llm_err e = { "" };
+	struct fixture f;
+
+	open_stories(&f);
+	check_projection(&f.p, 0, 40);
+	close_fixture(&f);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&p, &fp32, LLM_CONSMAX_LSE_MAX, 2, 32, 3, &e), 0);
+	check_projection(&p, 1, 32);
+	check_projection(&p, 0, 32);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -389,7 +450,8 @@ int main(void)
 	    !CU_add_test(s, "greedy: lists split at the device limit", test_greedy_split_lists) ||
 	    !CU_add_test(s, "sampling: same draws as alone", test_sampling_same_as_alone) ||
 	    !CU_add_test(s, "BCQ + ConSmax random model, refused steps", test_bcq_consmax_random_model) ||
-	    !CU_add_test(s, "prompt longer than the context", test_prompt_too_long)) {
+	    !CU_add_test(s, "prompt longer than the context", test_prompt_too_long) ||
+	    !CU_add_test(s, "batch projection at batch 1 = sim cycles", test_projection_matches_sim)) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -241,7 +241,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return -die("unexpected argument '%s'", argv[optind]);
-	if ((o->n_prompts > 1 || o->batch > 1) && (o->cpu || o->eval))
+	if ((o->n_prompts > 1 || o->batch) && (o->cpu || o->eval))
 		return -die("%s", "several prompts or --batch decode on the accelerator (not with --cpu or --eval)");
 	return 0;
 }
@@ -573,7 +573,7 @@ static int run(struct options *o_)
 		rc = die("%s", e.msg);
 	} else {
 		rc = o.eval ? run_eval(&o, &d, &p, &fp32) :
-		     o.n_prompts > 1 || o.batch > 1 ? run_batch(&o, &d, &p, &tok) :
+		     o.n_prompts > 1 || o.batch ? run_batch(&o, &d, &p, &tok) :
 		     run_generate(&o, &d, &p, &tok);
 		decoder_close(&d);
 	}

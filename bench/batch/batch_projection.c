@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+#include "batch_projection.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "drm/csa_accel.h"
+#include "hw/cycle_model.h"
+
+/* One command's price for b requests, split the way batching changes it. */
+struct price {
+	double cycles;		/* b separate commands, or one batched matvec */
+	double ext_bytes;	/* bytes over the DRAM interface */
+};
+
+static void add(struct price *a, struct price b)
+{
+	a->cycles += b.cycles;
+	a->ext_bytes += b.ext_bytes;
+}
+
+static void desc(struct csa_desc *d, uint32_t op, uint32_t flags, const uint32_t *args,
+		 int n)
+{
+	memset(d, 0, sizeof(*d));
+	d->opcode = (uint8_t)op;
+	d->flags = (uint8_t)flags;
+	for (int i = 0; i < n; i++)
+		d->arg[i] = args[i];
+}
+
+/* A per-request command (vector unit, KV append, attention): b copies. */
+static struct price per_request(const struct csa_cycle_params *p, uint32_t op,
+				uint32_t flags, const uint32_t *args, int n, int b)
+{
+	struct csa_desc d;
+	struct csa_cmd_cost c;
+	struct price r;
+
+	desc(&d, op, flags, args, n);
+	csa_cycles_cmd(p, &d, &c);
+	r.cycles = (double)c.cycles * b;
+	/* attention reads K and V inside the PIM banks: only q, the output
+	 * and the ConSmax table cross the interface (cycle_model.c) */
+	if (op == CSA_OP_ATTENTION)
+		r.ext_bytes = (double)args[0] * args[2] * 8 +
+			      ((flags & CSA_CMD_F_CONSMAX) ? (double)args[0] * CSA_CONSMAX_HEAD_BYTES : 0);
+	else
+		r.ext_bytes = (double)c.mem_bytes;
+	r.ext_bytes *= b;
+	return r;
+}
+
+/* Matrix @i (layer * 7 + kind, or the classifier) for b activation
+ * vectors: one batched command reading the weights once. */
+static struct price matvec(const struct csa_cycle_params *p, const struct bp_model *m,
+			   int which, int b)
+{
+	const struct llm_config *c = &m->cfg;
+	struct csa_cycle_params fast = *p;
+	struct csa_cmd_cost cost, compute;
+	struct csa_desc d;
+	uint32_t rows, cols;
+	double wbytes, abytes, mem;
+	struct price r;
+
+	if (which == LLM_LAYER_MATRICES) {
+		rows = (uint32_t)c->vocab_size;
+		cols = (uint32_t)c->dim;
+	} else {
+		llm_matrix_shape(c, which, &rows, &cols);
+	}
+	if (m->planes && (which < LLM_LAYER_MATRICES || m->classifier_bcq)) {
+		const uint32_t a[] = { cols, rows, (uint32_t)m->planes, m->group_of[which] };
+
+		desc(&d, CSA_OP_MATVEC_BCQ, m->pow2 ? CSA_CMD_F_POW2 : 0, a, 4);
+	} else {
+		const uint32_t a[] = { cols, rows };
+
+		desc(&d, CSA_OP_MATVEC_F32, 0, a, 2);
+	}
+	csa_cycles_cmd(p, &d, &cost);
+	if (b == 1) {
+		r.cycles = (double)cost.cycles;
+		r.ext_bytes = (double)cost.mem_bytes;
+		return r;
+	}
+	/* compute alone: the same command with unbounded bandwidth */
+	fast.dram_mbps = UINT32_MAX;
+	csa_cycles_cmd(&fast, &d, &compute);
+	abytes = 4.0 * cols + 4.0 * rows;	/* x in, y out */
+	wbytes = (double)cost.mem_bytes - abytes;
+	r.ext_bytes = wbytes + b * abytes;
+	mem = ceil(r.ext_bytes * p->clock_khz / ((double)p->dram_mbps * 1000));
+	r.cycles = fmax((double)b * (double)(compute.cycles - CSA_CYCLES_ISSUE), mem) +
+		   CSA_CYCLES_ISSUE;
+	return r;
+}
+
+/* The token graph in four parts, for b requests at pos. */
+struct parts {
+	struct price head, pre[BP_MAX_LAYERS], attn[BP_MAX_LAYERS], post[BP_MAX_LAYERS], tail;
+};
+
+static void price_parts(const struct csa_cycle_params *p, const struct bp_model *m,
+			int b, int pos, struct parts *t)
+{
+	const struct llm_config *c = &m->cfg;
+	uint32_t dim = (uint32_t)c->dim, hid = (uint32_t)c->hidden_dim;
+	uint32_t hs = (uint32_t)llm_head_size(c), seq = (uint32_t)c->seq_len;
+	uint32_t nh = (uint32_t)c->n_heads, nkv = (uint32_t)c->n_kv_heads;
+	uint32_t up = (uint32_t)pos, scale = 0x3f800000u, eps = 0x3727c5acu;
+	const uint32_t embed[] = { dim, (uint32_t)c->vocab_size, 0 };
+	const uint32_t norm[] = { dim, eps }, vdim[] = { dim }, vhid[] = { hid };
+	const uint32_t ropeq[] = { nh, hs, up, seq }, ropek[] = { nkv, hs, up, seq };
+	const uint32_t kv[] = { nkv, hs, up, seq };
+	const uint32_t att[] = { nh, nkv, hs, up + 1, seq, scale };
+	const uint32_t amax[] = { (uint32_t)c->vocab_size };
+
+	memset(t, 0, sizeof(*t));
+	t->head = per_request(p, CSA_OP_EMBED, 0, embed, 3, b);
+	for (int l = 0; l < c->n_layers; l++) {
+		add(&t->pre[l], per_request(p, CSA_OP_RMSNORM, 0, norm, 2, b));
+		add(&t->pre[l], matvec(p, m, LLM_WQ, b));
+		add(&t->pre[l], matvec(p, m, LLM_WK, b));
+		add(&t->pre[l], matvec(p, m, LLM_WV, b));
+		add(&t->pre[l], per_request(p, CSA_OP_ROPE, 0, ropeq, 4, b));
+		add(&t->pre[l], per_request(p, CSA_OP_ROPE, 0, ropek, 4, b));
+		add(&t->attn[l], per_request(p, CSA_OP_KV_APPEND, 0, kv, 4, b));
+		add(&t->attn[l], per_request(p, CSA_OP_ATTENTION,
+					     m->consmax ? CSA_CMD_F_CONSMAX : 0, att, 6, b));
+		add(&t->post[l], matvec(p, m, LLM_WO, b));
+		add(&t->post[l], per_request(p, CSA_OP_ADD, 0, vdim, 1, b));
+		add(&t->post[l], per_request(p, CSA_OP_RMSNORM, 0, norm, 2, b));
+		add(&t->post[l], matvec(p, m, LLM_W1, b));
+		add(&t->post[l], matvec(p, m, LLM_W3, b));
+		add(&t->post[l], per_request(p, CSA_OP_SILU_MUL, 0, vhid, 1, b));
+		add(&t->post[l], matvec(p, m, LLM_W2, b));
+		add(&t->post[l], per_request(p, CSA_OP_ADD, 0, vdim, 1, b));
+	}
+	add(&t->tail, per_request(p, CSA_OP_RMSNORM, 0, norm, 2, b));
+	add(&t->tail, matvec(p, m, LLM_LAYER_MATRICES, b));
+	add(&t->tail, per_request(p, CSA_OP_ARGMAX, 0, amax, 1, b));
+	t->tail.cycles += (double)csa_cycles_dma(p, 8) * b;
+	t->tail.ext_bytes += 8.0 * b;
+}
+
+static double one_queue(const struct parts *t, int layers)
+{
+	double sum = t->head.cycles + t->tail.cycles;
+
+	for (int l = 0; l < layers; l++)
+		sum += t->pre[l].cycles + t->attn[l].cycles + t->post[l].cycles;
+	return sum;
+}
+
+static double bytes_of(const struct parts *t, int layers)
+{
+	double sum = t->head.ext_bytes + t->tail.ext_bytes;
+
+	for (int l = 0; l < layers; l++)
+		sum += t->pre[l].ext_bytes + t->attn[l].ext_bytes + t->post[l].ext_bytes;
+	return sum;
+}
+
+uint64_t bp_token_cycles(const struct csa_cycle_params *p, const struct bp_model *m,
+			 int pos)
+{
+	static struct parts t;
+	struct csa_cycle_params rp;
+
+	if (m->cfg.n_layers > BP_MAX_LAYERS)
+		return 0;
+	csa_cycle_params_resolve(p, &rp);
+	price_parts(&rp, m, 1, pos, &t);
+	return (uint64_t)one_queue(&t, m->cfg.n_layers);
+}
+
+/*
+ * Two sub-batches S0, S1 through L layers on two in-order queues.
+ * V (shift-add/vector): head0 head1 pre0[0] pre1[0], then per layer
+ * post0[l] pre0[l+1] post1[l] pre1[l+1], then tail0 tail1.
+ * A (attention): attn0[0] attn1[0] attn0[1] attn1[1] ...
+ * Each task starts when its queue is free and its sub-batch's previous
+ * task (head -> pre -> attn -> post -> pre ... -> tail) has ended.
+ */
+static double two_queues(const struct parts *s0, const struct parts *s1, int layers)
+{
+	const struct parts *s[2] = { s0, s1 };
+	double v = 0, a = 0, done[2];
+
+	for (int i = 0; i < 2; i++) {
+		v += s[i]->head.cycles;
+		done[i] = v;
+	}
+	for (int i = 0; i < 2; i++) {
+		v = fmax(v, done[i]) + s[i]->pre[0].cycles;
+		done[i] = v;
+	}
+	for (int l = 0; l < layers; l++) {
+		double attn_end[2];
+
+		for (int i = 0; i < 2; i++) {
+			a = fmax(a, done[i]) + s[i]->attn[l].cycles;
+			attn_end[i] = a;
+		}
+		for (int i = 0; i < 2; i++) {
+			v = fmax(v, attn_end[i]) + s[i]->post[l].cycles;
+			if (l + 1 < layers)
+				v += s[i]->pre[l + 1].cycles;
+			done[i] = v;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		v = fmax(v, done[i]) + s[i]->tail.cycles;
+		done[i] = v;
+	}
+	return v;
+}
+
+int bp_step(const struct csa_cycle_params *p, const struct bp_model *m, int batch,
+	    int pos, struct bp_result *r)
+{
+	/* static: a parts table is ~20 KiB; the bench is single-threaded */
+	static struct parts one, all, half0, half1;
+	struct csa_cycle_params rp;
+	int layers = m->cfg.n_layers;
+
+	memset(r, 0, sizeof(*r));
+	if (layers > BP_MAX_LAYERS || batch < 1 || pos < 0 || pos >= m->cfg.seq_len)
+		return -1;
+	csa_cycle_params_resolve(p, &rp);
+	price_parts(&rp, m, 1, pos, &one);
+	price_parts(&rp, m, batch, pos, &all);
+	r->sequential = one_queue(&one, layers) * batch;
+	r->npu_only = one_queue(&all, layers);
+	if (batch < 2) {
+		r->interleaved = r->npu_only;
+		return 0;
+	}
+	price_parts(&rp, m, (batch + 1) / 2, pos, &half0);
+	price_parts(&rp, m, batch / 2, pos, &half1);
+	r->bytes_bound = ceil((bytes_of(&half0, layers) + bytes_of(&half1, layers)) *
+			      rp.clock_khz / ((double)rp.dram_mbps * 1000));
+	r->interleaved = fmax(two_queues(&half0, &half1, layers), r->bytes_bound);
+	return 0;
+}
+
+void bp_model_from_packed(struct bp_model *m, const struct llm_packed *p, int consmax)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = p->base.cfg;
+	m->planes = (int)p->planes;
+	m->pow2 = p->pow2;
+	m->classifier_bcq = p->classifier_bcq;
+	m->consmax = consmax;
+	for (int w = 0; w <= LLM_LAYER_MATRICES; w++)
+		m->group_of[w] = p->group;
+	if (p->planes) {
+		for (int w = 0; w < LLM_LAYER_MATRICES; w++)
+			m->group_of[w] = p->bcq[w].group;
+		if (p->classifier_bcq)
+			m->group_of[LLM_LAYER_MATRICES] =
+				p->bcq[p->base.cfg.n_layers * LLM_LAYER_MATRICES].group;
+	}
+}

@@ -1,0 +1,16 @@
+# Batch benchmark (issue 16): aggregate tokens/s for batch 1, 4, 16, 64,
+# measured on the sim (accel-llm --batch) and projected by the cycle model
+# for sequential lists, a batched matvec on one queue and two interleaved
+# sub-batches on two queues.  Part of `make bench`, or alone: make bench-batch.
+BENCH_BINS += bench-batch
+bench-batch_SRCS := bench/batch/bench_batch.c bench/batch/batch_projection.c
+bench-batch_LIBS := csallm accel
+bench-batch_LDLIBS = $(ACCEL_LIBDRM_LIBS)
+bench_batch_CFLAGS := -Iuserspace-tools/llm-common
+batch_projection_CFLAGS := -Iuserspace-tools/llm-common
+
+.PHONY: bench-batch
+bench: bench-batch
+bench-batch:
+	$(MAKE) --no-print-directory SAN=0 B=build/rel build/rel/bench/bench-batch build/rel/bin/accel-llm
+	bench/batch/batch-bench.sh build/rel "$(MODELS)"
