@@ -748,10 +748,13 @@ static void test_bad_options(void)
 	const char *argv1[] = { "accel-serve", "--max-batch", "0", NULL };
 	const char *argv2[] = { "accel-serve", "--port", "70000", NULL };
 	const char *argv3[] = { "accel-serve", "--host", "localhost.invalid", "--port", "0", NULL };
-	const char *const *cases[] = { argv1, argv2, argv3 };
-	const int argcs[] = { 3, 3, 5 };
+	const char *argv4[] = { "accel-serve", "--port", "0", "-m", "/nonexistent/model.bin", NULL };
+	const char *const *cases[] = { argv1, argv2, argv3, argv4 };
+	const int argcs[] = { 3, 3, 5, 5 };
 
-	for (int i = 0; i < 3; i++) {
+	/* bad options, an address that is not numeric, a model that cannot
+	 * be loaded (after listening): exit status 1 */
+	for (int i = 0; i < 4; i++) {
 		pid_t pid;
 		int status = -1;
 
@@ -761,6 +764,7 @@ static void test_bad_options(void)
 		if (!pid) {
 			int nul = open("/dev/null", O_WRONLY);
 
+			dup2(nul, 1);
 			dup2(nul, 2);
 			exit(serve_main(argcs[i], (char **)cases[i]));
 		}

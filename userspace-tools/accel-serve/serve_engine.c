@@ -63,7 +63,9 @@ int serve_submit(struct server *s, struct serve_req *r, const char **why)
 	} else if (s->state == SERVE_FAILED) {
 		status = 503;
 		*why = "the server has failed (see its log)";
-	} else if (s->n_queued >= s->o.max_queue) {
+	} else if (s->n_queued >= s->o.max_queue + (s->o.max_batch - s->n_running)) {
+		/* free batch places take requests at the next step boundary:
+		 * only those beyond them wait, and at most max_queue do */
 		status = 429;
 		*why = "too many queued requests, retry later";
 	}
