@@ -49,6 +49,7 @@ static const struct op_shape op_shapes[CSA_OP_COUNT] = {
 	[CSA_OP_ADD]		= { 1, 0 },
 	[CSA_OP_ARGMAX]		= { 1, 0 },
 	[CSA_OP_SOFTMAX]	= { 1, CSA_CMD_F_CONSMAX },
+	[CSA_OP_MATVEC_BCQ_BATCH] = { 5, CSA_CMD_F_POW2 },
 };
 
 static int in_range(uint32_t v, uint32_t lo, uint32_t hi)
@@ -160,6 +161,23 @@ static int fp_matvec_bcq(uint32_t flags, const uint32_t *arg,
 	return CSA_STATUS_OK;
 }
 
+/* B activation vectors against one MATVEC_BCQ weight set. */
+static int fp_matvec_bcq_batch(uint32_t flags, const uint32_t *arg,
+			       struct csa_cmd_footprint *fp)
+{
+	uint32_t b = arg[4];
+	int status;
+
+	if (!in_range(b, 1, CSA_BATCH_MAX))
+		return CSA_STATUS_BAD_ARG;
+	status = fp_matvec_bcq(flags, arg, fp);
+	if (status != CSA_STATUS_OK)
+		return status;
+	fp->bytes[0] *= b;
+	fp->bytes[3] *= b;
+	return CSA_STATUS_OK;
+}
+
 static int fp_rope(const uint32_t *arg, struct csa_cmd_footprint *fp)
 {
 	uint32_t heads = arg[0], hd = arg[1], pos = arg[2], rows = arg[3];
@@ -259,6 +277,8 @@ int csa_cmd_check(uint32_t opcode, uint32_t flags, const uint32_t *arg,
 		return fp_matvec_f32(arg, fp);
 	case CSA_OP_MATVEC_BCQ:
 		return fp_matvec_bcq(flags, arg, fp);
+	case CSA_OP_MATVEC_BCQ_BATCH:
+		return fp_matvec_bcq_batch(flags, arg, fp);
 	case CSA_OP_ROPE:
 		return fp_rope(arg, fp);
 	case CSA_OP_KV_APPEND:

@@ -79,6 +79,7 @@ int csa_eng_argmax(struct csa_hw *hw, const struct csa_desc *d);
 int csa_eng_softmax(struct csa_hw *hw, const struct csa_desc *d);
 int csa_eng_matvec_f32(struct csa_hw *hw, const struct csa_desc *d);
 int csa_eng_matvec_bcq(struct csa_hw *hw, const struct csa_desc *d);
+int csa_eng_matvec_bcq_batch(struct csa_hw *hw, const struct csa_desc *d);
 int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d);
 int csa_eng_attention(struct csa_hw *hw, const struct csa_desc *d);
 

@@ -9,6 +9,7 @@
 #include "drm/csa_accel.h"
 
 #include "common/csa_footprint.h"
+#include "hw/bcq_batch.h"
 #include "hw/cycle_model.h"
 #include "hw/engines.h"
 
@@ -128,6 +129,8 @@ static int run_engine(struct csa_hw *hw, const struct csa_desc *d)
 		return csa_eng_matvec_f32(hw, d);
 	case CSA_OP_MATVEC_BCQ:
 		return csa_eng_matvec_bcq(hw, d);
+	case CSA_OP_MATVEC_BCQ_BATCH:
+		return csa_eng_matvec_bcq_batch(hw, d);
 	case CSA_OP_ROPE:
 		return csa_eng_rope(hw, d);
 	case CSA_OP_KV_APPEND:
@@ -167,7 +170,10 @@ int csa_hw_exec(struct csa_hw *hw, const struct csa_desc *d, uint64_t *cycles)
 	}
 
 	csa_cycle_params_resolve(&hw->cfg.cycles, &params);
-	csa_cycles_cmd(&params, d, &cost);
+	if (d->opcode == CSA_OP_MATVEC_BCQ_BATCH)
+		csa_cycles_bcq_batch(&params, d, &cost);
+	else
+		csa_cycles_cmd(&params, d, &cost);
 	for (e = 0; e < CSA_ENGINE_COUNT; e++)
 		hw->ctr.busy[e] += cost.busy[e];
 	hw->ctr.mem_bytes += cost.mem_bytes;

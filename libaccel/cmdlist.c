@@ -20,6 +20,7 @@ SAME(ACCEL_BCQ_MAX_PLANES, CSA_BCQ_MAX_PLANES);
 SAME(ACCEL_HEADS_MAX, CSA_HEADS_MAX);
 SAME(ACCEL_HEAD_DIM_MAX, CSA_HEAD_DIM_MAX);
 SAME(ACCEL_SEQ_MAX, CSA_SEQ_MAX);
+SAME(ACCEL_BATCH_MAX, CSA_BATCH_MAX);
 SAME(ACCEL_KV_BANKS, CSA_KV_BANKS);
 SAME(ACCEL_CONSMAX_HEAD_BYTES, CSA_CONSMAX_HEAD_BYTES);
 
@@ -274,6 +275,20 @@ int accel_cmd_matvec_bcq(struct accel_cmdlist *cl, struct accel_ref x,
 	const struct accel_ref b[] = { x, bits, scales, y };
 
 	return accel_cmd_raw(cl, CSA_OP_MATVEC_BCQ,
+			     pow2_scales ? CSA_CMD_F_POW2 : 0, a, NARGS(a), b,
+			     NARGS(b));
+}
+
+int accel_cmd_matvec_bcq_batch(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref bits, struct accel_ref scales,
+			       struct accel_ref y, uint32_t k, uint32_t n,
+			       uint32_t planes, uint32_t group, int pow2_scales,
+			       uint32_t batch)
+{
+	const uint32_t a[] = { k, n, planes, group, batch };
+	const struct accel_ref b[] = { x, bits, scales, y };
+
+	return accel_cmd_raw(cl, CSA_OP_MATVEC_BCQ_BATCH,
 			     pow2_scales ? CSA_CMD_F_POW2 : 0, a, NARGS(a), b,
 			     NARGS(b));
 }

@@ -52,8 +52,10 @@ static struct price per_request(const struct csa_cycle_params *p, uint32_t op,
 	return r;
 }
 
-/* Matrix @i (layer * 7 + kind, or the classifier) for b activation
- * vectors: one batched command reading the weights once. */
+/* Matrix @which (a layer kind, or the classifier) for b activation
+ * vectors: BCQ weights go through MATVEC_BCQ_BATCH (hw/bcq_batch.c: one
+ * pass over the weights per CSA_BATCH_MAX vectors, priced the same way
+ * here), f32 weights through one MATVEC_F32 per vector. */
 static struct price matvec(const struct csa_cycle_params *p, const struct bp_model *m,
 			   int which, int b)
 {
@@ -81,9 +83,9 @@ static struct price matvec(const struct csa_cycle_params *p, const struct bp_mod
 		desc(&d, CSA_OP_MATVEC_F32, 0, a, 2);
 	}
 	csa_cycles_cmd(p, &d, &cost);
-	if (b == 1) {
-		r.cycles = (double)cost.cycles;
-		r.ext_bytes = (double)cost.mem_bytes;
+	if (b == 1 || d.opcode != CSA_OP_MATVEC_BCQ) {
+		r.cycles = (double)cost.cycles * b;
+		r.ext_bytes = (double)cost.mem_bytes * b;
 		return r;
 	}
 	/* compute alone: the same command with unbounded bandwidth */
@@ -91,10 +93,17 @@ static struct price matvec(const struct csa_cycle_params *p, const struct bp_mod
 	csa_cycles_cmd(&fast, &d, &compute);
 	abytes = 4.0 * cols + 4.0 * rows;	/* x in, y out */
 	wbytes = (double)cost.mem_bytes - abytes;
-	r.ext_bytes = wbytes + b * abytes;
-	mem = ceil(r.ext_bytes * p->clock_khz / ((double)p->dram_mbps * 1000));
-	r.cycles = fmax((double)b * (double)(compute.cycles - CSA_CYCLES_ISSUE), mem) +
-		   CSA_CYCLES_ISSUE;
+	r.cycles = 0;
+	r.ext_bytes = 0;
+	for (int j = 0; j < b; j += CSA_BATCH_MAX) {
+		int nb = b - j < (int)CSA_BATCH_MAX ? b - j : (int)CSA_BATCH_MAX;
+		double bytes = wbytes + nb * abytes;
+
+		mem = (double)csa_cycles_for_bytes(p, (uint64_t)bytes, p->dram_mbps);
+		r.cycles += fmax((double)nb * (double)(compute.cycles - CSA_CYCLES_ISSUE), mem) +
+			    CSA_CYCLES_ISSUE;
+		r.ext_bytes += bytes;
+	}
 	return r;
 }
 

@@ -5,19 +5,22 @@
  *
  *  - sequential: B requests as today, each token's commands one after the
  *    other (what the sim runs now; at B = 1 it equals the sim's cycles);
- *  - npu_only: a batched shift-add matvec (B activation vectors against one
- *    weight matrix, weights read once: max(B x compute, bytes(W + B x act))
- *    + issue), everything on one queue, the matvec side and the attention
- *    side in turn;
- *  - interleaved: NeuPIMs' two sub-batches on two queues (shift-add/vector
- *    and attention) with explicit dependencies, sub-batch A's attention
+ *  - npu_only: the batched shift-add matvec (MATVEC_BCQ_BATCH: B activation
+ *    vectors against one weight matrix, weights read once: max(B x compute,
+ *    bytes(W + B x act)) + issue; f32 matrices stay one MATVEC_F32 per
+ *    vector), everything on one queue, the matvec side and the attention
+ *    side in turn: what llm_batch_step() runs on the sim today;
+ *  - interleaved (projected): NeuPIMs' two sub-batches on two queues
+ *    (shift-add/vector and attention) with explicit dependencies, sub-batch A's attention
  *    overlapping sub-batch B's matvecs; the makespan of that schedule, and
  *    never less than the step's DRAM-interface bytes at full bandwidth
  *    (the memory both queues share).
  *
- * The batched matvec and the second queue are not in hw/ yet: this file
- * is the model of them the device work should meet.  It takes the board's
- * struct csa_cycle_params so one call per board profile prices each.
+ * The batched matvec is in hw/ (hw/bcq_batch.c) and priced here as the
+ * sim prices it (tests/batch checks a batch step's cycles); the second
+ * queue is not: the interleaved figure is the model of it the device work
+ * should meet.  It takes the board's struct csa_cycle_params so one call
+ * per board profile prices each.
  */
 #ifndef BATCH_PROJECTION_H
 #define BATCH_PROJECTION_H

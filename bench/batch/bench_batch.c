@@ -21,7 +21,8 @@ static void row(const struct csa_cycle_params *p, const char *name, const struct
 	int pos = m->cfg.seq_len / 2;
 	double hz = p->clock_khz * 1e3;
 
-	printf("%-13s %-5s %5d |", name, m->planes ? "bcq3" : "f32", pos);
+	printf("%-13s %-8s %5d |", name, !m->planes ? "f32" : m->classifier_bcq ? "bcq3+cls" : "bcq3",
+	       pos);
 	for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
 		struct bp_result r;
 		int b = batches[i];
@@ -47,6 +48,8 @@ static void shape(const struct csa_cycle_params *p, const char *name, const stru
 	for (int w = 0; w <= LLM_LAYER_MATRICES; w++)
 		m.group_of[w] = LLM_BCQ_DEFAULT_GROUP;
 	row(p, name, &m);
+	m.classifier_bcq = 1;
+	row(p, name, &m);
 }
 
 static void board(const struct csa_cycle_params *given, const char *name,
@@ -62,7 +65,7 @@ static void board(const struct csa_cycle_params *given, const char *name,
 	printf("\nboard: %s\n  %u MHz, %u MB/s device memory, %u BCQ lanes, %u PIM banks x %u MACs, %u vector lanes;\n"
 	       "  greedy, every request at mid-context\n",
 	       name, p.clock_khz / 1000, p.dram_mbps, p.bcq_lanes, p.pim_banks, p.pim_macs, p.vec_lanes);
-	printf("%-13s %-5s %5s |", "model", "w", "pos");
+	printf("%-13s %-8s %5s |", "model", "weights", "pos");
 	for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++)
 		printf(" B=%-2d tok/s: seq  npu-only interl. gain |", batches[i]);
 	putchar('\n');
@@ -95,10 +98,11 @@ int main(int argc, char **argv)
 	board(&defaults, "the cycle model's defaults (hw/cycle_model.h)", models);
 	board(&balanced, "defaults with 256 BCQ lanes and 128 vector lanes (engines sized to the memory)",
 	      models);
-	printf("seq: today's lists, B requests one after the other; npu-only: one batched shift-add matvec per\n"
-	       "matrix (weights read once), matvec and attention sides in turn on one queue; interl.: two\n"
+	printf("seq: B requests' token lists one after the other; npu-only: what llm_batch_step() runs, one\n"
+	       "MATVEC_BCQ_BATCH per BCQ matrix (weights read once; f32 matrices, the f32 classifier too, stay\n"
+	       "one MATVEC_F32 per request), matvec and attention sides in turn on one queue; interl.: two\n"
 	       "sub-batches on two queues (NeuPIMs), one's attention beside the other's matvecs, never faster\n"
-	       "than the step's DRAM-interface bytes; gain = npu-only / interleaved step time.  The batched\n"
-	       "matvec and the second queue are a projection (bench/batch/batch_projection.c), not yet in hw/.\n");
+	       "than the step's DRAM-interface bytes (projected: the second queue is not in hw/ yet);\n"
+	       "gain = npu-only / interleaved step time.\n");
 	return 0;
 }

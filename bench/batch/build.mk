@@ -12,5 +12,5 @@ batch_projection_CFLAGS := -Iuserspace-tools/llm-common
 .PHONY: bench-batch
 bench: bench-batch
 bench-batch:
-	$(MAKE) --no-print-directory SAN=0 B=build/rel build/rel/bench/bench-batch build/rel/bin/accel-llm
+	$(MAKE) --no-print-directory SAN=0 B=build/rel build/rel/bench/bench-batch build/rel/bin/accel-llm build/rel/bin/accel-quant
 	bench/batch/batch-bench.sh build/rel "$(MODELS)"

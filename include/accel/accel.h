@@ -52,6 +52,7 @@ struct accel_cmdlist;	/* a growable list of commands for one device */
 #define ACCEL_HEADS_MAX			256u
 #define ACCEL_HEAD_DIM_MAX		512u
 #define ACCEL_SEQ_MAX			16384u
+#define ACCEL_BATCH_MAX			64u	/* vectors of one batched matvec */
 #define ACCEL_KV_BANKS			32u
 #define ACCEL_CONSMAX_HEAD_FLOATS	36u
 #define ACCEL_CONSMAX_HEAD_BYTES	(ACCEL_CONSMAX_HEAD_FLOATS * 4u)
@@ -260,6 +261,14 @@ int accel_cmd_matvec_bcq(struct accel_cmdlist *cl, struct accel_ref x,
 			 struct accel_ref bits, struct accel_ref scales,
 			 struct accel_ref y, uint32_t k, uint32_t n,
 			 uint32_t planes, uint32_t group, int pow2_scales);
+/* MATVEC_BCQ_BATCH: the same weights against @batch vectors x[batch][k]
+ * into y[batch][n] (1..ACCEL_BATCH_MAX), each y[b] bit for bit
+ * MATVEC_BCQ of x[b]; the device reads the weights once. */
+int accel_cmd_matvec_bcq_batch(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref bits, struct accel_ref scales,
+			       struct accel_ref y, uint32_t k, uint32_t n,
+			       uint32_t planes, uint32_t group, int pow2_scales,
+			       uint32_t batch);
 /* ROPE: rotate x[n_heads][head_dim] in place by row @pos of a
  * (cos, sin) table[table_rows][head_dim / 2][2]. */
 int accel_cmd_rope(struct accel_cmdlist *cl, struct accel_ref x,

@@ -167,6 +167,9 @@ struct csa_sg_entry {
  * ARGMAX: arg0 n; addr0 x f32[n], addr1 out u32[2] = { index, value bits }
  * SOFTMAX: arg0 n; flag F_CONSMAX; addr0 x f32[n], addr1 y f32[n],
  *        addr2 ConSmax table of one head (F_CONSMAX)
+ * MATVEC_BCQ_BATCH: arg0 K, arg1 N, arg2 planes, arg3 group, arg4 B; flag
+ *        F_POW2; addr0 x f32[B][K], addr1 bits, addr2 scales (as MATVEC_BCQ),
+ *        addr3 y f32[B][N]: y[b] = MATVEC_BCQ(x[b]) for each b
  * -------------------------------------------------------------------------- */
 
 #define CSA_DMA_MAX		(1u << 30)
@@ -177,6 +180,7 @@ struct csa_sg_entry {
 #define CSA_HEADS_MAX		256u
 #define CSA_HEAD_DIM_MAX	512u
 #define CSA_SEQ_MAX		16384u
+#define CSA_BATCH_MAX		64u		/* B of MATVEC_BCQ_BATCH */
 
 /* MATVEC_BCQ weights:
  *  K8 = ceil(K / 8) bytes per row and plane; bit j of byte kb of row n in

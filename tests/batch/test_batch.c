@@ -304,6 +304,8 @@ static void test_bcq_consmax_random_model(void)
 	struct llm_batch b;
 	struct llm_seq seq[3], *run[3] = { &seq[0], &seq[1], &seq[2] };
 	int tok[3] = { 1, 5, 77 }, want[3][20], next[3];
+	struct csa_cycle_params defaults = { 0 };
+	struct bp_model bm;
 
 	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
 	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 21, &e), 0);
@@ -322,8 +324,16 @@ static void test_bcq_consmax_random_model(void)
 	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 3, &e), 0);
 	for (int r = 0; r < 3; r++)
 		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&a, &seq[r], &e), 0);
+	bp_model_from_packed(&bm, &p, 1);
 	for (int pos = 0; pos < 20; pos++) {
+		struct bp_result pr;
+
 		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
+		/* one MATVEC_BCQ_BATCH per matrix: the projection's one-queue
+		 * price of the step, cycle for cycle, and below 3 tokens' */
+		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, 3, pos, &pr), 0);
+		CU_ASSERT_EQUAL((double)b.last_cycles, pr.npu_only);
+		CU_ASSERT_TRUE((double)b.last_cycles < pr.sequential);
 		for (int r = 0; r < 3; r++) {
 			CU_ASSERT_EQUAL(next[r], want[r][pos]);
 			CU_ASSERT_EQUAL(seq[r].pos, pos + 1);

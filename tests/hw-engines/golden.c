@@ -299,3 +299,13 @@ void g_attention(const float *q, const float *cache, uint32_t heads,
 		}
 	}
 }
+
+/* MATVEC_BCQ_BATCH (commands.md 5.13): each vector on its own. */
+void g_bcq_batch(const float *x, const uint8_t *bits, const void *scales,
+		 uint32_t k, uint32_t n, uint32_t planes, uint32_t group,
+		 int pow2, uint32_t batch, float *y)
+{
+	for (uint32_t b = 0; b < batch; b++)
+		g_bcq(x + (size_t)b * k, bits, scales, k, n, planes, group, pow2,
+		      y + (size_t)b * n);
+}

@@ -28,6 +28,10 @@ float g_consmax(const float *table, float s);
 void g_bcq(const float *x, const uint8_t *bits, const void *scales,
 	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int pow2,
 	   float *y);
+/* BCQ of @batch vectors x[b] (stride k) into y[b] (stride n). */
+void g_bcq_batch(const float *x, const uint8_t *bits, const void *scales,
+		 uint32_t k, uint32_t n, uint32_t planes, uint32_t group,
+		 int pow2, uint32_t batch, float *y);
 /* The int8 activation the BCQ engine uses for x_j in a group of amax. */
 int g_bcq_quant(float x, float amax);
 

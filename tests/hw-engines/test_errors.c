@@ -57,6 +57,12 @@ static const struct variant variants[] = {
 	  { 0, 0 } },
 	{ "MATVEC_BCQ_POW2", CSA_OP_MATVEC_BCQ, CSA_CMD_F_POW2, { 24, 8, 3, 16 },
 	  { { 2, 0 }, { 2, 5 }, { 3, 4 } }, 3, { 0, 0 } },
+	{ "MATVEC_BCQ_BATCH", CSA_OP_MATVEC_BCQ_BATCH, 0, { 16, 8, 2, 8, 3 },
+	  { { 0, 0 }, { 1, 0 }, { 2, 5 }, { 3, 12 }, { 4, 0 },
+	    { 4, CSA_BATCH_MAX + 1 }, { 0, CSA_MATVEC_MAX + 1 } }, 7,
+	  { 0, 0 } },
+	{ "MATVEC_BCQ_BATCH_POW2", CSA_OP_MATVEC_BCQ_BATCH, CSA_CMD_F_POW2,
+	  { 24, 8, 3, 16, 2 }, { { 2, 0 }, { 3, 4 }, { 4, 0 } }, 3, { 0, 0 } },
 	{ "ROPE", CSA_OP_ROPE, 0, { 2, 8, 3, 4 },
 	  { { 0, 0 }, { 0, CSA_HEADS_MAX + 1 }, { 1, 0 }, { 1, 7 },
 	    { 1, CSA_HEAD_DIM_MAX + 2 }, { 2, 4 }, { 3, 0 },
@@ -175,7 +181,8 @@ static void check_reserved(const struct variant *v)
 		if (bit < 3 && ((1u << bit) == CSA_CMD_F_IDX_MEM) &&
 		    v->op == CSA_OP_EMBED)
 			continue;
-		if (((1u << bit) == CSA_CMD_F_POW2) && v->op == CSA_OP_MATVEC_BCQ)
+		if (((1u << bit) == CSA_CMD_F_POW2) &&
+		    (v->op == CSA_OP_MATVEC_BCQ || v->op == CSA_OP_MATVEC_BCQ_BATCH))
 			continue;
 		if (((1u << bit) == CSA_CMD_F_CONSMAX) &&
 		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_SOFTMAX))
@@ -402,7 +409,7 @@ VARIANT_TESTS(0) VARIANT_TESTS(1) VARIANT_TESTS(2) VARIANT_TESTS(3)
 VARIANT_TESTS(4) VARIANT_TESTS(5) VARIANT_TESTS(6) VARIANT_TESTS(7)
 VARIANT_TESTS(8) VARIANT_TESTS(9) VARIANT_TESTS(10) VARIANT_TESTS(11)
 VARIANT_TESTS(12) VARIANT_TESTS(13) VARIANT_TESTS(14) VARIANT_TESTS(15)
-VARIANT_TESTS(16) VARIANT_TESTS(17)
+VARIANT_TESTS(16) VARIANT_TESTS(17) VARIANT_TESTS(18) VARIANT_TESTS(19)
 
 #define VARIANT_ROW(i) \
 	{ valid_##i, opcode_##i, reserved_##i, badarg_##i, range_##i, \
@@ -413,7 +420,7 @@ static const CU_TestFunc variant_tests[][7] = {
 	VARIANT_ROW(4), VARIANT_ROW(5), VARIANT_ROW(6), VARIANT_ROW(7),
 	VARIANT_ROW(8), VARIANT_ROW(9), VARIANT_ROW(10), VARIANT_ROW(11),
 	VARIANT_ROW(12), VARIANT_ROW(13), VARIANT_ROW(14), VARIANT_ROW(15),
-	VARIANT_ROW(16), VARIANT_ROW(17),
+	VARIANT_ROW(16), VARIANT_ROW(17), VARIANT_ROW(18), VARIANT_ROW(19),
 };
 
 static const char *const kinds[7] = {

@@ -528,6 +528,7 @@ static const struct { uint8_t args, addrs, flags; } slots[CSA_OP_COUNT] = {
 	[CSA_OP_ADD] = { 1, 3, 0 },
 	[CSA_OP_ARGMAX] = { 1, 2, 0 },
 	[CSA_OP_SOFTMAX] = { 1, 3, CSA_CMD_F_CONSMAX },
+	[CSA_OP_MATVEC_BCQ_BATCH] = { 5, 4, CSA_CMD_F_POW2 },
 };
 
 /* Operand regions of the near-valid descriptors: slot i in its own 4 MiB,
@@ -573,10 +574,13 @@ static void near_valid_args(struct csa_desc *d)
 		a[1] = 1 + rnd_below(256);
 		break;
 	case CSA_OP_MATVEC_BCQ:
+	case CSA_OP_MATVEC_BCQ_BATCH:
 		a[0] = 8 + rnd_below(512);
 		a[1] = 1 + rnd_below(256);
 		a[2] = 1 + rnd_below(4);
 		a[3] = 8u << rnd_below(5);
+		if (d->opcode == CSA_OP_MATVEC_BCQ_BATCH)
+			a[4] = 1 + rnd_below(4);
 		break;
 	case CSA_OP_ROPE:
 		a[0] = 1 + rnd_below(8);

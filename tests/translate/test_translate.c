@@ -142,6 +142,7 @@ static const unsigned int used_args[CSA_OP_COUNT] = {
 	[CSA_OP_MATVEC_BCQ] = 4, [CSA_OP_ROPE] = 4, [CSA_OP_KV_APPEND] = 4,
 	[CSA_OP_ATTENTION] = 6, [CSA_OP_SILU_MUL] = 1, [CSA_OP_ADD] = 1,
 	[CSA_OP_ARGMAX] = 1, [CSA_OP_SOFTMAX] = 1,
+	[CSA_OP_MATVEC_BCQ_BATCH] = 5,
 };
 
 struct valid_cmd {
@@ -215,6 +216,18 @@ static void make_valid(uint32_t op, struct valid_cmd *v)
 		v->bytes[1] = 3 * 4 * 2;
 		v->bytes[2] = 4 * 3 * 2 * 4;
 		v->bytes[3] = 4 * 4;
+		break;
+	case CSA_OP_MATVEC_BCQ_BATCH:
+		c->arg[0] = 20;	/* K */
+		c->arg[1] = 4;	/* N */
+		c->arg[2] = 2;	/* planes */
+		c->arg[3] = 8;	/* group */
+		c->arg[4] = 3;	/* B */
+		v->nbufs = 4;
+		v->bytes[0] = 3 * 20 * 4;
+		v->bytes[1] = 3 * 4 * 2;
+		v->bytes[2] = 4 * 3 * 2 * 4;
+		v->bytes[3] = 3 * 4 * 4;
 		break;
 	case CSA_OP_ROPE:
 		c->arg[0] = 2;	/* heads */

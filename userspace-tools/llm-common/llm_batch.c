@@ -2,6 +2,7 @@
 #include "llm_batch.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,22 +28,35 @@ void llm_seq_free(struct llm_seq *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Commands one token appends: measured once by building a token. */
-static int measure_token(struct llm_batch *b, struct llm_err *e)
+/* Commands of one token of the single-sequence graph (a statistic). */
+static void measure_token(struct llm_batch *b)
 {
 	const struct llm_token_io io = { b->act, 0, b->a->kv, b->host, 0 };
-	int rc;
 
 	accel_cmdlist_reset(b->cl);
-	rc = llm_accel_append_token(b->a, b->cl, &io, 0, 0, 0);
-	b->token_cmds = accel_cmdlist_count(b->cl);
+	if (!llm_accel_append_token(b->a, b->cl, &io, 0, 0, 0))
+		b->token_cmds = accel_cmdlist_count(b->cl);
 	accel_cmdlist_reset(b->cl);
-	if (rc)
-		return llm_fail(e, rc, "building a token: %s", accel_strerror(rc));
-	if (b->token_cmds > b->list_limit)
-		return llm_fail(e, -E2BIG, "one token needs %u commands, the device takes %u per list",
-				b->token_cmds, b->list_limit);
-	return 0;
+}
+
+/* One array per tensor (see enum llm_batch_tensor); returns the bytes. */
+static uint64_t layout(struct llm_batch *b, const struct llm_config *c)
+{
+	uint64_t dim = (uint64_t)c->dim * 4, kv = (uint64_t)llm_kv_dim(c) * 4,
+		 hid = (uint64_t)c->hidden_dim * 4, cur = 0;
+	const uint64_t size[LLM_T_COUNT] = {
+		[LLM_T_X] = dim, [LLM_T_XB] = dim, [LLM_T_XB2] = dim, [LLM_T_Q] = dim,
+		[LLM_T_K] = kv, [LLM_T_V] = kv, [LLM_T_ATT] = dim, [LLM_T_HB] = hid,
+		[LLM_T_HB2] = hid, [LLM_T_LOGITS] = (uint64_t)c->vocab_size * 4,
+		[LLM_T_ARGMAX] = 8,
+	};
+
+	for (int t = 0; t < LLM_T_COUNT; t++) {
+		b->size[t] = size[t];
+		b->off[t] = cur;
+		cur = (cur + size[t] * b->max + 255) & ~255ull;
+	}
+	return cur;
 }
 
 int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
@@ -50,6 +64,7 @@ int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
 {
 	const struct llm_config *c = &a->p->base.cfg;
 	struct accel_info info;
+	uint64_t act;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
@@ -58,15 +73,11 @@ int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
 		return llm_fail(e, -EINVAL, "batch size %d outside 1..%d", max_batch,
 				LLM_BATCH_MAX);
 	b->max = max_batch;
-	b->act_stride = llm_accel_act_bytes(c);
+	act = layout(b, c);
 	b->host_stride = ((uint64_t)c->vocab_size * 4 + 8 + 63) & ~63ull;
-	b->fences = calloc(max_batch, sizeof(*b->fences));
-	if (!b->fences)
-		return llm_fail(e, -ENOMEM, "out of memory");
 	rc = accel_query_info(a->dev, &info);
 	if (!rc)
-		rc = accel_bo_alloc(a->dev, b->act_stride * max_batch, ACCEL_MEM_DEVICE,
-				    &b->act);
+		rc = accel_bo_alloc(a->dev, act, ACCEL_MEM_DEVICE, &b->act);
 	if (!rc)
 		rc = accel_bo_alloc(a->dev, b->host_stride * max_batch, ACCEL_MEM_HOST,
 				    &b->host);
@@ -80,10 +91,8 @@ int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
 	}
 	b->list_limit = info.max_cmds && info.max_cmds < CSA_SUBMIT_MAX_CMDS ?
 			info.max_cmds : CSA_SUBMIT_MAX_CMDS;
-	rc = measure_token(b, e);
-	if (rc)
-		llm_batch_free(b);
-	return rc;
+	measure_token(b);
+	return 0;
 }
 
 void llm_batch_free(struct llm_batch *b)
@@ -118,31 +127,45 @@ static int check_step(const struct llm_batch *b, struct llm_seq *const *seqs,
 	return 0;
 }
 
-/* Submits the list built so far; its fence goes to fences[*nf]. */
-static int flush_list(struct llm_batch *b, int *nf, struct llm_err *e)
+/* Submits the list built so far. */
+static int flush_list(struct llm_batch *b)
 {
 	int rc;
 
 	if (!accel_cmdlist_count(b->cl))
 		return 0;
-	rc = accel_submit(b->cl, &b->fences[*nf]);
+	if (b->nf == b->fences_cap) {
+		int cap = b->fences_cap ? b->fences_cap * 2 : 8;
+		uint64_t *f = realloc(b->fences, cap * sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		b->fences = f;
+		b->fences_cap = cap;
+	}
+	rc = accel_submit(b->cl, &b->fences[b->nf]);
 	accel_cmdlist_reset(b->cl);
 	if (rc)
-		return llm_fail(e, rc, "submit: %s", accel_strerror(rc));
-	(*nf)++;
+		return rc;
+	b->nf++;
 	b->submits++;
 	return 0;
 }
 
+/* Room for one more command: a full list is submitted first. */
+static int room(struct llm_batch *b)
+{
+	return accel_cmdlist_count(b->cl) >= b->list_limit ? flush_list(b) : 0;
+}
+
 /* Waits for every submitted list, even after a failure, so no list of this
  * step is still running when we return. */
-static int wait_lists(struct llm_batch *b, int nf, uint64_t *cycles,
-		      struct llm_err *e)
+static int wait_lists(struct llm_batch *b, uint64_t *cycles, struct llm_err *e)
 {
 	int first = 0;
 
 	*cycles = 0;
-	for (int i = 0; i < nf; i++) {
+	for (int i = 0; i < b->nf; i++) {
 		struct accel_status st;
 		int rc = accel_wait(b->a->dev, b->fences[i], ACCEL_WAIT_FOREVER, &st);
 
@@ -156,45 +179,200 @@ static int wait_lists(struct llm_batch *b, int nf, uint64_t *cycles,
 		if (!rc)
 			*cycles += st.cycles;
 	}
+	b->nf = 0;
 	return first;
 }
+
+/* The step being built: which sequences, at which step positions. */
+struct step {
+	struct llm_batch *b;
+	struct llm_seq *const *seqs;
+	const int *tokens;
+	int n;
+	float *const *logits;
+};
+
+static struct accel_ref act(const struct step *s, enum llm_batch_tensor t, int i)
+{
+	return ACCEL_REF(s->b->act, s->b->off[t] + s->b->size[t] * (uint64_t)i);
+}
+
+#define EMIT(x) do { rc = room(s->b); if (!rc) rc = (x); if (rc) return rc; } while (0)
+
+/* y = W x for every sequence: matrix @i of the packed model (or the
+ * embedding table as the shared f32 classifier when i < 0). */
+static int matvec_all(const struct step *s, int i, enum llm_batch_tensor x,
+		      enum llm_batch_tensor y)
+{
+	const struct llm_accel *a = s->b->a;
+	const struct llm_packed *p = a->p;
+	const struct llm_config *c = &p->base.cfg;
+	int which = i < 0 ? LLM_LAYER_MATRICES : i == c->n_layers * LLM_LAYER_MATRICES ?
+		    LLM_LAYER_MATRICES : i % LLM_LAYER_MATRICES;
+	uint32_t rows, cols;
+	int rc;
+
+	if (which == LLM_LAYER_MATRICES) {
+		rows = (uint32_t)c->vocab_size;
+		cols = (uint32_t)c->dim;
+	} else {
+		llm_matrix_shape(c, which, &rows, &cols);
+	}
+	if (i >= 0 && p->planes && (which < LLM_LAYER_MATRICES || p->classifier_bcq)) {
+		const struct llm_bcq_matrix *q = &p->bcq[i];
+
+		/* the weights once per CSA_BATCH_MAX vectors */
+		for (int j = 0; j < s->n; j += CSA_BATCH_MAX) {
+			uint32_t nb = (uint32_t)(s->n - j < (int)CSA_BATCH_MAX ?
+						 s->n - j : (int)CSA_BATCH_MAX);
+
+			EMIT(accel_cmd_matvec_bcq_batch(s->b->cl, act(s, x, j),
+							ACCEL_REF(a->weights, a->off_mat[i]),
+							ACCEL_REF(a->weights, a->off_scales[i]),
+							act(s, y, j), cols, rows, p->planes,
+							q->group, p->pow2, nb));
+		}
+		return 0;
+	}
+	for (int j = 0; j < s->n; j++)
+		EMIT(accel_cmd_matvec_f32(s->b->cl, act(s, x, j),
+					  ACCEL_REF(a->weights, i < 0 ? a->off_embed : a->off_mat[i]),
+					  act(s, y, j), cols, rows));
+	return 0;
+}
+
+static int layer(const struct step *s, int l)
+{
+	const struct llm_accel *a = s->b->a;
+	const struct llm_config *c = &a->p->base.cfg;
+	struct accel_bo *w = a->weights;
+	struct accel_cmdlist *cl = s->b->cl;
+	uint32_t dim = c->dim, hid = c->hidden_dim, hs = llm_head_size(c);
+	uint32_t seq = c->seq_len, nh = c->n_heads, nkv = c->n_kv_heads;
+	float scale = 1.0f / sqrtf((float)hs);
+	struct accel_ref table = a->consmax ?
+		ACCEL_REF(w, a->off_consmax + (uint64_t)l * nh * CSA_CONSMAX_HEAD_BYTES) :
+		ACCEL_NO_REF;
+	int m0 = l * LLM_LAYER_MATRICES, rc;
+
+	for (int i = 0; i < s->n; i++)
+		EMIT(accel_cmd_rmsnorm(cl, act(s, LLM_T_X, i), ACCEL_REF(w, a->off_rms_att[l]),
+				       act(s, LLM_T_XB, i), dim, 1e-5f));
+	rc = matvec_all(s, m0 + LLM_WQ, LLM_T_XB, LLM_T_Q);
+	if (!rc)
+		rc = matvec_all(s, m0 + LLM_WK, LLM_T_XB, LLM_T_K);
+	if (!rc)
+		rc = matvec_all(s, m0 + LLM_WV, LLM_T_XB, LLM_T_V);
+	if (rc)
+		return rc;
+	for (int i = 0; i < s->n; i++) {
+		uint32_t pos = (uint32_t)s->seqs[i]->pos;
+		struct accel_ref kv = ACCEL_REF(s->seqs[i]->kv, a->kv_layer_bytes * l);
+
+		EMIT(accel_cmd_rope(cl, act(s, LLM_T_Q, i), ACCEL_REF(w, a->off_rope), nh, hs,
+				    pos, seq));
+		EMIT(accel_cmd_rope(cl, act(s, LLM_T_K, i), ACCEL_REF(w, a->off_rope), nkv, hs,
+				    pos, seq));
+		EMIT(accel_cmd_kv_append(cl, act(s, LLM_T_K, i), act(s, LLM_T_V, i), kv, nkv,
+					 hs, pos, seq));
+		EMIT(accel_cmd_attention(cl, act(s, LLM_T_Q, i), kv, act(s, LLM_T_ATT, i), table,
+					 nh, nkv, hs, pos + 1, seq, scale));
+	}
+	rc = matvec_all(s, m0 + LLM_WO, LLM_T_ATT, LLM_T_XB2);
+	if (rc)
+		return rc;
+	for (int i = 0; i < s->n; i++) {
+		EMIT(accel_cmd_add(cl, act(s, LLM_T_X, i), act(s, LLM_T_XB2, i),
+				   act(s, LLM_T_X, i), dim));
+		EMIT(accel_cmd_rmsnorm(cl, act(s, LLM_T_X, i), ACCEL_REF(w, a->off_rms_ffn[l]),
+				       act(s, LLM_T_XB, i), dim, 1e-5f));
+	}
+	rc = matvec_all(s, m0 + LLM_W1, LLM_T_XB, LLM_T_HB);
+	if (!rc)
+		rc = matvec_all(s, m0 + LLM_W3, LLM_T_XB, LLM_T_HB2);
+	if (rc)
+		return rc;
+	for (int i = 0; i < s->n; i++)
+		EMIT(accel_cmd_silu_mul(cl, act(s, LLM_T_HB, i), act(s, LLM_T_HB2, i),
+					act(s, LLM_T_HB, i), hid));
+	rc = matvec_all(s, m0 + LLM_W2, LLM_T_HB, LLM_T_XB);
+	if (rc)
+		return rc;
+	for (int i = 0; i < s->n; i++)
+		EMIT(accel_cmd_add(cl, act(s, LLM_T_X, i), act(s, LLM_T_XB, i),
+				   act(s, LLM_T_X, i), dim));
+	return 0;
+}
+
+/* The whole step, layer by layer, every sequence in each layer. */
+static int build_step(const struct step *s)
+{
+	const struct llm_accel *a = s->b->a;
+	const struct llm_packed *p = a->p;
+	const struct llm_config *c = &p->base.cfg;
+	struct accel_cmdlist *cl = s->b->cl;
+	struct accel_bo *w = a->weights;
+	int cls = p->classifier_bcq || !c->shared_classifier ?
+		  c->n_layers * LLM_LAYER_MATRICES : -1;
+	int rc;
+
+	for (int i = 0; i < s->n; i++)
+		EMIT(accel_cmd_embed(cl, ACCEL_REF(w, a->off_embed), c->vocab_size, c->dim,
+				     s->tokens[i], act(s, LLM_T_X, i)));
+	for (int l = 0; l < c->n_layers; l++) {
+		rc = layer(s, l);
+		if (rc)
+			return rc;
+	}
+	for (int i = 0; i < s->n; i++)
+		EMIT(accel_cmd_rmsnorm(cl, act(s, LLM_T_X, i), ACCEL_REF(w, a->off_rms_final),
+				       act(s, LLM_T_XB, i), c->dim, 1e-5f));
+	rc = matvec_all(s, cls, LLM_T_XB, LLM_T_LOGITS);
+	if (rc)
+		return rc;
+	for (int i = 0; i < s->n; i++) {
+		uint64_t slot = s->b->host_stride * (uint64_t)i;
+
+		if (s->logits && s->logits[i]) {
+			EMIT(accel_cmd_dma_d2h(cl, act(s, LLM_T_LOGITS, i),
+					       ACCEL_REF(s->b->host, slot), c->vocab_size * 4));
+		} else {
+			EMIT(accel_cmd_argmax(cl, act(s, LLM_T_LOGITS, i), act(s, LLM_T_ARGMAX, i),
+					      c->vocab_size));
+			EMIT(accel_cmd_dma_d2h(cl, act(s, LLM_T_ARGMAX, i),
+					       ACCEL_REF(s->b->host, slot + (uint64_t)c->vocab_size * 4),
+					       8));
+		}
+	}
+	return 0;
+}
+
+#undef EMIT
 
 int llm_batch_step(struct llm_batch *b, struct llm_seq *const *seqs,
 		   const int *tokens, int n, float *const *logits, int *next,
 		   struct llm_err *e)
 {
 	const struct llm_config *c = &b->a->p->base.cfg;
+	const struct step s = { b, seqs, tokens, n, logits };
+	struct llm_err later;	/* keeps the first failure's message */
 	uint64_t cycles;
-	int nf = 0, rc;
+	int rc, wrc;
 
 	rc = check_step(b, seqs, tokens, n, e);
 	if (rc)
 		return rc;
 	accel_cmdlist_reset(b->cl);
-	for (int i = 0; i < n && !rc; i++) {
-		const struct llm_token_io io = {
-			b->act, b->act_stride * i, seqs[i]->kv, b->host, b->host_stride * i,
-		};
-		int want = logits && logits[i];
-
-		if (accel_cmdlist_count(b->cl) + b->token_cmds > b->list_limit)
-			rc = flush_list(b, &nf, e);
-		if (!rc) {
-			rc = llm_accel_append_token(b->a, b->cl, &io, tokens[i], seqs[i]->pos, want);
-			if (rc)
-				rc = llm_fail(e, rc, "building the command list: %s",
-					      accel_strerror(rc));
-		}
-	}
+	b->nf = 0;
+	rc = build_step(&s);
 	if (!rc)
-		rc = flush_list(b, &nf, e);
-	{
-		struct llm_err later;	/* keeps the first failure's message */
-		int wrc = wait_lists(b, nf, &cycles, rc ? &later : e);
-
-		if (!rc)
-			rc = wrc;
-	}
+		rc = flush_list(b);
+	if (rc)
+		rc = llm_fail(e, rc, "building or submitting the step: %s", accel_strerror(rc));
+	accel_cmdlist_reset(b->cl);
+	wrc = wait_lists(b, &cycles, rc ? &later : e);
+	if (!rc)
+		rc = wrc;
 	if (rc)
 		return rc;
 	b->last_cycles = cycles;

@@ -3,11 +3,16 @@
  * llm_batch.h - several sequences decoded together on the accelerator.
  * Each sequence owns its KV cache (a device buffer of its own); a batch
  * owns one activation area and one host result slot per batch position.
- * One step advances every sequence given by one token: the tokens' graphs
- * go into as few command lists as the device's list limit allows, all
+ * One step advances every sequence given by one token, layer by layer:
+ * per-request commands (norms, RoPE, KV append, attention, ...) for each
+ * sequence, and for BCQ weights one MATVEC_BCQ_BATCH per matrix and up to
+ * CSA_BATCH_MAX sequences, which reads the weights once for all of them.
+ * The commands go into as few lists as the device's list limit allows
+ * (lists of a device run in order, so a list may end anywhere), all
  * submitted before the first wait.  A sequence's results do not depend on
- * its batch companions: its commands read and write only the weights, its
- * own KV cache and its own activation area.
+ * its companions: each of its outputs is computed from the weights, its
+ * own KV cache and its own activations exactly as the single-sequence
+ * decoder computes it (MATVEC_BCQ_BATCH is MATVEC_BCQ per vector).
  */
 #ifndef LLM_BATCH_H
 #define LLM_BATCH_H
@@ -22,16 +27,27 @@ struct llm_seq {
 	int pos;		/* tokens already in the KV cache */
 };
 
+/* Activations of a batch, one array per tensor: tensor t of the request in
+ * step position i is at off[t] + i * size[t] of the batch's activation
+ * buffer, so the matvec inputs of a step are contiguous vectors. */
+enum llm_batch_tensor {
+	LLM_T_X, LLM_T_XB, LLM_T_XB2, LLM_T_Q, LLM_T_K, LLM_T_V, LLM_T_ATT,
+	LLM_T_HB, LLM_T_HB2, LLM_T_LOGITS, LLM_T_ARGMAX, LLM_T_COUNT
+};
+
 struct llm_batch {
 	struct llm_accel *a;
 	int max;		/* most sequences per step */
 	struct accel_bo *act, *host;
 	void *host_map;
-	uint64_t act_stride, host_stride;
+	uint64_t off[LLM_T_COUNT], size[LLM_T_COUNT];
+	uint64_t host_stride;
 	struct accel_cmdlist *cl;
 	uint32_t list_limit;	/* commands per list on this device */
-	uint32_t token_cmds;	/* commands of one token's graph */
-	uint64_t *fences;	/* [max] */
+	uint32_t token_cmds;	/* commands of one token's single-sequence graph */
+	int nf;			/* lists submitted in the current step */
+	uint64_t *fences;	/* [fences_cap] of the current step */
+	int fences_cap;
 	uint64_t last_cycles, total_cycles, steps, submits;
 };
 

@@ -175,12 +175,13 @@ enum drm_csa_opcode {
 	CSA_OP_ADD = 0x0d,
 	CSA_OP_ARGMAX = 0x0e,
 	CSA_OP_SOFTMAX = 0x0f,	  /* exact or ConSmax over one vector */
-	CSA_OP_COUNT = 0x10,
+	CSA_OP_MATVEC_BCQ_BATCH = 0x10, /* shift-add GEMV of B vectors, weights read once */
+	CSA_OP_COUNT = 0x11,
 };
 
 /* Command flags a user may set (per opcode, see the spec) */
 #define CSA_CMD_F_IDX_MEM	(1u << 0) /* EMBED: row index read from buf2 */
-#define CSA_CMD_F_POW2		(1u << 1) /* MATVEC_BCQ: int8 power-of-two scales */
+#define CSA_CMD_F_POW2		(1u << 1) /* MATVEC_BCQ(_BATCH): int8 power-of-two scales */
 #define CSA_CMD_F_CONSMAX	(1u << 2) /* ATTENTION/SOFTMAX: ConSmax, not exact */
 #define CSA_CMD_F_USER_MASK	0x07u
 
