@@ -357,7 +357,7 @@ static void test_flags_not_allowed(void)
 
 			if (op == CSA_OP_EMBED)
 				allowed = CSA_CMD_F_IDX_MEM;
-			if (op == CSA_OP_MATVEC_BCQ)
+			if (op == CSA_OP_MATVEC_BCQ || op == CSA_OP_MATVEC_BCQ_BATCH)
 				allowed = CSA_CMD_F_POW2;
 			if (op == CSA_OP_ATTENTION || op == CSA_OP_SOFTMAX)
 				allowed = CSA_CMD_F_CONSMAX;
