@@ -28,6 +28,7 @@
 
 #include "http_client.h"
 #include "llm_accel.h"
+#include "llm_gen.h"
 #include "llm_packed.h"
 #include "llm_tokenizer.h"
 #include "serve.h"
@@ -118,6 +119,52 @@ static void expected(const char *prompt, int max_tokens, struct expect *x)
 		prev = tok = next;
 	}
 	x->text[x->len] = 0;
+	llm_accel_free(&a);
+	accel_close(dev);
+	llm_tokenizer_free(&t);
+	llm_packed_free(&p);
+}
+
+/* The text a sampled request gets alone (llm_gen in a batch of one). */
+static void expected_sampled(const char *prompt, int max_tokens, float temperature,
+			     float top_p, uint64_t seed, struct expect *x)
+{
+	struct llm_model m;
+	struct llm_packed p;
+	struct llm_tokenizer t;
+	struct accel_dev *dev;
+	struct llm_accel a;
+	struct llm_batch b;
+	struct llm_gen g, *run = &g;
+	struct llm_err e = { "" };
+
+	memset(x, 0, sizeof(*x));
+	CU_ASSERT_EQUAL_FATAL(llm_model_load(&m, model_path, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, NULL, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_tokenizer_load(&t, tok_path, 512, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 0, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 1, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &a, &t, prompt, max_tokens, temperature, top_p,
+					    seed, &e), 0);
+	x->prompt_tokens = g.n_prompt;
+	while (g.state == LLM_GEN_RUNNING) {
+		size_t len;
+		const char *piece;
+
+		CU_ASSERT_EQUAL_FATAL(llm_gen_step(&b, &run, 1, &e), 0);
+		piece = llm_gen_piece(&g, &t, &len);
+		if (g.piece_is_prompt)
+			continue;
+		CU_ASSERT_FATAL(x->len + len < sizeof(x->text));
+		memcpy(x->text + x->len, piece, len);
+		x->len += len;
+	}
+	x->text[x->len] = 0;
+	x->completion_tokens = g.generated;
+	x->stopped = g.state == LLM_GEN_STOP;
+	llm_gen_free(&g);
+	llm_batch_free(&b);
 	llm_accel_free(&a);
 	accel_close(dev);
 	llm_tokenizer_free(&t);
@@ -743,6 +790,56 @@ static void test_health_loading_then_ready(void)
 	stop_server(&sp);
 }
 
+/* Seeded sampling: two requests with the same seed, sent together, get
+ * the text that seed gives alone. */
+static void *run_body(void *arg)
+{
+	struct call *c = arg;
+	struct http_resp r;
+	struct json_object *o;
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"prompt\": \"%s\", \"max_tokens\": %d, \"temperature\": 0.8, \"top_p\": 0.9, \"seed\": 0}",
+		 c->prompt, c->max_tokens);
+	c->status = -1;
+	if (http_do(c->port, "POST", "/v1/completions", body, &r))
+		return NULL;
+	c->status = r.status;
+	o = json_tokener_parse(r.body);
+	if (o) {
+		read_choice(c, o);
+		read_usage(c, o);
+	}
+	json_object_put(o);
+	c->text[c->len] = 0;
+	http_resp_free(&r);
+	return NULL;
+}
+
+static void test_seeded_sampling(void)
+{
+	static const char *const args[] = { "-b", "4", NULL };
+	struct server_proc sp;
+	struct call c[2] = { { .prompt = "Lily", .max_tokens = 40 },
+			     { .prompt = "Lily", .max_tokens = 40 } };
+	struct expect x;
+	pthread_t th[2];
+
+	/* seed 0 is a seed like any other */
+	expected_sampled("Lily", 40, 0.8f, 0.9f, 0, &x);
+	start_ready(&sp, args);
+	for (int i = 0; i < 2; i++) {
+		c[i].port = sp.port;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, run_body, &c[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		check_call(&c[i], &x);
+	}
+	stop_server(&sp);
+}
+
 static void test_bad_options(void)
 {
 	const char *argv1[] = { "accel-serve", "--max-batch", "0", NULL };
@@ -788,6 +885,7 @@ int main(void)
 	    !CU_add_test(s, "a client leaving mid-stream leaves the batch", test_client_leaves_mid_stream) ||
 	    !CU_add_test(s, "full queue answers 429", test_overload_answers_429) ||
 	    !CU_add_test(s, "SIGTERM while busy drains every request", test_shutdown_while_busy) ||
+	    !CU_add_test(s, "seeded sampling = alone", test_seeded_sampling) ||
 	    !CU_add_test(s, "bad options", test_bad_options)) {
 		CU_cleanup_registry();
 		return 2;

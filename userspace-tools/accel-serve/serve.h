@@ -50,6 +50,7 @@ struct serve_params {
 	int max_tokens;
 	float temperature, top_p;
 	uint64_t seed;
+	int has_seed;		/* else one is drawn per request */
 };
 
 struct server;

@@ -228,6 +228,7 @@ static int parse_fields(struct server *s, struct parse_ctx *c,
 		if (get_int(c, v, "seed", 0, INT64_MAX - 1, &i))
 			return -1;
 		p->seed = (uint64_t)i;
+		p->has_seed = 1;
 	}
 	if (json_object_object_get_ex(root, "n", &v) &&
 	    json_object_get_type(v) != json_type_null &&

@@ -293,7 +293,7 @@ static enum MHD_Result post_completion(struct server *s, struct MHD_Connection *
 	pthread_mutex_lock(&s->lock);
 	snprintf(r->id, sizeof(r->id), "%s-%llu", chat ? "chatcmpl" : "cmpl",
 		 (unsigned long long)++s->next_id);
-	if (!r->p.seed)
+	if (!r->p.has_seed)
 		r->p.seed = s->next_id * 0x9E3779B97F4A7C15ull ^ (uint64_t)time(NULL);
 	pthread_mutex_unlock(&s->lock);
 	ctx->req = r;
