@@ -91,6 +91,7 @@ int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
 	}
 	b->list_limit = info.max_cmds && info.max_cmds < CSA_SUBMIT_MAX_CMDS ?
 			info.max_cmds : CSA_SUBMIT_MAX_CMDS;
+	b->batched_matvec = !!(info.capabilities & CSA_CAP_BCQ_BATCH);
 	measure_token(b);
 	return 0;
 }
@@ -221,6 +222,15 @@ static int matvec_all(const struct step *s, int i, enum llm_batch_tensor x,
 	if (i >= 0 && p->planes && (which < LLM_LAYER_MATRICES || p->classifier_bcq)) {
 		const struct llm_bcq_matrix *q = &p->bcq[i];
 
+		if (!s->b->batched_matvec) {
+			for (int j = 0; j < s->n; j++)
+				EMIT(accel_cmd_matvec_bcq(s->b->cl, act(s, x, j),
+							  ACCEL_REF(a->weights, a->off_mat[i]),
+							  ACCEL_REF(a->weights, a->off_scales[i]),
+							  act(s, y, j), cols, rows, p->planes,
+							  q->group, p->pow2));
+			return 0;
+		}
 		/* the weights once per CSA_BATCH_MAX vectors */
 		for (int j = 0; j < s->n; j += CSA_BATCH_MAX) {
 			uint32_t nb = (uint32_t)(s->n - j < (int)CSA_BATCH_MAX ?

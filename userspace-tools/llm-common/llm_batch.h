@@ -6,7 +6,8 @@
  * One step advances every sequence given by one token, layer by layer:
  * per-request commands (norms, RoPE, KV append, attention, ...) for each
  * sequence, and for BCQ weights one MATVEC_BCQ_BATCH per matrix and up to
- * CSA_BATCH_MAX sequences, which reads the weights once for all of them.
+ * CSA_BATCH_MAX sequences, which reads the weights once for all of them
+ * (one MATVEC_BCQ per sequence on a card without CSA_CAP_BCQ_BATCH).
  * The commands go into as few lists as the device's list limit allows
  * (lists of a device run in order, so a list may end anywhere), all
  * submitted before the first wait.  A sequence's results do not depend on
@@ -44,6 +45,7 @@ struct llm_batch {
 	uint64_t host_stride;
 	struct accel_cmdlist *cl;
 	uint32_t list_limit;	/* commands per list on this device */
+	int batched_matvec;	/* the card has MATVEC_BCQ_BATCH (CSA_CAP_BCQ_BATCH) */
 	uint32_t token_cmds;	/* commands of one token's single-sequence graph */
 	int nf;			/* lists submitted in the current step */
 	uint64_t *fences;	/* [fences_cap] of the current step */

@@ -70,6 +70,7 @@ extern "C" {
 #define CSA_CAP_DMA		(1ULL << 4) /* host<->device DMA engine */
 #define CSA_CAP_DEVMEM_BAR	(1ULL << 5) /* BAR2 maps device memory */
 #define CSA_CAP_POW2_SCALES	(1ULL << 6) /* MATVEC_BCQ power-of-two scales */
+#define CSA_CAP_BCQ_BATCH	(1ULL << 7) /* MATVEC_BCQ_BATCH (opcode 0x10) */
 
 /* Engines, the index of drm_csa_counters.busy_cycles[] */
 enum drm_csa_engine {
