@@ -571,7 +571,9 @@ static void test_malformed_requests(void)
 	expect_error(sp.port, "POST", c, "{\"prompt\": \"a\", \"seed\": -1}", 400, "seed");
 	expect_error(sp.port, "POST", c, "{\"prompt\": \"a\", \"n\": 2}", 400, "n");
 	expect_error(sp.port, "POST", c, "{\"prompt\": \"a\", \"stream\": \"yes\"}", 400, "stream");
-	expect_error(sp.port, "POST", c, "{\"prompt\": \"a\", \"stop\": [\"x\"]}", 400, "stop");
+	expect_error(sp.port, "POST", c, "{\"prompt\": \"a\", \"stop\": 5}", 400, "stop");
+	expect_error(sp.port, "POST", c, "{\"prompt\": \"a\", \"stop\": [\"\"]}", 400, "stop");
+	expect_error(sp.port, "POST", c, "{\"prompt\": \"a\", \"stop\": [\"a\", \"b\", \"c\", \"d\", \"e\"]}", 400, "stop");
 	expect_error(sp.port, "POST", c, "{\"prompt\": \"a\", \"model\": 7}", 400, "model");
 	expect_error(sp.port, "POST", ch, "{\"messages\": []}", 400, "messages");
 	expect_error(sp.port, "POST", ch, "{\"messages\": [{\"role\": \"wizard\", \"content\": \"a\"}]}", 400, "messages");
@@ -840,6 +842,75 @@ static void test_seeded_sampling(void)
 	stop_server(&sp);
 }
 
+/* Stop strings: the text ends before the first one, streamed or not,
+ * and nothing past it is ever sent. */
+static void *run_stop(void *arg)
+{
+	struct call *c = arg;
+	struct http_resp r;
+	char body[512], *save = NULL, *ev;
+
+	snprintf(body, sizeof(body),
+		 "{\"prompt\": \"%s\", \"max_tokens\": %d, \"temperature\": 0, \"stream\": %s, \"stop\": [\"park\", \"Lily\"]}",
+		 c->prompt, c->max_tokens, c->stream ? "true" : "false");
+	c->status = -1;
+	c->len = 0;
+	if (http_do(c->port, "POST", "/v1/completions", body, &r))
+		return NULL;
+	c->status = r.status;
+	if (!c->stream) {
+		struct json_object *o = json_tokener_parse(r.body);
+
+		if (o)
+			read_choice(c, o);
+		json_object_put(o);
+	} else {
+		for (ev = strtok_r(r.body, "\n", &save); ev; ev = strtok_r(NULL, "\n", &save)) {
+			struct json_object *o;
+
+			if (strncmp(ev, "data: {", 7))
+				continue;
+			o = json_tokener_parse(ev + 6);
+			if (o)
+				read_choice(c, o);
+			json_object_put(o);
+		}
+	}
+	c->text[c->len] = 0;
+	http_resp_free(&r);
+	return NULL;
+}
+
+static void test_stop_strings(void)
+{
+	static const char *const args[] = { "-b", "2", NULL };
+	struct server_proc sp;
+	struct call c[2] = { { .prompt = "Once upon a time", .max_tokens = 60 },
+			     { .prompt = "Once upon a time", .max_tokens = 60, .stream = 1 } };
+	struct expect x;
+	char *a, *b, *cut;
+	pthread_t th[2];
+
+	expected("Once upon a time", 60, &x);
+	a = strstr(x.text, "park");
+	b = strstr(x.text, "Lily");
+	CU_ASSERT_FATAL(a || b);	/* precondition: the text has one */
+	cut = !a ? b : !b ? a : a < b ? a : b;
+	*cut = 0;
+	start_ready(&sp, args);
+	for (int i = 0; i < 2; i++) {
+		c[i].port = sp.port;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, run_stop, &c[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(c[i].status, 200);
+		CU_ASSERT_STRING_EQUAL(c[i].text, x.text);
+		CU_ASSERT_STRING_EQUAL(c[i].finish, "stop");
+	}
+	stop_server(&sp);
+}
+
 static void test_bad_options(void)
 {
 	const char *argv1[] = { "accel-serve", "--max-batch", "0", NULL };
@@ -886,6 +957,7 @@ int main(void)
 	    !CU_add_test(s, "full queue answers 429", test_overload_answers_429) ||
 	    !CU_add_test(s, "SIGTERM while busy drains every request", test_shutdown_while_busy) ||
 	    !CU_add_test(s, "seeded sampling = alone", test_seeded_sampling) ||
+	    !CU_add_test(s, "stop strings end the text", test_stop_strings) ||
 	    !CU_add_test(s, "bad options", test_bad_options)) {
 		CU_cleanup_registry();
 		return 2;

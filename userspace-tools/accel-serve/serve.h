@@ -34,6 +34,9 @@ enum serve_state {
 	SERVE_FAILED,		/* the model did not load or the device failed */
 };
 
+#define SERVE_MAX_STOP 4		/* stop strings per request (OpenAI's limit) */
+#define SERVE_MAX_STOP_LEN 256
+
 enum serve_finish {
 	FINISH_NONE = 0,
 	FINISH_STOP,		/* end of text */
@@ -51,6 +54,9 @@ struct serve_params {
 	float temperature, top_p;
 	uint64_t seed;
 	int has_seed;		/* else one is drawn per request */
+	char *stop[SERVE_MAX_STOP];	/* the text ends before the first */
+	int n_stop;
+	size_t stop_max;	/* longest stop string */
 };
 
 struct server;

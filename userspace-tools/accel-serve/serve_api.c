@@ -189,6 +189,35 @@ static int parse_messages(struct parse_ctx *c, struct json_object *root, char **
 	return 0;
 }
 
+/* "stop": a string or a list of up to 4 strings, each 1..256 bytes. */
+static int parse_stop(struct parse_ctx *c, struct json_object *v, struct serve_params *p)
+{
+	int list = json_object_get_type(v) == json_type_array;
+	size_t n = list ? json_object_array_length(v) : 1;
+
+	if (!list && json_object_get_type(v) != json_type_string)
+		return bad(c, "stop", "'stop' must be a string or a list of strings");
+	if (n > SERVE_MAX_STOP)
+		return bad(c, "stop", "'stop' takes at most %d strings", SERVE_MAX_STOP);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = list ? json_object_array_get_idx(v, i) : v;
+		size_t len = 0;
+
+		if (json_object_get_type(s) != json_type_string ||
+		    !json_object_get_string_len(s) ||
+		    json_object_get_string_len(s) > SERVE_MAX_STOP_LEN)
+			return bad(c, "stop", "'stop' strings must be 1..%d bytes", SERVE_MAX_STOP_LEN);
+		p->stop[p->n_stop] = strdup("");
+		if (!p->stop[p->n_stop])
+			return bad(c, NULL, "out of memory");
+		if (append_text(c, s, "stop", &p->stop[p->n_stop++], &len, ""))
+			return -1;
+		if (len > p->stop_max)
+			p->stop_max = len;
+	}
+	return 0;
+}
+
 static int parse_fields(struct server *s, struct parse_ctx *c,
 			struct json_object *root, int chat, struct serve_params *p)
 {
@@ -248,9 +277,8 @@ static int parse_fields(struct server *s, struct parse_ctx *c,
 			return -1;
 	}
 	if (json_object_object_get_ex(root, "stop", &v) &&
-	    json_object_get_type(v) != json_type_null &&
-	    !(json_object_get_type(v) == json_type_array && !json_object_array_length(v)))
-		return bad(c, "stop", "stop sequences are not supported (the text ends at the model's end of text or max_tokens)");
+	    json_object_get_type(v) != json_type_null)
+		return parse_stop(c, v, p);
 	return 0;
 }
 
@@ -316,6 +344,9 @@ void serve_params_free(struct serve_params *p)
 {
 	free(p->prompt);
 	p->prompt = NULL;
+	for (int i = 0; i < p->n_stop; i++)
+		free(p->stop[i]);
+	p->n_stop = 0;
 }
 
 static char *to_text(struct json_object *o)

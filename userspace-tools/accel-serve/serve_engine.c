@@ -192,28 +192,52 @@ struct place {
 	int started;
 };
 
-static void append_piece(struct server *s, struct place *pl)
+/* Cuts r->out before the first stop string that the new text completes;
+ * 1 if one did. */
+static int cut_at_stop(struct serve_req *r, size_t old_len)
+{
+	size_t from = old_len >= r->p.stop_max ? old_len - r->p.stop_max + 1 : 0;
+	size_t cut = r->out_len + 1;
+
+	for (int i = 0; i < r->p.n_stop; i++) {
+		const char *hit = memmem(r->out + from, r->out_len - from, r->p.stop[i],
+					 strlen(r->p.stop[i]));
+
+		if (hit && (size_t)(hit - r->out) < cut)
+			cut = (size_t)(hit - r->out);
+	}
+	if (cut > r->out_len)
+		return 0;
+	r->out_len = cut;
+	r->out[cut] = 0;
+	return 1;
+}
+
+/* Appends the step's piece to r->out; 1 when it completed a stop string. */
+static int append_piece(struct server *s, struct place *pl)
 {
 	struct serve_req *r = pl->r;
-	size_t len;
+	size_t len, old;
 	const char *piece = llm_gen_piece(&pl->g, &s->tok, &len);
 
 	if (!pl->g.has_piece || pl->g.piece_is_prompt || !len)
-		return;
+		return 0;
 	if (r->out_len + len + 1 > r->out_cap) {
 		size_t cap = (r->out_len + len + 1) * 2;
 		char *p = realloc(r->out, cap);
 
 		if (!p) {
 			r->finish = FINISH_ERROR;	/* retired below */
-			return;
+			return 0;
 		}
 		r->out = p;
 		r->out_cap = cap;
 	}
+	old = r->out_len;
 	memcpy(r->out + r->out_len, piece, len);
 	r->out_len += len;
 	r->out[r->out_len] = 0;
+	return r->p.n_stop && cut_at_stop(r, old);
 }
 
 /* Fills free places from the queue (under the lock); returns how many
@@ -310,13 +334,14 @@ static void collect(struct server *s, struct place *pl)
 	for (int i = 0; i < s->o.max_batch; i++) {
 		struct serve_req *r = pl[i].r;
 		enum serve_finish f = FINISH_NONE;
+		int stopped;
 
 		if (!r || !pl[i].started)
 			continue;
-		append_piece(s, &pl[i]);
+		stopped = append_piece(s, &pl[i]);
 		if (r->finish == FINISH_ERROR)
 			f = FINISH_ERROR;
-		else if (pl[i].g.state == LLM_GEN_STOP)
+		else if (stopped || pl[i].g.state == LLM_GEN_STOP)
 			f = FINISH_STOP;
 		else if (pl[i].g.state == LLM_GEN_LENGTH)
 			f = FINISH_LENGTH;

@@ -127,7 +127,14 @@ static int next_event(struct server *s, struct serve_req *r)
 		r->sse = serve_chunk_sse(s, r, "", 0, 1, 0, 0);
 		return 1;
 	}
-	safe = r->finish != FINISH_NONE ? r->out_len : serve_utf8_safe(r->out, r->out_len);
+	safe = r->out_len;
+	if (r->finish == FINISH_NONE) {
+		/* hold back the bytes a stop string may still claim, and a
+		 * split UTF-8 character */
+		size_t hold = r->p.stop_max ? r->p.stop_max - 1 : 0;
+
+		safe = serve_utf8_safe(r->out, safe > hold ? safe - hold : 0);
+	}
 	if (safe > r->sent) {
 		r->sse = serve_chunk_sse(s, r, r->out + r->sent, safe - r->sent, 0, 0, 0);
 		r->sent = safe;
