@@ -7,7 +7,7 @@
 # model (hw/) too, so an application links -laccel alone.
 
 ACCEL_SOVERSION := 1
-ACCEL_VERSION := 1.0.0
+ACCEL_VERSION := 1.1.0
 ACCEL_LIBDRM_LIBS := $(or $(shell pkg-config --libs libdrm 2>/dev/null),-ldrm)
 
 STATIC_LIBS += accel

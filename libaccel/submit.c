@@ -147,6 +147,16 @@ const char *accel_strerror(int err)
 	case EAGAIN: return "try again";
 	case ENOSPC: return "no space left (device memory)";
 	case ENOTTY: return "not a DRM device";
-	default: return "unknown error";
+	case EBADF: return "bad file descriptor (device closed?)";
+	case ENXIO: return "no such device (card removed?)";
+	case EMFILE: return "too many open files";
+	case EOVERFLOW: return "value too large";
+	case EBADMSG: return "malformed message";
+	default: {
+		/* the errno of open(2) and friends: libc's thread-safe text */
+		const char *s = err < 0 ? strerrordesc_np(-err) : NULL;
+
+		return s ? s : "unknown error";
+	}
 	}
 }

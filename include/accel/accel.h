@@ -17,6 +17,13 @@
  *  - Buffers are named by object + byte offset (struct accel_ref); the
  *    library never exposes device addresses.
  *
+ *  - Handles: a struct accel_dev, accel_bo or accel_cmdlist pointer is
+ *    valid from the call that returned it until accel_close() (all three),
+ *    accel_bo_free() or accel_cmdlist_destroy(); as with free(), passing it
+ *    to any function afterwards (a double free, a call after accel_close)
+ *    is undefined behaviour and is not detected.  A command list that
+ *    names a freed buffer is detected: accel_submit() returns -ENOENT.
+ *
  * docs/libaccel.md describes the same API with examples.
  */
 #ifndef ACCEL_ACCEL_H
@@ -30,8 +37,12 @@
 extern "C" {
 #endif
 
+/* The version of this header (and of the CSA tools built with it);
+ * accel_version() tells the library actually loaded. */
 #define ACCEL_VERSION_MAJOR	1
-#define ACCEL_VERSION_MINOR	0
+#define ACCEL_VERSION_MINOR	1
+#define ACCEL_VERSION_PATCH	0
+#define ACCEL_VERSION_STRING	"1.1.0"
 
 struct accel_dev;	/* an open device (sim or drm backend) */
 struct accel_bo;	/* a buffer object of one device */
@@ -99,6 +110,12 @@ int accel_open(const char *spec, struct accel_dev **out);
 /* accel_close - wait for the device's submitted work, free every buffer and
  * command list still alive, and close.  NULL is ignored. */
 void accel_close(struct accel_dev *dev);
+
+/* accel_version - the version of the libaccel running this call, which may
+ * be newer than the ACCEL_VERSION_* an application was compiled with:
+ * "MAJOR.MINOR.PATCH" (static), and each part through the non-NULL
+ * pointers. */
+const char *accel_version(int *major, int *minor, int *patch);
 
 /* accel_backend_name - "sim" or "drm". */
 const char *accel_backend_name(const struct accel_dev *dev);

@@ -6,6 +6,6 @@ TOOLS += accel-llm
 accel-llm_SRCS := userspace-tools/accel-llm/accel_llm.c
 accel-llm_LIBS := csallm accel
 accel-llm_LDLIBS = $(ACCEL_LIBDRM_LIBS)
-# The default model directory is compiled in ($ACCEL_MODELS overrides it).
-accel_llm_CFLAGS := -Iuserspace-tools/llm-common -DLLM_MODELS_DIR='"$(MODELS)"'
+# The install prefix's model directory ends the search path (llm_paths.h).
+accel_llm_CFLAGS := -Iuserspace-tools/llm-common -DLLM_MODELS_DIR='"$(PREFIX)/share/csa/models"'
 endif

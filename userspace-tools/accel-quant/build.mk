@@ -4,6 +4,7 @@ ifndef CSA_MK_ACCEL_QUANT
 CSA_MK_ACCEL_QUANT := 1
 TOOLS += accel-quant
 accel-quant_SRCS := userspace-tools/accel-quant/accel_quant.c
-accel-quant_LIBS := csallm
+accel-quant_LIBS := csallm accel
+accel-quant_LDLIBS = $(ACCEL_LIBDRM_LIBS)
 accel_quant_CFLAGS := -Iuserspace-tools/llm-common
 endif

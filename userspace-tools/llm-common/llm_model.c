@@ -7,6 +7,7 @@
  * allocation so saving is the reverse of loading.
  */
 #include "llm_model.h"
+#include "llm_outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -239,18 +240,14 @@ int llm_model_save(const struct llm_model *m, const char *path,
 		c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
 		c->shared_classifier ? c->vocab_size : -c->vocab_size, c->seq_len,
 	};
-	FILE *f = fopen(path, "wb");
-	int bad;
+	struct llm_outfile o;
+	int rc = llm_outfile_open(&o, path, e);
 
-	if (!f)
-		return llm_fail(e, -errno, "%s: %s", path, strerror(errno));
-	bad = fwrite(h, sizeof(h), 1, f) != 1 ||
-	      fwrite(m->storage, sizeof(float), m->storage_floats, f) !=
-		      m->storage_floats;
-	bad |= fclose(f) != 0;
-	if (bad)
-		return llm_fail(e, -EIO, "%s: write failed", path);
-	return 0;
+	if (rc)
+		return rc;
+	llm_outfile_write(&o, h, sizeof(h));
+	llm_outfile_write(&o, m->storage, m->storage_floats * sizeof(float));
+	return llm_outfile_commit(&o, e);
 }
 
 /* xorshift64* stream: reproducible across machines, no libc rand(). */
