@@ -611,9 +611,9 @@ static int parse(struct ctx *c, struct options *o, int argc, char **argv,
 			*exit_now = true;
 			return 0;
 		case 'V':
-			fprintf(c->out, "accel-info %s (JSON schema_version %d, libaccel %d.%d)\n",
-				ACCEL_INFO_VERSION, ACCEL_INFO_SCHEMA_VERSION,
-				ACCEL_VERSION_MAJOR, ACCEL_VERSION_MINOR);
+			fprintf(c->out, "accel-info %s (CSA %s, JSON schema_version %d, libaccel %s)\n",
+				ACCEL_INFO_VERSION, ACCEL_VERSION_STRING,
+				ACCEL_INFO_SCHEMA_VERSION, accel_version(NULL, NULL, NULL));
 			*exit_now = true;
 			return 0;
 		case ':':
@@ -640,7 +640,7 @@ int accel_info_main(int argc, char **argv, FILE *out, FILE *err)
 	int code = parse(&c, &o, argc, argv, &exit_now);
 
 	if (code || exit_now)
-		return code;
+		goto out;
 	switch (o.action) {
 	case ACTION_RESET:
 		code = run_reset(&c);
@@ -655,6 +655,7 @@ int accel_info_main(int argc, char **argv, FILE *out, FILE *err)
 		code = run_report(&c);
 		break;
 	}
+out:
 	if (fflush(out) || ferror(out)) {
 		fprintf(err, "accel-info: writing the output failed\n");
 		return ACCEL_INFO_EXIT_INTERNAL;
