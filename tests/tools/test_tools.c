@@ -401,6 +401,29 @@ static void test_llm_output_errors(void)
 	run_free(&r);
 }
 
+/* accel-info --watch (no count) whose reader has gone stops with one line;
+ * into a full disk too. */
+static void test_info_watch_broken_pipe(void)
+{
+	char *argv[] = { "accel-info", "--sim", "--no-pci", "-w0.01", NULL };
+	char *query[] = { "accel-info", "--sim", "--no-pci", "-w0.01", "--query=name,commands", NULL };
+	struct run r = { .out = OUT_CLOSED_PIPE };
+
+	run_tool(&r, "accel-info", argv);
+	assert_one_line_error(&r, "accel-info", "writing the output failed: Broken pipe; stopping");
+	run_free(&r);
+	memset(&r, 0, sizeof(r));
+	r.out = OUT_CLOSED_PIPE;
+	run_tool(&r, "accel-info", query);
+	assert_one_line_error(&r, "accel-info", "writing the output failed: Broken pipe; stopping");
+	run_free(&r);
+	memset(&r, 0, sizeof(r));
+	r.out = OUT_DEV_FULL;
+	run_tool(&r, "accel-info", argv);
+	assert_one_line_error(&r, "accel-info", "No space left on device");
+	run_free(&r);
+}
+
 static void test_quant_llm_info_version(void)
 {
 	const char *tools[] = { "accel-quant", "accel-llm", "accel-info" };
@@ -738,6 +761,7 @@ int main(void)
 	    !CU_add_test(s, "accel-llm refuses an over-long prompt, stats true", test_llm_overlong_prompt_refused) ||
 	    !CU_add_test(s, "accel-llm: full disk, closed pipe", test_llm_output_errors) ||
 	    !CU_add_test(s, "--version on every tool", test_quant_llm_info_version) ||
+	    !CU_add_test(s, "accel-info --watch stops on a broken pipe", test_info_watch_broken_pipe) ||
 	    !CU_add_test(s, "accel-llm numbers range-checked", test_llm_numbers_range_checked) ||
 	    !CU_add_test(s, "accel-quant numbers range-checked", test_quant_numbers_range_checked) ||
 	    !CU_add_test(s, "-p TEXT, -p -, -f FILE agree", test_llm_prompt_sources_agree) ||
