@@ -353,6 +353,36 @@ int accel_wait(struct accel_dev *dev, uint64_t fence, int64_t timeout_ns,
 int accel_submit_wait(struct accel_cmdlist *cl, int64_t timeout_ns,
 		      struct accel_status *st);
 
+/*
+ * accel_completion_fd - a file descriptor for poll(2)/epoll: readable
+ * whenever command lists of @dev have completed since it was last read.
+ * Read 8 bytes from it to clear it (eventfd semantics: the number of
+ * completions; it is non-blocking), then learn which fences are done with
+ * accel_wait(dev, fence, 0, ...) or accel_wait_fences().  The descriptor
+ * belongs to the device: do not close it; it is valid until accel_close().
+ * Created on the first call (completions before it are not counted).
+ * Errors: -EINVAL NULL, -ENOTSUP the drm backend (until the driver offers a
+ * sync_file; docs/libaccel.md), or the errno of eventfd(2).
+ */
+int accel_completion_fd(struct accel_dev *dev);
+
+/* accel_wait_fences flags: wait for every fence, or for any one. */
+#define ACCEL_WAIT_ANY	0u
+#define ACCEL_WAIT_ALL	1u
+
+/*
+ * accel_wait_fences - wait up to @timeout_ns (relative, for the whole call)
+ * for the @n fences @fences of @dev: all of them (ACCEL_WAIT_ALL) or at
+ * least one (ACCEL_WAIT_ANY, which stores in *@first, if not NULL, the
+ * index in @fences of a completed one; lists of a device complete in submit
+ * order, so the oldest fence is the first to be done).  Returns 0, -ETIME,
+ * or accel_wait()'s errors for a bad fence (-EINVAL also for NULL, n == 0 or
+ * unknown @flags).
+ */
+int accel_wait_fences(struct accel_dev *dev, const uint64_t *fences,
+		      unsigned int n, unsigned int flags, int64_t timeout_ns,
+		      unsigned int *first);
+
 /* accel_strerror - text of a negative errno or of ACCEL_STATUS_ERR(status);
  * a static string, never NULL. */
 const char *accel_strerror(int err);
