@@ -7,7 +7,8 @@ TEST_BINS += test-tools
 test-tools_SRCS := tests/tools/test_tools.c
 test-tools_LIBS := csallm accel
 test-tools_LDLIBS = -lcunit $(ACCEL_LIBDRM_LIBS)
-test_tools_CFLAGS := -Iuserspace-tools/llm-common -DTOOLS_BIN_DIR='"$(abspath $(B))/bin"'
+test_tools_CFLAGS := -Iuserspace-tools/llm-common -DTOOLS_BIN_DIR='"$(abspath $(B))/bin"' \
+	-DSRC_DIR='"$(abspath .)"'
 # The binaries under test (order-only: not linked in).
 $(B)/tests/test-tools: | $(B)/bin/accel-quant $(B)/bin/accel-llm $(B)/bin/accel-info
 endif

@@ -536,6 +536,39 @@ static void test_llm_interactive(void)
 	run_free(&r);
 }
 
+/* ---- long steps show progress (scripts/progress.sh) -------------------- */
+
+/* ninja's [N/M] lines become a count with a percentage; in a log (stderr
+ * not a terminal) the first and the last line, the rest rate-limited; the
+ * full output goes to the log file; a wrapped command's status is kept. */
+static void test_progress_script(void)
+{
+	char cmd[16384], log[4096], err[4096];
+	char *text;
+	size_t n;
+
+	path_in(log, sizeof(log), "ninja.log");
+	path_in(err, sizeof(err), "progress.err");
+	snprintf(cmd, sizeof(cmd),
+		 "PROGRESS_LOG_SECONDS=100000 dash -c '. %s/scripts/progress.sh; "
+		 "printf \"[1/4] cc a\\n[2/4] cc b\\nwarning: x\\n[3/4] cc c\\n[4/4] ld\\n\" | "
+		 "progress_ninja build %s; "
+		 "progress_download dl %s 0 false && exit 9; exit 0' 2>%s",
+		 SRC_DIR, log, dir, err);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	text = slurp(err, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "build: 1/4 (25%)\nbuild: 4/4 (100%)\n"));
+	CU_ASSERT_PTR_NULL(strstr(text, "2/4"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "dl: "));
+	free(text);
+	text = slurp(log, &n);
+	CU_ASSERT(text && !strcmp(text, "[1/4] cc a\n[2/4] cc b\nwarning: x\n[3/4] cc c\n[4/4] ld\n"));
+	free(text);
+	unlink(log);
+	unlink(err);
+}
+
 /* ---- library pieces ------------------------------------------------------ */
 
 static void test_outfile_direct(void)
@@ -766,6 +799,7 @@ int main(void)
 	    !CU_add_test(s, "accel-quant numbers range-checked", test_quant_numbers_range_checked) ||
 	    !CU_add_test(s, "-p TEXT, -p -, -f FILE agree", test_llm_prompt_sources_agree) ||
 	    !CU_add_test(s, "accel-llm -i", test_llm_interactive) ||
+	    !CU_add_test(s, "progress of long steps (scripts/progress.sh)", test_progress_script) ||
 	    !CU_add_test(s, "output file: temp + rename", test_outfile_direct) ||
 	    !CU_add_test(s, "model search path", test_model_search_path) ||
 	    !CU_add_test(s, "prompt files", test_read_text) ||
