@@ -17,6 +17,7 @@
 #include "llm_args.h"
 #include "llm_cpu.h"
 #include "llm_eval.h"
+#include "llm_gguf.h"
 #include "llm_packed.h"
 #include "llm_paths.h"
 #include "llm_progress.h"
@@ -59,12 +60,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: accel-llm [options]\n"
-"  -m, --model FILE       llama2.c checkpoint or CSA packed model (default\n"
+"  -m, --model FILE       llama2.c checkpoint, GGUF (llama; f32/f16/bf16/q8_0)\n"
+"                         or CSA packed model (default\n"
 "                         stories260K.bin on the model path: $ACCEL_MODELS,\n"
 "                         $XDG_DATA_HOME/csa/models, $XDG_DATA_DIRS/csa/models,\n"
 "                         " LLM_MODELS_DIR ")\n"
-"  -z, --tokenizer FILE   llama2.c tokenizer (default tok512.bin / tokenizer.bin\n"
-"                         beside the model, else on the model path)\n"
+"  -z, --tokenizer FILE   llama2.c tokenizer or GGUF (default: a GGUF model's\n"
+"                         own; else tok512.bin / tokenizer.bin beside the\n"
+"                         model, else on the model path)\n"
 "  -p, --prompt TEXT      prompt (default \"Once upon a time\"; - reads stdin)\n"
 "  -f, --file FILE        prompt from FILE (- = stdin; one final newline dropped)\n"
 "  -i, --interactive      read prompts line by line from stdin, answer each,\n"
@@ -737,6 +740,16 @@ static int run_interactive(const struct options *o, struct decoder *d,
 	return rc ? 1 : 0;
 }
 
+/* A GGUF file named as the tokenizer gives its tokenizer.ggml.* vocabulary;
+ * anything else is a llama2.c tokenizer file. */
+static int load_tokenizer(const struct options *o, struct llm_tokenizer *tok, int vocab,
+			  struct llm_err *e)
+{
+	if (llm_gguf_probe(o->tokenizer) == 1)
+		return llm_gguf_load_tokenizer(tok, o->tokenizer, vocab, e);
+	return llm_tokenizer_load(tok, o->tokenizer, vocab, e);
+}
+
 /* All supported model files come from softmax training; ConSmax replaces
  * that softmax, which the measured quality shows is unusable without
  * training for it. */
@@ -784,7 +797,9 @@ int main(int argc, char **argv)
 		free(prompt_text);
 		return die("%s", e.msg);
 	}
-	if (!o.tokenizer) {
+	if (!o.tokenizer && llm_gguf_probe(o.model) == 1) {
+		o.tokenizer = o.model;	/* its own vocabulary, if it has one */
+	} else if (!o.tokenizer) {
 		const char *dir = strrchr(o.model, '/');
 		const char *name = p.base.cfg.vocab_size == 512 ? "tok512.bin" : "tokenizer.bin";
 
@@ -799,7 +814,7 @@ int main(int argc, char **argv)
 		}
 		o.tokenizer = tok_buf;
 	}
-	rc = llm_tokenizer_load(&tok, o.tokenizer, p.base.cfg.vocab_size, &e);
+	rc = load_tokenizer(&o, &tok, p.base.cfg.vocab_size, &e);
 	if (rc) {
 		llm_packed_free(&p);
 		llm_model_free(&fp32);

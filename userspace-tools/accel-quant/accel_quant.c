@@ -37,9 +37,10 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: accel-quant [options] -m MODEL.bin -o OUT.csa\n"
+"usage: accel-quant [options] -m MODEL.bin|MODEL.gguf -o OUT.csa\n"
 "       accel-quant --generate-random SHAPE [--seed N] -o OUT.bin\n"
-"  -m, --model FILE       llama2.c float32 checkpoint\n"
+"  -m, --model FILE       llama2.c float32 checkpoint or GGUF (llama; f32, f16,\n"
+"                         bf16, q8_0 tensors)\n"
 "  -o, --output FILE      output file\n"
 "      --weights MODE     f32, bcq1..bcq4 (default bcq4)\n"
 "      --group G[,K=G..]  columns per BCQ scale, multiple of 8 (default %d);\n"

@@ -17,6 +17,7 @@
 
 #include "csa/csa_device.h"
 #include "llm_cpu.h"
+#include "llm_gguf.h"
 #include "llm_outfile.h"
 #include "llm_sample.h"
 #include "llm_tokenizer.h"
@@ -857,12 +858,12 @@ int llm_packed_from_checkpoint(struct llm_packed *p, struct llm_model *fp32,
 	int rc;
 
 	memset(fp32, 0, sizeof(*fp32));
-	rc = llm_model_load(&m, path, e);
+	rc = llm_model_load_any(&m, path, e);	/* llama2.c or GGUF */
 	if (rc)
 		return rc;
 	if (opts.calib_seqs < 0)
 		opts.calib_seqs = llm_default_calib_seqs(&m);
-	rc = llm_model_load(fp32, path, e);
+	rc = llm_model_load_any(fp32, path, e);
 	if (rc) {
 		llm_model_free(&m);
 		return rc;

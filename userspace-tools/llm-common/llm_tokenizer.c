@@ -36,6 +36,16 @@ static int sort_by_piece(const void *pa, const void *pb, void *ctx)
 	return r ? r : (a > b) - (a < b);
 }
 
+void llm_tokenizer_index(struct llm_tokenizer *t)
+{
+	for (int i = 0; i < t->vocab_size; i++)
+		t->sorted[i] = i;
+	qsort_r(t->sorted, t->vocab_size, sizeof(int), sort_by_piece, t);
+	t->byte_fallback = t->vocab_size >= LLM_BYTE_TOKEN_BASE + 256 &&
+			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE], "<0x00>") &&
+			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE + 255], "<0xFF>");
+}
+
 int llm_tokenizer_load(struct llm_tokenizer *t, const char *path,
 		       int vocab_size, struct llm_err *e)
 {
@@ -94,10 +104,7 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path,
 			      path, vocab_size);
 		goto out;
 	}
-	qsort_r(t->sorted, vocab_size, sizeof(int), sort_by_piece, t);
-	t->byte_fallback = vocab_size >= LLM_BYTE_TOKEN_BASE + 256 &&
-			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE], "<0x00>") &&
-			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE + 255], "<0xFF>");
+	llm_tokenizer_index(t);
 out:
 	fclose(f);
 	if (rc)
