@@ -220,6 +220,13 @@ void accel_cmdlist_reset(struct accel_cmdlist *cl);
 /* accel_cmdlist_count - commands in the list. */
 uint32_t accel_cmdlist_count(const struct accel_cmdlist *cl);
 
+/* accel_cmdlist_commands - the list's commands as the UAPI array SUBMIT
+ * passes (for tracing and cost models: opcode, flags, args), valid until
+ * the list is changed, reset or destroyed; NULL when empty.  *@count (if
+ * not NULL) gets the number. */
+const struct drm_csa_cmd *accel_cmdlist_commands(const struct accel_cmdlist *cl,
+						 uint32_t *count);
+
 /*
  * Appending commands.  Every append validates at once, so a mistake is
  * reported where it is made, and the list is left unchanged on error:

@@ -4,7 +4,7 @@
 ifndef CSA_MK_TEST_TOOLS
 CSA_MK_TEST_TOOLS := 1
 TEST_BINS += test-tools
-test-tools_SRCS := tests/tools/test_tools.c
+test-tools_SRCS := tests/tools/test_tools.c tests/accel-info/json_reader.c
 test-tools_LIBS := csallm accel
 test-tools_LDLIBS = -lcunit $(ACCEL_LIBDRM_LIBS)
 test_tools_CFLAGS := -Iuserspace-tools/llm-common -DTOOLS_BIN_DIR='"$(abspath $(B))/bin"' \

@@ -27,6 +27,7 @@
 
 #include <accel/accel.h>
 
+#include "tests/accel-info/json_reader.h"
 #include "llm_outfile.h"
 #include "llm_packed.h"
 #include "llm_paths.h"
@@ -536,6 +537,77 @@ static void test_llm_interactive(void)
 	run_free(&r);
 }
 
+/* --trace: Chrome trace JSON whose per-token cycles are the device's, one
+ * event per command, refused over an input and with --cpu. */
+static void test_llm_trace(void)
+{
+	char trace[4096];
+	struct run r = { 0 };
+	char *argv[] = { "accel-llm", "-m", model, "-z", tokenizer, "--weights", "bcq2",
+			 "--calib-seqs", "0", "-p", "ab", "-n", "3", "-t", "0", "--trace", trace, NULL };
+	char *over_input[] = { "accel-llm", "-m", model, "-z", tokenizer, "--trace", model, NULL };
+	char *cpu[] = { "accel-llm", "-m", model, "--cpu", "--trace", trace, NULL };
+	struct jv *doc;
+	char *text;
+	uint64_t tokens = 0, commands = 0, sum = 0;
+
+	path_in(trace, sizeof(trace), "trace.json");
+	run_tool(&r, "accel-llm", argv);
+	CU_ASSERT_EQUAL_FATAL(r.status, 0);
+	CU_ASSERT_PTR_NULL(strstr(r.err_text, "differ from the device"));
+	run_free(&r);
+	text = slurp(trace, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	doc = jv_parse(text, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	for (int i = 0;; i++) {
+		char key[64];
+		const char *ph, *name;
+		uint64_t cyc, dev, of;
+
+		snprintf(key, sizeof(key), "traceEvents.%d", i);
+		if (!jv_get(doc, key))
+			break;
+		snprintf(key, sizeof(key), "traceEvents.%d.ph", i);
+		ph = jv_get_str(doc, key);
+		snprintf(key, sizeof(key), "traceEvents.%d.name", i);
+		name = jv_get_str(doc, key);
+		CU_ASSERT_FATAL(ph && name);
+		if (strcmp(ph, "X"))
+			continue;
+		snprintf(key, sizeof(key), "traceEvents.%d.args.cycles", i);
+		CU_ASSERT_FATAL(jv_get_u64(doc, key, &cyc));
+		if (!strcmp(name, "token")) {
+			snprintf(key, sizeof(key), "traceEvents.%d.args.device_cycles", i);
+			CU_ASSERT(jv_get_u64(doc, key, &dev) && dev == cyc && cyc == sum);
+			snprintf(key, sizeof(key), "traceEvents.%d.args.commands", i);
+			CU_ASSERT(jv_get_u64(doc, key, &of) && of == commands);
+			tokens++;
+			sum = commands = 0;
+		} else {
+			CU_ASSERT(strcmp(name, "UNKNOWN") != 0);
+			snprintf(key, sizeof(key), "traceEvents.%d.args.index", i);
+			CU_ASSERT(jv_get_u64(doc, key, &of) && of == commands);
+			sum += cyc;
+			commands++;
+		}
+	}
+	/* "ab": BOS, " ", a, b run, then 3 generated of which the last is not
+	 * run: 3 + 3 forwards */
+	CU_ASSERT_EQUAL(tokens, 6);
+	jv_free(doc);
+	free(text);
+	unlink(trace);
+	memset(&r, 0, sizeof(r));
+	run_tool(&r, "accel-llm", over_input);
+	assert_one_line_error(&r, "accel-llm", "would destroy the input");
+	run_free(&r);
+	memset(&r, 0, sizeof(r));
+	run_tool(&r, "accel-llm", cpu);
+	assert_one_line_error(&r, "accel-llm", "--trace");
+	run_free(&r);
+}
+
 /* ---- long steps show progress (scripts/progress.sh) -------------------- */
 
 /* ninja's [N/M] lines become a count with a percentage; in a log (stderr
@@ -799,6 +871,7 @@ int main(void)
 	    !CU_add_test(s, "accel-quant numbers range-checked", test_quant_numbers_range_checked) ||
 	    !CU_add_test(s, "-p TEXT, -p -, -f FILE agree", test_llm_prompt_sources_agree) ||
 	    !CU_add_test(s, "accel-llm -i", test_llm_interactive) ||
+	    !CU_add_test(s, "accel-llm --trace", test_llm_trace) ||
 	    !CU_add_test(s, "progress of long steps (scripts/progress.sh)", test_progress_script) ||
 	    !CU_add_test(s, "output file: temp + rename", test_outfile_direct) ||
 	    !CU_add_test(s, "model search path", test_model_search_path) ||

@@ -25,6 +25,8 @@
 #include "llm_sample_filters.h"
 #include "llm_text.h"
 #include "llm_tokenizer.h"
+#include "llm_outfile.h"
+#include "trace.h"
 
 /* The install prefix's model directory (never the build machine's). */
 #ifndef LLM_MODELS_DIR
@@ -52,6 +54,7 @@ struct options {
 	uint64_t seed;
 	/* llama.cpp habits (run_session) */
 	const char *prompt_file;	/* -f FILE, or "-" */
+	const char *trace;		/* --trace FILE: Chrome trace JSON */
 	int interactive, top_k, repeat_last_n;
 	float repeat_penalty;
 };
@@ -93,6 +96,8 @@ static void usage(FILE *f)
 "      --consmax-gamma M  gamma from the calibration rows' sums: max (default),\n"
 "                         lse (geometric mean) or sum (arithmetic mean)\n"
 "      --cpu              float32 CPU reference decoder, no accelerator\n"
+"      --trace FILE       write the modelled engine timeline of every command\n"
+"                         as Chrome trace JSON (open it in ui.perfetto.dev)\n"
 "      --eval N           quality vs the CPU fp32 reference over N tokens sampled\n"
 "                         from the fp32 model (temperature 1, fixed seed)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
@@ -152,7 +157,7 @@ static void print_version(void)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_TOPK, O_REPEAT, O_REPEAT_N };
+	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_TOPK, O_REPEAT, O_REPEAT_N, O_TRACE };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -178,6 +183,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "top-k", required_argument, 0, O_TOPK },
 		{ "repeat-penalty", required_argument, 0, O_REPEAT },
 		{ "repeat-last-n", required_argument, 0, O_REPEAT_N },
+		{ "trace", required_argument, 0, O_TRACE },
 		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -199,6 +205,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_CPU: o->cpu = 1; break;
 		case O_CLS: o->classifier_bcq = 1; break;
 		case 'f': o->prompt_file = optarg; break;
+		case O_TRACE: o->trace = optarg; break;
 		case 'i': o->interactive = 1; break;
 		case 'n':
 			if (long_arg("token count -n", optarg, 0, 1 << 24, &o->steps))
@@ -284,6 +291,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -die("unexpected argument '%s'", argv[optind]);
 	if (o->prompt_file && o->interactive)
 		return -die("%s", "-f and -i both read the prompt; give one");
+	if (o->trace && o->cpu)
+		return -die("%s", "--trace shows the accelerator's engines; it does not go with --cpu");
 	return 0;
 }
 
@@ -347,6 +356,7 @@ static int load_model(const struct options *o, struct llm_packed *p,
 
 struct decoder {
 	int cpu;
+	struct llm_trace *trace;	/* --trace, or NULL */
 	struct llm_cpu c;
 	struct llm_accel a;
 	struct accel_dev *dev;
@@ -405,7 +415,15 @@ static int decoder_step(struct decoder *d, int token, int pos, float *logits,
 			*next = llm_argmax(l, d->c.m->cfg.vocab_size);
 		return 0;
 	}
-	return llm_accel_forward(&d->a, token, pos, logits, next, d->e);
+	{
+		int rc = llm_accel_forward(&d->a, token, pos, logits, next, d->e);
+		uint32_t n;
+		const struct drm_csa_cmd *cmds = accel_cmdlist_commands(d->a.cl, &n);
+
+		if (!rc && d->trace)
+			llm_trace_token(d->trace, cmds, n, token, pos, d->a.last_cycles);
+		return rc;
+	}
 }
 
 static int eval_forward(void *ctx, int token, int pos, float *logits)
@@ -740,6 +758,38 @@ static int run_interactive(const struct options *o, struct decoder *d,
 	return rc ? 1 : 0;
 }
 
+/* ---- --trace ---- */
+static struct llm_trace trace_state;
+
+static int trace_start(struct decoder *d, const struct options *o, struct llm_err *e)
+{
+	int rc = llm_trace_open(&trace_state, o->trace, &d->info, e);
+
+	if (rc) {
+		decoder_close(d);
+		return rc;
+	}
+	d->trace = &trace_state;
+	return 0;
+}
+
+static int trace_finish(struct decoder *d, const struct options *o, struct llm_err *e)
+{
+	struct llm_trace *t = d->trace;
+	int rc;
+
+	d->trace = NULL;
+	if (t->mismatched)	/* the host's cost model and the device disagree */
+		fprintf(stderr, "accel-llm: warning: --trace: %llu of %llu tokens' modelled cycles differ from the device's count\n",
+			(unsigned long long)t->mismatched, (unsigned long long)t->tokens);
+	rc = llm_trace_close(t, e);
+	if (!rc && !o->quiet)
+		fprintf(stderr, "accel-llm: wrote %s: %llu commands of %llu tokens, %llu modelled cycles\n",
+			o->trace, (unsigned long long)t->commands,
+			(unsigned long long)t->tokens, (unsigned long long)t->now);
+	return rc;
+}
+
 /* A GGUF file named as the tokenizer gives its tokenizer.ggml.* vocabulary;
  * anything else is a llama2.c tokenizer file. */
 static int load_tokenizer(const struct options *o, struct llm_tokenizer *tok, int vocab,
@@ -778,6 +828,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_options(argc, argv, &o))
 		return 1;
+	if (o.trace) {	/* before any work: never over an input */
+		const char *inputs[] = { o.model, o.tokenizer, o.prompt_file };
+
+		if (llm_output_check(o.trace, inputs, 3, &e))
+			return die("%s", e.msg);
+	}
 	prompt = o.prompt;
 	if (o.prompt_file || !strcmp(o.prompt, "-")) {
 		if (llm_read_text(o.prompt_file ? o.prompt_file : "-", PROMPT_FILE_MAX,
@@ -823,6 +879,8 @@ int main(int argc, char **argv)
 	}
 	rc = decoder_open(&d, &o, &p, &e);
 	t_load = now() - t_start;
+	if (!rc && o.trace)
+		rc = trace_start(&d, &o, &e);
 	if (rc) {
 		rc = die("%s", e.msg);
 	} else {
@@ -832,6 +890,8 @@ int main(int argc, char **argv)
 			rc = run_interactive(&o, &d, &p, &tok, t_start, t_load);
 		else
 			rc = run_generate(&o, &d, &p, &tok, prompt, t_start, t_load);
+		if (d.trace && trace_finish(&d, &o, &e) && !rc)
+			rc = die("%s", e.msg);
 		decoder_close(&d);
 	}
 	llm_tokenizer_free(&tok);
