@@ -537,6 +537,33 @@ static void test_llm_interactive(void)
 	run_free(&r);
 }
 
+/* A model the device cannot hold: the error names the dimension, the limit
+ * and the way out. */
+static void test_llm_device_limits_named(void)
+{
+	char big[4096];
+	struct run r = { 0 };
+	char *gen[] = { "accel-quant", "--generate-random", "1040,8,1,1,1,512,8", "-o", big, NULL };
+	char *run_big[] = { "accel-llm", "-m", big, "-z", tokenizer, "--weights", "f32", "-n", "1",
+			    NULL };
+	char *small_mem[] = { "accel-llm", "-m", model, "-z", tokenizer, "--weights", "f32",
+			      "-d", "sim:devmem=64K", "-n", "1", NULL };
+
+	path_in(big, sizeof(big), "head1040.bin");
+	run_tool(&r, "accel-quant", gen);
+	CU_ASSERT_EQUAL_FATAL(r.status, 0);
+	run_free(&r);
+	memset(&r, 0, sizeof(r));
+	run_tool(&r, "accel-llm", run_big);
+	assert_one_line_error(&r, "accel-llm", "model head_size 1040 exceeds the device's limit 512; run it with --cpu");
+	run_free(&r);
+	memset(&r, 0, sizeof(r));
+	run_tool(&r, "accel-llm", small_mem);
+	assert_one_line_error(&r, "accel-llm", "use a larger sim:devmem=SIZE, fewer bits (--weights) or --cpu");
+	run_free(&r);
+	unlink(big);
+}
+
 /* --trace: Chrome trace JSON whose per-token cycles are the device's, one
  * event per command, refused over an input and with --cpu. */
 static void test_llm_trace(void)
@@ -872,6 +899,7 @@ int main(void)
 	    !CU_add_test(s, "-p TEXT, -p -, -f FILE agree", test_llm_prompt_sources_agree) ||
 	    !CU_add_test(s, "accel-llm -i", test_llm_interactive) ||
 	    !CU_add_test(s, "accel-llm --trace", test_llm_trace) ||
+	    !CU_add_test(s, "device limits named, with the way out", test_llm_device_limits_named) ||
 	    !CU_add_test(s, "progress of long steps (scripts/progress.sh)", test_progress_script) ||
 	    !CU_add_test(s, "output file: temp + rename", test_outfile_direct) ||
 	    !CU_add_test(s, "model search path", test_model_search_path) ||
