@@ -533,7 +533,21 @@ static void test_llm_interactive(void)
 	/* abc: 5 tokens and at least one answer, de: 3 more, so the 30 tokens
 	 * of the last line cannot fit in the 32 of the context after them */
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.err_text, "is full; starting a new conversation"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.err_text, "stats: "));
+	/* the stats count the whole session: 5 + 3 + 30 prompt tokens */
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.err_text, "| prompt 38 tok "));
+	run_free(&r);
+}
+
+/* Pure ConSmax on a softmax-trained model is known to be unusable: said. */
+static void test_llm_consmax_warning(void)
+{
+	struct run r = { 0 };
+	char *argv[] = { "accel-llm", "-m", model, "-z", tokenizer, "--weights", "f32",
+			 "--softmax", "consmax", "--calib-seqs", "1", "-n", "2", "-q", NULL };
+
+	run_tool(&r, "accel-llm", argv);
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.err_text, "accel-llm: warning: --softmax consmax replaces the softmax this model was trained with"));
 	run_free(&r);
 }
 
@@ -898,6 +912,7 @@ int main(void)
 	    !CU_add_test(s, "accel-quant numbers range-checked", test_quant_numbers_range_checked) ||
 	    !CU_add_test(s, "-p TEXT, -p -, -f FILE agree", test_llm_prompt_sources_agree) ||
 	    !CU_add_test(s, "accel-llm -i", test_llm_interactive) ||
+	    !CU_add_test(s, "ConSmax on a softmax-trained model warned", test_llm_consmax_warning) ||
 	    !CU_add_test(s, "accel-llm --trace", test_llm_trace) ||
 	    !CU_add_test(s, "device limits named, with the way out", test_llm_device_limits_named) ||
 	    !CU_add_test(s, "progress of long steps (scripts/progress.sh)", test_progress_script) ||

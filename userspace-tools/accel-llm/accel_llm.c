@@ -695,6 +695,8 @@ static int run_interactive(const struct options *o, struct decoder *d,
 			   double t_start, double t_load)
 {
 	int tty = isatty(0) && isatty(1), rc = 0;
+	int sum_prompt = 0, sum_gen = 0;	/* the stats count the whole session */
+	double sum_tp = 0, sum_tg = 0;
 	struct session g;
 	size_t cap = 0;
 	char *line = NULL;
@@ -738,6 +740,10 @@ static int run_interactive(const struct options *o, struct decoder *d,
 		/* a leading space joins the new text to the old */
 		rc = session_feed(&g, ids, n, o->steps, 0);
 		free(ids);
+		sum_prompt += g.prompt_tokens;
+		sum_gen += g.generated;
+		sum_tp += g.t_prompt;
+		sum_tg += g.t_gen;
 		errno = 0;
 		if (!rc && (putchar('\n') == EOF || fflush(stdout)))
 			rc = out_failed();
@@ -752,6 +758,10 @@ static int run_interactive(const struct options *o, struct decoder *d,
 		}
 	}
 	free(line);
+	g.prompt_tokens = sum_prompt;
+	g.generated = sum_gen;
+	g.t_prompt = sum_tp;
+	g.t_gen = sum_tg;
 	if (!rc && !o->quiet)
 		print_stats(&g, p, t_load, now() - t_start);
 	session_free(&g);
