@@ -713,6 +713,27 @@ static void test_outfile_direct(void)
 		CU_ASSERT(s && n == 5 && !memcmp(s, "hello", 5));
 		free(s);
 	}
+	/* through a symlink: the file it names is replaced, the link kept */
+	{
+		char link[4096];
+		struct stat st;
+		size_t n;
+		char *t;
+
+		path_in(link, sizeof(link), "out-link.bin");
+		CU_ASSERT_FATAL(symlink(out, link) == 0);
+		CU_ASSERT_FATAL(llm_outfile_open(&o, link, &e) == 0);
+		llm_outfile_write(&o, "hi!", 3);
+		CU_ASSERT_EQUAL(llm_outfile_commit(&o, &e), 0);
+		CU_ASSERT(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+		t = slurp(out, &n);
+		CU_ASSERT(t && n == 3 && !memcmp(t, "hi!", 3));
+		free(t);
+		unlink(link);
+		CU_ASSERT_FATAL(llm_outfile_open(&o, out, &e) == 0);
+		llm_outfile_write(&o, "hello", 5);
+		CU_ASSERT_EQUAL_FATAL(llm_outfile_commit(&o, &e), 0);
+	}
 	/* abort keeps the old file */
 	CU_ASSERT_FATAL(llm_outfile_open(&o, out, &e) == 0);
 	llm_outfile_write(&o, "bye", 3);

@@ -289,8 +289,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return -die("unexpected argument '%s'", argv[optind]);
-	if (o->prompt_file && o->interactive)
-		return -die("%s", "-f and -i both read the prompt; give one");
+	if ((o->prompt_file || !strcmp(o->prompt, "-")) && o->interactive)
+		return -die("%s", "-i reads its prompts from stdin; it does not go with -f or -p -");
 	if (o->trace && o->cpu)
 		return -die("%s", "--trace shows the accelerator's engines; it does not go with --cpu");
 	return 0;

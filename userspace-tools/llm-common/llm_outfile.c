@@ -64,9 +64,13 @@ int llm_outfile_open(struct llm_outfile *o, const char *path, struct llm_err *e)
 	int fd, have = !stat(path, &st);
 
 	memset(o, 0, sizeof(*o));
-	o->path = strdup(path);
+	/* through a symlink: replace the file it names, keep the link */
+	o->path = have ? realpath(path, NULL) : NULL;
+	if (!o->path)
+		o->path = strdup(path);
 	if (!o->path)
 		return llm_fail(e, -ENOMEM, "out of memory");
+	path = o->path;
 	if (have && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		o->f = fopen(path, "wb");
 		if (!o->f) {
