@@ -474,6 +474,9 @@ static void test_quant_numbers_range_checked(void)
 	static const char *const bad[][3] = {
 		{ "--iters", "-1", "--iters" }, { "--calib-len", "0", "--calib-len" },
 		{ "--seed", "-5", "--seed" }, { "--calib-seqs", "1x", "--calib-seqs" },
+		{ "--generate-random", "64,172,5,8,4,512,512xyz", "bad shape" },
+		{ "--generate-random", "64,172,5,8,4,512", "bad shape" },
+		{ "--generate-random", "99999999999,1,1,1,1,1,1", "bad shape" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -536,6 +539,27 @@ static void test_llm_interactive(void)
 	/* the stats count the whole session: 5 + 3 + 30 prompt tokens */
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.err_text, "| prompt 38 tok "));
 	run_free(&r);
+}
+
+/* A tokenizer score that is not finite is refused like a weight. */
+static void test_tokenizer_non_finite_score(void)
+{
+	char bad[4096];
+	size_t n;
+	char *bytes = slurp(tokenizer, &n);
+	float nan_score = NAN;
+	struct run r = { 0 };
+	char *argv[] = { "accel-llm", "-m", model, "-z", bad, "--weights", "f32", "-n", "1", NULL };
+
+	CU_ASSERT_FATAL(bytes && n > 8);
+	memcpy(bytes + 4, &nan_score, 4);	/* token 0's score */
+	path_in(bad, sizeof(bad), "nan-tok.bin");
+	CU_ASSERT_FATAL(write_file(bad, bytes, n) == 0);
+	run_tool(&r, "accel-llm", argv);
+	assert_one_line_error(&r, "accel-llm", "token 0 has a non-finite score");
+	run_free(&r);
+	free(bytes);
+	unlink(bad);
 }
 
 /* Pure ConSmax on a softmax-trained model is known to be unusable: said. */
@@ -934,6 +958,7 @@ int main(void)
 	    !CU_add_test(s, "-p TEXT, -p -, -f FILE agree", test_llm_prompt_sources_agree) ||
 	    !CU_add_test(s, "accel-llm -i", test_llm_interactive) ||
 	    !CU_add_test(s, "ConSmax on a softmax-trained model warned", test_llm_consmax_warning) ||
+	    !CU_add_test(s, "tokenizer scores checked finite", test_tokenizer_non_finite_score) ||
 	    !CU_add_test(s, "accel-llm --trace", test_llm_trace) ||
 	    !CU_add_test(s, "device limits named, with the way out", test_llm_device_limits_named) ||
 	    !CU_add_test(s, "progress of long steps (scripts/progress.sh)", test_progress_script) ||

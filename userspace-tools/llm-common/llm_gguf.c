@@ -584,8 +584,9 @@ int llm_gguf_load_tokenizer(struct llm_tokenizer *t, const char *path,
 			uint32_t b = (uint32_t)get_le(&c, 4);
 
 			memcpy(&t->scores[i], &b, 4);
-			if (!isfinite(t->scores[i]))
-				t->scores[i] = -1e9f;	/* never merged */
+			if (!isfinite(t->scores[i]) && !rc)
+				rc = llm_fail(e, -EINVAL, "%s: tokenizer.ggml.scores[%d] is not finite",
+					      path, i);
 		}
 	}
 	gguf_free(&g);

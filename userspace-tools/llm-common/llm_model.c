@@ -332,12 +332,25 @@ int llm_config_parse_shape(const char *shape, struct llm_config *c,
 		*c = (struct llm_config){ 288, 768, 6, 6, 6, 32000, 256, 1 };
 	} else if (!strcmp(shape, "110M")) {
 		*c = (struct llm_config){ 768, 2048, 12, 12, 12, 32000, 1024, 1 };
-	} else if (sscanf(shape, "%d,%d,%d,%d,%d,%d,%d", &c->dim, &c->hidden_dim,
-			  &c->n_layers, &c->n_heads, &c->n_kv_heads,
-			  &c->vocab_size, &c->seq_len) != 7) {
-		return llm_fail(e, -EINVAL,
-				"unknown shape '%s' (want 260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq)",
-				shape);
+	} else {
+		/* seven decimal numbers, each range-checked, nothing after them */
+		int *field[7] = { &c->dim, &c->hidden_dim, &c->n_layers, &c->n_heads,
+				  &c->n_kv_heads, &c->vocab_size, &c->seq_len };
+		const char *p = shape;
+
+		for (int i = 0; i < 7; i++) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : -1;
+			if (v < 0 || errno || v > DIM_LIMIT || *end != (i < 6 ? ',' : '\0'))
+				return llm_fail(e, -EINVAL,
+						"bad shape '%s' (want 260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq, each 1..%d)",
+						shape, DIM_LIMIT);
+			*field[i] = (int)v;
+			p = end + 1;
+		}
 	}
 	return llm_config_validate(c, e);
 }

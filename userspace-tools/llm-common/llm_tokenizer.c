@@ -2,6 +2,7 @@
 #include "llm_tokenizer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,10 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path,
 		if (fread(&t->scores[i], 4, 1, f) != 1 || fread(&len, 4, 1, f) != 1) {
 			rc = llm_fail(e, -EINVAL, "%s: truncated at token %d of %d (does it match the model?)",
 				      path, i, vocab_size);
+			goto out;
+		}
+		if (!isfinite(t->scores[i])) {	/* as every loader checks floats */
+			rc = llm_fail(e, -EINVAL, "%s: token %d has a non-finite score", path, i);
 			goto out;
 		}
 		if (len < 0 || len > mtl) {
