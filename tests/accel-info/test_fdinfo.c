@@ -51,7 +51,13 @@ static void test_parse_sample(void)
 	CU_ASSERT_EQUAL(fdinfo_parse("pos:\t0\nflags:\t0100002\n", &c), 0);
 	/* malformed drm-* values are refused, not half-read */
 	CU_ASSERT_EQUAL(fdinfo_parse("drm-driver:\tcsa\ndrm-engine-bcq:\tlots ns\n", &c), -EINVAL);
-	CU_ASSERT_EQUAL(fdinfo_parse("drm-driver:\tcsa\ndrm-total-x:\t5 PiB\n", &c), -EINVAL);
+	/* a unit this reader does not know (a later kernel's): that key is
+	 * skipped, the rest kept */
+	CU_ASSERT_EQUAL(fdinfo_parse("drm-driver:\tcsa\ndrm-total-x:\t5 PiB\ndrm-cycles-bcq:\t9\n", &c), 1);
+	CU_ASSERT(!fdinfo_get(&c, "total-x", &v));
+	CU_ASSERT(fdinfo_get(&c, "cycles-bcq", &v) && v == 9);
+	CU_ASSERT_EQUAL(fdinfo_parse("drm-driver:\tcsa\ndrm-maxfreq-bcq:\t250 MHz\n", &c), 1);
+	CU_ASSERT(fdinfo_get(&c, "maxfreq-bcq", &v) && v == 250000000);
 	CU_ASSERT_EQUAL(fdinfo_parse("drm-driver csa\n", &c), -EINVAL);
 	CU_ASSERT_EQUAL(fdinfo_parse("drm-driver:\tcsa\ndrm-total-x:\t99999999999999999999 KiB\n", &c),
 			-EINVAL);

@@ -16,6 +16,7 @@ static int parse_value(const char *s, uint64_t *v)
 	static const struct { const char *unit; uint64_t mult; } units[] = {
 		{ "", 1 }, { "ns", 1 }, { "B", 1 }, { "KiB", 1024 },
 		{ "MiB", 1024ull * 1024 }, { "GiB", 1024ull * 1024 * 1024 },
+		{ "Hz", 1 }, { "KHz", 1000 }, { "kHz", 1000 }, { "MHz", 1000000 },
 	};
 	char *end;
 	unsigned long long n;
@@ -37,7 +38,7 @@ static int parse_value(const char *s, uint64_t *v)
 			*v = n * units[i].mult;
 			return 0;
 		}
-	return -EINVAL;
+	return -ENOENT;	/* a unit of a later kernel: the key is skipped */
 }
 
 static void copy_trimmed(char *dst, size_t size, const char *s)
@@ -79,8 +80,11 @@ int fdinfo_parse(const char *text, struct fdinfo_client *c)
 			continue;	/* a count of engines, not usage */
 		} else if (c->n_values < FDINFO_MAX_KEYS) {
 			struct fdinfo_value *v = &c->values[c->n_values];
+			int rc = parse_value(colon + 1, &v->value);
 
-			if (parse_value(colon + 1, &v->value))
+			if (rc == -ENOENT)
+				continue;
+			if (rc)
 				return -EINVAL;
 			snprintf(v->name, sizeof(v->name), "%.31s", buf + 4);
 			c->n_values++;
