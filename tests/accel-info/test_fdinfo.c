@@ -100,16 +100,40 @@ static void test_scan_tree(void)
 	memcpy(strstr(other, "00:03.0"), "00:04.0", 7);	/* another card */
 	put("300/fdinfo/9", other);
 	put("self/fdinfo/1", sample);		/* not a pid */
+	/* a driver without show_fdinfo: only the fd's link tells */
+	put("400/comm", "old-app\n");
+	put("400/fdinfo/5", "pos:\t0\nflags:\t02\n");
+	put("400/fdinfo/6", "pos:\t0\nflags:\t02\n");
+	{
+		char fd_dir[512], l5[600], l6[600];
 
-	n = fdinfo_scan(root, "csa", NULL, c, 8);
+		snprintf(fd_dir, sizeof(fd_dir), "%s/400/fd", root);
+		mkdir(fd_dir, 0755);
+		snprintf(l5, sizeof(l5), "%s/5", fd_dir);
+		snprintf(l6, sizeof(l6), "%s/6", fd_dir);
+		CU_ASSERT_EQUAL(symlink("/dev/accel/accel0", l5), 0);
+		CU_ASSERT_EQUAL(symlink("/dev/accel/accel0", l6), 0);	/* once */
+	}
+
+	n = fdinfo_scan(root, "csa", NULL, NULL, c, 8);
 	CU_ASSERT_EQUAL(n, 2);
-	n = fdinfo_scan(root, "csa", "0000:00:03.0", c, 8);
+	n = fdinfo_scan(root, "csa", "0000:00:03.0", NULL, c, 8);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_EQUAL(c[0].pid, 100);
 	CU_ASSERT_STRING_EQUAL(c[0].comm, "accel-llm");
 	CU_ASSERT_EQUAL(c[0].client_id, 7);
-	CU_ASSERT_EQUAL(fdinfo_scan(root, "csa", "0000:00:05.0", c, 8), 0);
-	CU_ASSERT_EQUAL(fdinfo_scan("/nonexistent-proc", "csa", NULL, c, 8), -ENOENT);
+	CU_ASSERT_EQUAL(fdinfo_scan(root, "csa", "0000:00:05.0", NULL, c, 8), 0);
+	n = fdinfo_scan(root, "csa", "0000:00:03.0", "/dev/accel/accel0", c, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	{
+		int k = c[0].pid == 400 ? 0 : 1;
+
+		CU_ASSERT_EQUAL(c[k].pid, 400);
+		CU_ASSERT_STRING_EQUAL(c[k].comm, "old-app");
+		CU_ASSERT_FALSE(c[k].have_client_id);
+	}
+	CU_ASSERT_EQUAL(fdinfo_scan(root, "csa", NULL, "/dev/accel/accel1", c, 8), 2);
+	CU_ASSERT_EQUAL(fdinfo_scan("/nonexistent-proc", "csa", NULL, NULL, c, 8), -ENOENT);
 	{
 		char cmd[600];
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "1234", "1234 ns", "56 KiB": the number with its unit applied. */
 static int parse_value(const char *s, uint64_t *v)
@@ -133,14 +134,30 @@ static bool all_digits(const char *s)
 static bool seen(const struct fdinfo_client *out, int n, int pid, const struct fdinfo_client *c)
 {
 	for (int i = 0; i < n; i++)
-		if (out[i].pid == pid && c->have_client_id && out[i].have_client_id &&
-		    out[i].client_id == c->client_id)
+		if (out[i].pid == pid && c->have_client_id == out[i].have_client_id &&
+		    (!c->have_client_id || out[i].client_id == c->client_id))
 			return true;
 	return false;
 }
 
+/* Does /proc/PID/fd/FD link to @node? */
+static bool links_to(const char *proc_root, const char *pid, const char *fd, const char *node)
+{
+	char path[1024], target[512];
+	ssize_t n;
+
+	if (!node || !*node)
+		return false;
+	snprintf(path, sizeof(path), "%.700s/%.64s/fd/%.64s", proc_root, pid, fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = 0;
+	return !strcmp(target, node);
+}
+
 int fdinfo_scan(const char *proc_root, const char *driver, const char *pdev,
-		struct fdinfo_client *out, int max)
+		const char *node, struct fdinfo_client *out, int max)
 {
 	DIR *proc = opendir(proc_root);
 	struct dirent *pe;
@@ -172,8 +189,13 @@ int fdinfo_scan(const char *proc_root, const char *driver, const char *pdev,
 			text = read_small(path);
 			if (!text)
 				continue;
-			if (fdinfo_parse(text, &c) == 1 && !strcmp(c.driver, driver) &&
-			    (!pdev || !*pdev || !strcmp(c.pdev, pdev))) {
+			int drm = fdinfo_parse(text, &c) == 1;
+
+			if ((drm && !strcmp(c.driver, driver) &&
+			     (!pdev || !*pdev || !strcmp(c.pdev, pdev))) ||
+			    (!drm && links_to(proc_root, pe->d_name, fe->d_name, node))) {
+				if (!drm)	/* no drm-* keys: only that it is open */
+					memset(&c, 0, sizeof(c));
 				c.pid = atoi(pe->d_name);
 				snprintf(c.comm, sizeof(c.comm), "%.*s",
 					 comm ? (int)strcspn(comm, "\n") : 0, comm ? comm : "");

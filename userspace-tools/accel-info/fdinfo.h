@@ -42,9 +42,11 @@ bool fdinfo_get(const struct fdinfo_client *c, const char *name, uint64_t *v);
 
 /* Every client of @driver (and of PCI device @pdev unless NULL or "")
  * under @proc_root ("/proc"), one per (pid, client id): the files of one
- * client opened in several fds count once.  Returns the count (up to @max)
- * or a negative errno when @proc_root cannot be read. */
+ * client opened in several fds count once.  A process whose fd links to
+ * @node (unless NULL) but whose fdinfo has no drm-* keys (a driver without
+ * show_fdinfo) is listed too, once, with have_client_id false.  Returns the
+ * count (up to @max) or a negative errno when @proc_root cannot be read. */
 int fdinfo_scan(const char *proc_root, const char *driver, const char *pdev,
-		struct fdinfo_client *out, int max);
+		const char *node, struct fdinfo_client *out, int max);
 
 #endif /* ACCEL_INFO_FDINFO_H */

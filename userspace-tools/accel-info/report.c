@@ -45,7 +45,7 @@ void snapshot_add_host_facts(struct device_snapshot *s, const char *sysfs_root,
 		snprintf(path, sizeof(path), "%s/module/csa/srcversion", sysfs_root);
 		read_line(path, s->driver_version, sizeof(s->driver_version));
 	}
-	s->n_clients = fdinfo_scan(proc_root, "csa", s->pci_bdf, s->clients,
+	s->n_clients = fdinfo_scan(proc_root, "csa", s->pci_bdf, s->info.path, s->clients,
 				   (int)(sizeof(s->clients) / sizeof(s->clients[0])));
 	if (s->n_clients < 0) {
 		s->clients_err = s->n_clients;
@@ -56,8 +56,11 @@ void snapshot_add_host_facts(struct device_snapshot *s, const char *sysfs_root,
 /* One client's fdinfo values as "name value" pairs. */
 static void text_client(FILE *out, const struct fdinfo_client *c)
 {
-	fprintf(out, "    pid %-7d %-16s client %llu", c->pid, c->comm,
-		(unsigned long long)c->client_id);
+	fprintf(out, "    pid %-7d %-16s ", c->pid, c->comm);
+	if (c->have_client_id)
+		fprintf(out, "client %llu", (unsigned long long)c->client_id);
+	else
+		fprintf(out, "(open; the driver shows no fdinfo usage)");
 	for (int i = 0; i < c->n_values; i++) {
 		const struct fdinfo_value *v = &c->values[i];
 
@@ -493,7 +496,10 @@ void report_json_device(struct json_writer *w, const struct device_snapshot *s)
 			json_object_begin(w);
 			json_member_int(w, "pid", c->pid);
 			json_member_string(w, "command", c->comm);
-			json_member_uint(w, "client_id", c->client_id);
+			if (c->have_client_id)
+				json_member_uint(w, "client_id", c->client_id);
+			else
+				json_member_null(w, "client_id");
 			json_key(w, "fdinfo");
 			json_object_begin(w);
 			for (int v = 0; v < c->n_values; v++)
