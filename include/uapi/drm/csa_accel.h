@@ -26,8 +26,11 @@
 #elif !defined(__has_include) || __has_include("drm.h")
 #include "drm.h"
 #else
-/* Without libdrm's drm.h (a sim-only application): the kernel's types and
- * the DRM ioctl encoding, spelled as drm.h spells them. */
+/*
+ * Without libdrm's drm.h (a sim-only application): the kernel's types and
+ * the DRM ioctl encoding, spelled token for token as drm.h spells them so
+ * that a later drm.h redefines them identically.
+ */
 #include <linux/types.h>
 #include <asm/ioctl.h>
 #ifndef DRM_IOCTL_BASE
