@@ -46,7 +46,7 @@ for spec in "stories260K:$models/stories260K.bin:128:8" \
 	name=${spec%%:*}; rest=${spec#*:}; m=${rest%%:*}; rest=${rest#*:}
 	n=${rest%%:*}; calib=${rest#*:}
 	[ -f "$m" ] || { echo "bench: $m missing" >&2; continue; }
-	cpu=$(run "$m" "$n" --cpu | cut -d' ' -f1)
+	cpu=$(run "$m" "$n" --cpu --weights f32 | cut -d' ' -f1)
 	line=$(printf '%-13s %4s | %10s' "$name" "$n" "$cpu")
 	for w in f32 bcq2 bcq3 bcq4 bcq3cls; do
 		packed="$out/$name-$w.csa"
@@ -58,8 +58,10 @@ for spec in "stories260K:$models/stories260K.bin:128:8" \
 				"$QUANT" -m "$m" -o "$packed" --weights "$w" --calib-seqs "$calib" 2>/dev/null
 			fi
 		fi
-		[ "$w" = f32 ] && packed=$m
-		set -- $(run "$packed" "$n" -d sim)
+		wopt=""	# a checkpoint is quantized on load (default bcq4) unless told
+		[ "$w" = f32 ] && packed=$m && wopt="--weights f32"
+		# shellcheck disable=SC2086,SC2046
+		set -- $(run "$packed" "$n" -d sim $wopt)
 		line="$line | $(printf '%-24s' "$1 ($(ratio "$1" "$cpu")) [$2]")"
 	done
 	echo "$line"

@@ -37,6 +37,9 @@ struct accel_backend {
 	/* Relative timeout (0 polls, ACCEL_WAIT_FOREVER); -ETIME if not done. */
 	int (*wait)(struct accel_dev *dev, uint64_t fence, int64_t timeout_ns,
 		    struct drm_csa_wait *out);
+	/* A pollable fd signalled at each completion (owned by the backend),
+	 * or a negative errno; NULL = -ENOTSUP. */
+	int (*completion_fd)(struct accel_dev *dev);
 };
 
 struct accel_bo {

@@ -22,8 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/csa_translate.h"
 #include "hw/csa_hw.h"
@@ -91,6 +93,7 @@ struct sim {
 	uint64_t next_fence, completed;	/* completed = jobs done, in order */
 	uint64_t jobs_submitted, jobs_completed;
 	uint32_t last_error_status;
+	int event_fd;		/* accel_completion_fd(): eventfd, -1 until asked */
 
 	uint32_t error_status;	/* latched ERROR_STATUS, under lock */
 
@@ -318,6 +321,13 @@ static void complete_job(struct sim *sim, struct sim_job *job,
 		sim->completed++;
 	release_zombies(sim);
 	pthread_cond_broadcast(&sim->done);
+	if (sim->event_fd >= 0) {
+		uint64_t one = 1;
+
+		/* only fails when the counter would overflow: it is readable */
+		if (write(sim->event_fd, &one, sizeof(one)) < 0)
+			(void)0;
+	}
 }
 
 /* Caller holds jobs_lock. */
@@ -490,6 +500,8 @@ static void sim_destroy(struct sim *sim)
 	sim_devmem_fini(&sim->alloc);
 	sim_bus_fini(&sim->bus);
 	free(sim->hw);
+	if (sim->event_fd >= 0)
+		close(sim->event_fd);
 	pthread_cond_destroy(&sim->done);
 	pthread_mutex_destroy(&sim->jobs_lock);
 	pthread_cond_destroy(&sim->space);
@@ -861,6 +873,19 @@ out:
 	return ret;
 }
 
+static int sim_completion_fd(struct accel_dev *dev)
+{
+	struct sim *sim = sim_of(dev);
+	int fd;
+
+	pthread_mutex_lock(&sim->jobs_lock);
+	if (sim->event_fd < 0)
+		sim->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	fd = sim->event_fd >= 0 ? sim->event_fd : -errno;
+	pthread_mutex_unlock(&sim->jobs_lock);
+	return fd;
+}
+
 static const struct accel_backend sim_backend = {
 	.name = "sim",
 	.close = sim_close,
@@ -873,6 +898,7 @@ static const struct accel_backend sim_backend = {
 	.bo_unmap = sim_bo_unmap,
 	.submit = sim_submit,
 	.wait = sim_wait,
+	.completion_fd = sim_completion_fd,
 };
 
 /* ---- open ---------------------------------------------------------------- */
@@ -936,6 +962,7 @@ int accel_sim_open(struct accel_dev *dev, const char *options)
 	sim = calloc(1, sizeof(*sim));
 	if (!sim)
 		return -ENOMEM;
+	sim->event_fd = -1;
 	if (pthread_mutex_init(&sim->lock, NULL)) {
 		free(sim);
 		return -ENOMEM;

@@ -7,7 +7,7 @@
 # model (hw/) too, so an application links -laccel alone.
 
 ACCEL_SOVERSION := 1
-ACCEL_VERSION := 1.0.0
+ACCEL_VERSION := 1.1.0
 ACCEL_LIBDRM_LIBS := $(or $(shell pkg-config --libs libdrm 2>/dev/null),-ldrm)
 
 STATIC_LIBS += accel
@@ -82,3 +82,20 @@ example-check:
 		LD_LIBRARY_PATH=$(abspath $(EXAMPLE_ROOT))/usr/lib ACCEL_DEVICE=sim ./$$out; \
 	done
 	@echo "example-check: 1 passed, 0 failed"
+
+# ---- accel.h needs only the project's headers -----------------------------
+# Compiled (C99, and C++ when g++ exists) against a copy laid out as `make
+# install` lays it out, with no libdrm include path: a sim-only application
+# must not need libdrm's drm.h.  Part of `make test`.
+ACCEL_H_CHECK_DIR := $(B)/accel-h-check
+test-bins: $(ACCEL_H_CHECK_DIR)/ok
+$(ACCEL_H_CHECK_DIR)/ok: include/accel/accel.h include/uapi/drm/csa_accel.h
+	rm -rf $(ACCEL_H_CHECK_DIR) && mkdir -p $(ACCEL_H_CHECK_DIR)/accel $(ACCEL_H_CHECK_DIR)/drm
+	cp include/accel/accel.h $(ACCEL_H_CHECK_DIR)/accel/
+	cp include/uapi/drm/csa_accel.h $(ACCEL_H_CHECK_DIR)/drm/
+	printf '#include <accel/accel.h>\nint main(void)\n{\n\tstruct drm_csa_counters c;\n\tc.commands = 0;\n\treturn (int)c.commands + (accel_version(0, 0, 0) == 0) + (int)(DRM_IOCTL_CSA_SUBMIT & 0);\n}\n' \
+		> $(ACCEL_H_CHECK_DIR)/app.c
+	$(CC) -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -I$(ACCEL_H_CHECK_DIR) $(ACCEL_H_CHECK_DIR)/app.c
+	if command -v g++ >/dev/null; then g++ -x c++ -Wall -Wextra -Werror -fsyntax-only \
+		-I$(ACCEL_H_CHECK_DIR) $(ACCEL_H_CHECK_DIR)/app.c; fi
+	touch $@

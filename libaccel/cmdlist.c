@@ -77,6 +77,14 @@ uint32_t accel_cmdlist_count(const struct accel_cmdlist *cl)
 	return cl ? cl->count : 0;
 }
 
+const struct drm_csa_cmd *accel_cmdlist_commands(const struct accel_cmdlist *cl,
+						 uint32_t *count)
+{
+	if (count)
+		*count = cl ? cl->count : 0;
+	return cl && cl->count ? cl->cmds : NULL;
+}
+
 static uint32_t list_limit(const struct accel_cmdlist *cl)
 {
 	uint32_t max = cl->dev->info.max_cmds;

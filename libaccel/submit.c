@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "libaccel/accel_internal.h"
 
@@ -67,6 +68,70 @@ int accel_wait(struct accel_dev *dev, uint64_t fence, int64_t timeout_ns,
 		st->cycles = w.cycles;
 	}
 	return 0;
+}
+
+int accel_completion_fd(struct accel_dev *dev)
+{
+	if (!dev)
+		return -EINVAL;
+	return dev->be->completion_fd ? dev->be->completion_fd(dev) : -ENOTSUP;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* What is left of @timeout_ns started at @t0 (0 once spent). */
+static int64_t remaining(int64_t timeout_ns, int64_t t0)
+{
+	int64_t spent;
+
+	if (timeout_ns == ACCEL_WAIT_FOREVER)
+		return ACCEL_WAIT_FOREVER;
+	spent = mono_ns() - t0;
+	return spent >= timeout_ns ? 0 : timeout_ns - spent;
+}
+
+int accel_wait_fences(struct accel_dev *dev, const uint64_t *fences,
+		      unsigned int n, unsigned int flags, int64_t timeout_ns,
+		      unsigned int *first)
+{
+	int64_t t0 = mono_ns();
+	unsigned int oldest = 0, i;
+	int ret;
+
+	if (!dev || !fences || !n || flags > ACCEL_WAIT_ALL || timeout_ns < 0)
+		return -EINVAL;
+	if (flags == ACCEL_WAIT_ALL) {
+		for (i = 0; i < n; i++) {
+			ret = accel_wait(dev, fences[i], remaining(timeout_ns, t0), NULL);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	/* any: one that is already done, else the oldest, which (in-order
+	 * completion) is the first to finish */
+	for (i = 0; i < n; i++) {
+		ret = accel_wait(dev, fences[i], 0, NULL);
+		if (!ret) {
+			if (first)
+				*first = i;
+			return 0;
+		}
+		if (ret != -ETIME)
+			return ret;
+		if (fences[i] < fences[oldest])
+			oldest = i;
+	}
+	ret = accel_wait(dev, fences[oldest], remaining(timeout_ns, t0), NULL);
+	if (!ret && first)
+		*first = oldest;
+	return ret;
 }
 
 int accel_submit_wait(struct accel_cmdlist *cl, int64_t timeout_ns,
@@ -147,6 +212,16 @@ const char *accel_strerror(int err)
 	case EAGAIN: return "try again";
 	case ENOSPC: return "no space left (device memory)";
 	case ENOTTY: return "not a DRM device";
-	default: return "unknown error";
+	case EBADF: return "bad file descriptor (device closed?)";
+	case ENXIO: return "no such device (card removed?)";
+	case EMFILE: return "too many open files";
+	case EOVERFLOW: return "value too large";
+	case EBADMSG: return "malformed message";
+	default: {
+		/* the errno of open(2) and friends: libc's thread-safe text */
+		const char *s = err < 0 ? strerrordesc_np(-err) : NULL;
+
+		return s ? s : "unknown error";
+	}
 	}
 }

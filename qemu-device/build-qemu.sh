@@ -165,8 +165,13 @@ if [ ! -x "$bin" ]; then
 			>"$tree/configure.log" 2>&1 ||
 			{ tail -n 30 "$tree/configure.log" >&2; die "configure failed, see $tree/configure.log"; }
 	fi
-	log "building qemu-system-x86_64 (ninja -j$jobs)"
-	if ! ninja -C "$tree/build" -j"$jobs" qemu-system-x86_64 >"$tree/build.log" 2>&1; then
+	log "building qemu-system-x86_64 (ninja -j$jobs; log $tree/build.log)"
+	# shellcheck source=scripts/progress.sh
+	. "$repo/scripts/progress.sh"
+	: >"$tree/build.log"
+	# (pipefail: the pipeline fails when ninja does)
+	if ! ninja -C "$tree/build" -j"$jobs" qemu-system-x86_64 2>&1 |
+		progress_ninja "build-qemu: compiling" "$tree/build.log"; then
 		{ grep -A20 -m3 "^FAILED:" "$tree/build.log"; tail -n 5 "$tree/build.log"; } >&2
 		die "build failed, see $tree/build.log"
 	fi

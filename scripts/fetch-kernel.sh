@@ -17,6 +17,8 @@
 # Output: $CSA_CACHE/kernel/kernel.env (KVER, KDIR, VMLINUZ, MODULES_DIR,
 # PAHOLE, ROOT), also printed on stdout.  Both can be sourced by sh and make.
 set -eu
+# shellcheck source=scripts/progress.sh
+. "$(dirname "$0")/progress.sh"
 
 cache=${CSA_CACHE:-${HOME:-/root}/.cache/csa}
 kcache=$cache/kernel
@@ -111,11 +113,20 @@ if [ ! -f "$root/.complete" ]; then
 	echo "fetch-kernel: downloading $pkgs" >&2
 	# apt-get download writes into the current directory; as root it warns
 	# that _apt cannot write there, which is harmless.
-	# shellcheck disable=SC2086
-	(cd "$debs" && apt-get "$@" -qq download $pkgs)
+	total=0
+	for p in $pkgs; do
+		total=$((total + $(apt_size "$p" "$@")))
+	done
+	# shellcheck disable=SC2016 # $1, $@ expand in the inner sh
+	progress_download "fetch-kernel: downloading" "$debs" "$total" \
+		sh -c 'cd "$1" && shift && apt-get "$@" -qq download '"$pkgs" sh "$debs" "$@"
 	rm -rf "$root"
 	mkdir -p "$root"
+	n=0; count=0
+	for f in "$debs"/*.deb; do count=$((count + 1)); done
 	for f in "$debs"/*.deb; do
+		n=$((n + 1))
+		progress_line "fetch-kernel: unpacking" "$n/$count $(basename "$f")" "$([ "$n" = "$count" ] && echo 1)"
 		dpkg-deb -x "$f" "$root"
 	done
 	# The arch headers' Makefile includes the common headers by absolute
@@ -142,7 +153,9 @@ if [ "$want_checkpatch" = 1 ] && [ ! -x "$cp_dir/checkpatch.pl" ]; then
 	tmp=$kcache/$ver/src.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp" "$cp_dir"
-	(cd "$tmp" && apt-get "$@" -qq download "$src_pkg")
+	# shellcheck disable=SC2016 # $0, $1, $@ expand in the inner sh
+	progress_download "fetch-kernel: downloading $src_pkg" "$tmp" "$(apt_size "$src_pkg" "$@")" \
+		sh -c 'cd "$1" && shift && apt-get "$@" -qq download "$0"' "$src_pkg" "$tmp" "$@"
 	dpkg-deb --fsys-tarfile "$tmp"/"$src_pkg"_*.deb |
 		tar -xf - -C "$tmp" --wildcards './usr/src/linux-source-*.tar.xz'
 	tar -xJf "$tmp"/usr/src/linux-source-*.tar.xz -C "$tmp" --wildcards \

@@ -17,6 +17,13 @@
  *  - Buffers are named by object + byte offset (struct accel_ref); the
  *    library never exposes device addresses.
  *
+ *  - Handles: a struct accel_dev, accel_bo or accel_cmdlist pointer is
+ *    valid from the call that returned it until accel_close() (all three),
+ *    accel_bo_free() or accel_cmdlist_destroy(); as with free(), passing it
+ *    to any function afterwards (a double free, a call after accel_close)
+ *    is undefined behaviour and is not detected.  A command list that
+ *    names a freed buffer is detected: accel_submit() returns -ENOENT.
+ *
  * docs/libaccel.md describes the same API with examples.
  */
 #ifndef ACCEL_ACCEL_H
@@ -30,8 +37,12 @@
 extern "C" {
 #endif
 
+/* The version of this header (and of the CSA tools built with it);
+ * accel_version() tells the library actually loaded. */
 #define ACCEL_VERSION_MAJOR	1
-#define ACCEL_VERSION_MINOR	0
+#define ACCEL_VERSION_MINOR	1
+#define ACCEL_VERSION_PATCH	0
+#define ACCEL_VERSION_STRING	"1.1.0"
 
 struct accel_dev;	/* an open device (sim or drm backend) */
 struct accel_bo;	/* a buffer object of one device */
@@ -100,6 +111,12 @@ int accel_open(const char *spec, struct accel_dev **out);
 /* accel_close - wait for the device's submitted work, free every buffer and
  * command list still alive, and close.  NULL is ignored. */
 void accel_close(struct accel_dev *dev);
+
+/* accel_version - the version of the libaccel running this call, which may
+ * be newer than the ACCEL_VERSION_* an application was compiled with:
+ * "MAJOR.MINOR.PATCH" (static), and each part through the non-NULL
+ * pointers. */
+const char *accel_version(int *major, int *minor, int *patch);
 
 /* accel_backend_name - "sim" or "drm". */
 const char *accel_backend_name(const struct accel_dev *dev);
@@ -203,6 +220,13 @@ void accel_cmdlist_reset(struct accel_cmdlist *cl);
 
 /* accel_cmdlist_count - commands in the list. */
 uint32_t accel_cmdlist_count(const struct accel_cmdlist *cl);
+
+/* accel_cmdlist_commands - the list's commands as the UAPI array SUBMIT
+ * passes (for tracing and cost models: opcode, flags, args), valid until
+ * the list is changed, reset or destroyed; NULL when empty.  *@count (if
+ * not NULL) gets the number. */
+const struct drm_csa_cmd *accel_cmdlist_commands(const struct accel_cmdlist *cl,
+						 uint32_t *count);
 
 /*
  * Appending commands.  Every append validates at once, so a mistake is
@@ -344,6 +368,36 @@ int accel_wait(struct accel_dev *dev, uint64_t fence, int64_t timeout_ns,
  */
 int accel_submit_wait(struct accel_cmdlist *cl, int64_t timeout_ns,
 		      struct accel_status *st);
+
+/*
+ * accel_completion_fd - a file descriptor for poll(2)/epoll: readable
+ * whenever command lists of @dev have completed since it was last read.
+ * Read 8 bytes from it to clear it (eventfd semantics: the number of
+ * completions; it is non-blocking), then learn which fences are done with
+ * accel_wait(dev, fence, 0, ...) or accel_wait_fences().  The descriptor
+ * belongs to the device: do not close it; it is valid until accel_close().
+ * Created on the first call (completions before it are not counted).
+ * Errors: -EINVAL NULL, -ENOTSUP the drm backend (until the driver offers a
+ * sync_file; docs/libaccel.md), or the errno of eventfd(2).
+ */
+int accel_completion_fd(struct accel_dev *dev);
+
+/* accel_wait_fences flags: wait for every fence, or for any one. */
+#define ACCEL_WAIT_ANY	0u
+#define ACCEL_WAIT_ALL	1u
+
+/*
+ * accel_wait_fences - wait up to @timeout_ns (relative, for the whole call)
+ * for the @n fences @fences of @dev: all of them (ACCEL_WAIT_ALL) or at
+ * least one (ACCEL_WAIT_ANY, which stores in *@first, if not NULL, the
+ * index in @fences of a completed one; lists of a device complete in submit
+ * order, so the oldest fence is the first to be done).  Returns 0, -ETIME,
+ * or accel_wait()'s errors for a bad fence (-EINVAL also for NULL, n == 0 or
+ * unknown @flags).
+ */
+int accel_wait_fences(struct accel_dev *dev, const uint64_t *fences,
+		      unsigned int n, unsigned int flags, int64_t timeout_ns,
+		      unsigned int *first);
 
 /* accel_strerror - text of a negative errno or of ACCEL_STATUS_ERR(status);
  * a static string, never NULL. */

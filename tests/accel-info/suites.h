@@ -9,6 +9,7 @@
 int add_json_suite(void);
 int add_pci_suite(void);
 int add_cli_suite(void);
+int add_fdinfo_suite(void);
 
 /* A memory stream and what was written to it (test_json.c). */
 struct membuf {

@@ -20,6 +20,7 @@
 #include "tests/accel-info/json_reader.h"
 #include "tests/accel-info/suites.h"
 #include "userspace-tools/accel-info/cli.h"
+#include "userspace-tools/accel-info/query.h"
 #include "userspace-tools/accel-info/report.h"
 #include "userspace-tools/accel-info/selftest.h"
 
@@ -513,9 +514,88 @@ static void test_watch_on_sim(void)
 
 	r = run_tool("-w0.01", "-n", "2", "-d", "sim", NULL);
 	CU_ASSERT_EQUAL(r.code, 0);
-	CU_ASSERT_EQUAL(count_lines(r.out), 3);	/* header + 2 samples */
+	CU_ASSERT_EQUAL(count_lines(r.out), 4);	/* header, sim note + 2 samples */
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "watching sim (backend sim) every 0.01 s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "this accel-info process's own simulator"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "cmds 0 (+0)"));
+	/* samples carry the wall-clock time and, from the second on, the
+	 * utilization over the interval */
+	{
+		const char *l3 = strchr(strchr(r.out, '\n') + 1, '\n') + 1;
+		const char *l4 = strchr(l3, '\n') + 1;
+		int y, mo, d, h, mi, sec, ms;
+
+		CU_ASSERT_EQUAL(sscanf(l3, "%4d-%2d-%2d %2d:%2d:%2d.%3d", &y, &mo, &d, &h, &mi,
+				       &sec, &ms), 7);
+		CU_ASSERT(y >= 2024 && mo >= 1 && mo <= 12);
+		CU_ASSERT_PTR_NOT_NULL(strstr(l3, "util -"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(l4, "util 0.0%"));
+	}
+	run_free(&r);
+}
+
+/* nvidia-smi's --query/--format=csv on the sim backend. */
+static void test_query_csv(void)
+{
+	struct run r = run_tool("-d", "sim", "--query=name,backend,memory.total,memory.used,utilization.device,processes,driver_version",
+				"--format=csv", NULL);
+
+	CU_ASSERT_EQUAL(r.code, 0);
+	CU_ASSERT_STRING_EQUAL(r.out,
+		"name, backend, memory.total [MiB], memory.used [MiB], utilization.device [%], processes, driver_version\n"
+		"sim, sim, 256.0 MiB, 0.0 MiB, 0.0 %, [N/A], [N/A]\n");
+	run_free(&r);
+	r = run_tool("-d", "sim:devmem=64M", "--query=memory.total,commands", "--format=csv,noheader,nounits",
+		     "-w0.01", "-n", "3", NULL);
+	CU_ASSERT_EQUAL(r.code, 0);
+	CU_ASSERT_STRING_EQUAL(r.out, "64.0, 0\n64.0, 0\n64.0, 0\n");
+	run_free(&r);
+	r = run_tool("--query=help", NULL);
+	CU_ASSERT_EQUAL(r.code, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "utilization.bcq"));
+	run_free(&r);
+	/* bad input: one line, usage exit code */
+	r = run_tool("-d", "sim", "--query=name,bogus", NULL);
+	CU_ASSERT_EQUAL(r.code, ACCEL_INFO_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "'bogus'"));
+	CU_ASSERT_EQUAL(count_lines(r.err), 1);
+	run_free(&r);
+	r = run_tool("-d", "sim", "--query=name", "--format=xml", NULL);
+	CU_ASSERT_EQUAL(r.code, ACCEL_INFO_EXIT_USAGE);
+	run_free(&r);
+	r = run_tool("-d", "sim", "--format=csv", NULL);
+	CU_ASSERT_EQUAL(r.code, ACCEL_INFO_EXIT_USAGE);
+	run_free(&r);
+	r = run_tool("-d", "sim", "--query=name", "--json", NULL);
+	CU_ASSERT_EQUAL(r.code, ACCEL_INFO_EXIT_USAGE);
+	run_free(&r);
+}
+
+/* The utilization arithmetic: busy cycles over interval x clock. */
+static void test_utilization(void)
+{
+	struct drm_csa_counters a = { 0 }, b = { 0 };
+
+	b.total_cycles = 1000;
+	b.busy_cycles[CSA_ENGINE_BCQ] = 250;
+	a.total_cycles = 1000 + 50000;		/* 1 ms at 100 MHz = 100000 */
+	a.busy_cycles[CSA_ENGINE_BCQ] = 250 + 25000;
+	CU_ASSERT_DOUBLE_EQUAL(query_utilization(&a, &b, -1, 0.001, 100000), 50.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(query_utilization(&a, &b, CSA_ENGINE_BCQ, 0.001, 100000), 25.0, 1e-9);
+	CU_ASSERT(query_utilization(&a, NULL, -1, 0.001, 100000) < 0);	/* no interval */
+	CU_ASSERT(query_utilization(&b, &a, -1, 0.001, 100000) < 0);	/* reset between */
+	a.total_cycles = 1000 + 500000;
+	CU_ASSERT_DOUBLE_EQUAL(query_utilization(&a, &b, -1, 0.001, 100000), 100.0, 1e-9);
+}
+
+/* The text report says what sim counters are and shows the versions. */
+static void test_report_versions_processes_sim(void)
+{
+	struct run r = run_tool("-d", "sim", "--no-pci", NULL);
+
+	CU_ASSERT_EQUAL(r.code, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "versions     no driver (in-process sim, libaccel " ACCEL_VERSION_STRING));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "processes    none visible: the sim backend is this accel-info process's own simulator"));
 	run_free(&r);
 }
 
@@ -570,6 +650,9 @@ int add_cli_suite(void)
 	    !CU_add_test(s, "self-test catches wrong results", test_selftest_detects_wrong_results) ||
 	    !CU_add_test(s, "reset on sim", test_reset_on_sim) ||
 	    !CU_add_test(s, "watch on sim", test_watch_on_sim) ||
+	    !CU_add_test(s, "--query --format=csv", test_query_csv) ||
+	    !CU_add_test(s, "utilization over an interval", test_utilization) ||
+	    !CU_add_test(s, "versions, processes on sim", test_report_versions_processes_sim) ||
 	    !CU_add_test(s, "default device is the sim", test_default_device_is_sim))
 		return -1;
 	return 0;

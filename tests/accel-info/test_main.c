@@ -10,7 +10,8 @@ int main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
-	if (add_json_suite() || add_pci_suite() || add_cli_suite()) {
+	if (add_json_suite() || add_pci_suite() || add_cli_suite() ||
+	    add_fdinfo_suite()) {
 		CU_cleanup_registry();
 		return 2;
 	}

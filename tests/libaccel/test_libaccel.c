@@ -18,6 +18,7 @@
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1329,6 +1330,92 @@ static void test_strerror_and_status_names(void)
 			       "device: output overlaps an input");
 	CU_ASSERT_PTR_NOT_NULL(accel_strerror(-123456));
 	CU_ASSERT_PTR_NOT_NULL(accel_strerror(12));
+	/* every errno the API documents has a text (open(2)'s through libc) */
+	CU_ASSERT_STRING_NOT_EQUAL(accel_strerror(-EMFILE), "unknown error");
+	CU_ASSERT_STRING_NOT_EQUAL(accel_strerror(-ELOOP), "unknown error");
+	CU_ASSERT_STRING_NOT_EQUAL(accel_strerror(-EROFS), "unknown error");
+	CU_ASSERT_STRING_NOT_EQUAL(accel_strerror(-EBADF), "unknown error");
+	CU_ASSERT_STRING_EQUAL(accel_strerror(-123456), "unknown error");
+}
+
+/* A pollable completion fd (sim: an eventfd) and waits on several fences. */
+static void test_completion_fd_and_wait_fences(void)
+{
+	struct accel_dev *d2;
+	struct accel_cmdlist *cl;
+	struct pollfd pfd;
+	uint64_t f[4], count = 0;
+	unsigned int first = 99;
+	int fd;
+
+	if (strcmp(accel_backend_name(dev), "sim")) {
+		/* no sync_file from the driver yet: said, not faked */
+		CU_ASSERT_EQUAL(accel_completion_fd(dev), -ENOTSUP);
+		return;
+	}
+	CU_ASSERT_EQUAL(accel_completion_fd(NULL), -EINVAL);
+	/* a device of our own: no other test's work completes on it */
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &d2), 0);
+	fd = accel_completion_fd(d2);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(accel_completion_fd(d2), fd);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 0);	/* nothing has completed */
+	CU_ASSERT_EQUAL_FATAL(accel_cmdlist_create(d2, &cl), 0);
+	CU_ASSERT_EQUAL(accel_cmd_nop(cl), 0);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL_FATAL(accel_submit(cl, &f[i]), 0);
+	{
+		const uint64_t all[3] = { f[2], f[0], f[1] };
+
+		CU_ASSERT_EQUAL(accel_wait_fences(d2, all, 3, ACCEL_WAIT_ALL, ACCEL_WAIT_FOREVER,
+						  NULL), 0);
+	}
+	/* three completions, counted once each, then the fd is clear */
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 1);
+	CU_ASSERT_EQUAL(read(fd, &count, sizeof(count)), (ssize_t)sizeof(count));
+	CU_ASSERT_EQUAL(count, 3);
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 0);
+	/* any: the completed one is found */
+	CU_ASSERT_EQUAL_FATAL(accel_submit(cl, &f[3]), 0);
+	{
+		const uint64_t some[2] = { f[3], f[1] };
+
+		CU_ASSERT_EQUAL(accel_wait_fences(d2, some, 2, ACCEL_WAIT_ANY, ACCEL_WAIT_FOREVER,
+						  &first), 0);
+		CU_ASSERT(first == 0 || first == 1);
+		CU_ASSERT_EQUAL(accel_wait_fences(d2, some, 2, ACCEL_WAIT_ALL, ACCEL_WAIT_FOREVER,
+						  NULL), 0);
+		/* bad input */
+		CU_ASSERT_EQUAL(accel_wait_fences(d2, some, 0, ACCEL_WAIT_ANY, 0, NULL), -EINVAL);
+		CU_ASSERT_EQUAL(accel_wait_fences(d2, some, 2, 7, 0, NULL), -EINVAL);
+		CU_ASSERT_EQUAL(accel_wait_fences(d2, NULL, 2, ACCEL_WAIT_ANY, 0, NULL), -EINVAL);
+		CU_ASSERT_EQUAL(accel_wait_fences(d2, some, 2, ACCEL_WAIT_ANY, -1, NULL), -EINVAL);
+	}
+	{
+		const uint64_t bad[2] = { f[0], 0 };
+
+		CU_ASSERT_EQUAL(accel_wait_fences(d2, bad, 2, ACCEL_WAIT_ALL, 0, NULL), -EINVAL);
+	}
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 1);	/* the fourth completion */
+	accel_cmdlist_destroy(cl);
+	accel_close(d2);
+}
+
+/* The runtime version and the header's agree in this build. */
+static void test_version(void)
+{
+	int major = -1, minor = -1, patch = -1;
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d.%d", ACCEL_VERSION_MAJOR, ACCEL_VERSION_MINOR,
+		 ACCEL_VERSION_PATCH);
+	CU_ASSERT_STRING_EQUAL(accel_version(&major, &minor, &patch), want);
+	CU_ASSERT_STRING_EQUAL(ACCEL_VERSION_STRING, want);
+	CU_ASSERT_EQUAL(major, ACCEL_VERSION_MAJOR);
+	CU_ASSERT_EQUAL(minor, ACCEL_VERSION_MINOR);
+	CU_ASSERT_EQUAL(patch, ACCEL_VERSION_PATCH);
+	CU_ASSERT_PTR_NOT_NULL(accel_version(NULL, NULL, NULL));
 }
 
 static void test_counters(void)
@@ -1786,6 +1873,8 @@ int main(int argc, char **argv)
 		{ "error completions: failed_index", test_error_completions },
 		{ "error statuses: ADDR_RANGE, OVERLAP", test_error_statuses },
 		{ "strerror and status names", test_strerror_and_status_names },
+		{ "completion fd, wait on several fences", test_completion_fd_and_wait_fences },
+		{ "runtime version", test_version },
 		{ "counters", test_counters },
 		{ "reset", test_reset },
 		{ "invalid: NULL", test_invalid_null },

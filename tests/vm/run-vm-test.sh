@@ -99,7 +99,7 @@ note "guest programs built in $(since "$t")s"
 # quantizer's search is slow under TCG and not what the VM tests) | model
 # file | accel-llm arguments
 llm_configs=(
-	"f32||stories260K.bin|-t 0 -s 1 -n 64 -q"
+	"f32||stories260K.bin|--weights f32 -t 0 -s 1 -n 64 -q"
 	"bcq3-consmax|--weights bcq3 --consmax|stories260K-bcq3-consmax.csa|-t 0 -s 1 -n 64 -q --softmax consmax"
 	"bcq2-pow2|--weights bcq2 --pow2|stories260K-bcq2-pow2.csa|-t 0.8 -s 7 -n 48 -q"
 )

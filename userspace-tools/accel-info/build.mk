@@ -9,7 +9,8 @@ CSA_MK_ACCEL_INFO := 1
 ACCEL_INFO_LIBPCI ?= 1
 ACCEL_INFO_DIR := userspace-tools/accel-info
 ACCEL_INFO_CORE_SRCS := $(addprefix $(ACCEL_INFO_DIR)/,json.c names.c \
-	pci_decode.c pci_scan.c pci_sysfs.c report.c selftest.c cli.c)
+	pci_decode.c pci_scan.c pci_sysfs.c report.c selftest.c cli.c fdinfo.c \
+	query.c)
 ifeq ($(ACCEL_INFO_LIBPCI),1)
 ACCEL_INFO_CORE_SRCS += $(ACCEL_INFO_DIR)/pci_scan_libpci.c
 ACCEL_INFO_PCI_LIBS := $(or $(shell pkg-config --libs libpci 2>/dev/null),-lpci)

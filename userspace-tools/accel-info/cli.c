@@ -18,6 +18,7 @@
 #include "json.h"
 #include "names.h"
 #include "pci_scan.h"
+#include "query.h"
 #include "report.h"
 #include "selftest.h"
 
@@ -32,11 +33,15 @@ struct options {
 	double interval_s;
 	long count;			/* 0 = until interrupted */
 	struct pci_scan_opts scan;
+	const char *proc_root;		/* "/proc"; a constructed tree in tests */
+	bool query;			/* --query: CSV rows (with --watch: per sample) */
+	struct query q;
 };
 
 struct ctx {
 	const struct options *o;
 	FILE *out, *err;
+	bool out_failed;	/* an output error was already reported */
 };
 
 static const char usage_text[] =
@@ -54,8 +59,13 @@ static const char usage_text[] =
 "      --compact         JSON on one line\n"
 "      --reset           soft-reset the device given with -d (needs root)\n"
 "      --selftest        run a short command list and check its results\n"
-"  -w, --watch[=SECS]    print the counters every SECS seconds (default 1)\n"
+"  -w, --watch[=SECS]    print the counters every SECS seconds (default 1), with\n"
+"                        wall-clock time and utilization over the interval\n"
 "  -n, --count=N         with --watch: stop after N samples\n"
+"      --query=FIELD,... CSV of these fields per device (nvidia-smi style;\n"
+"                        --query=help lists them); with --watch, per sample\n"
+"      --format=csv[,noheader][,nounits]  the --query format (csv only)\n"
+"      --proc=DIR        read /proc from DIR (testing)\n"
 "  -h, --help            this help\n"
 "  -V, --version         version and JSON schema version\n"
 "\n"
@@ -178,6 +188,33 @@ static int finish_json(struct ctx *c, struct json_writer *w, int code)
 
 #define MAX_REPORTED 16
 
+/* Which card on the bus this node belongs to. */
+static void locate_on_bus(struct device_snapshot *s, const struct pci_scan_result *scan)
+{
+	for (size_t k = 0; !s->info_err && k < scan->count; k++)
+		if (strcmp(scan->cards[k].accel_node, s->info.path) == 0)
+			memcpy(s->pci_bdf, scan->cards[k].bdf, sizeof(s->pci_bdf));
+}
+
+/* The devices to report: -d, else every csa card with a node, else
+ * libaccel's default (NULL). */
+static size_t device_specs(const struct options *o, const struct pci_scan_result *scan,
+			   const char **specs)
+{
+	size_t n = 0;
+
+	if (o->device) {
+		specs[n++] = o->device;
+		return n;
+	}
+	for (size_t i = 0; i < scan->count && n < MAX_REPORTED; i++)
+		if (scan->cards[i].accel_node[0] && strcmp(scan->cards[i].driver, "csa") == 0)
+			specs[n++] = scan->cards[i].accel_node;
+	if (!n)
+		specs[n++] = NULL;
+	return n;
+}
+
 static int run_report(struct ctx *c)
 {
 	const struct options *o = c->o;
@@ -189,17 +226,7 @@ static int run_report(struct ctx *c)
 
 	if (o->pci)
 		scan_err = pci_scan(&o->scan, &scan);
-	if (o->device) {
-		specs[nspecs++] = o->device;
-	} else {
-		/* every card the bus shows with a bound csa node */
-		for (size_t i = 0; i < scan.count && nspecs < MAX_REPORTED; i++)
-			if (scan.cards[i].accel_node[0] &&
-			    strcmp(scan.cards[i].driver, "csa") == 0)
-				specs[nspecs++] = scan.cards[i].accel_node;
-		if (!nspecs)
-			specs[nspecs++] = NULL;	/* libaccel's default */
-	}
+	nspecs = device_specs(o, &scan, specs);
 
 	if (o->json) {
 		json_init(&w, c->out, o->style);
@@ -239,10 +266,8 @@ static int run_report(struct ctx *c)
 		}
 		snapshot_take(dev, &s);
 		accel_close(dev);
-		/* which card on the bus this node belongs to */
-		for (size_t k = 0; !s.info_err && k < scan.count; k++)
-			if (strcmp(scan.cards[k].accel_node, s.info.path) == 0)
-				memcpy(s.pci_bdf, scan.cards[k].bdf, sizeof(s.pci_bdf));
+		locate_on_bus(&s, &scan);
+		snapshot_add_host_facts(&s, o->scan.sysfs_root, o->proc_root);
 		if (o->json)
 			report_json_device(&w, &s);
 		else
@@ -429,17 +454,47 @@ static void sleep_s(double s)
 /* __u64 is unsigned long long on every Linux ABI; print through that. */
 #define ULL(x) ((unsigned long long)(x))
 
-static void watch_line(struct ctx *c, long sample, double t,
-		       const struct drm_csa_counters *n,
-		       const struct drm_csa_counters *p)
+static double wall_s(void)
 {
-	fprintf(c->out, "%8.2f  cmds %llu (+%llu)  jobs %llu/%llu  in-flight %" PRIu32
-		"  errors %llu  resets %llu  busy", t, ULL(n->commands),
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The output failed (a reader gone: EPIPE, SIGPIPE being ignored; a full
+ * disk): the loop stops. */
+static bool out_failed(struct ctx *c)
+{
+	return fflush(c->out) || ferror(c->out);
+}
+
+static void watch_line(struct ctx *c, long sample, double t, double wall,
+		       const struct drm_csa_counters *n,
+		       const struct drm_csa_counters *p, double interval,
+		       unsigned int clock_khz)
+{
+	char stamp[40];
+	double u = query_utilization(n, sample ? p : NULL, -1, interval, clock_khz);
+
+	query_format_time(wall, stamp, sizeof(stamp));
+	fprintf(c->out, "%s %8.2f  cmds %llu (+%llu)  jobs %llu/%llu  in-flight %" PRIu32
+		"  errors %llu  resets %llu  util ", stamp, t, ULL(n->commands),
 		ULL(n->commands - (sample ? p->commands : n->commands)),
 		ULL(n->jobs_completed), ULL(n->jobs_submitted), n->in_flight,
 		ULL(n->errors), ULL(n->resets));
-	for (unsigned int e = 0; e < CSA_ENGINE_COUNT; e++)
+	if (u < 0)
+		fprintf(c->out, "-");
+	else
+		fprintf(c->out, "%.1f%%", u);
+	fprintf(c->out, "  busy");
+	for (unsigned int e = 0; e < CSA_ENGINE_COUNT; e++) {
+		double ue = query_utilization(n, sample ? p : NULL, (int)e, interval, clock_khz);
+
 		fprintf(c->out, " %s %llu", engine_name(e), ULL(n->busy_cycles[e]));
+		if (ue >= 0)
+			fprintf(c->out, " (%.1f%%)", ue);
+	}
 	fputc('\n', c->out);
 }
 
@@ -450,8 +505,8 @@ static int run_watch(struct ctx *c)
 	struct drm_csa_counters now, prev = { 0 };
 	struct sigaction sa = { .sa_handler = on_stop_signal }, old_int, old_term;
 	int code = open_with_info(c, &dev, &info);
-	int err;
-	double start;
+	int err = 0, out_err = 0;
+	double start, last = 0;
 
 	if (code)
 		return code;
@@ -459,12 +514,16 @@ static int run_watch(struct ctx *c)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (!c->o->json)
+	if (!c->o->json) {
 		fprintf(c->out, "watching %s (backend %s) every %g s%s\n",
 			info.path, info.backend, c->o->interval_s,
 			c->o->count ? "" : ", Ctrl-C stops");
+		if (!strcmp(info.backend, "sim"))
+			fprintf(c->out, "note: sim backend: these are the counters of this accel-info process's own simulator (zero unless it runs work); no other process can be watched\n");
+		out_err = out_failed(c);
+	}
 	start = now_s();
-	for (long i = 0; !watch_stop && (!c->o->count || i < c->o->count); i++) {
+	for (long i = 0; !out_err && !watch_stop && (!c->o->count || i < c->o->count); i++) {
 		if (i)
 			sleep_s(c->o->interval_s);
 		if (watch_stop)
@@ -477,36 +536,121 @@ static int run_watch(struct ctx *c)
 		if (c->o->json) {
 			/* JSON Lines: one compact document per sample */
 			struct json_writer w;
+			double u = query_utilization(&now, i ? &prev : NULL, -1, t - last,
+						     info.clock_khz);
 
 			json_device_begin(&w, c->out, JSON_COMPACT, "watch", &info);
 			json_member_int(&w, "sample", i);
 			json_member_double(&w, "elapsed_s", t);
+			json_member_double(&w, "timestamp", wall_s());
+			if (u >= 0)
+				json_member_double(&w, "utilization_pct", u);
+			else
+				json_member_null(&w, "utilization_pct");
 			json_key(&w, "counters");
 			report_json_counters(&w, &now);
 			json_object_end(&w);
-			if (json_finish(&w)) {
-				err = -EIO;
-				break;
-			}
+			out_err = json_finish(&w) || out_failed(c);
 		} else {
-			watch_line(c, i, t, &now, &prev);
-			fflush(c->out);
+			watch_line(c, i, t, wall_s(), &now, &prev, t - last, info.clock_khz);
+			out_err = out_failed(c);
 		}
 		prev = now;
+		last = t;
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	accel_close(dev);
+	if (out_err) {
+		fprintf(c->err, "accel-info: writing the output failed: %s; stopping\n",
+			strerror(errno ? errno : EIO));
+		c->out_failed = true;
+		return ACCEL_INFO_EXIT_INTERNAL;
+	}
 	if (err)
 		return fail(c, "counters", err);
 	return 0;
+}
+
+/* ---- --query ------------------------------------------------------------- */
+
+static int run_query(struct ctx *c)
+{
+	const struct options *o = c->o;
+	struct pci_scan_result scan = { 0 };
+	const char *specs[MAX_REPORTED];
+	struct accel_dev *devs[MAX_REPORTED] = { 0 };
+	struct drm_csa_counters prev[MAX_REPORTED];
+	size_t n;
+	int code = 0, out_err = 0;
+	bool watch = o->action == ACTION_WATCH;
+	double last = 0;
+
+	if (o->pci)
+		pci_scan(&o->scan, &scan);
+	n = device_specs(o, &scan, specs);
+	for (size_t i = 0; i < n; i++) {
+		int err = accel_open(specs[i], &devs[i]);
+
+		if (err) {
+			fprintf(c->err, "accel-info: %s: %s\n", specs[i] ? specs[i] : "default device",
+				accel_strerror(err));
+			code = code ? code : err == -EINVAL ? ACCEL_INFO_EXIT_USAGE :
+				accel_info_exit_for_errno(err);
+			devs[i] = NULL;
+		}
+	}
+	watch_stop = 0;
+	query_csv_header(c->out, &o->q);
+	/* one-shot utilization: a first sample, then the row 100 ms later */
+	if (!watch && query_wants_interval(&o->q)) {
+		for (size_t i = 0; i < n; i++)
+			if (devs[i])
+				accel_query_counters(devs[i], &prev[i]);
+		last = now_s();
+		sleep_s(0.1);
+	}
+	for (long k = 0; !out_err && !watch_stop && (!watch || !o->count || k < o->count); k++) {
+		double t;
+
+		if (k)
+			sleep_s(o->interval_s);
+		t = now_s();
+		for (size_t i = 0; i < n; i++) {
+			struct device_snapshot s;
+
+			if (!devs[i])
+				continue;
+			snapshot_take(devs[i], &s);
+			locate_on_bus(&s, &scan);
+			snapshot_add_host_facts(&s, o->scan.sysfs_root, o->proc_root);
+			query_csv_row(c->out, &o->q, &s, last ? &prev[i] : NULL, t - last, wall_s());
+			prev[i] = s.counters;
+			if (!code && (s.info_err || s.counters_err))
+				code = accel_info_exit_for_errno(s.info_err ? s.info_err : s.counters_err);
+		}
+		last = t;
+		out_err = out_failed(c);
+		if (!watch)
+			break;
+	}
+	for (size_t i = 0; i < n; i++)
+		accel_close(devs[i]);
+	pci_scan_free(&scan);
+	if (out_err) {
+		fprintf(c->err, "accel-info: writing the output failed: %s; stopping\n",
+			strerror(errno ? errno : EIO));
+		c->out_failed = true;
+		return ACCEL_INFO_EXIT_INTERNAL;
+	}
+	return code;
 }
 
 /* ---- options -------------------------------------------------------------- */
 
 enum long_only {
 	OPT_SIM = 256, OPT_IDS, OPT_NO_PCI, OPT_SYSFS, OPT_COMPACT, OPT_RESET,
-	OPT_SELFTEST,
+	OPT_SELFTEST, OPT_QUERY, OPT_FORMAT, OPT_PROC,
 };
 
 static const struct option long_options[] = {
@@ -519,6 +663,9 @@ static const struct option long_options[] = {
 	{ "compact", no_argument, NULL, OPT_COMPACT },
 	{ "reset", no_argument, NULL, OPT_RESET },
 	{ "selftest", no_argument, NULL, OPT_SELFTEST },
+	{ "query", required_argument, NULL, OPT_QUERY },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "watch", optional_argument, NULL, 'w' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
@@ -539,9 +686,10 @@ static int parse(struct ctx *c, struct options *o, int argc, char **argv,
 {
 	int opt, code;
 	char *end;
+	const char *format = NULL;
 
 	*o = (struct options){ .pci = true, .style = JSON_PRETTY,
-			       .interval_s = 1.0,
+			       .interval_s = 1.0, .proc_root = "/proc",
 			       .scan = { .sysfs_root = "/sys", .num_ids = 1,
 					 .ids = { { CSA_PCI_VENDOR_ID,
 						    CSA_PCI_DEVICE_ID } } } };
@@ -589,6 +737,25 @@ static int parse(struct ctx *c, struct options *o, int argc, char **argv,
 			if ((code = set_action(c, o, ACTION_SELFTEST)))
 				return code;
 			break;
+		case OPT_QUERY: {
+			char bad[64];
+
+			if (!strcmp(optarg, "help")) {
+				query_list_fields(c->out);
+				*exit_now = true;
+				return 0;
+			}
+			if (query_parse_fields(&o->q, optarg, bad, sizeof(bad)))
+				return usage_error(c, "--query: unknown field (--query=help lists them)", bad);
+			o->query = true;
+			break;
+		}
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case OPT_PROC:
+			o->proc_root = optarg;
+			break;
 		case 'w':
 			if ((code = set_action(c, o, ACTION_WATCH)))
 				return code;
@@ -611,9 +778,9 @@ static int parse(struct ctx *c, struct options *o, int argc, char **argv,
 			*exit_now = true;
 			return 0;
 		case 'V':
-			fprintf(c->out, "accel-info %s (JSON schema_version %d, libaccel %d.%d)\n",
-				ACCEL_INFO_VERSION, ACCEL_INFO_SCHEMA_VERSION,
-				ACCEL_VERSION_MAJOR, ACCEL_VERSION_MINOR);
+			fprintf(c->out, "accel-info %s (CSA %s, JSON schema_version %d, libaccel %s)\n",
+				ACCEL_INFO_VERSION, ACCEL_VERSION_STRING,
+				ACCEL_INFO_SCHEMA_VERSION, accel_version(NULL, NULL, NULL));
 			*exit_now = true;
 			return 0;
 		case ':':
@@ -627,6 +794,12 @@ static int parse(struct ctx *c, struct options *o, int argc, char **argv,
 		return usage_error(c, "unexpected argument", argv[optind]);
 	if (o->count && o->action != ACTION_WATCH)
 		return usage_error(c, "--count only goes with --watch", NULL);
+	if (format && !o->query)
+		return usage_error(c, "--format only goes with --query", NULL);
+	if (o->query && query_parse_format(&o->q, format ? format : "csv"))
+		return usage_error(c, "--format wants csv[,noheader][,nounits], not", format);
+	if (o->query && (o->json || (o->action != ACTION_REPORT && o->action != ACTION_WATCH)))
+		return usage_error(c, "--query goes alone or with --watch", NULL);
 	if (o->action == ACTION_RESET && !o->device)
 		return usage_error(c, "--reset needs an explicit -d DEVICE", NULL);
 	return 0;
@@ -640,7 +813,11 @@ int accel_info_main(int argc, char **argv, FILE *out, FILE *err)
 	int code = parse(&c, &o, argc, argv, &exit_now);
 
 	if (code || exit_now)
-		return code;
+		goto out;
+	if (o.query) {
+		code = run_query(&c);
+		goto out;
+	}
 	switch (o.action) {
 	case ACTION_RESET:
 		code = run_reset(&c);
@@ -655,7 +832,8 @@ int accel_info_main(int argc, char **argv, FILE *out, FILE *err)
 		code = run_report(&c);
 		break;
 	}
-	if (fflush(out) || ferror(out)) {
+out:
+	if ((fflush(out) || ferror(out)) && !c.out_failed) {
 		fprintf(err, "accel-info: writing the output failed\n");
 		return ACCEL_INFO_EXIT_INTERNAL;
 	}

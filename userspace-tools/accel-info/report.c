@@ -2,6 +2,7 @@
 /* report.c - the accel-info report in text and JSON; see report.h. */
 #include "report.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -17,6 +18,78 @@ void snapshot_take(struct accel_dev *dev, struct device_snapshot *s)
 static bool is_sim(const struct accel_info *info)
 {
 	return strcmp(info->backend, "sim") == 0;
+}
+
+static void read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (fgets(buf, (int)size, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+void snapshot_add_host_facts(struct device_snapshot *s, const char *sysfs_root,
+			     const char *proc_root)
+{
+	char path[512];
+
+	if (s->info_err || is_sim(&s->info))
+		return;
+	snprintf(path, sizeof(path), "%s/module/csa/version", sysfs_root);
+	read_line(path, s->driver_version, sizeof(s->driver_version));
+	if (!s->driver_version[0]) {	/* no MODULE_VERSION: the source hash */
+		snprintf(path, sizeof(path), "%s/module/csa/srcversion", sysfs_root);
+		read_line(path, s->driver_version, sizeof(s->driver_version));
+	}
+	s->n_clients = fdinfo_scan(proc_root, "csa", s->pci_bdf, s->info.path, s->clients,
+				   (int)(sizeof(s->clients) / sizeof(s->clients[0])));
+	if (s->n_clients < 0) {
+		s->clients_err = s->n_clients;
+		s->n_clients = 0;
+	}
+}
+
+/* One client's fdinfo values as "name value" pairs. */
+static void text_client(FILE *out, const struct fdinfo_client *c)
+{
+	fprintf(out, "    pid %-7d %-16s ", c->pid, c->comm);
+	if (c->have_client_id)
+		fprintf(out, "client %llu", (unsigned long long)c->client_id);
+	else
+		fprintf(out, "(open; the driver shows no fdinfo usage)");
+	for (int i = 0; i < c->n_values; i++) {
+		const struct fdinfo_value *v = &c->values[i];
+
+		if (!strncmp(v->name, "engine-", 7))
+			fprintf(out, "  %s %.3f ms", v->name + 7, (double)v->value / 1e6);
+		else
+			fprintf(out, "  %s %llu", v->name, (unsigned long long)v->value);
+	}
+	fputc('\n', out);
+}
+
+static void text_processes(FILE *out, const struct device_snapshot *s)
+{
+	if (is_sim(&s->info)) {
+		fprintf(out, "  processes    none visible: the sim backend is this accel-info process's own simulator;\n"
+			"               its counters start at zero and no other process can use it\n");
+		return;
+	}
+	if (s->clients_err) {
+		fprintf(out, "  processes    cannot read /proc: %s\n", accel_strerror(s->clients_err));
+		return;
+	}
+	if (!s->n_clients) {
+		fprintf(out, "  processes    none (from the driver's fdinfo; other users' need root)\n");
+		return;
+	}
+	fprintf(out, "  processes    %d (from the driver's fdinfo)\n", s->n_clients);
+	for (int i = 0; i < s->n_clients; i++)
+		text_client(out, &s->clients[i]);
 }
 
 /* ---- PCI ------------------------------------------------------------- */
@@ -258,6 +331,14 @@ void report_text_device(FILE *out, const struct device_snapshot *s)
 		"UAPI %" PRIu32 ".%" PRIu32 "\n",
 		i->pci_vendor, i->pci_device, i->hw_version >> 16,
 		i->hw_version & 0xffff, i->uapi_major, i->uapi_minor);
+	if (is_sim(i))
+		fprintf(out, "  versions     no driver (in-process sim, libaccel %s), bitstream %u.%u (modelled)\n",
+			accel_version(NULL, NULL, NULL), i->hw_version >> 16, i->hw_version & 0xffff);
+	else
+		fprintf(out, "  versions     driver csa %s, bitstream %u.%u, libaccel %s\n",
+			s->driver_version[0] ? s->driver_version : "unknown",
+			i->hw_version >> 16, i->hw_version & 0xffff,
+			accel_version(NULL, NULL, NULL));
 	fprintf(out, "  capabilities 0x%" PRIx64 " (%s)\n", i->capabilities,
 		bits_to_text(i->capabilities, capability_names,
 			     num_capability_names, " ", caps, sizeof(caps)));
@@ -279,6 +360,7 @@ void report_text_device(FILE *out, const struct device_snapshot *s)
 			accel_strerror(s->counters_err));
 	else
 		text_counters(out, &s->counters);
+	text_processes(out, s);
 }
 
 void report_json_counters(struct json_writer *w,
@@ -319,6 +401,12 @@ void report_json_counters(struct json_writer *w,
 	json_object_end(w);
 	json_member_uint(w, "resets", c->resets);
 	json_object_end(w);
+}
+
+static const char *buf_hw_version(const struct accel_info *i, char *buf, size_t n)
+{
+	snprintf(buf, n, "%u.%u", i->hw_version >> 16, i->hw_version & 0xffff);
+	return buf;
 }
 
 void report_json_device(struct json_writer *w, const struct device_snapshot *s)
@@ -390,6 +478,37 @@ void report_json_device(struct json_writer *w, const struct device_snapshot *s)
 		report_json_counters(w, &s->counters);
 	json_optional_string(w, "counters_error", s->counters_err ?
 			     accel_strerror(s->counters_err) : NULL);
+	json_key(w, "versions");
+	json_object_begin(w);
+	json_optional_string(w, "driver", s->driver_version);
+	json_member_string(w, "bitstream", buf_hw_version(i, buf, sizeof(buf)));
+	json_member_string(w, "libaccel", accel_version(NULL, NULL, NULL));
+	json_object_end(w);
+	/* null on sim: nothing outside this process can be seen */
+	json_key(w, "processes");
+	if (is_sim(i) || s->clients_err) {
+		json_null(w);
+	} else {
+		json_array_begin(w);
+		for (int k = 0; k < s->n_clients; k++) {
+			const struct fdinfo_client *c = &s->clients[k];
+
+			json_object_begin(w);
+			json_member_int(w, "pid", c->pid);
+			json_member_string(w, "command", c->comm);
+			if (c->have_client_id)
+				json_member_uint(w, "client_id", c->client_id);
+			else
+				json_member_null(w, "client_id");
+			json_key(w, "fdinfo");
+			json_object_begin(w);
+			for (int v = 0; v < c->n_values; v++)
+				json_member_uint(w, c->values[v].name, c->values[v].value);
+			json_object_end(w);
+			json_object_end(w);
+		}
+		json_array_end(w);
+	}
 	json_object_end(w);
 }
 

@@ -14,6 +14,7 @@
 
 #include <accel/accel.h>
 
+#include "fdinfo.h"
 #include "json.h"
 #include "pci_scan.h"
 
@@ -27,10 +28,20 @@ struct device_snapshot {
 	int info_err;		/* 0 or the negative errno of the query */
 	int counters_err;
 	char pci_bdf[16];	/* the PCI function of the node, "" unknown */
+	/* versions: the kernel module's (sysfs), "" when unknown; the
+	 * bitstream's is info.hw_version */
+	char driver_version[64];
+	/* drm: the processes using the card (fdinfo); sim: none to see */
+	int n_clients, clients_err;
+	struct fdinfo_client clients[16];
 };
 
 /* Query info and counters (errors recorded in the snapshot, not fatal). */
 void snapshot_take(struct accel_dev *dev, struct device_snapshot *s);
+/* The driver version from @sysfs_root and the card's clients from
+ * @proc_root (a drm device; call after pci_bdf is known). */
+void snapshot_add_host_facts(struct device_snapshot *s, const char *sysfs_root,
+			     const char *proc_root);
 
 /* PCI section.  scan_err: 0, or why the bus could not be read. */
 void report_text_pci(FILE *out, const struct pci_scan_opts *o,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,26 @@
 
 #include "batch_run.h"
 #include "llm_accel.h"
+#include "llm_args.h"
 #include "llm_cpu.h"
 #include "llm_eval.h"
+#include "llm_gguf.h"
 #include "llm_packed.h"
+#include "llm_paths.h"
+#include "llm_progress.h"
 #include "llm_sample.h"
+#include "llm_sample_filters.h"
+#include "llm_text.h"
 #include "llm_tokenizer.h"
+#include "llm_outfile.h"
+#include "trace.h"
 
+/* The install prefix's model directory (never the build machine's). */
 #ifndef LLM_MODELS_DIR
-#define LLM_MODELS_DIR ""
+#define LLM_MODELS_DIR "/usr/local/share/csa/models"
 #endif
+#define PROMPT_FILE_MAX (1u << 20)	/* bytes of a -f / -p - prompt */
+#define DEFAULT_PLANES 4	/* bcq4: the best measured quality per bit (docs/accel-llm.md) */
 
 #define EVAL_SEED 20261123u	/* the evaluation text; calibration uses others */
 #define CALIB_SEED 1u
@@ -43,25 +55,43 @@ struct options {
 	uint64_t seed;
 	char **prompts;		/* every -p and --prompts line, in order */
 	int n_prompts, batch;	/* batch 0: one request per prompt */
+	/* llama.cpp habits (run_session) */
+	const char *prompt_file;	/* -f FILE, or "-" */
+	const char *trace;		/* --trace FILE: Chrome trace JSON */
+	int interactive, top_k, repeat_last_n;
+	float repeat_penalty;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: accel-llm [options]\n"
-"  -m, --model FILE       llama2.c checkpoint or CSA packed model\n"
-"                         (default $ACCEL_MODELS or " LLM_MODELS_DIR ", stories260K.bin)\n"
-"  -z, --tokenizer FILE   llama2.c tokenizer (default tok512.bin / tokenizer.bin there)\n"
-"  -p, --prompt TEXT      prompt (default \"Once upon a time\"); repeat for several\n"
+"  -m, --model FILE       llama2.c checkpoint, GGUF (llama; f32/f16/bf16/q8_0)\n"
+"                         or CSA packed model (default\n"
+"                         stories260K.bin on the model path: $ACCEL_MODELS,\n"
+"                         $XDG_DATA_HOME/csa/models, $XDG_DATA_DIRS/csa/models,\n"
+"                         " LLM_MODELS_DIR ")\n"
+"  -z, --tokenizer FILE   llama2.c tokenizer or GGUF (default: a GGUF model's\n"
+"                         own; else tok512.bin / tokenizer.bin beside the\n"
+"                         model, else on the model path)\n"
+"  -p, --prompt TEXT      prompt (default \"Once upon a time\"; - reads stdin);\n"
+"                         repeat for several (decoded together)\n"
 "      --prompts FILE     more prompts, one per non-empty line\n"
 "      --batch N          decode N requests together (1..%d; default: one per\n"
 "                         prompt); fewer prompts are reused in turn to make N\n"
+"  -f, --file FILE        prompt from FILE (- = stdin; one final newline dropped)\n"
+"  -i, --interactive      read prompts line by line from stdin, answer each,\n"
+"                         keeping the context (a REPL)\n"
 "  -n, --tokens N         tokens to generate (default 256, capped by the context)\n"
 "  -t, --temperature T    0 = greedy (default 1.0)\n"
+"      --top-k K          sample among the K most likely tokens (default 0 = all)\n"
 "      --top-p P          nucleus sampling (default 0.9; 0 or 1 = off)\n"
+"      --repeat-penalty R penalize tokens of the last N (llama.cpp; default 1 = off)\n"
+"      --repeat-last-n N  tokens the penalty looks back (default 64)\n"
 "  -s, --seed N           sampling seed (default: time)\n"
 "  -d, --device SPEC      sim, sim:devmem=SIZE, /dev/accel/accelN (default: first card, else sim)\n"
-"      --weights MODE     f32, bcq2, bcq3, bcq4 (a checkpoint is quantized on load)\n"
+"      --weights MODE     f32, bcq2, bcq3, bcq4 (default bcq4; a checkpoint is\n"
+"                         quantized on load, a packed model runs as stored)\n"
 "      --group G[,K=G..]  BCQ scale group, multiple of 8 (default %d); per\n"
 "                         matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
 "      --pow2             power-of-two BCQ scales (shifts)\n"
@@ -73,10 +103,13 @@ static void usage(FILE *f)
 "      --consmax-gamma M  gamma from the calibration rows' sums: max (default),\n"
 "                         lse (geometric mean) or sum (arithmetic mean)\n"
 "      --cpu              float32 CPU reference decoder, no accelerator\n"
+"      --trace FILE       write the modelled engine timeline of every command\n"
+"                         as Chrome trace JSON (open it in ui.perfetto.dev)\n"
 "      --eval N           quality vs the CPU fp32 reference over N tokens sampled\n"
 "                         from the fp32 model (temperature 1, fixed seed)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
 "  -q, --quiet            no statistics line\n"
+"  -V, --version\n"
 "  -h, --help\n", LLM_BATCH_MAX, LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, LLM_CALIB_DEFAULT_SEQS);
 }
 
@@ -111,10 +144,51 @@ static void free_prompts(struct options *o)
 	o->n_prompts = 0;
 }
 
+/* One line naming the option and its range. */
+static int bad_number(const char *opt, const char *arg, const char *range, int rc)
+{
+	fprintf(stderr, "accel-llm: bad %s '%s' (%s%s)\n", opt, arg,
+		rc == -ERANGE ? "out of range: " : "want ", range);
+	return -1;
+}
+
+static int long_arg(const char *opt, const char *arg, long lo, long hi, int *out)
+{
+	char range[64];
+	long v;
+	int rc = llm_arg_long(arg, lo, hi, &v);
+
+	if (rc) {
+		snprintf(range, sizeof(range), "an integer %ld..%ld", lo, hi);
+		return bad_number(opt, arg, range, rc);
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int float_arg(const char *opt, const char *arg, float lo, float hi, float *out)
+{
+	char range[64];
+	int rc = llm_arg_float(arg, lo, hi, out);
+
+	if (rc) {
+		snprintf(range, sizeof(range), "a number %g..%g", lo, hi);
+		return bad_number(opt, arg, range, rc);
+	}
+	return 0;
+}
+
+static void print_version(void)
+{
+	printf("accel-llm (CSA) %s, libaccel %s\n", ACCEL_VERSION_STRING,
+	       accel_version(NULL, NULL, NULL));
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_PROMPTS, O_BATCH };
+	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_TOPK, O_REPEAT, O_REPEAT_N, O_TRACE,
+	       O_PROMPTS, O_BATCH };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -137,16 +211,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "eval-top-p", required_argument, 0, O_EVAL_TOPP },
 		{ "eval", required_argument, 0, O_EVAL },
 		{ "quiet", no_argument, 0, 'q' },
+		{ "file", required_argument, 0, 'f' },
+		{ "interactive", no_argument, 0, 'i' },
+		{ "top-k", required_argument, 0, O_TOPK },
+		{ "repeat-penalty", required_argument, 0, O_REPEAT },
+		{ "repeat-last-n", required_argument, 0, O_REPEAT_N },
+		{ "trace", required_argument, 0, O_TRACE },
+		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	char *end;
 	int c;
 
 	*o = (struct options){ .prompt = "Once upon a time", .steps = 256,
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
-		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f };
-	while ((c = getopt_long(argc, argv, "m:z:p:n:t:s:d:qh", lo, NULL)) != -1) {
+		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f,
+		.planes = DEFAULT_PLANES, .repeat_penalty = 1.0f, .repeat_last_n = 64 };
+	while ((c = getopt_long(argc, argv, "m:z:p:f:in:t:s:d:qVh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'z': o->tokenizer = optarg; break;
@@ -161,35 +242,48 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->prompt = o->prompts[0];
 			break;
 		case O_BATCH:
-			o->batch = strtol(optarg, &end, 10);
-			if (*end || o->batch < 1 || o->batch > LLM_BATCH_MAX)
-				return -die("bad --batch '%s'", optarg);
+			if (long_arg("--batch", optarg, 1, LLM_BATCH_MAX, &o->batch))
+				return -1;
 			break;
 		case 'd': o->device = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case O_POW2: o->pow2 = 1; break;
 		case O_CPU: o->cpu = 1; break;
 		case O_CLS: o->classifier_bcq = 1; break;
+		case 'f': o->prompt_file = optarg; break;
+		case O_TRACE: o->trace = optarg; break;
+		case 'i': o->interactive = 1; break;
 		case 'n':
-			o->steps = strtol(optarg, &end, 10);
-			if (*end || o->steps < 0)
-				return -die("bad token count '%s'", optarg);
+			if (long_arg("token count -n", optarg, 0, 1 << 24, &o->steps))
+				return -1;
 			break;
 		case 't':
-			o->temperature = strtof(optarg, &end);
-			if (*end || !(o->temperature >= 0))
-				return -die("bad temperature '%s'", optarg);
+			if (float_arg("temperature -t", optarg, 0, 100, &o->temperature))
+				return -1;
 			break;
 		case O_TOPP:
-			o->top_p = strtof(optarg, &end);
-			if (*end || !(o->top_p >= 0 && o->top_p <= 1))
-				return -die("bad top-p '%s' (want 0..1)", optarg);
+			if (float_arg("--top-p", optarg, 0, 1, &o->top_p))
+				return -1;
 			break;
-		case 's':
-			o->seed = strtoull(optarg, &end, 0);
-			if (*end)
-				return -die("bad seed '%s'", optarg);
+		case O_TOPK:
+			if (long_arg("--top-k", optarg, 0, 1 << 24, &o->top_k))
+				return -1;
 			break;
+		case O_REPEAT:
+			if (float_arg("--repeat-penalty", optarg, 0.01f, 100, &o->repeat_penalty))
+				return -1;
+			break;
+		case O_REPEAT_N:
+			if (long_arg("--repeat-last-n", optarg, 0, 1 << 24, &o->repeat_last_n))
+				return -1;
+			break;
+		case 's': {
+			int rc = llm_arg_u64(optarg, &o->seed);
+
+			if (rc)
+				return bad_number("seed -s", optarg, "an integer 0..2^64-1", rc);
+			break;
+		}
 		case O_GROUP: {
 			uint32_t g = (uint32_t)o->group;
 
@@ -200,19 +294,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		}
 		case O_EVAL_TOPP:
-			o->eval_top_p = strtof(optarg, &end);
-			if (*end || !(o->eval_top_p >= 0 && o->eval_top_p <= 1))
-				return -die("bad --eval-top-p '%s' (want 0..1)", optarg);
+			if (float_arg("--eval-top-p", optarg, 0, 1, &o->eval_top_p))
+				return -1;
 			break;
 		case O_CALIB:
-			o->calib_seqs = strtol(optarg, &end, 10);
-			if (*end || o->calib_seqs < 0)
-				return -die("bad --calib-seqs '%s'", optarg);
+			if (long_arg("--calib-seqs", optarg, 0, 100000, &o->calib_seqs))
+				return -1;
 			break;
 		case O_EVAL:
-			o->eval = strtol(optarg, &end, 10);
-			if (*end || o->eval < 1)
-				return -die("bad --eval count '%s'", optarg);
+			if (long_arg("--eval count", optarg, 1, 1 << 24, &o->eval))
+				return -1;
 			break;
 		case O_WEIGHTS:
 			o->weights_given = 1;
@@ -231,9 +322,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (llm_parse_consmax_method(optarg, &o->method))
 				return -die("bad --consmax-gamma '%s' (max, lse, sum)", optarg);
 			break;
+		case 'V':
+			print_version();
+			exit(fflush(stdout) ? 1 : 0);
 		case 'h':
 			usage(stdout);
-			exit(0);
+			exit(fflush(stdout) ? 1 : 0);
 		default:
 			usage(stderr);
 			return -1;
@@ -243,24 +337,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -die("unexpected argument '%s'", argv[optind]);
 	if ((o->n_prompts > 1 || o->batch) && (o->cpu || o->eval))
 		return -die("%s", "several prompts or --batch decode on the accelerator (not with --cpu or --eval)");
+	if ((o->prompt_file || !strcmp(o->prompt, "-")) && o->interactive)
+		return -die("%s", "-i reads its prompts from stdin; it does not go with -f or -p -");
+	if (o->trace && o->cpu)
+		return -die("%s", "--trace shows the accelerator's engines; it does not go with --cpu");
+	if ((o->n_prompts > 1 || o->batch) && (o->interactive || o->prompt_file || o->trace))
+		return -die("%s", "several prompts or --batch do not go with -i, -f or --trace");
 	return 0;
 }
 
-static const char *models_dir(void)
+/* @name on the model search path (llm_paths.h), or one line saying where
+ * it was looked for and how to say where it is. */
+static int find_on_model_path(const char *name, const char *opt, char *buf, size_t size)
 {
-	const char *env = getenv("ACCEL_MODELS");
+	char tried[1024];
 
-	return env && *env ? env : LLM_MODELS_DIR;
-}
-
-static char *path_in_models(const char *name)
-{
-	static char buf[2][4096];
-	static int i;
-
-	i ^= 1;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", models_dir(), name);
-	return buf[i];
+	if (!llm_find_model_file(name, LLM_MODELS_DIR, buf, size, tried, sizeof(tried)))
+		return 0;
+	fprintf(stderr, "accel-llm: no %s in %s; give %s FILE or set ACCEL_MODELS (docs/accel-llm.md says where to get models)\n",
+		name, tried, opt);
+	return -1;
 }
 
 /* The model as the decoder runs it, plus the fp32 original when the input
@@ -274,7 +370,11 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		.calib_seqs = o->calib_seqs, .calib_len = CALIB_LEN, .seed = CALIB_SEED,
 	};
 	int rc = llm_packed_probe(o->model);
+	struct llm_progress bar;
 
+	llm_progress_start(&bar, "accel-llm: quantizing on load");
+	q.progress = llm_progress_report;	/* the step takes seconds */
+	q.progress_ctx = &bar;
 	memcpy(q.group_of, o->group_of, sizeof(q.group_of));
 	memset(fp32, 0, sizeof(*fp32));
 	if (rc < 0)
@@ -306,6 +406,7 @@ static int load_model(const struct options *o, struct llm_packed *p,
 
 struct decoder {
 	int cpu;
+	struct llm_trace *trace;	/* --trace, or NULL */
 	struct llm_cpu c;
 	struct llm_accel a;
 	struct accel_dev *dev;
@@ -364,7 +465,15 @@ static int decoder_step(struct decoder *d, int token, int pos, float *logits,
 			*next = llm_argmax(l, d->c.m->cfg.vocab_size);
 		return 0;
 	}
-	return llm_accel_forward(&d->a, token, pos, logits, next, d->e);
+	{
+		int rc = llm_accel_forward(&d->a, token, pos, logits, next, d->e);
+		uint32_t n;
+		const struct drm_csa_cmd *cmds = accel_cmdlist_commands(d->a.cl, &n);
+
+		if (!rc && d->trace)
+			llm_trace_token(d->trace, cmds, n, token, pos, d->a.last_cycles);
+		return rc;
+	}
 }
 
 static int eval_forward(void *ctx, int token, int pos, float *logits)
@@ -380,13 +489,26 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Standard output failed (a full disk, a reader gone: SIGPIPE is ignored
+ * so EPIPE arrives here): one line, and the caller stops. */
+static int out_failed(void)
+{
+	int err = errno ? errno : EIO;
+
+	fprintf(stderr, "accel-llm: writing the output failed: %s\n", strerror(err));
+	return -1;
+}
+
 /* Prints a piece unless it is a lone control byte (as llama2.c does). */
-static void print_piece(const char *s, size_t len)
+static int print_piece(const char *s, size_t len)
 {
 	if (len == 1 && !(s[0] >= 0x20 && s[0] < 0x7f) && s[0] != '\n' &&
 	    s[0] != '\t' && s[0] != '\r' && !((unsigned char)s[0] & 0x80))
-		return;
-	fwrite(s, 1, len, stdout);
+		return 0;
+	errno = 0;
+	if (fwrite(s, 1, len, stdout) != len || fflush(stdout))
+		return out_failed();
+	return 0;
 }
 
 static const char *mode_name(const struct llm_packed *p, char *buf, size_t n)
@@ -424,6 +546,164 @@ static int run_eval(const struct options *o, struct decoder *d,
 	       r.tokens, mode_name(p, mode, sizeof(mode)), o->consmax ? "consmax" : "exact",
 	       d->cpu ? "cpu" : d->info.backend, r.mean_kl, r.max_kl, 100.0 * r.top1,
 	       r.ppl_test, r.ppl_ref);
+	errno = 0;
+	return fflush(stdout) ? -out_failed() : 0;
+}
+
+/* ---- generation: one prompt (run_generate) or a REPL (run_interactive) --
+ * A session keeps the context across calls of session_feed(): @token is the
+ * next token to run at @pos (when @have_token), @history every token run. */
+struct session {
+	const struct options *o;
+	struct decoder *d;
+	const struct llm_tokenizer *tok;
+	const struct llm_config *c;
+	struct llm_sampler smp;
+	float *logits;
+	int *history;		/* [seq_len] */
+	int pos, token, have_token;
+	/* statistics of the last feed */
+	int prompt_tokens, generated, context_full;
+	double t_prompt, t_gen;
+};
+
+static int session_init(struct session *g, const struct options *o, struct decoder *d,
+			const struct llm_packed *p, const struct llm_tokenizer *tok)
+{
+	memset(g, 0, sizeof(*g));
+	g->o = o;
+	g->d = d;
+	g->tok = tok;
+	g->c = &p->base.cfg;
+	g->logits = malloc(g->c->vocab_size * sizeof(float));
+	g->history = malloc(g->c->seq_len * sizeof(int));
+	if (!g->logits || !g->history ||
+	    llm_sampler_init(&g->smp, g->c->vocab_size, o->temperature, o->top_p, o->seed)) {
+		free(g->logits);
+		free(g->history);
+		return die("%s", "out of memory");
+	}
+	return 0;
+}
+
+static void session_free(struct session *g)
+{
+	llm_sampler_free(&g->smp);
+	free(g->logits);
+	free(g->history);
+}
+
+/* The next token from the logits: repeat penalty, top-k, then temperature
+ * and top-p (llama.cpp's order). */
+static int session_pick(struct session *g)
+{
+	const struct options *o = g->o;
+	int n = o->repeat_last_n < g->pos ? o->repeat_last_n : g->pos;
+
+	llm_repeat_penalty(g->logits, g->c->vocab_size, g->history + g->pos - n, n,
+			   o->repeat_penalty);
+	llm_top_k(g->logits, g->c->vocab_size, o->top_k, g->smp.work);
+	return llm_sample(&g->smp, g->logits);
+}
+
+/* Runs the @n ids @ids (forced; printed when @echo), then generates up to
+ * @steps tokens, stopping at BOS/EOS or the end of the context.  The
+ * caller checked that the ids fit in the context. */
+static int session_feed(struct session *g, const int *ids, int n, int steps, int echo)
+{
+	const struct options *o = g->o;
+	int device_argmax = o->temperature == 0.0f && o->repeat_penalty == 1.0f;
+	double t0 = now(), t1 = 0;
+	int rc = 0, next = 0;
+
+	g->prompt_tokens = n;
+	g->generated = 0;
+	g->context_full = 0;
+	if (!g->have_token && n) {
+		g->token = *ids++;
+		n--;
+		g->have_token = 1;
+	}
+	while (g->have_token) {
+		int forced = n > 0;
+		size_t len;
+		const char *piece;
+
+		if (!forced && g->generated >= steps)
+			break;
+		if (g->pos >= g->c->seq_len) {
+			g->context_full = 1;
+			break;
+		}
+		rc = decoder_step(g->d, g->token, g->pos,
+				  forced || device_argmax ? NULL : g->logits, &next);
+		if (rc)
+			return die("%s", g->d->e->msg);
+		g->history[g->pos++] = g->token;
+		if (forced) {
+			next = *ids++;
+			n--;
+		} else {
+			if (!device_argmax)
+				next = session_pick(g);
+			if (!g->generated++)
+				t1 = now();
+			if (next == LLM_TOKEN_BOS || next == LLM_TOKEN_EOS) {
+				g->have_token = 0;	/* the next feed starts afresh */
+				break;
+			}
+		}
+		piece = llm_tokenizer_decode(g->tok, g->token, next, &len);
+		if ((echo || !forced) && print_piece(piece, len))
+			return -1;
+		g->token = next;
+	}
+	g->t_prompt = (t1 ? t1 : now()) - t0;
+	g->t_gen = t1 ? now() - t1 : 0;
+	return 0;
+}
+
+static void print_stats(const struct session *g, const struct llm_packed *p,
+			double t_load, double t_total)
+{
+	const struct decoder *d = g->d;
+	int gf = g->generated - 1;	/* the first came with the prompt */
+	char mode[32];
+
+	fprintf(stderr, "stats: %s %s/%s | load %.2f s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s | total %.2f s",
+		d->cpu ? "cpu" : d->info.backend, mode_name(p, mode, sizeof(mode)),
+		g->o->consmax ? "consmax" : "exact", t_load, g->prompt_tokens,
+		g->t_prompt > 0 ? g->prompt_tokens / g->t_prompt : 0.0, g->generated,
+		gf > 0 && g->t_gen > 0 ? gf / g->t_gen : 0.0, t_total);
+	if (!d->cpu && d->a.submits) {
+		double cyc = (double)d->a.total_cycles / d->a.submits;
+
+		fprintf(stderr, " | device %.0f cycles/tok, %.1f tok/s projected at %.0f MHz | devmem %.1f MiB",
+			cyc, cyc > 0 ? d->info.clock_khz * 1e3 / cyc : 0.0,
+			d->info.clock_khz / 1e3, d->a.device_bytes / 1048576.0);
+	}
+	fputc('\n', stderr);
+}
+
+/* The prompt's ids (BOS first), refused with one line when it does not fit
+ * in the context: nothing is cut silently. */
+static int encode_prompt(const struct session *g, const char *text, int bos, int room,
+			 int **ids, int *n)
+{
+	*ids = malloc((strlen(text) + 3) * sizeof(int));
+	if (!*ids)
+		return die("%s", "out of memory");
+	*n = llm_tokenizer_encode(g->tok, text, bos, 0, *ids);
+	if (*n < 0) {
+		free(*ids);
+		return die("cannot encode the prompt: %s", strerror(-*n));
+	}
+	if (*n > room) {
+		fprintf(stderr, "accel-llm: the prompt is %d tokens, the context has room for %d (the model's seq_len is %d); shorten the prompt\n",
+			*n, room, g->c->seq_len);
+		free(*ids);
+		return 1;
+	}
 	return 0;
 }
 
@@ -447,84 +727,168 @@ static int run_batch(const struct options *o, struct decoder *d,
 }
 
 static int run_generate(const struct options *o, struct decoder *d,
-			const struct llm_packed *p, const struct llm_tokenizer *tok)
+			const struct llm_packed *p, const struct llm_tokenizer *tok,
+			const char *prompt, double t_start, double t_load)
 {
-	const struct llm_config *c = &p->base.cfg;
-	int *prompt = malloc((strlen(o->prompt) + 3) * sizeof(int));
-	float *logits = malloc(c->vocab_size * sizeof(float));
-	struct llm_sampler smp;
-	int n_prompt, token, next = 0, pos, total, generated = 0, rc = 0;
-	double t0, t_prompt = 0, t_end;
+	struct session g;
+	int *ids, n, rc;
 
-	if (!prompt || !logits || llm_sampler_init(&smp, c->vocab_size, o->temperature,
-						   o->top_p, o->seed)) {
-		free(prompt);
-		free(logits);
-		return die("%s", "out of memory");
+	if (session_init(&g, o, d, p, tok))
+		return 1;
+	rc = encode_prompt(&g, prompt, 1, g.c->seq_len, &ids, &n);
+	if (rc) {
+		session_free(&g);
+		return 1;
 	}
-	n_prompt = llm_tokenizer_encode(tok, o->prompt, 1, 0, prompt);
-	/* forwards at positions 0 .. n_prompt-2 are forced, then each
-	 * forward yields one generated token */
-	total = n_prompt - 1 + o->steps;
-	if (total > c->seq_len)
-		total = c->seq_len;
-	token = prompt[0];
-	t0 = now();
-	for (pos = 0; pos < total; pos++) {
-		int in_prompt = pos < n_prompt - 1, greedy = o->temperature == 0.0f;
-		size_t len;
-		const char *s;
+	rc = session_feed(&g, ids, n, o->steps, 1);
+	free(ids);
+	if (!rc) {
+		errno = 0;
+		if (putchar('\n') == EOF || fflush(stdout))
+			rc = out_failed();
+	}
+	if (!rc && g.context_full)
+		fprintf(stderr, "accel-llm: the context (seq_len %d) is full: %d of the %d tokens asked for were generated\n",
+			g.c->seq_len, g.generated, o->steps);
+	if (!rc && !o->quiet)
+		print_stats(&g, p, t_load, now() - t_start);
+	session_free(&g);
+	return rc ? 1 : 0;
+}
 
-		rc = decoder_step(d, token, pos, in_prompt || greedy ? NULL : logits, &next);
+/* A REPL: each line of stdin is a prompt continuing the same context; the
+ * answer follows it.  A full context starts a new conversation (said on
+ * stderr). */
+static int run_interactive(const struct options *o, struct decoder *d,
+			   const struct llm_packed *p, const struct llm_tokenizer *tok,
+			   double t_start, double t_load)
+{
+	int tty = isatty(0) && isatty(1), rc = 0;
+	int sum_prompt = 0, sum_gen = 0;	/* the stats count the whole session */
+	double sum_tp = 0, sum_tg = 0;
+	struct session g;
+	size_t cap = 0;
+	char *line = NULL;
+	ssize_t len;
+
+	if (session_init(&g, o, d, p, tok))
+		return 1;
+	for (;;) {
+		int *ids, n, room;
+
+		if (tty && (fputs("> ", stdout) == EOF || fflush(stdout))) {
+			rc = out_failed();
+			break;
+		}
+		len = getline(&line, &cap, stdin);
+		if (len < 0)
+			break;
+		if (len && line[len - 1] == '\n')
+			line[--len] = 0;
+		if (!len)
+			continue;
+		if ((size_t)len != strlen(line)) {
+			fprintf(stderr, "accel-llm: a line with a NUL byte was skipped\n");
+			continue;
+		}
+		room = g.c->seq_len - g.pos - (g.have_token ? 1 : 0);
+		rc = encode_prompt(&g, line, g.pos == 0, g.c->seq_len, &ids, &n);
 		if (rc)
 			break;
-		if (in_prompt) {
-			next = prompt[pos + 1];
-		} else {
-			if (!greedy)
-				next = llm_sample(&smp, logits);
-			generated++;
+		if (n + 1 > room) {	/* the line and one answer token */
+			fprintf(stderr, "accel-llm: the context (seq_len %d) is full; starting a new conversation\n",
+				g.c->seq_len);
+			free(ids);
+			g.pos = 0;
+			g.have_token = 0;
+			if (encode_prompt(&g, line, 1, g.c->seq_len, &ids, &n)) {
+				rc = 1;
+				break;
+			}
 		}
-		if (pos == n_prompt - 1)
-			t_prompt = now();
-		if (!in_prompt && (next == LLM_TOKEN_BOS || next == LLM_TOKEN_EOS))
+		/* a leading space joins the new text to the old */
+		rc = session_feed(&g, ids, n, o->steps, 0);
+		free(ids);
+		sum_prompt += g.prompt_tokens;
+		sum_gen += g.generated;
+		sum_tp += g.t_prompt;
+		sum_tg += g.t_gen;
+		errno = 0;
+		if (!rc && (putchar('\n') == EOF || fflush(stdout)))
+			rc = out_failed();
+		if (rc)
 			break;
-		s = llm_tokenizer_decode(tok, token, next, &len);
-		print_piece(s, len);
-		fflush(stdout);
-		token = next;
-	}
-	t_end = now();
-	putchar('\n');
-	fflush(stdout);
-	llm_sampler_free(&smp);
-	free(prompt);
-	free(logits);
-	if (rc)
-		return die("%s", d->e->msg);
-	if (!o->quiet) {
-		int pf = n_prompt, gf = generated - 1;
-		double tp = t_prompt > 0 ? t_prompt - t0 : t_end - t0;
-		double tg = t_end - (t_prompt > 0 ? t_prompt : t_end);
-		char mode[32];
-
-		fprintf(stderr, "stats: %s %s/%s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s",
-			d->cpu ? "cpu" : d->info.backend, mode_name(p, mode, sizeof(mode)),
-			o->consmax ? "consmax" : "exact", pf, tp > 0 ? pf / tp : 0.0,
-			generated, gf > 0 && tg > 0 ? gf / tg : 0.0);
-		if (!d->cpu && d->a.submits) {
-			double cyc = (double)d->a.total_cycles / d->a.submits;
-
-			fprintf(stderr, " | device %.0f cycles/tok, %.1f tok/s projected at %.0f MHz | devmem %.1f MiB",
-				cyc, cyc > 0 ? d->info.clock_khz * 1e3 / cyc : 0.0,
-				d->info.clock_khz / 1e3, d->a.device_bytes / 1048576.0);
+		if (g.context_full)
+			fprintf(stderr, "accel-llm: the context (seq_len %d) is full; the next line starts a new conversation\n",
+				g.c->seq_len);
+		if (g.context_full) {
+			g.pos = 0;
+			g.have_token = 0;
 		}
-		fputc('\n', stderr);
 	}
+	free(line);
+	g.prompt_tokens = sum_prompt;
+	g.generated = sum_gen;
+	g.t_prompt = sum_tp;
+	g.t_gen = sum_tg;
+	if (!rc && !o->quiet)
+		print_stats(&g, p, t_load, now() - t_start);
+	session_free(&g);
+	return rc ? 1 : 0;
+}
+
+/* ---- --trace ---- */
+static struct llm_trace trace_state;
+
+static int trace_start(struct decoder *d, const struct options *o, struct llm_err *e)
+{
+	int rc = llm_trace_open(&trace_state, o->trace, &d->info, e);
+
+	if (rc) {
+		decoder_close(d);
+		return rc;
+	}
+	d->trace = &trace_state;
 	return 0;
 }
 
 static int run(struct options *o_);
+
+static int trace_finish(struct decoder *d, const struct options *o, struct llm_err *e)
+{
+	struct llm_trace *t = d->trace;
+	int rc;
+
+	d->trace = NULL;
+	if (t->mismatched)	/* the host's cost model and the device disagree */
+		fprintf(stderr, "accel-llm: warning: --trace: %llu of %llu tokens' modelled cycles differ from the device's count\n",
+			(unsigned long long)t->mismatched, (unsigned long long)t->tokens);
+	rc = llm_trace_close(t, e);
+	if (!rc && !o->quiet)
+		fprintf(stderr, "accel-llm: wrote %s: %llu commands of %llu tokens, %llu modelled cycles\n",
+			o->trace, (unsigned long long)t->commands,
+			(unsigned long long)t->tokens, (unsigned long long)t->now);
+	return rc;
+}
+
+/* A GGUF file named as the tokenizer gives its tokenizer.ggml.* vocabulary;
+ * anything else is a llama2.c tokenizer file. */
+static int load_tokenizer(const struct options *o, struct llm_tokenizer *tok, int vocab,
+			  struct llm_err *e)
+{
+	if (llm_gguf_probe(o->tokenizer) == 1)
+		return llm_gguf_load_tokenizer(tok, o->tokenizer, vocab, e);
+	return llm_tokenizer_load(tok, o->tokenizer, vocab, e);
+}
+
+/* All supported model files come from softmax training; ConSmax replaces
+ * that softmax, which the measured quality shows is unusable without
+ * training for it. */
+static void warn_mode(const struct options *o)
+{
+	if (o->consmax && !o->eval)
+		fprintf(stderr, "accel-llm: warning: --softmax consmax replaces the softmax this model was trained with; expect degraded text (stories260K: mean KL 3.7 nats, top-1 12%% vs fp32; docs/accel-llm.md). Measure with --eval 511.\n");
+}
 
 int main(int argc, char **argv)
 {
@@ -544,41 +908,86 @@ static int run(struct options *o_)
 	struct llm_tokenizer tok;
 	struct decoder d;
 	struct llm_err e = { "" };
+	static char model_buf[4096], tok_buf[4096];
+	char *prompt_text = NULL;
+	const char *prompt;
+	double t_start = now(), t_load;
 	int rc;
 
-	if (!o.model) {
-		if (!models_dir()[0])
-			return die("%s", "no model: give -m FILE or set ACCEL_MODELS (stories260K.bin: see docs/accel-llm.md)");
-		o.model = path_in_models("stories260K.bin");
-	}
-	if (load_model(&o, &p, &fp32, &e))
-		return die("%s", e.msg);
-	if (!o.tokenizer) {
-		const char *dir = strrchr(o.model, '/');
-		static char buf[4096];
+	/* A reader that went away shows up as EPIPE on the next write, which
+	 * every write checks, rather than as a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	if (o.trace) {	/* before any work: never over an input */
+		const char *inputs[] = { o.model, o.tokenizer, o.prompt_file };
 
-		snprintf(buf, sizeof(buf), "%.*s%s", dir ? (int)(dir - o.model + 1) : 0,
-			 o.model, p.base.cfg.vocab_size == 512 ? "tok512.bin" : "tokenizer.bin");
-		o.tokenizer = access(buf, R_OK) ? path_in_models(p.base.cfg.vocab_size == 512 ?
-								 "tok512.bin" : "tokenizer.bin") : buf;
+		if (llm_output_check(o.trace, inputs, 3, &e))
+			return die("%s", e.msg);
 	}
-	rc = llm_tokenizer_load(&tok, o.tokenizer, p.base.cfg.vocab_size, &e);
+	prompt = o.prompt;
+	if (o.prompt_file || !strcmp(o.prompt, "-")) {
+		if (llm_read_text(o.prompt_file ? o.prompt_file : "-", PROMPT_FILE_MAX,
+				  &prompt_text, &e))
+			return die("%s", e.msg);
+		prompt = prompt_text;
+	}
+	if (!o.model) {
+		if (find_on_model_path("stories260K.bin", "-m", model_buf, sizeof(model_buf))) {
+			free(prompt_text);
+			return 1;
+		}
+		o.model = model_buf;
+	}
+	warn_mode(&o);
+	if (load_model(&o, &p, &fp32, &e)) {
+		free(prompt_text);
+		return die("%s", e.msg);
+	}
+	if (!o.tokenizer && llm_gguf_probe(o.model) == 1) {
+		o.tokenizer = o.model;	/* its own vocabulary, if it has one */
+	} else if (!o.tokenizer) {
+		const char *dir = strrchr(o.model, '/');
+		const char *name = p.base.cfg.vocab_size == 512 ? "tok512.bin" : "tokenizer.bin";
+
+		snprintf(tok_buf, sizeof(tok_buf), "%.*s%s", dir ? (int)(dir - o.model + 1) : 0,
+			 o.model, name);
+		if (access(tok_buf, R_OK) &&
+		    find_on_model_path(name, "-z", tok_buf, sizeof(tok_buf))) {
+			llm_packed_free(&p);
+			llm_model_free(&fp32);
+			free(prompt_text);
+			return 1;
+		}
+		o.tokenizer = tok_buf;
+	}
+	rc = load_tokenizer(&o, &tok, p.base.cfg.vocab_size, &e);
 	if (rc) {
 		llm_packed_free(&p);
 		llm_model_free(&fp32);
+		free(prompt_text);
 		return die("%s", e.msg);
 	}
 	rc = decoder_open(&d, &o, &p, &e);
+	t_load = now() - t_start;
+	if (!rc && o.trace)
+		rc = trace_start(&d, &o, &e);
 	if (rc) {
 		rc = die("%s", e.msg);
 	} else {
-		rc = o.eval ? run_eval(&o, &d, &p, &fp32) :
-		     o.n_prompts > 1 || o.batch ? run_batch(&o, &d, &p, &tok) :
-		     run_generate(&o, &d, &p, &tok);
+		if (o.eval)
+			rc = run_eval(&o, &d, &p, &fp32);
+		else if (o.n_prompts > 1 || o.batch)
+			rc = run_batch(&o, &d, &p, &tok);
+		else if (o.interactive)
+			rc = run_interactive(&o, &d, &p, &tok, t_start, t_load);
+		else
+			rc = run_generate(&o, &d, &p, &tok, prompt, t_start, t_load);
+		if (d.trace && trace_finish(&d, &o, &e) && !rc)
+			rc = die("%s", e.msg);
 		decoder_close(&d);
 	}
 	llm_tokenizer_free(&tok);
 	llm_packed_free(&p);
 	llm_model_free(&fp32);
+	free(prompt_text);
 	return rc;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <accel/accel.h>
+
+#include "llm_args.h"
+#include "llm_outfile.h"
 #include "llm_packed.h"
+#include "llm_progress.h"
+
+/* The default weights mode of every tool: bcq4 has the best measured
+ * quality per bit (docs/accel-llm.md, "Quality on stories260K"). */
+#define DEFAULT_PLANES 4
 
 struct options {
 	const char *in, *out, *shape;
@@ -27,11 +37,12 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: accel-quant [options] -m MODEL.bin -o OUT.csa\n"
+"usage: accel-quant [options] -m MODEL.bin|MODEL.gguf -o OUT.csa\n"
 "       accel-quant --generate-random SHAPE [--seed N] -o OUT.bin\n"
-"  -m, --model FILE       llama2.c float32 checkpoint\n"
+"  -m, --model FILE       llama2.c float32 checkpoint or GGUF (llama; f32, f16,\n"
+"                         bf16, q8_0 tensors)\n"
 "  -o, --output FILE      output file\n"
-"      --weights MODE     f32, bcq1..bcq4 (default bcq3)\n"
+"      --weights MODE     f32, bcq1..bcq4 (default bcq4)\n"
 "      --group G[,K=G..]  columns per BCQ scale, multiple of 8 (default %d);\n"
 "                         per matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
 "      --pow2             power-of-two scales (the engine shifts)\n"
@@ -45,7 +56,10 @@ static void usage(FILE *f)
 "      --calib-len N      tokens per calibration sequence (default 256)\n"
 "  -s, --seed N           calibration / random-weights seed (default 1)\n"
 "      --generate-random SHAPE  260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq\n"
-"  -h, --help\n", LLM_BCQ_DEFAULT_GROUP, LLM_BCQ_DEFAULT_ITERS);
+"  -V, --version\n"
+"  -h, --help\n"
+"The output is written to a temporary file beside it and renamed when\n"
+"complete; an output naming the input is refused.\n", LLM_BCQ_DEFAULT_GROUP, LLM_BCQ_DEFAULT_ITERS);
 }
 
 static int die(const char *what, const char *arg)
@@ -58,11 +72,12 @@ static int die(const char *what, const char *arg)
 
 static long number(const char *s, long lo, long hi, const char *what, int *bad)
 {
-	char *end;
-	long v = strtol(s, &end, 0);
+	long v = 0;
+	int rc = llm_arg_long(s, lo, hi, &v);
 
-	if (*end || v < lo || v > hi) {
-		fprintf(stderr, "accel-quant: bad %s '%s' (%ld..%ld)\n", what, s, lo, hi);
+	if (rc) {
+		fprintf(stderr, "accel-quant: bad --%s '%s' (%s%ld..%ld)\n", what, s,
+			rc == -ERANGE ? "out of range: " : "want an integer ", lo, hi);
 		*bad = 1;
 	}
 	return v;
@@ -86,15 +101,16 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "calib-len", required_argument, 0, O_CLEN },
 		{ "seed", required_argument, 0, 's' },
 		{ "generate-random", required_argument, 0, O_RANDOM },
+		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	int c, bad = 0;
 
-	*o = (struct options){ .planes = 3, .group = LLM_BCQ_DEFAULT_GROUP,
+	*o = (struct options){ .planes = DEFAULT_PLANES, .group = LLM_BCQ_DEFAULT_GROUP,
 		.iters = LLM_BCQ_DEFAULT_ITERS, .calib_seqs = -1, .calib_len = 256,
 		.seed = 1 };
-	while (!bad && (c = getopt_long(argc, argv, "m:o:s:h", lo, NULL)) != -1) {
+	while (!bad && (c = getopt_long(argc, argv, "m:o:s:Vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->in = optarg; break;
 		case 'o': o->out = optarg; break;
@@ -102,7 +118,13 @@ static int parse(int argc, char **argv, struct options *o)
 		case O_CLS: o->classifier_bcq = 1; break;
 		case O_CONSMAX: o->consmax = 1; break;
 		case O_RANDOM: o->shape = optarg; break;
-		case 's': o->seed = (uint64_t)number(optarg, 0, 0x7fffffff, "seed", &bad); break;
+		case 's':
+			if (llm_arg_u64(optarg, &o->seed)) {
+				fprintf(stderr, "accel-quant: bad --seed '%s' (want an integer 0..2^64-1)\n",
+					optarg);
+				bad = 1;
+			}
+			break;
 		case O_GROUP: {
 			uint32_t g = (uint32_t)o->group;
 
@@ -123,9 +145,13 @@ static int parse(int argc, char **argv, struct options *o)
 			if (llm_parse_consmax_method(optarg, &o->method))
 				return -die("bad --consmax-gamma '%s' (max, lse, sum)", optarg);
 			break;
+		case 'V':
+			printf("accel-quant (CSA) %s, libaccel %s\n", ACCEL_VERSION_STRING,
+			       accel_version(NULL, NULL, NULL));
+			exit(fflush(stdout) ? 1 : 0);
 		case 'h':
 			usage(stdout);
-			exit(0);
+			exit(fflush(stdout) ? 1 : 0);
 		default:
 			usage(stderr);
 			return -1;
@@ -140,19 +166,6 @@ static int parse(int argc, char **argv, struct options *o)
 	if (!o->shape && !o->in)
 		return -die("%s", "no input model (-m) and no --generate-random");
 	return 0;
-}
-
-/* A bar on a terminal; nothing otherwise (logs stay clean). */
-static void progress(void *ctx, uint64_t done, uint64_t total)
-{
-	int width = 40, fill = total ? (int)(width * done / total) : width;
-
-	(void)ctx;
-	fprintf(stderr, "\rquantizing [%.*s%*s] %3d%%", fill,
-		"########################################", width - fill, "",
-		total ? (int)(100 * done / total) : 100);
-	if (done >= total)
-		fputc('\n', stderr);
 }
 
 static double file_mib(const char *path)
@@ -190,6 +203,8 @@ static int generate(const struct options *o)
 	int rc = llm_config_parse_shape(o->shape, &c, &e);
 
 	if (!rc)
+		rc = llm_output_check(o->out, NULL, 0, &e);
+	if (!rc)
 		rc = llm_model_random(&m, &c, o->seed, &e);
 	if (!rc) {
 		rc = llm_model_save(&m, o->out, &e);
@@ -210,19 +225,35 @@ int main(int argc, char **argv)
 	struct llm_packed p;
 	struct llm_err e = { "" };
 	struct llm_quant_opts q;
+	struct llm_progress bar;
 	int rc;
 
+	signal(SIGPIPE, SIG_IGN);	/* a closed stderr is an error, not a death */
 	if (parse(argc, argv, &o))
 		return 1;
 	if (o.shape)
 		return generate(&o);
-	if (llm_packed_probe(o.in) == 1)
+	rc = llm_packed_probe(o.in);
+	if (rc < 0) {
+		fprintf(stderr, "accel-quant: %s: %s\n", o.in, strerror(-rc));
+		return 1;
+	}
+	if (rc == 1)
 		return die("%s is already a packed model; give the float32 checkpoint", o.in);
+	/* Before any work: the output must not be the input, and must be
+	 * writable. */
+	{
+		const char *inputs[] = { o.in };
+
+		if (llm_output_check(o.out, inputs, 1, &e))
+			return die("%s", e.msg);
+	}
+	llm_progress_start(&bar, "accel-quant: quantizing");
 	q = (struct llm_quant_opts){
 		.bcq = { o.planes, o.group, o.pow2, o.iters },
 		.classifier_bcq = o.classifier_bcq,
 		.calib_seqs = o.calib_seqs, .calib_len = o.calib_len, .seed = o.seed,
-		.progress = isatty(2) ? progress : NULL,
+		.progress = llm_progress_report, .progress_ctx = &bar,
 	};
 	memcpy(q.group_of, o.group_of, sizeof(q.group_of));
 	rc = llm_packed_from_checkpoint(&p, &orig, o.in, &q, o.consmax, o.method, &e);

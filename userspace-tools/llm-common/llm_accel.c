@@ -157,7 +157,7 @@ int llm_accel_open_device(const char *spec, uint64_t needed,
 	 * grown; a named size or a real card may not. */
 	if (strcmp(info.backend, "sim") || (spec && strchr(spec, ':'))) {
 		accel_close(*dev);
-		return llm_fail(e, -ENOMEM, "model needs %.1f MiB of device memory, %s has %.1f MiB free",
+		return llm_fail(e, -ENOMEM, "model needs %.1f MiB of device memory, %s has %.1f MiB free; use a larger sim:devmem=SIZE, fewer bits (--weights) or --cpu",
 				needed / 1048576.0, info.path,
 				(info.devmem_size - info.devmem_used) / 1048576.0);
 	}
@@ -244,10 +244,21 @@ int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 	a->consmax = consmax;
 	if (consmax && !p->consmax_tables)
 		return llm_fail(e, -EINVAL, "ConSmax requested but the model has no calibrated tables");
-	if (c->dim > (int)CSA_MATVEC_MAX || c->hidden_dim > (int)CSA_MATVEC_MAX ||
-	    c->vocab_size > (int)CSA_MATVEC_MAX || c->seq_len > (int)CSA_SEQ_MAX ||
-	    c->n_heads > (int)CSA_HEADS_MAX || llm_head_size(c) > (int)CSA_HEAD_DIM_MAX)
-		return llm_fail(e, -EINVAL, "model shape exceeds the device's limits");
+	{	/* name the dimension, the limit and the way out */
+		const struct { const char *name; int v; unsigned int max; } lim[] = {
+			{ "dim", c->dim, CSA_MATVEC_MAX },
+			{ "hidden_dim", c->hidden_dim, CSA_MATVEC_MAX },
+			{ "vocab_size", c->vocab_size, CSA_MATVEC_MAX },
+			{ "seq_len", c->seq_len, CSA_SEQ_MAX },
+			{ "n_heads", c->n_heads, CSA_HEADS_MAX },
+			{ "head_size", llm_head_size(c), CSA_HEAD_DIM_MAX },
+		};
+
+		for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++)
+			if (lim[i].v > (int)lim[i].max)
+				return llm_fail(e, -EINVAL, "model %s %d exceeds the device's limit %u; run it with --cpu",
+						lim[i].name, lim[i].v, lim[i].max);
+	}
 	a->off_rms_att = calloc(c->n_layers, sizeof(uint64_t));
 	a->off_rms_ffn = calloc(c->n_layers, sizeof(uint64_t));
 	a->off_mat = calloc(nm, sizeof(uint64_t));

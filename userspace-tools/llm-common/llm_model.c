@@ -7,6 +7,7 @@
  * allocation so saving is the reverse of loading.
  */
 #include "llm_model.h"
+#include "llm_outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -239,18 +240,14 @@ int llm_model_save(const struct llm_model *m, const char *path,
 		c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
 		c->shared_classifier ? c->vocab_size : -c->vocab_size, c->seq_len,
 	};
-	FILE *f = fopen(path, "wb");
-	int bad;
+	struct llm_outfile o;
+	int rc = llm_outfile_open(&o, path, e);
 
-	if (!f)
-		return llm_fail(e, -errno, "%s: %s", path, strerror(errno));
-	bad = fwrite(h, sizeof(h), 1, f) != 1 ||
-	      fwrite(m->storage, sizeof(float), m->storage_floats, f) !=
-		      m->storage_floats;
-	bad |= fclose(f) != 0;
-	if (bad)
-		return llm_fail(e, -EIO, "%s: write failed", path);
-	return 0;
+	if (rc)
+		return rc;
+	llm_outfile_write(&o, h, sizeof(h));
+	llm_outfile_write(&o, m->storage, m->storage_floats * sizeof(float));
+	return llm_outfile_commit(&o, e);
 }
 
 /* xorshift64* stream: reproducible across machines, no libc rand(). */
@@ -335,12 +332,25 @@ int llm_config_parse_shape(const char *shape, struct llm_config *c,
 		*c = (struct llm_config){ 288, 768, 6, 6, 6, 32000, 256, 1 };
 	} else if (!strcmp(shape, "110M")) {
 		*c = (struct llm_config){ 768, 2048, 12, 12, 12, 32000, 1024, 1 };
-	} else if (sscanf(shape, "%d,%d,%d,%d,%d,%d,%d", &c->dim, &c->hidden_dim,
-			  &c->n_layers, &c->n_heads, &c->n_kv_heads,
-			  &c->vocab_size, &c->seq_len) != 7) {
-		return llm_fail(e, -EINVAL,
-				"unknown shape '%s' (want 260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq)",
-				shape);
+	} else {
+		/* seven decimal numbers, each range-checked, nothing after them */
+		int *field[7] = { &c->dim, &c->hidden_dim, &c->n_layers, &c->n_heads,
+				  &c->n_kv_heads, &c->vocab_size, &c->seq_len };
+		const char *p = shape;
+
+		for (int i = 0; i < 7; i++) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : -1;
+			if (v < 0 || errno || v > DIM_LIMIT || *end != (i < 6 ? ',' : '\0'))
+				return llm_fail(e, -EINVAL,
+						"bad shape '%s' (want 260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq, each 1..%d)",
+						shape, DIM_LIMIT);
+			*field[i] = (int)v;
+			p = end + 1;
+		}
 	}
 	return llm_config_validate(c, e);
 }

@@ -9,6 +9,7 @@
 #include "llm_packed.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 
 #include "csa/csa_device.h"
 #include "llm_cpu.h"
+#include "llm_gguf.h"
+#include "llm_outfile.h"
 #include "llm_sample.h"
 #include "llm_tokenizer.h"
 
@@ -434,7 +437,7 @@ int llm_packed_save(const struct llm_packed *p, const char *path,
 	uint8_t *table = NULL, zero[LLM_PACKED_ALIGN] = { 0 };
 	uint64_t off, payload_start;
 	uint32_t crc;
-	FILE *f = NULL;
+	struct llm_outfile o;
 	int rc = 0;
 
 	if (!l)
@@ -497,29 +500,18 @@ int llm_packed_save(const struct llm_packed *p, const char *path,
 	put32(hdr + 104, crc);
 	put32(hdr + 124, llm_crc32(0, hdr, 124));
 
-	f = fopen(path, "wb");
-	if (!f) {
-		rc = llm_fail(e, -errno, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fwrite(hdr, sizeof(hdr), 1, f) != 1 ||
-	    fwrite(table, LLM_PACKED_SECTION_BYTES, l->n, f) != l->n)
-		rc = -EIO;
-	for (uint64_t pos = LLM_PACKED_HEADER_BYTES + (uint64_t)l->n * LLM_PACKED_SECTION_BYTES;
-	     !rc && pos < payload_start; pos++)
-		if (fputc(0, f) == EOF)
-			rc = -EIO;
-	for (uint32_t i = 0; !rc && i < l->n; i++) {
-		uint64_t pad = align_up(l->s[i].bytes) - l->s[i].bytes;
-
-		if (fwrite(l->s[i].data, 1, l->s[i].bytes, f) != l->s[i].bytes ||
-		    (pad && fwrite(zero, 1, pad, f) != pad))
-			rc = -EIO;
-	}
-	if (fclose(f) && !rc)
-		rc = -EIO;
+	rc = llm_outfile_open(&o, path, e);
 	if (rc)
-		llm_fail(e, rc, "%s: write failed", path);
+		goto out;
+	llm_outfile_write(&o, hdr, sizeof(hdr));
+	llm_outfile_write(&o, table, (size_t)l->n * LLM_PACKED_SECTION_BYTES);
+	llm_outfile_write(&o, zero, payload_start - LLM_PACKED_HEADER_BYTES -
+			  (uint64_t)l->n * LLM_PACKED_SECTION_BYTES);
+	for (uint32_t i = 0; i < l->n; i++) {
+		llm_outfile_write(&o, l->s[i].data, l->s[i].bytes);
+		llm_outfile_write(&o, zero, align_up(l->s[i].bytes) - l->s[i].bytes);
+	}
+	rc = llm_outfile_commit(&o, e);
 out:
 	free(table);
 	free(l);
@@ -578,6 +570,17 @@ static const struct section *find(const struct section *s, uint32_t n,
 	return NULL;
 }
 
+/* Every float a loader reads is finite, as llm_model_load() insists. */
+static int check_finite(const float *x, uint64_t n, uint32_t tensor,
+			uint32_t layer, const char *path, struct llm_err *e)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return llm_fail(e, -EINVAL, "%s: tensor %u of layer %u: value %llu is not finite",
+					path, tensor, layer, (unsigned long long)i);
+	return 0;
+}
+
 static int take_f32(const uint8_t *buf, const struct section *s, uint32_t n,
 		    uint32_t tensor, uint32_t layer, float *dst, uint32_t rows,
 		    uint32_t cols, const char *path, struct llm_err *e)
@@ -591,7 +594,7 @@ static int take_f32(const uint8_t *buf, const struct section *s, uint32_t n,
 		return llm_fail(e, -EINVAL, "%s: tensor %u of layer %u is %ux%u, expected %ux%u",
 				path, tensor, layer, x->rows, x->cols, rows, cols);
 	memcpy(dst, buf + x->offset, x->bytes);
-	return 0;
+	return check_finite(dst, (uint64_t)rows * cols, tensor, layer, path, e);
 }
 
 static int take_bcq(struct llm_packed *p, const uint8_t *buf,
@@ -618,6 +621,8 @@ static int take_bcq(struct llm_packed *p, const uint8_t *buf,
 				path, tensor, layer);
 	memcpy(q->bits, buf + b->offset, b->bytes);
 	memcpy(q->scales, buf + sc->offset, sc->bytes);
+	if (!p->pow2)	/* f32 scales; pow2 ones are int8 exponents */
+		return check_finite(q->scales, sc->bytes / 4, tensor, layer, path, e);
 	return 0;
 }
 
@@ -709,8 +714,10 @@ static int parse(struct llm_packed *p, const uint8_t *buf, uint64_t size,
 				rc = take_bcq(p, buf, s, n, T_MATRIX + w, l,
 					      &p->bcq[l * LLM_LAYER_MATRICES + w], rows, cols,
 					      version > LLM_PACKED_VERSION_UNIFORM, path, e);
-				if (!rc)
+				if (!rc) {
 					llm_bcq_dequantize(&p->bcq[l * LLM_LAYER_MATRICES + w], dst);
+					rc = check_finite(dst, (uint64_t)rows * cols, T_MATRIX + w, l, path, e);
+				}
 			}
 		}
 		if (!rc && p->classifier_bcq) {
@@ -718,8 +725,10 @@ static int parse(struct llm_packed *p, const uint8_t *buf, uint64_t size,
 
 			rc = take_bcq(p, buf, s, n, T_WCLS, 0, q, c.vocab_size, dim,
 				      version > LLM_PACKED_VERSION_UNIFORM, path, e);
-			if (!rc)
+			if (!rc) {
 				llm_bcq_dequantize(q, m->wcls);
+				rc = check_finite(m->wcls, (uint64_t)c.vocab_size * dim, T_WCLS, 0, path, e);
+			}
 		} else if (!rc && !c.shared_classifier) {
 			rc = take_f32(buf, s, n, T_WCLS, 0, m->wcls, c.vocab_size, dim, path, e);
 		}
@@ -849,12 +858,12 @@ int llm_packed_from_checkpoint(struct llm_packed *p, struct llm_model *fp32,
 	int rc;
 
 	memset(fp32, 0, sizeof(*fp32));
-	rc = llm_model_load(&m, path, e);
+	rc = llm_model_load_any(&m, path, e);	/* llama2.c or GGUF */
 	if (rc)
 		return rc;
 	if (opts.calib_seqs < 0)
 		opts.calib_seqs = llm_default_calib_seqs(&m);
-	rc = llm_model_load(fp32, path, e);
+	rc = llm_model_load_any(fp32, path, e);
 	if (rc) {
 		llm_model_free(&m);
 		return rc;

@@ -2,6 +2,7 @@
 #include "llm_tokenizer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,16 @@ static int sort_by_piece(const void *pa, const void *pb, void *ctx)
 			  t->piece_len[b]);
 
 	return r ? r : (a > b) - (a < b);
+}
+
+void llm_tokenizer_index(struct llm_tokenizer *t)
+{
+	for (int i = 0; i < t->vocab_size; i++)
+		t->sorted[i] = i;
+	qsort_r(t->sorted, t->vocab_size, sizeof(int), sort_by_piece, t);
+	t->byte_fallback = t->vocab_size >= LLM_BYTE_TOKEN_BASE + 256 &&
+			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE], "<0x00>") &&
+			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE + 255], "<0xFF>");
 }
 
 int llm_tokenizer_load(struct llm_tokenizer *t, const char *path,
@@ -71,6 +82,10 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path,
 				      path, i, vocab_size);
 			goto out;
 		}
+		if (!isfinite(t->scores[i])) {	/* as every loader checks floats */
+			rc = llm_fail(e, -EINVAL, "%s: token %d has a non-finite score", path, i);
+			goto out;
+		}
 		if (len < 0 || len > mtl) {
 			rc = llm_fail(e, -EINVAL, "%s: token %d has length %d (max %d)",
 				      path, i, len, mtl);
@@ -94,10 +109,7 @@ int llm_tokenizer_load(struct llm_tokenizer *t, const char *path,
 			      path, vocab_size);
 		goto out;
 	}
-	qsort_r(t->sorted, vocab_size, sizeof(int), sort_by_piece, t);
-	t->byte_fallback = vocab_size >= LLM_BYTE_TOKEN_BASE + 256 &&
-			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE], "<0x00>") &&
-			   !strcmp(t->pieces[LLM_BYTE_TOKEN_BASE + 255], "<0xFF>");
+	llm_tokenizer_index(t);
 out:
 	fclose(f);
 	if (rc)

@@ -27,6 +27,9 @@ struct llm_tokenizer {
 int llm_tokenizer_load(struct llm_tokenizer *t, const char *path,
 		       int vocab_size, struct llm_err *e);
 void llm_tokenizer_free(struct llm_tokenizer *t);
+/* After filling vocab_size, pieces, piece_len, scores and allocating
+ * sorted (another loader, e.g. GGUF): builds the lookup index. */
+void llm_tokenizer_index(struct llm_tokenizer *t);
 
 /* Id of the exact piece, or -1. */
 int llm_tokenizer_lookup(const struct llm_tokenizer *t, const char *s,

@@ -23,8 +23,21 @@
 
 #if defined(__KERNEL__)
 #include <uapi/drm/drm.h>
-#else
+#elif !defined(__has_include) || __has_include("drm.h")
 #include "drm.h"
+#else
+/*
+ * Without libdrm's drm.h (a sim-only application): the kernel's types and
+ * the DRM ioctl encoding, spelled token for token as drm.h spells them so
+ * that a later drm.h redefines them identically.
+ */
+#include <linux/types.h>
+#include <asm/ioctl.h>
+#ifndef DRM_IOCTL_BASE
+#define DRM_IOCTL_BASE			'd'
+#define DRM_IOWR(nr,type)		_IOWR(DRM_IOCTL_BASE,nr,type)
+#define DRM_COMMAND_BASE                0x40
+#endif
 #endif
 
 #if defined(__cplusplus)
