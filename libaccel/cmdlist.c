@@ -288,16 +288,41 @@ int accel_cmd_rope(struct accel_cmdlist *cl, struct accel_ref x,
 	return accel_cmd_raw(cl, CSA_OP_ROPE, 0, a, NARGS(a), b, NARGS(b));
 }
 
+int accel_cmd_kv_append_flags(struct accel_cmdlist *cl, struct accel_ref k,
+			      struct accel_ref v, struct accel_ref kv_cache,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t pos, uint32_t max_seq, uint32_t flags)
+{
+	const uint32_t a[] = { n_kv_heads, head_dim, pos, max_seq };
+	const struct accel_ref b[] = { k, v, kv_cache };
+
+	return accel_cmd_raw(cl, CSA_OP_KV_APPEND, flags, a, NARGS(a), b,
+			     NARGS(b));
+}
+
 int accel_cmd_kv_append(struct accel_cmdlist *cl, struct accel_ref k,
 			struct accel_ref v, struct accel_ref kv_cache,
 			uint32_t n_kv_heads, uint32_t head_dim, uint32_t pos,
 			uint32_t max_seq)
 {
-	const uint32_t a[] = { n_kv_heads, head_dim, pos, max_seq };
-	const struct accel_ref b[] = { k, v, kv_cache };
+	return accel_cmd_kv_append_flags(cl, k, v, kv_cache, n_kv_heads,
+					 head_dim, pos, max_seq, 0);
+}
 
-	return accel_cmd_raw(cl, CSA_OP_KV_APPEND, 0, a, NARGS(a), b,
-			     NARGS(b));
+int accel_cmd_attention_flags(struct accel_cmdlist *cl, struct accel_ref q,
+			      struct accel_ref kv_cache, struct accel_ref out,
+			      struct accel_ref consmax_table, uint32_t n_heads,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t seq_len, uint32_t max_seq,
+			      float score_scale, uint32_t flags)
+{
+	const uint32_t a[] = { n_heads, n_kv_heads, head_dim, seq_len,
+			       max_seq, f32_bits(score_scale) };
+	const struct accel_ref b[] = { q, kv_cache, out, consmax_table };
+
+	return accel_cmd_raw(cl, CSA_OP_ATTENTION,
+			     flags | (consmax_table.bo ? CSA_CMD_F_CONSMAX : 0),
+			     a, NARGS(a), b, NARGS(b));
 }
 
 int accel_cmd_attention(struct accel_cmdlist *cl, struct accel_ref q,
@@ -306,13 +331,9 @@ int accel_cmd_attention(struct accel_cmdlist *cl, struct accel_ref q,
 			uint32_t n_kv_heads, uint32_t head_dim,
 			uint32_t seq_len, uint32_t max_seq, float score_scale)
 {
-	const uint32_t a[] = { n_heads, n_kv_heads, head_dim, seq_len,
-			       max_seq, f32_bits(score_scale) };
-	const struct accel_ref b[] = { q, kv_cache, out, consmax_table };
-
-	return accel_cmd_raw(cl, CSA_OP_ATTENTION,
-			     consmax_table.bo ? CSA_CMD_F_CONSMAX : 0, a,
-			     NARGS(a), b, NARGS(b));
+	return accel_cmd_attention_flags(cl, q, kv_cache, out, consmax_table,
+					 n_heads, n_kv_heads, head_dim,
+					 seq_len, max_seq, score_scale, 0);
 }
 
 static int vec3(struct accel_cmdlist *cl, uint32_t op, struct accel_ref a0,

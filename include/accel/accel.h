@@ -278,6 +278,20 @@ int accel_cmd_attention(struct accel_cmdlist *cl, struct accel_ref q,
 			struct accel_ref consmax_table, uint32_t n_heads,
 			uint32_t n_kv_heads, uint32_t head_dim,
 			uint32_t seq_len, uint32_t max_seq, float score_scale);
+/* The same two with command flags: CSA_CMD_F_KV_F16 (binary16 cache, the
+ * same for every command on that cache) and, for ATTENTION with a table,
+ * CSA_CMD_F_CONSMAX_NORM (normalized ConSmax; F_CONSMAX is implied by the
+ * table). */
+int accel_cmd_kv_append_flags(struct accel_cmdlist *cl, struct accel_ref k,
+			      struct accel_ref v, struct accel_ref kv_cache,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t pos, uint32_t max_seq, uint32_t flags);
+int accel_cmd_attention_flags(struct accel_cmdlist *cl, struct accel_ref q,
+			      struct accel_ref kv_cache, struct accel_ref out,
+			      struct accel_ref consmax_table, uint32_t n_heads,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t seq_len, uint32_t max_seq,
+			      float score_scale, uint32_t flags);
 /* SILU_MUL: y = silu(a) * b. */
 int accel_cmd_silu_mul(struct accel_cmdlist *cl, struct accel_ref a,
 		       struct accel_ref b, struct accel_ref y, uint32_t n);

@@ -269,11 +269,28 @@ void g_attention(const float *q, const float *cache, uint32_t heads,
 		 uint32_t max_seq, float scale, const float *tables,
 		 float *out)
 {
+	g_attention_mode(q, cache, heads, n_kv, hd, seq_len, max_seq, scale,
+			 tables, 0, out);
+}
+
+float g_consmax_norm(const float *table, float s)
+{
+	if (s * table[0] < -128.0f)
+		return 0.0f;
+	return g_consmax(table, s);
+}
+
+void g_attention_mode(const float *q, const float *cache, uint32_t heads,
+		      uint32_t n_kv, uint32_t hd, uint32_t seq_len,
+		      uint32_t max_seq, float scale, const float *tables,
+		      int norm, float *out)
+{
 	static float s[16384], pr[16384];
 	uint32_t h, t, d;
 
 	for (h = 0; h < heads; h++) {
 		uint32_t kvh = h / (heads / n_kv);
+		float l = 0.0f;
 
 		for (t = 0; t < seq_len; t++) {
 			float dot = 0.0f;
@@ -284,8 +301,11 @@ void g_attention(const float *q, const float *cache, uint32_t heads,
 			s[t] = dot * scale;
 		}
 		if (tables) {
-			for (t = 0; t < seq_len; t++)
-				pr[t] = g_consmax(tables + 36 * h, s[t]);
+			for (t = 0; t < seq_len; t++) {
+				pr[t] = norm ? g_consmax_norm(tables + 36 * h, s[t]) :
+					       g_consmax(tables + 36 * h, s[t]);
+				l += pr[t];
+			}
 		} else {
 			g_softmax(s, seq_len, pr);
 		}
@@ -295,7 +315,50 @@ void g_attention(const float *q, const float *cache, uint32_t heads,
 			for (t = 0; t < seq_len; t++)
 				o += pr[t] * cache[g_kv_v(n_kv, hd, max_seq,
 							  kvh, t, d)];
+			if (norm)
+				o = l == 0.0f ? 0.0f : o / l;
 			out[h * hd + d] = o;
 		}
 	}
+}
+
+uint16_t g_f16_bits(float x)
+{
+	uint16_t sign = signbit(x) ? 0x8000 : 0;
+	double a = fabs((double)x), r;
+	int e;
+
+	if (isnan(x)) {	/* quiet, the top 9 payload bits (docs/commands.md) */
+		uint32_t b;
+
+		memcpy(&b, &x, 4);
+		return sign | 0x7e00 | ((b >> 13) & 0x3ff);
+	}
+	if (a >= 65520.0)
+		return sign | 0x7c00;
+	if (a == 0.0)
+		return sign;
+	frexp(a, &e);		/* a = f * 2^e, f in [0.5, 1) */
+	if (e - 1 < -14)	/* subnormal quantum 2^-24 */
+		return sign | (uint16_t)nearbyint(ldexp(a, 24));
+	r = nearbyint(ldexp(a, 10 - (e - 1)));	/* 1024..2048 */
+	if (r == 2048.0) {
+		r = 1024.0;
+		e++;
+	}
+	return sign | (uint16_t)((e - 1 + 15) << 10) | (uint16_t)(r - 1024.0);
+}
+
+float g_f16_value(uint16_t h)
+{
+	int e = (h >> 10) & 31, m = h & 1023;
+	float v;
+
+	if (e == 31)
+		v = m ? NAN : INFINITY;
+	else if (e == 0)
+		v = (float)ldexp(m, -24);
+	else
+		v = (float)ldexp(1024 + m, e - 25);
+	return (h & 0x8000) ? -v : v;
 }

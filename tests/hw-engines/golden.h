@@ -45,6 +45,21 @@ void g_attention(const float *q, const float *cache, uint32_t heads,
 		 uint32_t max_seq, float scale, const float *tables,
 		 float *out);
 
+/* Normalized ATTENTION (F_CONSMAX_NORM): @norm; the cache as the f32
+ * values the engine sees (an f16 cache widened by g_f16_value). */
+void g_attention_mode(const float *q, const float *cache, uint32_t heads,
+		      uint32_t n_kv, uint32_t hd, uint32_t seq_len,
+		      uint32_t max_seq, float scale, const float *tables,
+		      int norm, float *out);
+/* ConSmax weight of the normalized mode: 0 below the table's range. */
+float g_consmax_norm(const float *table, float s);
+
+/* IEEE binary16, by arithmetic on values (frexp/ldexp/nearbyint), not by
+ * bit tricks: the value's encoding after rounding to nearest even, and
+ * the value of an encoding. */
+uint16_t g_f16_bits(float x);
+float g_f16_value(uint16_t h);
+
 /* Build a ConSmax head table for (beta, gamma, step). */
 void g_consmax_table(float *table, double beta, double gamma, double step);
 

@@ -522,8 +522,9 @@ static const struct { uint8_t args, addrs, flags; } slots[CSA_OP_COUNT] = {
 	[CSA_OP_MATVEC_F32] = { 2, 3, 0 },
 	[CSA_OP_MATVEC_BCQ] = { 4, 4, CSA_CMD_F_POW2 },
 	[CSA_OP_ROPE] = { 4, 2, 0 },
-	[CSA_OP_KV_APPEND] = { 4, 3, 0 },
-	[CSA_OP_ATTENTION] = { 6, 4, CSA_CMD_F_CONSMAX },
+	[CSA_OP_KV_APPEND] = { 4, 3, CSA_CMD_F_KV_F16 },
+	[CSA_OP_ATTENTION] = { 6, 4, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM |
+			       CSA_CMD_F_KV_F16 },
 	[CSA_OP_SILU_MUL] = { 1, 3, 0 },
 	[CSA_OP_ADD] = { 1, 3, 0 },
 	[CSA_OP_ARGMAX] = { 1, 2, 0 },

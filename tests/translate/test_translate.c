@@ -348,6 +348,9 @@ static void test_flags_not_allowed(void)
 				allowed = CSA_CMD_F_POW2;
 			if (op == CSA_OP_ATTENTION || op == CSA_OP_SOFTMAX)
 				allowed = CSA_CMD_F_CONSMAX;
+			/* F_CONSMAX_NORM alone (without F_CONSMAX) is refused */
+			if (op == CSA_OP_ATTENTION || op == CSA_OP_KV_APPEND)
+				allowed |= CSA_CMD_F_KV_F16;
 			if (allowed & (1u << bit))
 				continue;
 			make_valid(op, &v);

@@ -23,7 +23,14 @@
 #define LLM_MODELS_DIR ""
 #endif
 
-#define EVAL_SEED 20261123u	/* the evaluation text; calibration uses others */
+#define EVAL_SEED 20261123u	/* the evaluation texts' first seed; calibration uses others */
+#define EVAL_SEEDS 3		/* texts per prompt */
+#define MAX_PROMPTS 16
+/* --eval's prompts when no -p is given: three openings, each continued
+ * with EVAL_SEEDS seeds, so no one lucky text decides a figure */
+static const char *const eval_prompts[] = {
+	"Once upon a time", "One day, a little girl named Lily", "Tom had a big red ball",
+};
 #define CALIB_SEED 1u
 #define CALIB_LEN 256
 /* Above LLM_CALIB_AUTO_MAX_WEIGHTS layer weights, calibrating on load
@@ -32,6 +39,9 @@
 
 struct options {
 	const char *model, *tokenizer, *prompt, *device;
+	const char *prompts[MAX_PROMPTS];	/* every -p, in order */
+	int n_prompts, seed_given, eval_seeds;
+	int kv_f16, kv_given;
 	int steps, eval, cpu, pow2, consmax, group, quiet, calib_seqs;
 	int planes;		/* 0 = f32 */
 	int weights_given;
@@ -49,11 +59,12 @@ static void usage(FILE *f)
 "  -m, --model FILE       llama2.c checkpoint or CSA packed model\n"
 "                         (default $ACCEL_MODELS or " LLM_MODELS_DIR ", stories260K.bin)\n"
 "  -z, --tokenizer FILE   llama2.c tokenizer (default tok512.bin / tokenizer.bin there)\n"
-"  -p, --prompt TEXT      prompt (default \"Once upon a time\")\n"
+"  -p, --prompt TEXT      prompt (default \"Once upon a time\"); with --eval it may\n"
+"                         be given up to %d times, each a text opening\n"
 "  -n, --tokens N         tokens to generate (default 256, capped by the context)\n"
 "  -t, --temperature T    0 = greedy (default 1.0)\n"
 "      --top-p P          nucleus sampling (default 0.9; 0 or 1 = off)\n"
-"  -s, --seed N           sampling seed (default: time)\n"
+"  -s, --seed N           sampling seed (default: time; --eval: %u)\n"
 "  -d, --device SPEC      sim, sim:devmem=SIZE, /dev/accel/accelN (default: first card, else sim)\n"
 "      --weights MODE     f32, bcq2, bcq3, bcq4 (a checkpoint is quantized on load)\n"
 "      --group G[,K=G..]  BCQ scale group, multiple of 8 (default %d); per\n"
@@ -63,15 +74,23 @@ static void usage(FILE *f)
 "      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
 "                         activation-aware BCQ and ConSmax (default %d for models\n"
 "                         up to 4M layer weights, else 0 = plain BCQ and 1 for ConSmax)\n"
-"      --softmax MODE     exact or consmax (calibrated on load if the file has no tables)\n"
+"      --softmax MODE     exact, consmax (pure, for ConSmax-trained models) or\n"
+"                         consmax-norm (LUT exponent with a fixed per-head beta,\n"
+"                         divided by the running sum); ConSmax constants are\n"
+"                         calibrated on load if the file has none\n"
+"      --kv FORMAT        KV cache f32 or f16 (default f16 with BCQ weights, else f32)\n"
 "      --consmax-gamma M  gamma from the calibration rows' sums: max (default),\n"
 "                         lse (geometric mean) or sum (arithmetic mean)\n"
 "      --cpu              float32 CPU reference decoder, no accelerator\n"
-"      --eval N           quality vs the CPU fp32 reference over N tokens sampled\n"
-"                         from the fp32 model (temperature 1, fixed seed)\n"
+"      --eval N           quality vs the CPU fp32 reference, teacher-forced over\n"
+"                         texts of N tokens: each prompt (-p, default three) then\n"
+"                         the fp32 model's sampling (temperature 1) with seeds\n"
+"                         -s, -s+1, ...; prints mean and range over the texts\n"
+"      --eval-seeds S     seeds per prompt (default %d)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
 "  -q, --quiet            no statistics line\n"
-"  -h, --help\n", LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, LLM_CALIB_DEFAULT_SEQS);
+"  -h, --help\n", MAX_PROMPTS, EVAL_SEED, LLM_BCQ_DEFAULT_GROUP, CALIB_LEN,
+		LLM_CALIB_DEFAULT_SEQS, EVAL_SEEDS);
 }
 
 static int die(const char *fmt, const char *arg)
@@ -85,7 +104,7 @@ static int die(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP };
+	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_KV, O_EVAL_SEEDS };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -105,6 +124,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "calib-seqs", required_argument, 0, O_CALIB },
 		{ "eval-top-p", required_argument, 0, O_EVAL_TOPP },
 		{ "eval", required_argument, 0, O_EVAL },
+		{ "eval-seeds", required_argument, 0, O_EVAL_SEEDS },
+		{ "kv", required_argument, 0, O_KV },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -114,12 +135,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .prompt = "Once upon a time", .steps = 256,
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
-		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f };
+		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f,
+		.eval_seeds = EVAL_SEEDS };
 	while ((c = getopt_long(argc, argv, "m:z:p:n:t:s:d:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 'z': o->tokenizer = optarg; break;
-		case 'p': o->prompt = optarg; break;
+		case 'p':
+			if (o->n_prompts == MAX_PROMPTS)
+				return -die("at most %s prompts", "16");
+			o->prompt = optarg;
+			o->prompts[o->n_prompts++] = optarg;
+			break;
 		case 'd': o->device = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case O_POW2: o->pow2 = 1; break;
@@ -142,8 +169,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			o->seed = strtoull(optarg, &end, 0);
-			if (*end)
+			if (*end || !*optarg)
 				return -die("bad seed '%s'", optarg);
+			o->seed_given = 1;
+			break;
+		case O_EVAL_SEEDS:
+			o->eval_seeds = strtol(optarg, &end, 10);
+			if (*end || o->eval_seeds < 1 || o->eval_seeds > 100)
+				return -die("bad --eval-seeds '%s' (1..100)", optarg);
+			break;
+		case O_KV:
+			if (!strcmp(optarg, "f32"))
+				o->kv_f16 = 0;
+			else if (!strcmp(optarg, "f16"))
+				o->kv_f16 = 1;
+			else
+				return -die("bad --kv '%s' (f32, f16)", optarg);
+			o->kv_given = 1;
 			break;
 		case O_GROUP: {
 			uint32_t g = (uint32_t)o->group;
@@ -176,11 +218,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_SOFTMAX:
 			if (!strcmp(optarg, "exact"))
-				o->consmax = 0;
+				o->consmax = LLM_SOFTMAX_EXACT;
 			else if (!strcmp(optarg, "consmax"))
-				o->consmax = 1;
+				o->consmax = LLM_SOFTMAX_CONSMAX;
+			else if (!strcmp(optarg, "consmax-norm"))
+				o->consmax = LLM_SOFTMAX_CONSMAX_NORM;
 			else
-				return -die("bad --softmax '%s' (exact, consmax)", optarg);
+				return -die("bad --softmax '%s' (exact, consmax, consmax-norm)", optarg);
 			break;
 		case O_METHOD:
 			if (llm_parse_consmax_method(optarg, &o->method))
@@ -196,6 +240,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return -die("unexpected argument '%s'", argv[optind]);
+	if (o->n_prompts > 1 && !o->eval)
+		return -die("%s", "several -p are for --eval; generation takes one prompt");
 	return 0;
 }
 
@@ -258,7 +304,8 @@ static int load_model(const struct options *o, struct llm_packed *p,
 }
 
 struct decoder {
-	int cpu;
+	int cpu, kv_f16;
+	float *cpu_tables;	/* --cpu with consmax-norm: gamma = 1 tables */
 	struct llm_cpu c;
 	struct llm_accel a;
 	struct accel_dev *dev;
@@ -279,12 +326,29 @@ static int decoder_open(struct decoder *d, const struct options *o,
 		if (rc)
 			return llm_fail(e, rc, "out of memory");
 		d->c.consmax = o->consmax ? p->consmax_tables : NULL;
+		if (o->consmax == LLM_SOFTMAX_CONSMAX_NORM) {
+			size_t heads = (size_t)p->base.cfg.n_layers * p->base.cfg.n_heads;
+
+			d->cpu_tables = malloc(heads * ACCEL_CONSMAX_HEAD_BYTES);
+			if (!d->cpu_tables) {
+				llm_cpu_free(&d->c);
+				return llm_fail(e, -ENOMEM, "out of memory");
+			}
+			llm_consmax_tables(p->consmax, heads, LLM_SOFTMAX_CONSMAX_NORM,
+					   d->cpu_tables);
+			d->c.consmax = d->cpu_tables;
+			d->c.consmax_norm = 1;
+		}
 		return 0;
 	}
-	rc = llm_accel_open_device(o->device, llm_accel_devmem_needed(p), &d->dev, e);
+	/* f16 KV by default where the weights are quantized anyway (measured
+	 * in docs/accel-llm.md: no loss beyond the quantization's) */
+	d->kv_f16 = o->kv_given ? o->kv_f16 : p->planes != 0;
+	rc = llm_accel_open_device(o->device, llm_accel_devmem_needed_kv(p, d->kv_f16),
+				   &d->dev, e);
 	if (rc)
 		return rc;
-	rc = llm_accel_init(&d->a, d->dev, p, o->consmax, e);
+	rc = llm_accel_init_kv(&d->a, d->dev, p, o->consmax, d->kv_f16, e);
 	if (!rc)
 		rc = accel_query_info(d->dev, &d->info);
 	if (rc) {
@@ -298,6 +362,7 @@ static void decoder_close(struct decoder *d)
 {
 	if (d->cpu) {
 		llm_cpu_free(&d->c);
+		free(d->cpu_tables);
 		return;
 	}
 	llm_accel_free(&d->a);
@@ -351,12 +416,48 @@ static const char *mode_name(const struct llm_packed *p, char *buf, size_t n)
 	return buf;
 }
 
-static int run_eval(const struct options *o, struct decoder *d,
-		    const struct llm_packed *p, const struct llm_model *fp32)
+static const char *softmax_name(int mode)
+{
+	return mode == LLM_SOFTMAX_CONSMAX_NORM ? "consmax-norm" :
+	       mode == LLM_SOFTMAX_CONSMAX ? "consmax" : "exact";
+}
+
+/* One text: the prompt's tokens, then the fp32 model's sampling. */
+static int eval_text(const struct options *o, struct decoder *d,
+		     const struct llm_model *fp32, const struct llm_tokenizer *tok,
+		     const char *prompt, uint64_t seed, int n,
+		     struct llm_eval_result *r)
 {
 	struct llm_logits_source src = { d, eval_forward };
-	struct llm_eval_result r;
-	int n = o->eval, *tokens, rc;
+	int *ptok = malloc((strlen(prompt) + 3) * sizeof(int));
+	int *tokens = malloc((n + 1) * sizeof(int)), n_prompt, rc;
+
+	if (!ptok || !tokens) {
+		free(ptok);
+		free(tokens);
+		return -ENOMEM;
+	}
+	n_prompt = llm_tokenizer_encode(tok, prompt, 1, 0, ptok);
+	if (n_prompt > n + 1)
+		n_prompt = n + 1;
+	rc = llm_eval_sample_after(fp32, ptok, n_prompt, n, seed, o->eval_top_p, tokens);
+	if (!rc)
+		rc = llm_eval_run(fp32, &src, tokens, n, r);
+	free(ptok);
+	free(tokens);
+	return rc;
+}
+
+static int run_eval(const struct options *o, struct decoder *d,
+		    const struct llm_packed *p, const struct llm_model *fp32,
+		    const struct llm_tokenizer *tok)
+{
+	int n_prompts = o->n_prompts ? o->n_prompts :
+			(int)(sizeof(eval_prompts) / sizeof(eval_prompts[0]));
+	int texts = n_prompts * o->eval_seeds, n = o->eval, rc = 0, i = 0;
+	uint64_t seed0 = o->seed_given ? o->seed : EVAL_SEED;
+	struct llm_eval_result *r;
+	struct llm_eval_summary sum;
 	char mode[32];
 
 	if (!fp32->storage)
@@ -364,19 +465,35 @@ static int run_eval(const struct options *o, struct decoder *d,
 			   o->model);
 	if (n >= fp32->cfg.seq_len)
 		n = fp32->cfg.seq_len - 1;
-	tokens = malloc((n + 1) * sizeof(int));
-	if (!tokens)
+	r = calloc(texts, sizeof(*r));
+	if (!r)
 		return die("%s", "out of memory");
-	rc = llm_eval_sample_text(fp32, n, EVAL_SEED, o->eval_top_p, tokens);
-	if (!rc)
-		rc = llm_eval_run(fp32, &src, tokens, n, &r);
-	free(tokens);
-	if (rc)
+	for (int pi = 0; !rc && pi < n_prompts; pi++) {
+		const char *prompt = o->n_prompts ? o->prompts[pi] : eval_prompts[pi];
+
+		for (int si = 0; !rc && si < o->eval_seeds; si++, i++) {
+			rc = eval_text(o, d, fp32, tok, prompt, seed0 + si, n, &r[i]);
+			if (!rc && !o->quiet)
+				printf("text %d: prompt \"%s\" seed %llu: KL %.6f, top-1 %.2f%%, perplexity %.4f (fp32 %.4f)\n",
+				       i + 1, prompt, (unsigned long long)(seed0 + si),
+				       r[i].mean_kl, 100.0 * r[i].top1, r[i].ppl_test,
+				       r[i].ppl_ref);
+		}
+	}
+	if (rc) {
+		free(r);
 		return die("evaluation failed: %s", d->e->msg[0] ? d->e->msg : strerror(-rc));
-	printf("eval: %d tokens, weights %s, softmax %s, path %s: mean KL %.5f nats (max %.4f), top-1 %.2f%%, perplexity %.4f (fp32 reference %.4f)\n",
-	       r.tokens, mode_name(p, mode, sizeof(mode)), o->consmax ? "consmax" : "exact",
-	       d->cpu ? "cpu" : d->info.backend, r.mean_kl, r.max_kl, 100.0 * r.top1,
-	       r.ppl_test, r.ppl_ref);
+	}
+	llm_eval_summarize(r, texts, &sum);
+	free(r);
+	printf("eval: %d texts (%d prompts x %d seeds from %llu) x %d tokens, weights %s, softmax %s, kv %s, path %s: "
+	       "mean KL %.6f nats (range %.6f..%.6f), top-1 %.2f%% (range %.2f..%.2f%%), perplexity %.4f (fp32 reference %.4f)\n",
+	       texts, n_prompts, o->eval_seeds, (unsigned long long)seed0, sum.tokens,
+	       mode_name(p, mode, sizeof(mode)), softmax_name(o->consmax),
+	       d->cpu ? "f32" : d->kv_f16 ? "f16" : "f32", d->cpu ? "cpu" : d->info.backend,
+	       sum.kl_mean, sum.kl_min, sum.kl_max, 100.0 * sum.top1_mean,
+	       100.0 * sum.top1_min, 100.0 * sum.top1_max, sum.ppl_test_mean,
+	       sum.ppl_ref_mean);
 	return 0;
 }
 
@@ -444,7 +561,7 @@ static int run_generate(const struct options *o, struct decoder *d,
 
 		fprintf(stderr, "stats: %s %s/%s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s",
 			d->cpu ? "cpu" : d->info.backend, mode_name(p, mode, sizeof(mode)),
-			o->consmax ? "consmax" : "exact", pf, tp > 0 ? pf / tp : 0.0,
+			softmax_name(o->consmax), pf, tp > 0 ? pf / tp : 0.0,
 			generated, gf > 0 && tg > 0 ? gf / tg : 0.0);
 		if (!d->cpu && d->a.submits) {
 			double cyc = (double)d->a.total_cycles / d->a.submits;
@@ -496,7 +613,7 @@ int main(int argc, char **argv)
 	if (rc) {
 		rc = die("%s", e.msg);
 	} else {
-		rc = o.eval ? run_eval(&o, &d, &p, &fp32) : run_generate(&o, &d, &p, &tok);
+		rc = o.eval ? run_eval(&o, &d, &p, &fp32, &tok) : run_generate(&o, &d, &p, &tok);
 		decoder_close(&d);
 	}
 	llm_tokenizer_free(&tok);

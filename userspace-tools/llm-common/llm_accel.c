@@ -115,13 +115,23 @@ static uint64_t round4k(uint64_t v)
 	return (v + 4095) & ~4095ull;
 }
 
-uint64_t llm_accel_devmem_needed(const struct llm_packed *p)
+static uint64_t kv_layer_bytes(const struct llm_config *c, uint32_t kv_flags)
+{
+	return round4k(csa_kv_bytes_elem(c->n_kv_heads, llm_head_size(c), c->seq_len,
+					 csa_kv_elem_bytes(kv_flags)));
+}
+
+uint64_t llm_accel_devmem_needed_kv(const struct llm_packed *p, int kv_f16)
 {
 	const struct llm_config *c = &p->base.cfg;
 
 	return round4k(layout_weights(p, NULL)) + round4k(layout_act(c, NULL)) +
-	       round4k(csa_kv_bytes(c->n_kv_heads, llm_head_size(c), c->seq_len) *
-		       c->n_layers);
+	       kv_layer_bytes(c, kv_f16 ? CSA_CMD_F_KV_F16 : 0) * c->n_layers;
+}
+
+uint64_t llm_accel_devmem_needed(const struct llm_packed *p)
+{
+	return llm_accel_devmem_needed_kv(p, 0);
 }
 
 int llm_accel_open_device(const char *spec, uint64_t needed,
@@ -180,9 +190,19 @@ static int upload_weights(struct llm_accel *a, struct llm_err *e)
 		    (uint64_t)c->vocab_size * c->dim * 4, e);
 	if (!rc)
 		rc = upload(a, a->off_rms_final, m->rms_final, c->dim * 4, e);
-	if (!rc && p->consmax_tables)
+	if (!rc && a->consmax == LLM_SOFTMAX_CONSMAX_NORM) {
+		size_t heads = (size_t)c->n_layers * c->n_heads;
+		float *t = malloc(heads * CSA_CONSMAX_HEAD_BYTES);
+
+		if (!t)
+			return llm_fail(e, -ENOMEM, "out of memory");
+		llm_consmax_tables(p->consmax, heads, LLM_SOFTMAX_CONSMAX_NORM, t);
+		rc = upload(a, a->off_consmax, t, heads * CSA_CONSMAX_HEAD_BYTES, e);
+		free(t);
+	} else if (!rc && p->consmax_tables) {
 		rc = upload(a, a->off_consmax, p->consmax_tables,
 			    (uint64_t)c->n_layers * c->n_heads * CSA_CONSMAX_HEAD_BYTES, e);
+	}
 	for (int l = 0; !rc && l < c->n_layers; l++) {
 		rc = upload(a, a->off_rms_att[l], m->layers[l].rms_att, c->dim * 4, e);
 		if (!rc)
@@ -223,6 +243,13 @@ static int upload_weights(struct llm_accel *a, struct llm_err *e)
 int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 		   const struct llm_packed *p, int consmax, struct llm_err *e)
 {
+	return llm_accel_init_kv(a, dev, p, consmax, 0, e);
+}
+
+int llm_accel_init_kv(struct llm_accel *a, struct accel_dev *dev,
+		      const struct llm_packed *p, int consmax, int kv_f16,
+		      struct llm_err *e)
+{
 	const struct llm_config *c = &p->base.cfg;
 	uint64_t wbytes, abytes, kvbytes;
 	int nm = n_matrices(p), rc;
@@ -231,7 +258,8 @@ int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 	a->dev = dev;
 	a->p = p;
 	a->consmax = consmax;
-	if (consmax && !p->consmax_tables)
+	a->kv_flags = kv_f16 ? CSA_CMD_F_KV_F16 : 0;
+	if (consmax && (!p->consmax_tables || !p->consmax))
 		return llm_fail(e, -EINVAL, "ConSmax requested but the model has no calibrated tables");
 	if (c->dim > (int)CSA_MATVEC_MAX || c->hidden_dim > (int)CSA_MATVEC_MAX ||
 	    c->vocab_size > (int)CSA_MATVEC_MAX || c->seq_len > (int)CSA_SEQ_MAX ||
@@ -247,7 +275,7 @@ int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 	}
 	wbytes = layout_weights(p, a);
 	abytes = layout_act(c, a);
-	a->kv_layer_bytes = round4k(csa_kv_bytes(c->n_kv_heads, llm_head_size(c), c->seq_len));
+	a->kv_layer_bytes = kv_layer_bytes(c, a->kv_flags);
 	kvbytes = a->kv_layer_bytes * c->n_layers;
 	rc = accel_bo_alloc(dev, wbytes, ACCEL_MEM_DEVICE, &a->weights);
 	if (!rc)
@@ -340,9 +368,13 @@ static int build_token(struct llm_accel *a, int token, int pos, int want_logits)
 		TRY(matvec(a, m0 + LLM_WV, a->a_xb, a->a_v));
 		TRY(accel_cmd_rope(a->cl, A(a->a_q), ACCEL_REF(w, a->off_rope), nh, hs, pos, seq));
 		TRY(accel_cmd_rope(a->cl, A(a->a_k), ACCEL_REF(w, a->off_rope), nkv, hs, pos, seq));
-		TRY(accel_cmd_kv_append(a->cl, A(a->a_k), A(a->a_v), kv, nkv, hs, pos, seq));
-		TRY(accel_cmd_attention(a->cl, A(a->a_q), kv, A(a->a_att), table, nh, nkv,
-					hs, pos + 1, seq, scale));
+		TRY(accel_cmd_kv_append_flags(a->cl, A(a->a_k), A(a->a_v), kv, nkv, hs,
+					      pos, seq, a->kv_flags));
+		TRY(accel_cmd_attention_flags(a->cl, A(a->a_q), kv, A(a->a_att), table,
+					      nh, nkv, hs, pos + 1, seq, scale,
+					      a->kv_flags |
+					      (a->consmax == LLM_SOFTMAX_CONSMAX_NORM ?
+					       CSA_CMD_F_CONSMAX_NORM : 0)));
 		TRY(matvec(a, m0 + LLM_WO, a->a_att, a->a_xb2));
 		TRY(accel_cmd_add(a->cl, A(a->a_x), A(a->a_xb2), A(a->a_x), dim));
 		TRY(accel_cmd_rmsnorm(a->cl, A(a->a_x), ACCEL_REF(w, a->off_rms_ffn[l]),

@@ -16,7 +16,8 @@
 struct llm_accel {
 	struct accel_dev *dev;
 	const struct llm_packed *p;
-	int consmax;		/* attention with the ConSmax tables */
+	int consmax;		/* enum llm_softmax */
+	uint32_t kv_flags;	/* 0 (f32 KV cache) or CSA_CMD_F_KV_F16 */
 	struct accel_bo *weights, *kv, *act, *host;
 	struct accel_cmdlist *cl;
 	void *host_map;
@@ -35,13 +36,20 @@ struct llm_accel {
 
 /* Bytes of device memory the model will need (weights, KV, activations). */
 uint64_t llm_accel_devmem_needed(const struct llm_packed *p);
+uint64_t llm_accel_devmem_needed_kv(const struct llm_packed *p, int kv_f16);
 /* Opens the device by @spec (NULL: the default; a sim backend gets enough
  * device memory for the model when the default 256M is too small). */
 int llm_accel_open_device(const char *spec, uint64_t needed,
 			  struct accel_dev **dev, struct llm_err *e);
 
+/* @consmax: enum llm_softmax; the tables come from p->consmax (the
+ * normalized mode builds its own with gamma = 1).  f32 KV cache. */
 int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 		   const struct llm_packed *p, int consmax, struct llm_err *e);
+/* The same with the KV cache in binary16 when @kv_f16. */
+int llm_accel_init_kv(struct llm_accel *a, struct accel_dev *dev,
+		      const struct llm_packed *p, int consmax, int kv_f16,
+		      struct llm_err *e);
 void llm_accel_free(struct llm_accel *a);
 
 /* Runs @token at @pos.  With @logits non-NULL they are read back into it;

@@ -29,8 +29,24 @@ struct llm_eval_result {
  * settings (temperature 1, top-p @top_p; 0 = plain sampling) and @seed. */
 int llm_eval_sample_text(const struct llm_model *m, int n, uint64_t seed,
 			 float top_p, int *tokens);
+/* The same, but the text starts with the @n_prompt tokens of @prompt
+ * (prompt[0] is BOS) forced, then is sampled up to n + 1 tokens. */
+int llm_eval_sample_after(const struct llm_model *m, const int *prompt,
+			  int n_prompt, int n, uint64_t seed, float top_p,
+			  int *tokens);
 /* Evaluates over tokens[0..n] (predicting tokens[1..n]). */
 int llm_eval_run(const struct llm_model *fp32, struct llm_logits_source *test,
 		 const int *tokens, int n, struct llm_eval_result *r);
+
+/* Mean and range over several texts (one llm_eval_result each). */
+struct llm_eval_summary {
+	int texts, tokens;	/* tokens: per text */
+	double kl_mean, kl_min, kl_max;
+	double top1_mean, top1_min, top1_max;
+	double ppl_test_mean, ppl_ref_mean;
+};
+
+void llm_eval_summarize(const struct llm_eval_result *r, int n,
+			struct llm_eval_summary *s);
 
 #endif /* LLM_EVAL_H */
