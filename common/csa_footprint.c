@@ -41,7 +41,7 @@ static const struct op_shape op_shapes[CSA_OP_COUNT] = {
 	[CSA_OP_EMBED]		= { 3, CSA_CMD_F_IDX_MEM },
 	[CSA_OP_RMSNORM]	= { 2, 0 },
 	[CSA_OP_MATVEC_F32]	= { 2, 0 },
-	[CSA_OP_MATVEC_BCQ]	= { 4, CSA_CMD_F_POW2 },
+	[CSA_OP_MATVEC_BCQ]	= { 4, CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16 },
 	[CSA_OP_ROPE]		= { 4, 0 },
 	[CSA_OP_KV_APPEND]	= { 4, CSA_CMD_F_KV_F16 },
 	[CSA_OP_ATTENTION]	= { 6, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM |
@@ -156,7 +156,7 @@ static int fp_matvec_bcq(uint32_t flags, const uint32_t *arg,
 	slot(fp, 0, CSA_BUF_DEVICE_IN, (uint64_t)k * 4);
 	slot(fp, 1, CSA_BUF_DEVICE_IN, csa_bcq_bits_bytes(k, n, p));
 	slot(fp, 2, CSA_BUF_DEVICE_IN,
-	     csa_bcq_scale_bytes(k, n, p, g, !!(flags & CSA_CMD_F_POW2)));
+	     csa_bcq_scale_bytes_elem(k, n, p, g, csa_bcq_scale_elem_bytes(flags)));
 	slot(fp, 3, CSA_BUF_DEVICE_OUT, (uint64_t)n * 4);
 	return CSA_STATUS_OK;
 }

@@ -68,7 +68,6 @@ static void work_bcq(const struct csa_cycle_params *p,
 {
 	uint64_t k = d->arg[0], n = d->arg[1], planes = d->arg[2];
 	uint64_t g = d->arg[3], k8 = (k + 7) / 8, ng = (k + g - 1) / g;
-	int pow2 = !!(d->flags & CSA_CMD_F_POW2);
 
 	w->engine = CSA_ENGINE_BCQ;
 	/* 256-entry table per 8 activations, one byte lookup per row and
@@ -78,8 +77,9 @@ static void work_bcq(const struct csa_cycle_params *p,
 		     div_ceil(n * ng * planes, p->bcq_lanes);
 	w->bytes = k * 4 + csa_bcq_bits_bytes((uint32_t)k, (uint32_t)n,
 					      (uint32_t)planes) +
-		   csa_bcq_scale_bytes((uint32_t)k, (uint32_t)n,
-				       (uint32_t)planes, (uint32_t)g, pow2) +
+		   csa_bcq_scale_bytes_elem((uint32_t)k, (uint32_t)n,
+					    (uint32_t)planes, (uint32_t)g,
+					    csa_bcq_scale_elem_bytes(d->flags)) +
 		   n * 4;
 	w->ext_bytes = w->bytes;
 }

@@ -265,17 +265,25 @@ int accel_cmd_matvec_f32(struct accel_cmdlist *cl, struct accel_ref x,
 			     NARGS(b));
 }
 
+int accel_cmd_matvec_bcq_flags(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref bits, struct accel_ref scales,
+			       struct accel_ref y, uint32_t k, uint32_t n,
+			       uint32_t planes, uint32_t group, uint32_t flags)
+{
+	const uint32_t a[] = { k, n, planes, group };
+	const struct accel_ref b[] = { x, bits, scales, y };
+
+	return accel_cmd_raw(cl, CSA_OP_MATVEC_BCQ, flags, a, NARGS(a), b,
+			     NARGS(b));
+}
+
 int accel_cmd_matvec_bcq(struct accel_cmdlist *cl, struct accel_ref x,
 			 struct accel_ref bits, struct accel_ref scales,
 			 struct accel_ref y, uint32_t k, uint32_t n,
 			 uint32_t planes, uint32_t group, int pow2_scales)
 {
-	const uint32_t a[] = { k, n, planes, group };
-	const struct accel_ref b[] = { x, bits, scales, y };
-
-	return accel_cmd_raw(cl, CSA_OP_MATVEC_BCQ,
-			     pow2_scales ? CSA_CMD_F_POW2 : 0, a, NARGS(a), b,
-			     NARGS(b));
+	return accel_cmd_matvec_bcq_flags(cl, x, bits, scales, y, k, n, planes,
+					  group, pow2_scales ? CSA_CMD_F_POW2 : 0);
 }
 
 int accel_cmd_rope(struct accel_cmdlist *cl, struct accel_ref x,

@@ -260,6 +260,12 @@ int accel_cmd_matvec_bcq(struct accel_cmdlist *cl, struct accel_ref x,
 			 struct accel_ref bits, struct accel_ref scales,
 			 struct accel_ref y, uint32_t k, uint32_t n,
 			 uint32_t planes, uint32_t group, int pow2_scales);
+/* The same with the scale format as MATVEC_BCQ flags: CSA_CMD_F_POW2,
+ * CSA_CMD_F_SCALE16 (binary16; with F_POW2 additive powers of two). */
+int accel_cmd_matvec_bcq_flags(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref bits, struct accel_ref scales,
+			       struct accel_ref y, uint32_t k, uint32_t n,
+			       uint32_t planes, uint32_t group, uint32_t flags);
 /* ROPE: rotate x[n_heads][head_dim] in place by row @pos of a
  * (cos, sin) table[table_rows][head_dim / 2][2]. */
 int accel_cmd_rope(struct accel_cmdlist *cl, struct accel_ref x,

@@ -109,7 +109,7 @@ struct csa_desc {
 
 /* Descriptor flags only the kernel (or libaccel's translation) sets */
 #define CSA_DESC_F_LAST		(1u << 7) /* last descriptor of a job: post a completion */
-#define CSA_DESC_F_MASK		(0x1fu | CSA_DESC_F_LAST)
+#define CSA_DESC_F_MASK		(0x3fu | CSA_DESC_F_LAST)
 
 /* ---- completion ring entry, 32 bytes ----------------------------------- */
 struct csa_cqe {
@@ -187,16 +187,36 @@ struct csa_sg_entry {
  *  byte", so a table lookup sweeps contiguous rows).
  *  NG = ceil(K / G) groups.  Scales: f32 scale[n][g][p] at
  *  scales + ((n * NG + g) * P + p) * 4, or with F_POW2 int8 e[n][g][p] at
- *  scales + (n * NG + g) * P + p meaning 2^e. */
+ *  scales + (n * NG + g) * P + p meaning 2^e.  With F_SCALE16 each scale
+ *  is a u16 at scales + ((n * NG + g) * P + p) * 2: IEEE binary16, or with
+ *  F_POW2 too an additive power-of-two (APoT) code: low byte int8 e0,
+ *  high byte d1 | d2 << 4, alpha = 2^e0 [+ 2^(e0-d1) if d1] [+
+ *  2^(e0-d1-d2) if d1 and d2] (docs/commands.md 5.5). */
 static inline uint64_t csa_bcq_bits_bytes(uint32_t k, uint32_t n, uint32_t p)
 {
 	return (uint64_t)((k + 7) / 8) * n * p;
 }
 
+/* Bytes of one scale as a MATVEC_BCQ descriptor's flags say: 4 (f32),
+ * 1 (F_POW2 alone), 2 (F_SCALE16, with or without F_POW2). */
+static inline uint32_t csa_bcq_scale_elem_bytes(uint32_t flags)
+{
+	if (flags & (1u << 5))		/* CSA_CMD_F_SCALE16 */
+		return 2;
+	return (flags & (1u << 1)) ? 1 : 4;	/* CSA_CMD_F_POW2 */
+}
+
+static inline uint64_t csa_bcq_scale_bytes_elem(uint32_t k, uint32_t n,
+						uint32_t p, uint32_t g,
+						uint32_t elem_bytes)
+{
+	return (uint64_t)n * ((k + g - 1) / g) * p * elem_bytes;
+}
+
 static inline uint64_t csa_bcq_scale_bytes(uint32_t k, uint32_t n, uint32_t p,
 					   uint32_t g, int pow2)
 {
-	return (uint64_t)n * ((k + g - 1) / g) * p * (pow2 ? 1 : 4);
+	return csa_bcq_scale_bytes_elem(k, n, p, g, pow2 ? 1 : 4);
 }
 
 /* KV cache of one layer in PIM bank layout (NeuPIMs):

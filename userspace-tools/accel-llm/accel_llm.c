@@ -16,6 +16,7 @@
 #include "llm_cpu.h"
 #include "llm_eval.h"
 #include "llm_packed.h"
+#include "llm_progress.h"
 #include "llm_sample.h"
 #include "llm_tokenizer.h"
 
@@ -26,11 +27,6 @@
 #define EVAL_SEED 20261123u	/* the evaluation texts' first seed; calibration uses others */
 #define EVAL_SEEDS 3		/* texts per prompt */
 #define MAX_PROMPTS 16
-/* --eval's prompts when no -p is given: three openings, each continued
- * with EVAL_SEEDS seeds, so no one lucky text decides a figure */
-static const char *const eval_prompts[] = {
-	"Once upon a time", "One day, a little girl named Lily", "Tom had a big red ball",
-};
 #define CALIB_SEED 1u
 #define CALIB_LEN 256
 /* Above LLM_CALIB_AUTO_MAX_WEIGHTS layer weights, calibrating on load
@@ -41,7 +37,8 @@ struct options {
 	const char *model, *tokenizer, *prompt, *device;
 	const char *prompts[MAX_PROMPTS];	/* every -p, in order */
 	int n_prompts, seed_given, eval_seeds;
-	int kv_f16, kv_given;
+	int kv_f16, kv_given, scale16;
+	double mixed;
 	int steps, eval, cpu, pow2, consmax, group, quiet, calib_seqs;
 	int planes;		/* 0 = f32 */
 	int weights_given;
@@ -69,7 +66,11 @@ static void usage(FILE *f)
 "      --weights MODE     f32, bcq2, bcq3, bcq4 (a checkpoint is quantized on load)\n"
 "      --group G[,K=G..]  BCQ scale group, multiple of 8 (default %d); per\n"
 "                         matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
-"      --pow2             power-of-two BCQ scales (shifts)\n"
+"      --scales FMT       BCQ scale storage: f32 (default), f16, pow2 (one shift),\n"
+"                         apot (up to three shifts in 16 bits)\n"
+"      --pow2             the same as --scales pow2\n"
+"      --mixed-planes A   3/4-style planes per matrix with mean <= A, chosen by\n"
+"                         measured sensitivity (see accel-quant)\n"
 "      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
 "      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
 "                         activation-aware BCQ and ConSmax (default %d for models\n"
@@ -104,7 +105,8 @@ static int die(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_KV, O_EVAL_SEEDS };
+	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_KV, O_EVAL_SEEDS, O_SCALES,
+	       O_MIXED };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -126,6 +128,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "eval", required_argument, 0, O_EVAL },
 		{ "eval-seeds", required_argument, 0, O_EVAL_SEEDS },
 		{ "kv", required_argument, 0, O_KV },
+		{ "scales", required_argument, 0, O_SCALES },
+		{ "mixed-planes", required_argument, 0, O_MIXED },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -149,7 +153,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'd': o->device = optarg; break;
 		case 'q': o->quiet = 1; break;
-		case O_POW2: o->pow2 = 1; break;
+		case O_POW2: o->pow2 = 1; o->scale16 = 0; break;
+		case O_SCALES:
+			if (llm_parse_scales(optarg, &o->pow2, &o->scale16))
+				return -die("bad --scales '%s' (f32, f16, pow2, apot)", optarg);
+			break;
+		case O_MIXED:
+			if (llm_parse_mixed_planes(optarg, &o->mixed))
+				return -die("bad --mixed-planes '%s' (1..4)", optarg);
+			break;
 		case O_CPU: o->cpu = 1; break;
 		case O_CLS: o->classifier_bcq = 1; break;
 		case 'n':
@@ -267,14 +279,19 @@ static char *path_in_models(const char *name)
 static int load_model(const struct options *o, struct llm_packed *p,
 		      struct llm_model *fp32, struct llm_err *e)
 {
+	static struct llm_progress prog;
 	struct llm_quant_opts q = {
-		.bcq = { o->planes, o->group, o->pow2, LLM_BCQ_DEFAULT_ITERS },
+		.bcq = { o->mixed > 0 ? (uint32_t)ceil(o->mixed) : (uint32_t)o->planes,
+			 o->group, o->pow2, LLM_BCQ_DEFAULT_ITERS, o->scale16 },
 		.classifier_bcq = o->classifier_bcq,
 		.calib_seqs = o->calib_seqs, .calib_len = CALIB_LEN, .seed = CALIB_SEED,
+		.progress = llm_progress_report, .progress_ctx = &prog,
+		.mixed_planes = o->mixed,
 	};
 	int rc = llm_packed_probe(o->model);
 
 	memcpy(q.group_of, o->group_of, sizeof(q.group_of));
+	llm_progress_init(&prog, "quantizing on load", isatty(2));
 	memset(fp32, 0, sizeof(*fp32));
 	if (rc < 0)
 		return llm_fail(e, rc, "%s: %s", o->model, strerror(-rc));
@@ -282,7 +299,7 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		rc = llm_packed_load(p, o->model, e);
 		if (rc)
 			return rc;
-		if (o->weights_given && (int)p->planes != o->planes) {
+		if (o->weights_given && !o->mixed && (int)p->planes != o->planes) {
 			unsigned int planes = p->planes;
 
 			llm_packed_free(p);
@@ -409,10 +426,18 @@ static void print_piece(const char *s, size_t len)
 
 static const char *mode_name(const struct llm_packed *p, char *buf, size_t n)
 {
+	double planes = llm_packed_mean_planes(p);
+
 	if (!p->planes)
 		snprintf(buf, n, "f32");
+	else if (planes != (double)p->planes)
+		snprintf(buf, n, "bcq mixed %.3f planes, %s scales, %.3f bits/weight", planes,
+			 p->pow2 ? (p->scale16 ? "apot" : "pow2") : (p->scale16 ? "f16" : "f32"),
+			 llm_packed_bits_per_weight(p));
 	else
-		snprintf(buf, n, "bcq%u%s", p->planes, p->pow2 ? "-pow2" : "");
+		snprintf(buf, n, "bcq%u, %s scales, %.3f bits/weight", p->planes,
+			 p->pow2 ? (p->scale16 ? "apot" : "pow2") : (p->scale16 ? "f16" : "f32"),
+			 llm_packed_bits_per_weight(p));
 	return buf;
 }
 
@@ -422,43 +447,25 @@ static const char *softmax_name(int mode)
 	       mode == LLM_SOFTMAX_CONSMAX ? "consmax" : "exact";
 }
 
-/* One text: the prompt's tokens, then the fp32 model's sampling. */
-static int eval_text(const struct options *o, struct decoder *d,
-		     const struct llm_model *fp32, const struct llm_tokenizer *tok,
-		     const char *prompt, uint64_t seed, int n,
-		     struct llm_eval_result *r)
+static void print_text(int i, const char *prompt, uint64_t seed,
+		       const struct llm_eval_result *r)
 {
-	struct llm_logits_source src = { d, eval_forward };
-	int *ptok = malloc((strlen(prompt) + 3) * sizeof(int));
-	int *tokens = malloc((n + 1) * sizeof(int)), n_prompt, rc;
-
-	if (!ptok || !tokens) {
-		free(ptok);
-		free(tokens);
-		return -ENOMEM;
-	}
-	n_prompt = llm_tokenizer_encode(tok, prompt, 1, 0, ptok);
-	if (n_prompt > n + 1)
-		n_prompt = n + 1;
-	rc = llm_eval_sample_after(fp32, ptok, n_prompt, n, seed, o->eval_top_p, tokens);
-	if (!rc)
-		rc = llm_eval_run(fp32, &src, tokens, n, r);
-	free(ptok);
-	free(tokens);
-	return rc;
+	printf("text %d: prompt \"%s\" seed %llu: KL %.6f, top-1 %.2f%%, perplexity %.4f (fp32 %.4f)\n",
+	       i + 1, prompt, (unsigned long long)seed, r->mean_kl, 100.0 * r->top1,
+	       r->ppl_test, r->ppl_ref);
 }
 
 static int run_eval(const struct options *o, struct decoder *d,
 		    const struct llm_packed *p, const struct llm_model *fp32,
 		    const struct llm_tokenizer *tok)
 {
-	int n_prompts = o->n_prompts ? o->n_prompts :
-			(int)(sizeof(eval_prompts) / sizeof(eval_prompts[0]));
-	int texts = n_prompts * o->eval_seeds, n = o->eval, rc = 0, i = 0;
+	struct llm_logits_source src = { d, eval_forward };
+	int n_prompts = o->n_prompts ? o->n_prompts : 3;
+	int texts = n_prompts * o->eval_seeds, n = o->eval, rc;
 	uint64_t seed0 = o->seed_given ? o->seed : EVAL_SEED;
 	struct llm_eval_result *r;
 	struct llm_eval_summary sum;
-	char mode[32];
+	char mode[96];
 
 	if (!fp32->storage)
 		return die("--eval needs the fp32 checkpoint as the reference (%s is a packed model)",
@@ -468,18 +475,9 @@ static int run_eval(const struct options *o, struct decoder *d,
 	r = calloc(texts, sizeof(*r));
 	if (!r)
 		return die("%s", "out of memory");
-	for (int pi = 0; !rc && pi < n_prompts; pi++) {
-		const char *prompt = o->n_prompts ? o->prompts[pi] : eval_prompts[pi];
-
-		for (int si = 0; !rc && si < o->eval_seeds; si++, i++) {
-			rc = eval_text(o, d, fp32, tok, prompt, seed0 + si, n, &r[i]);
-			if (!rc && !o->quiet)
-				printf("text %d: prompt \"%s\" seed %llu: KL %.6f, top-1 %.2f%%, perplexity %.4f (fp32 %.4f)\n",
-				       i + 1, prompt, (unsigned long long)(seed0 + si),
-				       r[i].mean_kl, 100.0 * r[i].top1, r[i].ppl_test,
-				       r[i].ppl_ref);
-		}
-	}
+	rc = llm_eval_texts(fp32, &src, tok, o->n_prompts ? o->prompts : llm_eval_default_prompts,
+			    n_prompts, seed0, o->eval_seeds, n, o->eval_top_p, r,
+			    o->quiet ? NULL : print_text);
 	if (rc) {
 		free(r);
 		return die("evaluation failed: %s", d->e->msg[0] ? d->e->msg : strerror(-rc));
@@ -557,7 +555,7 @@ static int run_generate(const struct options *o, struct decoder *d,
 		int pf = n_prompt, gf = generated - 1;
 		double tp = t_prompt > 0 ? t_prompt - t0 : t_end - t0;
 		double tg = t_end - (t_prompt > 0 ? t_prompt : t_end);
-		char mode[32];
+		char mode[96];
 
 		fprintf(stderr, "stats: %s %s/%s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s",
 			d->cpu ? "cpu" : d->info.backend, mode_name(p, mode, sizeof(mode)),

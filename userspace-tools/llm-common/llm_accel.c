@@ -328,11 +328,12 @@ static int matvec(struct llm_accel *a, int i, uint64_t x, uint64_t y)
 	matrix_at(p, i, &layer, &which);
 	llm_matrix_shape(&p->base.cfg, which, &rows, &cols);
 	if (p->planes && (which < LLM_LAYER_MATRICES || p->classifier_bcq))
-		return accel_cmd_matvec_bcq(a->cl, ACCEL_REF(a->act, x),
-					    ACCEL_REF(a->weights, a->off_mat[i]),
-					    ACCEL_REF(a->weights, a->off_scales[i]),
-					    ACCEL_REF(a->act, y), cols, rows,
-					    p->planes, p->bcq[i].group, p->pow2);
+		return accel_cmd_matvec_bcq_flags(a->cl, ACCEL_REF(a->act, x),
+						  ACCEL_REF(a->weights, a->off_mat[i]),
+						  ACCEL_REF(a->weights, a->off_scales[i]),
+						  ACCEL_REF(a->act, y), cols, rows,
+						  p->bcq[i].planes, p->bcq[i].group,
+						  llm_bcq_flags(&p->bcq[i]));
 	return accel_cmd_matvec_f32(a->cl, ACCEL_REF(a->act, x),
 				    ACCEL_REF(a->weights, a->off_mat[i]),
 				    ACCEL_REF(a->act, y), cols, rows);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "csa/csa_device.h"
+#include "drm/csa_accel.h"
 
 #define MAXP CSA_BCQ_MAX_PLANES
 #define NCAND (1u << MAXP)
@@ -166,6 +167,166 @@ static void round_pow2(struct group_fit *f, int8_t *e)
 		e[p] = (int8_t)pow2_exponent(f->alpha[p]);
 		f->alpha[p] = ldexp(1.0, e[p]);
 	}
+}
+
+/* binary16 round to nearest even of a double (through f32, exact for
+ * every value binary16 holds), and back. */
+static uint16_t f16_encode(double v)
+{
+	float f = (float)v, a = fabsf(f);
+	uint16_t sign = signbit(f) ? 0x8000 : 0;
+	int e;
+	double r;
+
+	if (isnan(f))
+		return 0x7e00;
+	if (a >= 65520.0f)
+		return sign | 0x7c00;
+	if (a == 0.0f)
+		return sign;
+	frexp(a, &e);
+	if (e - 1 < -14)
+		return sign | (uint16_t)nearbyint(ldexp(a, 24));
+	r = nearbyint(ldexp(a, 11 - e));
+	if (r == 2048.0) {
+		r = 1024.0;
+		e++;
+	}
+	return sign | (uint16_t)((e + 14) << 10) | (uint16_t)(r - 1024.0);
+}
+
+static double f16_value(uint16_t h)
+{
+	int e = (h >> 10) & 31, m = h & 1023;
+	double v = e == 31 ? (m ? NAN : INFINITY) :
+		   e ? ldexp(1024 + m, e - 25) : ldexp(m, -24);
+
+	return (h & 0x8000) ? -v : v;
+}
+
+double llm_apot_value(uint16_t code)
+{
+	int e0 = (int8_t)(code & 0xff), d1 = (code >> 8) & 15, d2 = code >> 12;
+	/* as the device: f32 sums of powers of two, in this order */
+	float a = ldexpf(1.0f, e0);
+
+	if (d1) {
+		a = a + ldexpf(1.0f, e0 - d1);
+		if (d2)
+			a = a + ldexpf(1.0f, e0 - d1 - d2);
+	}
+	return a;
+}
+
+static uint16_t apot_code(int e0, int d1, int d2)
+{
+	return (uint16_t)((uint8_t)(int8_t)e0 | (d1 << 8) | (d2 << 12));
+}
+
+/* The nearest code by a greedy choice per term: e0 below or above alpha,
+ * then each further term the power of two on either side of what is
+ * left (or none). */
+uint16_t llm_apot_encode(double alpha)
+{
+	uint16_t best = apot_code(-128, 0, 0);
+	double best_err = INFINITY;
+	int fl;
+
+	if (!(alpha > 0))
+		return best;
+	fl = (int)floor(log2(alpha));
+	for (int e0 = fl; e0 <= fl + 1; e0++) {
+		if (e0 < -128 || e0 > 127)
+			continue;
+		for (int c1 = 0; c1 < 3; c1++) {
+			double r1 = alpha - ldexp(1.0, e0);
+			int d1 = 0;
+
+			if (c1) {
+				if (!(r1 > 0))
+					break;
+				d1 = e0 - ((int)floor(log2(r1)) + (c1 - 1));
+				if (d1 < 1 || d1 > 15)
+					continue;
+			}
+			for (int c2 = 0; c2 < (d1 ? 3 : 1); c2++) {
+				double r2 = r1 - ldexp(1.0, e0 - d1);
+				int d2 = 0;
+				uint16_t code;
+				double err;
+
+				if (c2) {
+					if (!(r2 > 0))
+						break;
+					d2 = e0 - d1 - ((int)floor(log2(r2)) + (c2 - 1));
+					if (d2 < 1 || d2 > 15)
+						continue;
+				}
+				code = apot_code(e0, d1, d2);
+				err = fabs(llm_apot_value(code) - alpha);
+				if (err < best_err) {
+					best_err = err;
+					best = code;
+				}
+			}
+		}
+	}
+	return best;
+}
+
+/* Scale (row, group, plane) of @q's storage, as stored, and a setter that
+ * rounds to that storage. */
+static double scale_get(const struct llm_bcq_matrix *q, uint64_t idx)
+{
+	const uint16_t *s16 = q->scales;
+
+	if (q->scale16)
+		return q->pow2 ? llm_apot_value(s16[idx]) : f16_value(s16[idx]);
+	if (q->pow2)
+		return ldexp(1.0, ((const int8_t *)q->scales)[idx]);
+	return ((const float *)q->scales)[idx];
+}
+
+static void scale_set(struct llm_bcq_matrix *q, uint64_t idx, double alpha)
+{
+	if (q->scale16 && q->pow2)
+		((uint16_t *)q->scales)[idx] = llm_apot_encode(alpha);
+	else if (q->scale16)
+		((uint16_t *)q->scales)[idx] = f16_encode(alpha);
+	else if (q->pow2)
+		((int8_t *)q->scales)[idx] = (int8_t)pow2_exponent(alpha);
+	else
+		((float *)q->scales)[idx] = (float)alpha;
+}
+
+/* The alphas rounded to @q's 16-bit storage, signs refit; then rounds of
+ * least squares -> round -> signs while the error falls (APoT and fp16
+ * both snap each alpha to a grid, as pow2 does). */
+static void round_scales16(struct group_fit *f, const struct llm_bcq_matrix *q,
+			   int iters)
+{
+	uint8_t best_mask[CSA_BCQ_MAX_GROUP];
+	double best_alpha[MAXP], best;
+
+	for (int it = 0; ; it++) {
+		double err;
+
+		for (uint32_t p = 0; p < f->planes; p++)
+			f->alpha[p] = q->pow2 ? llm_apot_value(llm_apot_encode(f->alpha[p])) :
+					f16_value(f16_encode(f->alpha[p]));
+		fit_signs(f);
+		err = fit_error(f);
+		if (it > 0 && err >= best * (1.0 - 1e-9))
+			break;
+		best = err;
+		memcpy(best_mask, f->mask, f->len);
+		memcpy(best_alpha, f->alpha, sizeof(best_alpha));
+		if (it == iters || fit_alphas(f))
+			break;
+		make_alphas_positive(f);
+	}
+	memcpy(f->mask, best_mask, f->len);
+	memcpy(f->alpha, best_alpha, sizeof(best_alpha));
 }
 
 /* Alternating refinement until the error stops falling. */
@@ -358,8 +519,10 @@ int llm_bcq_alloc(struct llm_bcq_matrix *q, uint32_t n, uint32_t k,
 	q->planes = p->planes;
 	q->group = p->group;
 	q->pow2 = p->pow2;
+	q->scale16 = !!p->scale16;
 	q->bits_bytes = csa_bcq_bits_bytes(k, n, p->planes);
-	q->scale_bytes = csa_bcq_scale_bytes(k, n, p->planes, p->group, p->pow2);
+	q->scale_bytes = csa_bcq_scale_bytes_elem(k, n, p->planes, p->group,
+						  csa_bcq_scale_elem_bytes(llm_bcq_flags(q)));
 	q->bits = calloc(q->bits_bytes, 1);
 	q->scales = calloc(q->scale_bytes, 1);
 	if (!q->bits || !q->scales) {
@@ -367,6 +530,16 @@ int llm_bcq_alloc(struct llm_bcq_matrix *q, uint32_t n, uint32_t k,
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+uint32_t llm_bcq_flags(const struct llm_bcq_matrix *q)
+{
+	return (q->pow2 ? CSA_CMD_F_POW2 : 0) | (q->scale16 ? CSA_CMD_F_SCALE16 : 0);
+}
+
+double llm_bcq_bits_per_weight(const struct llm_bcq_matrix *q)
+{
+	return 8.0 * (double)(q->bits_bytes + q->scale_bytes) / ((double)q->n * q->k);
 }
 
 void llm_bcq_free(struct llm_bcq_matrix *q)
@@ -386,12 +559,28 @@ static void fit_and_store_scales(struct llm_bcq_matrix *q, struct group_fit *f,
 	uint64_t s = ((uint64_t)row * ng + g) * q->planes;
 	int8_t e[MAXP];
 
-	fit_group(f, p->iters, p->pow2, e);
+	fit_group(f, p->iters, p->pow2 && !q->scale16, e);
+	if (q->scale16) {
+		round_scales16(f, q, p->iters);
+		if (q->pow2) {	/* APoT: also from the best single shifts */
+			uint8_t mask[CSA_BCQ_MAX_GROUP];
+			double alpha[MAXP], err = fit_error(f);
+
+			memcpy(mask, f->mask, f->len);
+			memcpy(alpha, f->alpha, sizeof(alpha));
+			fit_group(f, p->iters, 1, e);
+			round_scales16(f, q, p->iters);
+			if (fit_error(f) > err) {
+				memcpy(f->mask, mask, f->len);
+				memcpy(f->alpha, alpha, sizeof(alpha));
+			}
+		}
+	}
 	for (uint32_t pl = 0; pl < q->planes; pl++) {
-		if (q->pow2)
+		if (q->pow2 && !q->scale16)
 			((int8_t *)q->scales)[s + pl] = e[pl];
 		else
-			((float *)q->scales)[s + pl] = (float)f->alpha[pl];
+			scale_set(q, s + pl, f->alpha[pl]);
 	}
 }
 
@@ -439,11 +628,8 @@ float llm_bcq_scale(const struct llm_bcq_matrix *q, uint32_t row,
 		    uint32_t group, uint32_t plane)
 {
 	uint32_t ng = (q->k + q->group - 1) / q->group;
-	uint64_t s = ((uint64_t)row * ng + group) * q->planes + plane;
 
-	if (q->pow2)
-		return ldexpf(1.0f, ((const int8_t *)q->scales)[s]);
-	return ((const float *)q->scales)[s];
+	return (float)scale_get(q, ((uint64_t)row * ng + group) * q->planes + plane);
 }
 
 void llm_bcq_dequantize(const struct llm_bcq_matrix *q, float *w)
@@ -711,16 +897,16 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 				}
 				if (ok) {
 					/* accept only if the output error does not grow */
-					float *sc = q->scales;
-					float old[4 * 64 * MAXP];
+					double old[4 * 64 * MAXP];
 					double e0 = 0, e1 = 0;
 
 					for (uint32_t j = 0; j < k; j++)
 						e0 += d[j] * r[j];
 					for (uint32_t u = 0; u < nu; u++) {
-						old[u] = sc[(uint64_t)row * nu + u];
-						sc[(uint64_t)row * nu + u] = (float)(sys[(uint64_t)u * (nu + 1) + nu] /
-										    sys[(uint64_t)u * (nu + 1) + u]);
+						old[u] = scale_get(q, (uint64_t)row * nu + u);
+						scale_set(q, (uint64_t)row * nu + u,
+							  sys[(uint64_t)u * (nu + 1) + nu] /
+							  sys[(uint64_t)u * (nu + 1) + u]);
 					}
 					/* d and r are recomputed by the next sweep */
 					row_error_terms(q, row, w, h, d, r);
@@ -728,7 +914,7 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 						e1 += d[j] * r[j];
 					if (!(e1 <= e0))
 						for (uint32_t u = 0; u < nu; u++)
-							sc[(uint64_t)row * nu + u] = old[u];
+							scale_set(q, (uint64_t)row * nu + u, old[u]);
 				}
 			}
 			free(bm);
@@ -802,9 +988,7 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 				float *row = wk + (uint64_t)r * k;
 
 				for (uint32_t pl = 0; pl < p->planes; pl++)
-					f.alpha[pl] = p->pow2 ?
-						ldexp(1.0, ((int8_t *)q->scales)[((uint64_t)r * ng + g) * p->planes + pl]) :
-						(double)((float *)q->scales)[((uint64_t)r * ng + g) * p->planes + pl];
+					f.alpha[pl] = scale_get(q, ((uint64_t)r * ng + g) * p->planes + pl);
 				nc = candidates(&f, val, order);
 				m = nearest(val, order, nc, row[col]);
 				store_signs(q, r, col, m);

@@ -134,3 +134,42 @@ void llm_eval_summarize(const struct llm_eval_result *r, int n,
 		s->top1_max = fmax(s->top1_max, r[i].top1);
 	}
 }
+
+const char *const llm_eval_default_prompts[3] = {
+	"Once upon a time", "One day, a little girl named Lily", "Tom had a big red ball",
+};
+
+int llm_eval_texts(const struct llm_model *fp32, struct llm_logits_source *test,
+		   const struct llm_tokenizer *tok, const char *const *prompts,
+		   int n_prompts, uint64_t seed0, int n_seeds, int n, float top_p,
+		   struct llm_eval_result *r,
+		   void (*each)(int i, const char *prompt, uint64_t seed,
+				const struct llm_eval_result *r))
+{
+	int *tokens = malloc((n + 1) * sizeof(int)), rc = 0, i = 0;
+
+	if (!tokens)
+		return -ENOMEM;
+	for (int pi = 0; !rc && pi < n_prompts; pi++) {
+		int *ptok = malloc((strlen(prompts[pi]) + 3) * sizeof(int)), n_prompt;
+
+		if (!ptok) {
+			rc = -ENOMEM;
+			break;
+		}
+		n_prompt = llm_tokenizer_encode(tok, prompts[pi], 1, 0, ptok);
+		if (n_prompt > n + 1)
+			n_prompt = n + 1;
+		for (int si = 0; !rc && si < n_seeds; si++, i++) {
+			rc = llm_eval_sample_after(fp32, ptok, n_prompt, n,
+						   seed0 + (uint64_t)si, top_p, tokens);
+			if (!rc)
+				rc = llm_eval_run(fp32, test, tokens, n, &r[i]);
+			if (!rc && each)
+				each(i, prompts[pi], seed0 + (uint64_t)si, &r[i]);
+		}
+		free(ptok);
+	}
+	free(tokens);
+	return rc;
+}

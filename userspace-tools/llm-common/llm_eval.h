@@ -49,4 +49,20 @@ struct llm_eval_summary {
 void llm_eval_summarize(const struct llm_eval_result *r, int n,
 			struct llm_eval_summary *s);
 
+/* The texts of --eval: for each prompt (encoded with BOS) and each seed
+ * seed0 .. seed0 + n_seeds - 1, the prompt then the fp32 model's sampling
+ * (temperature 1, @top_p) up to n + 1 tokens, teacher-forced through
+ * @test.  r[prompt * n_seeds + seed] gets each text's figures; @each, if
+ * set, is called after every text. */
+struct llm_tokenizer;
+int llm_eval_texts(const struct llm_model *fp32, struct llm_logits_source *test,
+		   const struct llm_tokenizer *tok, const char *const *prompts,
+		   int n_prompts, uint64_t seed0, int n_seeds, int n, float top_p,
+		   struct llm_eval_result *r,
+		   void (*each)(int i, const char *prompt, uint64_t seed,
+				const struct llm_eval_result *r));
+
+/* Default openings of llm_eval_texts (three). */
+extern const char *const llm_eval_default_prompts[3];
+
 #endif /* LLM_EVAL_H */
