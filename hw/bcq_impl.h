@@ -40,17 +40,21 @@ struct bcq_shape {
 	uint8_t *y;
 };
 
-/* alpha of an additive power-of-two code: up to three terms, added in
- * this order (each a shift of the integer sum in hardware) */
+/* alpha of an additive power-of-two code: up to three signed terms,
+ * added in this order (each a shift of the integer sum in hardware, added
+ * or subtracted).  Term nibble t: bits 0-2 the distance d (0 = no term),
+ * bit 3 the sign. */
 static inline float bcq_apot(uint16_t c)
 {
-	int32_t e0 = (int8_t)(c & 0xff), d1 = (c >> 8) & 15, d2 = c >> 12;
+	int32_t e0 = (int8_t)(c & 0xff), t1 = (c >> 8) & 15, t2 = c >> 12;
+	int32_t d1 = t1 & 7, d2 = t2 & 7;
 	float a = csa_pow2f(e0);
 
 	if (d1) {
-		a = a + csa_pow2f(e0 - d1);
+		a = (t1 & 8) ? a - csa_pow2f(e0 - d1) : a + csa_pow2f(e0 - d1);
 		if (d2)
-			a = a + csa_pow2f(e0 - d1 - d2);
+			a = (t2 & 8) ? a - csa_pow2f(e0 - d1 - d2) :
+				       a + csa_pow2f(e0 - d1 - d2);
 	}
 	return a;
 }

@@ -190,8 +190,9 @@ struct csa_sg_entry {
  *  scales + (n * NG + g) * P + p meaning 2^e.  With F_SCALE16 each scale
  *  is a u16 at scales + ((n * NG + g) * P + p) * 2: IEEE binary16, or with
  *  F_POW2 too an additive power-of-two (APoT) code: low byte int8 e0,
- *  high byte d1 | d2 << 4, alpha = 2^e0 [+ 2^(e0-d1) if d1] [+
- *  2^(e0-d1-d2) if d1 and d2] (docs/commands.md 5.5). */
+ *  high byte t1 | t2 << 4, each nibble t a term: d = t & 7 (0 = none),
+ *  sign = t & 8; alpha = 2^e0 [+- 2^(e0-d1) if d1] [+- 2^(e0-d1-d2) if
+ *  d1 and d2] (docs/commands.md 5.5). */
 static inline uint64_t csa_bcq_bits_bytes(uint32_t k, uint32_t n, uint32_t p)
 {
 	return (uint64_t)((k + 7) / 8) * n * p;

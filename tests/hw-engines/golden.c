@@ -177,18 +177,79 @@ int g_bcq_quant(float x, float amax)
 	return (int)r;
 }
 
-static float g_alpha(const void *scales, int pow2, size_t idx)
+uint32_t g_sc_flags(int fmt)
 {
-	float a;
+	return (fmt & 1 ? 0x2u : 0) | (fmt & 2 ? 0x20u : 0);	/* POW2, SCALE16 */
+}
 
-	if (pow2)
-		return ldexpf(1.0f, ((const int8_t *)scales)[idx]);
-	memcpy(&a, (const uint8_t *)scales + 4 * idx, 4);
+uint32_t g_sc_bytes(int fmt)
+{
+	return fmt >= G_SC_F16 ? 2 : fmt == G_SC_POW2 ? 1 : 4;
+}
+
+void g_sc_random(int fmt, uint8_t *dst, uint32_t r1, uint32_t r2)
+{
+	float a = 0.001f + 0.049f * (float)(r1 % 10000) / 10000.0f;
+	uint16_t h;
+
+	switch (fmt) {
+	case G_SC_POW2:
+		dst[0] = (uint8_t)(int8_t)(-(int)(r1 % 12));
+		return;
+	case G_SC_F16:
+		h = g_f16_bits(a);
+		break;
+	case G_SC_APOT:	/* e0 in -12..-1, any term nibbles */
+		h = (uint16_t)((uint8_t)(int8_t)(-1 - (int)(r1 % 12)) | (r2 & 0xff00u));
+		break;
+	default:
+		memcpy(dst, &a, 4);
+		return;
+	}
+	memcpy(dst, &h, 2);
+}
+
+/* APoT (docs/commands.md 5.5): 2^e0, then each signed term, in f32 */
+static float g_apot(uint16_t c)
+{
+	int e0 = (int8_t)(c & 0xff), t1 = (c >> 8) & 15, t2 = c >> 12;
+	float a = ldexpf(1.0f, e0);
+
+	if (t1 & 7) {
+		float b = ldexpf(1.0f, e0 - (t1 & 7));
+
+		a = (t1 & 8) ? a - b : a + b;
+		if (t2 & 7) {
+			b = ldexpf(1.0f, e0 - (t1 & 7) - (t2 & 7));
+			a = (t2 & 8) ? a - b : a + b;
+		}
+	}
 	return a;
 }
 
+static float g_alpha(const void *scales, int fmt, size_t idx)
+{
+	const uint8_t *b = scales;
+	uint16_t h;
+	float a;
+
+	switch (fmt) {
+	case G_SC_POW2:
+		return ldexpf(1.0f, ((const int8_t *)scales)[idx]);
+	case G_SC_F16:
+		memcpy(&h, b + 2 * idx, 2);
+		return g_f16_value(h);
+	case G_SC_APOT:
+		memcpy(&h, b + 2 * idx, 2);
+		return g_apot(h);
+	default:
+		memcpy(&a, b + 4 * idx, 4);
+		return a;
+	}
+}
+
 void g_bcq(const float *x, const uint8_t *bits, const void *scales,
-	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int pow2,
+	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int fmt,
 	   float *y)
 {
 	uint32_t k8 = (k + 7) / 8, ng = (k + group - 1) / group;
@@ -216,7 +277,7 @@ void g_bcq(const float *x, const uint8_t *bits, const void *scales,
 
 					sum += (byte >> (j % 8)) & 1 ? q : -q;
 				}
-				t += g_alpha(scales, pow2,
+				t += g_alpha(scales, fmt,
 					     ((size_t)row * ng + g) * planes + p) *
 				     (float)sum;
 			}

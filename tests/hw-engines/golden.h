@@ -24,9 +24,16 @@ void g_softmax(const float *x, uint32_t n, float *y);
 /* one head's ConSmax table: 36 floats */
 float g_consmax(const float *table, float s);
 
-/* BCQ: bits in the csa_device.h layout; scales f32 or int8 (pow2). */
+/* BCQ scale formats (the @fmt of g_bcq; 0/1 = f32/pow2 as before). */
+enum { G_SC_F32 = 0, G_SC_POW2 = 1, G_SC_F16 = 2, G_SC_APOT = 3 };
+uint32_t g_sc_flags(int fmt);	/* MATVEC_BCQ flags of the format */
+uint32_t g_sc_bytes(int fmt);	/* bytes of one scale */
+/* A random scale code of @fmt (magnitude ~1e-3..5e-2 where it applies). */
+void g_sc_random(int fmt, uint8_t *dst, uint32_t r1, uint32_t r2);
+
+/* BCQ: bits in the csa_device.h layout; scales in format @fmt. */
 void g_bcq(const float *x, const uint8_t *bits, const void *scales,
-	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int pow2,
+	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int fmt,
 	   float *y);
 /* The int8 activation the BCQ engine uses for x_j in a group of amax. */
 int g_bcq_quant(float x, float amax);

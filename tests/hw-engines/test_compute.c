@@ -284,18 +284,17 @@ static void test_matvec_lane_order(void)
 
 struct bcq_case {
 	uint32_t k, n, planes, group;
-	int pow2;
+	int pow2;	/* scale format G_SC_* (0 f32, 1 pow2, 2 f16, 3 APoT) */
 };
 
 static void run_bcq(const struct bcq_case *c, int zero_group)
 {
 	uint64_t nbits = csa_bcq_bits_bytes(c->k, c->n, c->planes);
-	uint64_t nsc = csa_bcq_scale_bytes(c->k, c->n, c->planes, c->group,
-					   c->pow2);
+	uint64_t nsc = csa_bcq_scale_bytes_elem(c->k, c->n, c->planes, c->group,
+						g_sc_bytes(c->pow2));
 	float *x = fvec(c->k), *y = fvec(c->n);
 	uint8_t *bits = malloc(nbits), *sc = malloc(nsc);
-	struct csa_desc d = t_desc(CSA_OP_MATVEC_BCQ,
-				   c->pow2 ? CSA_CMD_F_POW2 : 0);
+	struct csa_desc d = t_desc(CSA_OP_MATVEC_BCQ, g_sc_flags(c->pow2));
 	uint64_t i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bits);
@@ -307,15 +306,10 @@ static void run_bcq(const struct bcq_case *c, int zero_group)
 			x[i] = (i & 1) ? -0.0f : 0.0f;
 	for (i = 0; i < nbits; i++)
 		bits[i] = (uint8_t)h_rand32();
-	if (c->pow2) {
-		for (i = 0; i < nsc; i++)
-			sc[i] = (uint8_t)(int8_t)(-(int)(h_rand32() % 12));
-	} else {
-		for (i = 0; i < nsc / 4; i++) {
-			float a = h_randf(0.001f, 0.05f);
+	for (i = 0; i < nsc; i += g_sc_bytes(c->pow2)) {
+		uint32_t r1 = h_rand32();
 
-			memcpy(sc + 4 * i, &a, 4);
-		}
+		g_sc_random(c->pow2, sc + i, r1, h_rand32());
 	}
 	g_bcq(x, bits, sc, c->k, c->n, c->planes, c->group, c->pow2, y);
 	h_reset();
@@ -345,6 +339,11 @@ static void test_matvec_bcq(void)
 		{ 768, 1100, 2, 128, 0 }, /* more rows than one row block */
 		{ 4096, 40, 2, 4096, 0 }, /* a group of 512 tables: chunked */
 		{ 2056, 7, 4, 2048, 1 },  /* last group 8 columns */
+		{ 100, 33, 3, 16, G_SC_F16 },
+		{ 288, 288, 4, 64, G_SC_F16 },
+		{ 29, 5, 4, 64, G_SC_APOT },
+		{ 768, 1100, 4, 64, G_SC_APOT },
+		{ 2056, 7, 3, 2048, G_SC_APOT },
 	};
 	unsigned int i;
 

@@ -57,6 +57,10 @@ static const struct variant variants[] = {
 	  { 0, 0 } },
 	{ "MATVEC_BCQ_POW2", CSA_OP_MATVEC_BCQ, CSA_CMD_F_POW2, { 24, 8, 3, 16 },
 	  { { 2, 0 }, { 2, 5 }, { 3, 4 } }, 3, { 0, 0 } },
+	{ "MATVEC_BCQ_F16", CSA_OP_MATVEC_BCQ, CSA_CMD_F_SCALE16, { 24, 8, 3, 16 },
+	  { { 2, 0 }, { 2, 5 }, { 3, 4 } }, 3, { 0, 0 } },
+	{ "MATVEC_BCQ_APOT", CSA_OP_MATVEC_BCQ, CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16,
+	  { 20, 9, 4, 8 }, { { 1, 0 }, { 2, 5 }, { 3, 12 } }, 3, { 0, 0 } },
 	{ "ROPE", CSA_OP_ROPE, 0, { 2, 8, 3, 4 },
 	  { { 0, 0 }, { 0, CSA_HEADS_MAX + 1 }, { 1, 0 }, { 1, 7 },
 	    { 1, CSA_HEAD_DIM_MAX + 2 }, { 2, 4 }, { 3, 0 },
@@ -187,7 +191,8 @@ static void check_reserved(const struct variant *v)
 		if (bit < 3 && ((1u << bit) == CSA_CMD_F_IDX_MEM) &&
 		    v->op == CSA_OP_EMBED)
 			continue;
-		if (((1u << bit) == CSA_CMD_F_POW2) && v->op == CSA_OP_MATVEC_BCQ)
+		if (((1u << bit) == CSA_CMD_F_POW2 || (1u << bit) == CSA_CMD_F_SCALE16) &&
+		    v->op == CSA_OP_MATVEC_BCQ)
 			continue;
 		if (((1u << bit) == CSA_CMD_F_CONSMAX) &&
 		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_SOFTMAX))
@@ -423,7 +428,7 @@ VARIANT_TESTS(4) VARIANT_TESTS(5) VARIANT_TESTS(6) VARIANT_TESTS(7)
 VARIANT_TESTS(8) VARIANT_TESTS(9) VARIANT_TESTS(10) VARIANT_TESTS(11)
 VARIANT_TESTS(12) VARIANT_TESTS(13) VARIANT_TESTS(14) VARIANT_TESTS(15)
 VARIANT_TESTS(16) VARIANT_TESTS(17) VARIANT_TESTS(18) VARIANT_TESTS(19)
-VARIANT_TESTS(20) VARIANT_TESTS(21)
+VARIANT_TESTS(20) VARIANT_TESTS(21) VARIANT_TESTS(22) VARIANT_TESTS(23)
 
 #define VARIANT_ROW(i) \
 	{ valid_##i, opcode_##i, reserved_##i, badarg_##i, range_##i, \
@@ -435,7 +440,7 @@ static const CU_TestFunc variant_tests[][7] = {
 	VARIANT_ROW(8), VARIANT_ROW(9), VARIANT_ROW(10), VARIANT_ROW(11),
 	VARIANT_ROW(12), VARIANT_ROW(13), VARIANT_ROW(14), VARIANT_ROW(15),
 	VARIANT_ROW(16), VARIANT_ROW(17), VARIANT_ROW(18), VARIANT_ROW(19),
-	VARIANT_ROW(20), VARIANT_ROW(21),
+	VARIANT_ROW(20), VARIANT_ROW(21), VARIANT_ROW(22), VARIANT_ROW(23),
 };
 
 static const char *const kinds[7] = {

@@ -345,7 +345,7 @@ static void test_flags_not_allowed(void)
 			if (op == CSA_OP_EMBED)
 				allowed = CSA_CMD_F_IDX_MEM;
 			if (op == CSA_OP_MATVEC_BCQ)
-				allowed = CSA_CMD_F_POW2;
+				allowed = CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16;
 			if (op == CSA_OP_ATTENTION || op == CSA_OP_SOFTMAX)
 				allowed = CSA_CMD_F_CONSMAX;
 			/* F_CONSMAX_NORM alone (without F_CONSMAX) is refused */

@@ -206,29 +206,25 @@ static double f16_value(uint16_t h)
 
 double llm_apot_value(uint16_t code)
 {
-	int e0 = (int8_t)(code & 0xff), d1 = (code >> 8) & 15, d2 = code >> 12;
+	int e0 = (int8_t)(code & 0xff), t1 = (code >> 8) & 15, t2 = code >> 12;
+	int d1 = t1 & 7, d2 = t2 & 7;
 	/* as the device: f32 sums of powers of two, in this order */
 	float a = ldexpf(1.0f, e0);
 
 	if (d1) {
-		a = a + ldexpf(1.0f, e0 - d1);
+		a = (t1 & 8) ? a - ldexpf(1.0f, e0 - d1) : a + ldexpf(1.0f, e0 - d1);
 		if (d2)
-			a = a + ldexpf(1.0f, e0 - d1 - d2);
+			a = (t2 & 8) ? a - ldexpf(1.0f, e0 - d1 - d2) :
+				       a + ldexpf(1.0f, e0 - d1 - d2);
 	}
 	return a;
 }
 
-static uint16_t apot_code(int e0, int d1, int d2)
-{
-	return (uint16_t)((uint8_t)(int8_t)e0 | (d1 << 8) | (d2 << 12));
-}
-
-/* The nearest code by a greedy choice per term: e0 below or above alpha,
- * then each further term the power of two on either side of what is
- * left (or none). */
+/* The nearest code: every e0 around alpha and every first term, the
+ * third term the power of two on either side of what is left. */
 uint16_t llm_apot_encode(double alpha)
 {
-	uint16_t best = apot_code(-128, 0, 0);
+	uint16_t best = (uint8_t)(int8_t)-128;
 	double best_err = INFINITY;
 	int fl;
 
@@ -238,31 +234,27 @@ uint16_t llm_apot_encode(double alpha)
 	for (int e0 = fl; e0 <= fl + 1; e0++) {
 		if (e0 < -128 || e0 > 127)
 			continue;
-		for (int c1 = 0; c1 < 3; c1++) {
-			double r1 = alpha - ldexp(1.0, e0);
-			int d1 = 0;
+		for (int t1 = 0; t1 < 16; t1++) {
+			double v1;
+			int d1 = t1 & 7;
 
-			if (c1) {
-				if (!(r1 > 0))
-					break;
-				d1 = e0 - ((int)floor(log2(r1)) + (c1 - 1));
-				if (d1 < 1 || d1 > 15)
-					continue;
-			}
+			if (!d1 && t1)
+				continue;
+			v1 = ldexp(1.0, e0) + (d1 ? ((t1 & 8) ? -1 : 1) * ldexp(1.0, e0 - d1) : 0);
 			for (int c2 = 0; c2 < (d1 ? 3 : 1); c2++) {
-				double r2 = r1 - ldexp(1.0, e0 - d1);
-				int d2 = 0;
+				double r = alpha - v1, err;
+				int d2 = 0, t2 = 0;
 				uint16_t code;
-				double err;
 
 				if (c2) {
-					if (!(r2 > 0))
+					if (r == 0)
 						break;
-					d2 = e0 - d1 - ((int)floor(log2(r2)) + (c2 - 1));
-					if (d2 < 1 || d2 > 15)
+					d2 = e0 - d1 - ((int)floor(log2(fabs(r))) + (c2 - 1));
+					if (d2 < 1 || d2 > 7)
 						continue;
+					t2 = d2 | (r < 0 ? 8 : 0);
 				}
-				code = apot_code(e0, d1, d2);
+				code = (uint16_t)((uint8_t)(int8_t)e0 | t1 << 8 | t2 << 12);
 				err = fabs(llm_apot_value(code) - alpha);
 				if (err < best_err) {
 					best_err = err;

@@ -175,6 +175,17 @@ int llm_mixed_choose(const struct llm_model *fp32,
 		use_lo[i] = 1;
 		planes -= (double)hi[i].n * hi[i].k * (hi[i].planes - lo[i].planes);
 	}
+	/* the budget the last (large) step left: back up, costliest first,
+	 * whatever still fits */
+	for (int j = n - 1; j >= 0; j--) {
+		int i = r[j].i;
+		double up = (double)hi[i].n * hi[i].k * (hi[i].planes - lo[i].planes);
+
+		if (use_lo[i] && (planes + up) / total <= o->target + 1e-9) {
+			use_lo[i] = 0;
+			planes += up;
+		}
+	}
 out:
 	llm_model_free(&work);
 	free(t.tokens);

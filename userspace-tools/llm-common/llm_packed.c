@@ -319,7 +319,7 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 	if (!rc && lo_planes)
 		rc = quantize_all(lo, m, n, q, &hs, lo_planes, 1, 2, e);
 	if (!rc && lo_planes) {
-		struct llm_mixed_opts mo = { q->mixed_planes, 4, 128,
+		struct llm_mixed_opts mo = { q->mixed_planes, 8, 256,
 					     q->seed + 7777, q->verbose };
 
 		rc = llm_mixed_choose(m, lo, p->bcq, n, &mo, use_lo);
