@@ -74,7 +74,7 @@ static void usage(FILE *f)
 "      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
 "      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
 "                         activation-aware BCQ and ConSmax (default %d for models\n"
-"                         up to 4M layer weights, else 0 = plain BCQ and 1 for ConSmax)\n"
+"                         up to 4M layer weights, else 2; 0 = plain BCQ)\n"
 "      --softmax MODE     exact, consmax (pure, for ConSmax-trained models) or\n"
 "                         consmax-norm (LUT exponent with a fixed per-head beta,\n"
 "                         divided by the running sum); ConSmax constants are\n"
@@ -286,6 +286,7 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		.classifier_bcq = o->classifier_bcq,
 		.calib_seqs = o->calib_seqs, .calib_len = CALIB_LEN, .seed = CALIB_SEED,
 		.progress = llm_progress_report, .progress_ctx = &prog,
+		.phase = llm_progress_phase,
 		.mixed_planes = o->mixed,
 	};
 	int rc = llm_packed_probe(o->model);

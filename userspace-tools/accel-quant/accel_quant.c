@@ -48,7 +48,7 @@ static void usage(FILE *f)
 "      --consmax-gamma M  max (default), lse or sum: see docs/model-format.md\n"
 "      --calib-seqs N     calibration sequences sampled from the model\n"
 "                         (activation-aware BCQ and ConSmax; default 8 up to 4M\n"
-"                         layer weights, else 0 = plain BCQ, 1 for ConSmax)\n"
+"                         layer weights, else 2; 0 = plain BCQ, then 1 for ConSmax)\n"
 "      --calib-len N      tokens per calibration sequence (default 256)\n"
 "  -s, --seed N           calibration / random-weights seed (default 1)\n"
 "      --generate-random SHAPE  260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq\n"
@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 		.classifier_bcq = o.classifier_bcq,
 		.calib_seqs = o.calib_seqs, .calib_len = o.calib_len, .seed = o.seed,
 		.progress = llm_progress_report, .progress_ctx = &prog,
+		.phase = llm_progress_phase,
 		.mixed_planes = o.mixed, .verbose = o.verbose,
 	};
 	llm_progress_init(&prog, "quantizing", isatty(2));

@@ -918,6 +918,167 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 	}
 }
 
+/* Solves a[P][P+1] (augmented) in place by Gauss-Jordan with partial
+ * pivoting; x = a[p][P] / a[p][p].  -1 if singular. */
+static int solve_small(double a[MAXP][MAXP + 1], uint32_t P)
+{
+	for (uint32_t c = 0; c < P; c++) {
+		uint32_t piv = c;
+
+		for (uint32_t r = c + 1; r < P; r++)
+			if (fabs(a[r][c]) > fabs(a[piv][c]))
+				piv = r;
+		if (fabs(a[piv][c]) < 1e-300)
+			return -1;
+		for (uint32_t t = 0; t <= P; t++) {
+			double tmp = a[c][t];
+
+			a[c][t] = a[piv][t];
+			a[piv][t] = tmp;
+		}
+		for (uint32_t r = 0; r < P; r++) {
+			double m;
+
+			if (r == c)
+				continue;
+			m = a[r][c] / a[c][c];
+			for (uint32_t t = c; t <= P; t++)
+				a[r][t] -= m * a[c][t];
+		}
+	}
+	return 0;
+}
+
+/* refine_row's search for matrices too big for it (n k^2 above
+ * LLM_BCQ_REFINE_MAX_WORK): r = H d is computed once per row and kept up
+ * to date move by move (k per move), and the alphas are re-solved one
+ * group at a time against the rest of the row held fixed,
+ * (B_g^T H_gg B_g) da = -B_g^T r_g, costing k G P per row instead of
+ * k^2 P.  Same moves, same acceptance (the output error must fall). */
+static void refine_row_blocked(struct llm_bcq_matrix *q, uint32_t row,
+			       const float *w, const double *h, double *d,
+			       double *r, int sweeps)
+{
+	uint32_t k = q->k, P = q->planes, G = q->group, ng = (k + G - 1) / G;
+	uint32_t k8 = (k + 7) / 8;
+	double hs[MAXP][CSA_BCQ_MAX_GROUP], dv[CSA_BCQ_MAX_GROUP];
+
+	row_error_terms(q, row, w, h, d, r);
+	for (int sweep = 0; sweep < sweeps; sweep++) {
+		int moved = 0;
+
+		for (uint32_t j = 0; j < k; j++) {
+			uint32_t g = j / G, best_m = 0;
+			double alpha[MAXP], best = -1e-12 * (1 + fabs(r[j])), cur = d[j] + w[j];
+
+			for (uint32_t pl = 0; pl < P; pl++)
+				alpha[pl] = llm_bcq_scale(q, row, g, pl);
+			for (uint32_t m = 0; m < (1u << P); m++) {
+				double v = 0, delta, gain;
+
+				for (uint32_t pl = 0; pl < P; pl++)
+					v += (m >> pl & 1) ? alpha[pl] : -alpha[pl];
+				delta = v - cur;
+				gain = 2 * delta * r[j] + delta * delta * h[(uint64_t)j * k + j];
+				if (gain < best) {
+					best = gain;
+					best_m = m | 0x100;
+				}
+			}
+			if (!best_m)
+				continue;
+			{
+				double v = 0, delta;
+
+				for (uint32_t pl = 0; pl < P; pl++) {
+					uint8_t *b = &q->bits[((uint64_t)pl * k8 + j / 8) * q->n + row];
+
+					if (best_m >> pl & 1) {
+						*b |= 1u << (j % 8);
+						v += alpha[pl];
+					} else {
+						*b &= ~(1u << (j % 8));
+						v -= alpha[pl];
+					}
+				}
+				delta = v - cur;
+				d[j] += delta;
+				for (uint32_t i = 0; i < k; i++)
+					r[i] += delta * h[(uint64_t)i * k + j];
+				moved++;
+			}
+		}
+		for (uint32_t g = 0; !q->pow2 && g < ng; g++) {
+			uint32_t c0 = g * G, len = k - c0 < G ? k - c0 : G;
+			uint64_t s0 = ((uint64_t)row * ng + g) * P;
+			double a[MAXP][MAXP + 1] = { { 0 } }, old[MAXP], de = 0;
+
+			/* hs[p][i] = sum_j H_ij s_pj over the group's columns */
+			for (uint32_t pl = 0; pl < P; pl++)
+				for (uint32_t i = 0; i < len; i++) {
+					double acc = 0;
+
+					for (uint32_t j = 0; j < len; j++) {
+						int bit = q->bits[((uint64_t)pl * k8 + (c0 + j) / 8) * q->n + row] >>
+							  ((c0 + j) % 8) & 1;
+
+						acc += h[(uint64_t)(c0 + i) * k + c0 + j] * (bit ? 1.0 : -1.0);
+					}
+					hs[pl][i] = acc;
+				}
+			for (uint32_t p1 = 0; p1 < P; p1++) {
+				for (uint32_t i = 0; i < len; i++) {
+					int bit = q->bits[((uint64_t)p1 * k8 + (c0 + i) / 8) * q->n + row] >>
+						  ((c0 + i) % 8) & 1;
+					double s = bit ? 1.0 : -1.0;
+
+					for (uint32_t p2 = 0; p2 < P; p2++)
+						a[p1][p2] += s * hs[p2][i];
+					a[p1][P] -= s * r[c0 + i];
+				}
+			}
+			if (solve_small(a, P))
+				continue;
+			for (uint32_t pl = 0; pl < P; pl++) {
+				old[pl] = scale_get(q, s0 + pl);
+				scale_set(q, s0 + pl, old[pl] + a[pl][P] / a[pl][pl]);
+			}
+			/* the change as stored (rounded), and its effect */
+			for (uint32_t i = 0; i < len; i++) {
+				dv[i] = 0;
+				for (uint32_t pl = 0; pl < P; pl++) {
+					int bit = q->bits[((uint64_t)pl * k8 + (c0 + i) / 8) * q->n + row] >>
+						  ((c0 + i) % 8) & 1;
+					double da = scale_get(q, s0 + pl) - old[pl];
+
+					dv[i] += bit ? da : -da;
+				}
+			}
+			for (uint32_t i = 0; i < len; i++) {
+				double hdv = 0;
+
+				for (uint32_t j = 0; j < len; j++)
+					hdv += h[(uint64_t)(c0 + i) * k + c0 + j] * dv[j];
+				de += dv[i] * (2 * r[c0 + i] + hdv);
+			}
+			if (!(de < 0)) {
+				for (uint32_t pl = 0; pl < P; pl++)
+					scale_set(q, s0 + pl, old[pl]);
+				continue;
+			}
+			for (uint32_t j = 0; j < len; j++) {
+				if (dv[j] == 0)
+					continue;
+				d[c0 + j] += dv[j];
+				for (uint32_t i = 0; i < k; i++)
+					r[i] += dv[j] * h[(uint64_t)i * k + c0 + j];
+			}
+		}
+		if (!moved && sweep > 0)
+			break;
+	}
+}
+
 int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 			  uint32_t n, uint32_t k, const double *h,
 			  const struct llm_bcq_params *p)
@@ -990,11 +1151,16 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 			}
 		}
 	}
-	/* the local search costs n k^2 per sweep: skipped on big matrices */
-	if ((uint64_t)n * k * k <= LLM_BCQ_REFINE_MAX_WORK)
-		for (uint32_t r = 0; r < n; r++)
+	/* the whole-row search costs n k^2 P per sweep: big matrices take
+	 * the blocked one (n k^2 once, then k G P per row and sweep) */
+	for (uint32_t r = 0; r < n; r++) {
+		if ((uint64_t)n * k * k <= LLM_BCQ_REFINE_MAX_WORK)
 			refine_row(q, r, w + (uint64_t)r * k, hd, dv, dv + k,
 				   LLM_BCQ_REFINE_SWEEPS);
+		else
+			refine_row_blocked(q, r, w + (uint64_t)r * k, hd, dv, dv + k,
+					   LLM_BCQ_REFINE_SWEEPS);
+	}
 out:
 	free(u);
 	free(hd);

@@ -197,12 +197,18 @@ static int hessians_collect(struct hessians *hs, const struct llm_model *m,
 	}
 	cpu.input_hook = accumulate;
 	cpu.input_ctx = hs;
+	if (q->phase)
+		q->phase(q->progress_ctx, "calibrating (inputs of every matrix)");
 	for (int s = 0; s < q->calib_seqs; s++) {
 		int tok = LLM_TOKEN_BOS;
 
 		smp.rng = q->seed + (uint64_t)s * 0x9E3779B97F4A7C15ULL + 1;
-		for (int pos = 0; pos < len; pos++)
+		for (int pos = 0; pos < len; pos++) {
 			tok = llm_sample(&smp, llm_cpu_forward(&cpu, tok, pos));
+			if (q->progress)
+				q->progress(q->progress_ctx, (uint64_t)s * len + pos + 1,
+					    (uint64_t)q->calib_seqs * len);
+		}
 	}
 	llm_sampler_free(&smp);
 	llm_cpu_free(&cpu);
@@ -315,6 +321,8 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 		rc = llm_fail(e, -ENOMEM, "out of memory");
 		goto out;
 	}
+	if (q->phase)
+		q->phase(q->progress_ctx, "quantizing");
 	rc = quantize_all(p->bcq, m, n, q, &hs, hi_planes, 0, lo_planes ? 2 : 1, e);
 	if (!rc && lo_planes)
 		rc = quantize_all(lo, m, n, q, &hs, lo_planes, 1, 2, e);
@@ -322,6 +330,8 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 		struct llm_mixed_opts mo = { q->mixed_planes, 8, 256,
 					     q->seed + 7777, q->verbose };
 
+		if (q->phase)
+			q->phase(q->progress_ctx, "measuring each matrix's sensitivity");
 		rc = llm_mixed_choose(m, lo, p->bcq, n, &mo, use_lo);
 		if (rc)
 			llm_fail(e, rc, "measuring the matrices' sensitivity failed");
@@ -969,7 +979,8 @@ int llm_default_calib_seqs(const struct llm_model *m)
 	uint64_t layer_weights = m->storage_floats -
 		(uint64_t)m->cfg.vocab_size * m->cfg.dim * (m->cfg.shared_classifier ? 1 : 2);
 
-	return layer_weights <= LLM_CALIB_AUTO_MAX_WEIGHTS ? LLM_CALIB_DEFAULT_SEQS : 0;
+	return layer_weights <= LLM_CALIB_AUTO_MAX_WEIGHTS ? LLM_CALIB_DEFAULT_SEQS :
+	       LLM_CALIB_LARGE_SEQS;
 }
 
 int llm_packed_from_checkpoint(struct llm_packed *p, struct llm_model *fp32,

@@ -21,6 +21,15 @@ void llm_progress_init(struct llm_progress *p, const char *what, int tty)
 	p->shown = 0;
 }
 
+void llm_progress_phase(void *ctx, const char *what)
+{
+	struct llm_progress *p = ctx;
+
+	if (p->shown && p->tty)
+		fputc('\n', stderr);
+	llm_progress_init(p, what, p->tty);
+}
+
 static void fmt_time(char *buf, size_t n, double s)
 {
 	if (s < 60)
@@ -47,8 +56,10 @@ void llm_progress_report(void *ctx, uint64_t done, uint64_t total)
 	fprintf(stderr, "%s%s: %5.1f%% done, %s so far, about %s left%s",
 		p->tty ? "\r" : "", p->what, 100 * frac, e1, e2,
 		p->tty ? "   " : "\n");
-	if (p->tty && done >= total)
-		fputc('\n', stderr);
 	p->last = t;
 	p->shown = 1;
+	if (p->tty && done >= total) {
+		fputc('\n', stderr);
+		p->shown = 0;
+	}
 }

@@ -22,6 +22,9 @@ struct llm_progress {
 };
 
 void llm_progress_init(struct llm_progress *p, const char *what, int tty);
+/* A new phase: its own label, clock and estimate (an llm_phase_fn; ctx is
+ * the struct llm_progress). */
+void llm_progress_phase(void *ctx, const char *what);
 /* An llm_progress_fn (llm_packed.h): ctx is the struct llm_progress. */
 void llm_progress_report(void *ctx, uint64_t done, uint64_t total);
 
