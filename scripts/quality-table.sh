@@ -25,7 +25,7 @@ row() {
 		split(substr($0, RSTART, RLENGTH), t, /[ ()%]+|\.\./)
 		match($0, /perplexity [0-9.]+/)
 		ppl = substr($0, RSTART + 11, RLENGTH - 11)
-		printf "| %s | %s | %.4f | %.4f..%.4f | %.2f%% | %.2f..%.2f%% | %.3f |\n",
+		printf "| %s | %s | %.5f | %.5f..%.5f | %.2f%% | %.2f..%.2f%% | %.3f |\n",
 		       label, bits, k[3], k[6], k[7], t[2], t[4], t[5], ppl
 	}'
 }
@@ -36,16 +36,18 @@ row "f32, exact" --weights f32
 row "f32, exact, f16 KV" --weights f32 --kv f16
 row "f32, consmax-norm" --weights f32 --softmax consmax-norm
 row "f32, consmax-norm, f16 KV" --weights f32 --softmax consmax-norm --kv f16
+row "f32, consmax-norm, beta from 1 calibration sequence" --weights f32 --softmax consmax-norm --calib-seqs 1
+row "f32, consmax-norm, beta from 32 calibration sequences" --weights f32 --softmax consmax-norm --calib-seqs 32
 row "f32, consmax (pure; for ConSmax-trained models)" --weights f32 --softmax consmax
-row "bcq4, f32 scales, f32 KV" --weights bcq4 --kv f32
-row "bcq4, f32 scales" --weights bcq4
-row "bcq4, f16 scales" --weights bcq4 --scales f16
+row "bcq4, f32 scales, f32 KV" --weights bcq4 --scales f32 --kv f32
+row "bcq4, f32 scales" --weights bcq4 --scales f32
+row "bcq4, f16 scales (default)" --weights bcq4 --scales f16
 row "bcq4, f16 scales, wk group 16" --weights bcq4 --scales f16 --group 64,wk=16
 row "bcq4, f16 scales, consmax-norm" --weights bcq4 --scales f16 --softmax consmax-norm
 row "bcq4, pow2 scales (one shift)" --weights bcq4 --scales pow2
 row "bcq4, apot scales (up to three shifts)" --weights bcq4 --scales apot
-row "mixed 3/4 planes, mean <= 3.5, f32 scales" --mixed-planes 3.5
+row "mixed 3/4 planes, mean <= 3.5, f32 scales" --mixed-planes 3.5 --scales f32
 row "mixed 3/4 planes, mean <= 3.5, f16 scales" --mixed-planes 3.5 --scales f16
-row "bcq3, f32 scales" --weights bcq3
+row "bcq3, f32 scales" --weights bcq3 --scales f32
 row "bcq3, f16 scales" --weights bcq3 --scales f16
 row "bcq2, f16 scales" --weights bcq2 --scales f16

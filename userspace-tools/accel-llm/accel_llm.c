@@ -66,7 +66,7 @@ static void usage(FILE *f)
 "      --weights MODE     f32, bcq2, bcq3, bcq4 (a checkpoint is quantized on load)\n"
 "      --group G[,K=G..]  BCQ scale group, multiple of 8 (default %d); per\n"
 "                         matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
-"      --scales FMT       BCQ scale storage: f32 (default), f16, pow2 (one shift),\n"
+"      --scales FMT       BCQ scale storage: f16 (default), f32, pow2 (one shift),\n"
 "                         apot (up to three shifts in 16 bits)\n"
 "      --pow2             the same as --scales pow2\n"
 "      --mixed-planes A   3/4-style planes per matrix with mean <= A, chosen by\n"
@@ -140,7 +140,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){ .prompt = "Once upon a time", .steps = 256,
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
 		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f,
-		.eval_seeds = EVAL_SEEDS };
+		.eval_seeds = EVAL_SEEDS, .scale16 = 1 };
 	while ((c = getopt_long(argc, argv, "m:z:p:n:t:s:d:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;

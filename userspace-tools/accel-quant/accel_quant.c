@@ -36,7 +36,7 @@ static void usage(FILE *f)
 "      --weights MODE     f32, bcq1..bcq4 (default bcq3)\n"
 "      --group G[,K=G..]  columns per BCQ scale, multiple of 8 (default %d);\n"
 "                         per matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
-"      --scales FMT       BCQ scale storage: f32 (default), f16 (binary16), pow2\n"
+"      --scales FMT       BCQ scale storage: f16 (binary16, default), f32, pow2\n"
 "                         (one shift), apot (up to three shifts, 16 bits)\n"
 "      --pow2             the same as --scales pow2\n"
 "      --mixed-planes A   planes per matrix, floor(A) or ceil(A), mean <= A,\n"
@@ -103,7 +103,7 @@ static int parse(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .planes = 3, .group = LLM_BCQ_DEFAULT_GROUP,
 		.iters = LLM_BCQ_DEFAULT_ITERS, .calib_seqs = -1, .calib_len = 256,
-		.seed = 1 };
+		.seed = 1, .scale16 = 1 };
 	while (!bad && (c = getopt_long(argc, argv, "m:o:s:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->in = optarg; break;

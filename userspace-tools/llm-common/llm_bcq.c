@@ -752,6 +752,58 @@ static void row_error_terms(const struct llm_bcq_matrix *q, uint32_t row,
 	}
 }
 
+/* One sweep of single-weight moves under the output error d^T H d (d =
+ * coded - w, r = H d, both kept up to date): each weight takes the best of
+ * its group's 2^P values.  Returns the number moved. */
+static int move_weights(struct llm_bcq_matrix *q, uint32_t row, const float *w,
+			const double *h, double *d, double *r)
+{
+	uint32_t k = q->k, P = q->planes, k8 = (k + 7) / 8;
+	int moved = 0;
+
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t g = j / q->group, best_m = 0;
+		double alpha[MAXP], best = -1e-12 * (1 + fabs(r[j])), cur = d[j] + w[j];
+		double v = 0, delta;
+
+		for (uint32_t pl = 0; pl < P; pl++)
+			alpha[pl] = llm_bcq_scale(q, row, g, pl);
+		for (uint32_t m = 0; m < (1u << P); m++) {
+			double gain;
+
+			v = 0;
+			for (uint32_t pl = 0; pl < P; pl++)
+				v += (m >> pl & 1) ? alpha[pl] : -alpha[pl];
+			delta = v - cur;
+			gain = 2 * delta * r[j] + delta * delta * h[(uint64_t)j * k + j];
+			if (gain < best) {
+				best = gain;
+				best_m = m | 0x100;
+			}
+		}
+		if (!best_m)
+			continue;
+		v = 0;
+		for (uint32_t pl = 0; pl < P; pl++) {
+			uint8_t *b = &q->bits[((uint64_t)pl * k8 + j / 8) * q->n + row];
+
+			if (best_m >> pl & 1) {
+				*b |= 1u << (j % 8);
+				v += alpha[pl];
+			} else {
+				*b &= ~(1u << (j % 8));
+				v -= alpha[pl];
+			}
+		}
+		delta = v - cur;
+		d[j] += delta;
+		for (uint32_t i = 0; i < k; i++)
+			r[i] += delta * h[(uint64_t)i * k + j];
+		moved++;
+	}
+	return moved;
+}
+
 /* Local search under the output error (w - q)^T H (w - q) of one row:
  * sweeps that move single weights to the best of their group's 2^P values,
  * then (float scales) the least-squares alphas of the whole row given its
@@ -767,49 +819,7 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 		int moved = 0;
 
 		row_error_terms(q, row, w, h, d, r);
-		for (uint32_t j = 0; j < k; j++) {
-			uint32_t g = j / q->group, best_m = 0;
-			double alpha[MAXP], best = -1e-12 * (1 + fabs(r[j])), cur = 0;
-
-			for (uint32_t pl = 0; pl < P; pl++)
-				alpha[pl] = llm_bcq_scale(q, row, g, pl);
-			cur = d[j] + w[j];
-			for (uint32_t m = 0; m < (1u << P); m++) {
-				double v = 0, delta, gain;
-
-				for (uint32_t pl = 0; pl < P; pl++)
-					v += (m >> pl & 1) ? alpha[pl] : -alpha[pl];
-				delta = v - cur;
-				gain = 2 * delta * r[j] + delta * delta * h[(uint64_t)j * k + j];
-				if (gain < best) {
-					best = gain;
-					best_m = m | 0x100;
-				}
-			}
-			if (!best_m)
-				continue;
-			best_m &= 0xff;
-			{
-				double v = 0, delta;
-
-				for (uint32_t pl = 0; pl < P; pl++) {
-					uint8_t *b = &q->bits[((uint64_t)pl * k8 + j / 8) * q->n + row];
-
-					if (best_m >> pl & 1) {
-						*b |= 1u << (j % 8);
-						v += alpha[pl];
-					} else {
-						*b &= ~(1u << (j % 8));
-						v -= alpha[pl];
-					}
-				}
-				delta = v - cur;
-				d[j] += delta;
-				for (uint32_t i = 0; i < k; i++)
-					r[i] += delta * h[(uint64_t)i * k + j];
-				moved++;
-			}
-		}
+		moved = move_weights(q, row, w, h, d, r);
 		if (q->pow2)
 			continue;
 		/* alphas of the whole row for the current signs */
@@ -967,47 +977,7 @@ static void refine_row_blocked(struct llm_bcq_matrix *q, uint32_t row,
 	for (int sweep = 0; sweep < sweeps; sweep++) {
 		int moved = 0;
 
-		for (uint32_t j = 0; j < k; j++) {
-			uint32_t g = j / G, best_m = 0;
-			double alpha[MAXP], best = -1e-12 * (1 + fabs(r[j])), cur = d[j] + w[j];
-
-			for (uint32_t pl = 0; pl < P; pl++)
-				alpha[pl] = llm_bcq_scale(q, row, g, pl);
-			for (uint32_t m = 0; m < (1u << P); m++) {
-				double v = 0, delta, gain;
-
-				for (uint32_t pl = 0; pl < P; pl++)
-					v += (m >> pl & 1) ? alpha[pl] : -alpha[pl];
-				delta = v - cur;
-				gain = 2 * delta * r[j] + delta * delta * h[(uint64_t)j * k + j];
-				if (gain < best) {
-					best = gain;
-					best_m = m | 0x100;
-				}
-			}
-			if (!best_m)
-				continue;
-			{
-				double v = 0, delta;
-
-				for (uint32_t pl = 0; pl < P; pl++) {
-					uint8_t *b = &q->bits[((uint64_t)pl * k8 + j / 8) * q->n + row];
-
-					if (best_m >> pl & 1) {
-						*b |= 1u << (j % 8);
-						v += alpha[pl];
-					} else {
-						*b &= ~(1u << (j % 8));
-						v -= alpha[pl];
-					}
-				}
-				delta = v - cur;
-				d[j] += delta;
-				for (uint32_t i = 0; i < k; i++)
-					r[i] += delta * h[(uint64_t)i * k + j];
-				moved++;
-			}
-		}
+		moved = move_weights(q, row, w, h, d, r);
 		for (uint32_t g = 0; !q->pow2 && g < ng; g++) {
 			uint32_t c0 = g * G, len = k - c0 < G ? k - c0 : G;
 			uint64_t s0 = ((uint64_t)row * ng + g) * P;

@@ -327,7 +327,9 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 	if (!rc && lo_planes)
 		rc = quantize_all(lo, m, n, q, &hs, lo_planes, 1, 2, e);
 	if (!rc && lo_planes) {
-		struct llm_mixed_opts mo = { q->mixed_planes, 8, 256,
+		struct llm_mixed_opts mo = { q->mixed_planes,
+					     q->mixed_texts > 0 ? q->mixed_texts : 8,
+					     q->mixed_len > 0 ? q->mixed_len : 256,
 					     q->seed + 7777, q->verbose };
 
 		if (q->phase)

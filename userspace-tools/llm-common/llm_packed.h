@@ -63,6 +63,7 @@ struct llm_quant_opts {
 	 * for floor and ceil of this average, each matrix's choice by its
 	 * measured effect on the output (llm_mixed.h); bcq.planes ignored. */
 	double mixed_planes;
+	int mixed_texts, mixed_len;	/* its calibration text; 0: 8 x 256 */
 	int verbose;		/* the choice and its measurements on stderr */
 };
 
