@@ -687,27 +687,38 @@ static int inverse_hessian_factor(double *hm, uint32_t k)
 		free(li);
 		return -EDOM;
 	}
-	/* li = L^-1 (lower), by forward substitution column by column */
+	/* L^-1 (lower) by forward substitution column by column, stored
+	 * transposed (li[c * k + r] = (L^-1)[r][c]) so every inner loop below
+	 * runs over contiguous memory: the 2048-wide inputs of the 110M
+	 * shape do not fit the cache */
 	for (uint32_t c = 0; c < k; c++) {
-		li[(uint64_t)c * k + c] = 1.0 / hm[(uint64_t)c * k + c];
+		double *col = li + (uint64_t)c * k;
+
+		col[c] = 1.0 / hm[(uint64_t)c * k + c];
 		for (uint32_t r = c + 1; r < k; r++) {
+			const double *hr = hm + (uint64_t)r * k;
 			double s = 0;
 
 			for (uint32_t t = c; t < r; t++)
-				s -= hm[(uint64_t)r * k + t] * li[(uint64_t)t * k + c];
-			li[(uint64_t)r * k + c] = s / hm[(uint64_t)r * k + r];
+				s -= hr[t] * col[t];
+			col[r] = s / hr[r];
 		}
 	}
-	/* H^-1 = li^T li */
+	/* H^-1 = (L^-1)^T L^-1: entry (r, c) is column r . column c of L^-1
+	 * (from t = max(r, c): the rest is zero); the upper half of hm (the
+	 * Cholesky factor's zeros) is free to write first */
 	for (uint32_t r = 0; r < k; r++)
 		for (uint32_t c = 0; c <= r; c++) {
+			const double *cr = li + (uint64_t)r * k, *cc = li + (uint64_t)c * k;
 			double s = 0;
 
 			for (uint32_t t = r; t < k; t++)
-				s += li[(uint64_t)t * k + r] * li[(uint64_t)t * k + c];
-			hm[(uint64_t)r * k + c] = s;
+				s += cr[t] * cc[t];
 			hm[(uint64_t)c * k + r] = s;
 		}
+	for (uint32_t r = 0; r < k; r++)
+		for (uint32_t c = 0; c < r; c++)
+			hm[(uint64_t)r * k + c] = hm[(uint64_t)c * k + r];
 	free(li);
 	if (cholesky(hm, k))
 		return -EDOM;

@@ -13,7 +13,7 @@
 #define LLM_BCQ_DEFAULT_GROUP 64
 #define LLM_BCQ_DEFAULT_ITERS 15
 #define LLM_BCQ_REFINE_SWEEPS 6
-#define LLM_BCQ_REFINE_MAX_WORK (1ull << 30)
+#define LLM_BCQ_REFINE_MAX_WORK (1ull << 24)	/* n k^2: whole-row search up to here */
 /* pow2 scales: exponents searched from round(log2 max|w|) down this far */
 #define LLM_BCQ_POW2_SPAN 7
 
