@@ -37,6 +37,10 @@ typedef char bcq_avx2_scratch_fits[BCQ_AVX2_SCRATCH_BYTES <= SCRATCH_BYTES ?
 				    1 : -1];
 #endif
 
+/* csa_bcq_scale_elem_bytes() (csa_device.h) tests the flag bits by number */
+typedef char bcq_scale_flag_bits[CSA_CMD_F_SCALE16 == (1u << 5) &&
+				 CSA_CMD_F_POW2 == (1u << 1) ? 1 : -1];
+
 static int bcq_simd_allowed = 1;
 
 void csa_bcq_set_simd(int allow)
