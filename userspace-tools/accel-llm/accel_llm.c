@@ -558,9 +558,10 @@ static int run_generate(const struct options *o, struct decoder *d,
 		double tg = t_end - (t_prompt > 0 ? t_prompt : t_end);
 		char mode[96];
 
-		fprintf(stderr, "stats: %s %s/%s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s",
+		fprintf(stderr, "stats: %s | %s | %s, kv %s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s",
 			d->cpu ? "cpu" : d->info.backend, mode_name(p, mode, sizeof(mode)),
-			softmax_name(o->consmax), pf, tp > 0 ? pf / tp : 0.0,
+			softmax_name(o->consmax), !d->cpu && d->kv_f16 ? "f16" : "f32",
+			pf, tp > 0 ? pf / tp : 0.0,
 			generated, gf > 0 && tg > 0 ? gf / tg : 0.0);
 		if (!d->cpu && d->a.submits) {
 			double cyc = (double)d->a.total_cycles / d->a.submits;
