@@ -41,15 +41,16 @@ static const struct op_shape op_shapes[CSA_OP_COUNT] = {
 	[CSA_OP_EMBED]		= { 3, CSA_CMD_F_IDX_MEM },
 	[CSA_OP_RMSNORM]	= { 2, 0 },
 	[CSA_OP_MATVEC_F32]	= { 2, 0 },
-	[CSA_OP_MATVEC_BCQ]	= { 4, CSA_CMD_F_POW2 },
+	[CSA_OP_MATVEC_BCQ]	= { 4, CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16 },
 	[CSA_OP_ROPE]		= { 4, 0 },
-	[CSA_OP_KV_APPEND]	= { 4, 0 },
-	[CSA_OP_ATTENTION]	= { 6, CSA_CMD_F_CONSMAX },
+	[CSA_OP_KV_APPEND]	= { 4, CSA_CMD_F_KV_F16 },
+	[CSA_OP_ATTENTION]	= { 6, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM |
+				    CSA_CMD_F_KV_F16 },
 	[CSA_OP_SILU_MUL]	= { 1, 0 },
 	[CSA_OP_ADD]		= { 1, 0 },
 	[CSA_OP_ARGMAX]		= { 1, 0 },
 	[CSA_OP_SOFTMAX]	= { 1, CSA_CMD_F_CONSMAX },
-	[CSA_OP_MATVEC_BCQ_BATCH] = { 5, CSA_CMD_F_POW2 },
+	[CSA_OP_MATVEC_BCQ_BATCH] = { 5, CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16 },
 };
 
 static int in_range(uint32_t v, uint32_t lo, uint32_t hi)
@@ -156,7 +157,7 @@ static int fp_matvec_bcq(uint32_t flags, const uint32_t *arg,
 	slot(fp, 0, CSA_BUF_DEVICE_IN, (uint64_t)k * 4);
 	slot(fp, 1, CSA_BUF_DEVICE_IN, csa_bcq_bits_bytes(k, n, p));
 	slot(fp, 2, CSA_BUF_DEVICE_IN,
-	     csa_bcq_scale_bytes(k, n, p, g, !!(flags & CSA_CMD_F_POW2)));
+	     csa_bcq_scale_bytes_elem(k, n, p, g, csa_bcq_scale_elem_bytes(flags)));
 	slot(fp, 3, CSA_BUF_DEVICE_OUT, (uint64_t)n * 4);
 	return CSA_STATUS_OK;
 }
@@ -191,7 +192,8 @@ static int fp_rope(const uint32_t *arg, struct csa_cmd_footprint *fp)
 	return CSA_STATUS_OK;
 }
 
-static int fp_kv_append(const uint32_t *arg, struct csa_cmd_footprint *fp)
+static int fp_kv_append(uint32_t flags, const uint32_t *arg,
+			struct csa_cmd_footprint *fp)
 {
 	uint32_t n_kv = arg[0], hd = arg[1], pos = arg[2], max_seq = arg[3];
 
@@ -201,7 +203,8 @@ static int fp_kv_append(const uint32_t *arg, struct csa_cmd_footprint *fp)
 		return CSA_STATUS_BAD_ARG;
 	slot(fp, 0, CSA_BUF_DEVICE_IN, (uint64_t)n_kv * hd * 4);
 	slot(fp, 1, CSA_BUF_DEVICE_IN, (uint64_t)n_kv * hd * 4);
-	slot(fp, 2, CSA_BUF_DEVICE_OUT, csa_kv_bytes(n_kv, hd, max_seq));
+	slot(fp, 2, CSA_BUF_DEVICE_OUT,
+	     csa_kv_bytes_elem(n_kv, hd, max_seq, csa_kv_elem_bytes(flags)));
 	return CSA_STATUS_OK;
 }
 
@@ -211,13 +214,17 @@ static int fp_attention(uint32_t flags, const uint32_t *arg,
 	uint32_t heads = arg[0], n_kv = arg[1], hd = arg[2];
 	uint32_t seq_len = arg[3], max_seq = arg[4];
 
+	/* normalizing is a variant of the ConSmax unit, not of exact softmax */
+	if ((flags & CSA_CMD_F_CONSMAX_NORM) && !(flags & CSA_CMD_F_CONSMAX))
+		return CSA_STATUS_RESERVED;
 	if (!in_range(heads, 1, CSA_HEADS_MAX) || !in_range(n_kv, 1, heads) ||
 	    heads % n_kv || !in_range(hd, 1, CSA_HEAD_DIM_MAX) ||
 	    !in_range(max_seq, 1, CSA_SEQ_MAX) ||
 	    !in_range(seq_len, 1, max_seq) || !f32_bits_finite(arg[5]))
 		return CSA_STATUS_BAD_ARG;
 	slot(fp, 0, CSA_BUF_DEVICE_IN, (uint64_t)heads * hd * 4);
-	slot(fp, 1, CSA_BUF_DEVICE_IN, csa_kv_bytes(n_kv, hd, max_seq));
+	slot(fp, 1, CSA_BUF_DEVICE_IN,
+	     csa_kv_bytes_elem(n_kv, hd, max_seq, csa_kv_elem_bytes(flags)));
 	slot(fp, 2, CSA_BUF_DEVICE_OUT, (uint64_t)heads * hd * 4);
 	if (flags & CSA_CMD_F_CONSMAX)
 		slot(fp, 3, CSA_BUF_DEVICE_IN,
@@ -282,7 +289,7 @@ int csa_cmd_check(uint32_t opcode, uint32_t flags, const uint32_t *arg,
 	case CSA_OP_ROPE:
 		return fp_rope(arg, fp);
 	case CSA_OP_KV_APPEND:
-		return fp_kv_append(arg, fp);
+		return fp_kv_append(flags, arg, fp);
 	case CSA_OP_ATTENTION:
 		return fp_attention(flags, arg, fp);
 	case CSA_OP_SILU_MUL:

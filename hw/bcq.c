@@ -37,6 +37,10 @@ typedef char bcq_avx2_scratch_fits[BCQ_AVX2_SCRATCH_BYTES <= SCRATCH_BYTES ?
 				    1 : -1];
 #endif
 
+/* csa_bcq_scale_elem_bytes() (csa_device.h) tests the flag bits by number */
+typedef char bcq_scale_flag_bits[CSA_CMD_F_SCALE16 == (1u << 5) &&
+				 CSA_CMD_F_POW2 == (1u << 1) ? 1 : -1];
+
 static int bcq_simd_allowed = 1;
 
 void csa_bcq_set_simd(int allow)
@@ -77,11 +81,7 @@ static void build_table(int16_t *tab, const struct bcq_shape *s,
 static float alpha_of(const struct bcq_shape *s, uint32_t row, uint32_t g,
 		      uint32_t p)
 {
-	uint64_t idx = ((uint64_t)row * s->ngroups + g) * s->planes + p;
-
-	if (s->pow2)
-		return csa_pow2f((int8_t)s->scales[idx]);
-	return csa_ld_f32(s->scales + 4 * idx);
+	return bcq_scale_at(s, ((uint64_t)row * s->ngroups + g) * s->planes + p);
 }
 
 /* Integer partial sums of rows n0..n0+nb, group g, into sums[p][i]. */
@@ -160,6 +160,11 @@ int csa_eng_matvec_bcq(struct csa_hw *hw, const struct csa_desc *d)
 	s.k8 = (s.k + 7) / 8;
 	s.ngroups = (s.k + s.group - 1) / s.group;
 	s.pow2 = !!(d->flags & CSA_CMD_F_POW2);
+	if (d->flags & CSA_CMD_F_SCALE16)
+		s.fmt = s.pow2 ? BCQ_SCALE_APOT : BCQ_SCALE_F16;
+	else
+		s.fmt = s.pow2 ? BCQ_SCALE_POW2 : BCQ_SCALE_F32;
+	s.scale_bytes = csa_bcq_scale_elem_bytes(d->flags);
 	s.x = csa_dev(hw, d->addr[0]);
 	s.bits = csa_dev(hw, d->addr[1]);
 	s.scales = csa_dev(hw, d->addr[2]);

@@ -302,10 +302,18 @@ static AVX2 __m256 pow2_ps(__m256i e)
 /* 8 consecutive scales from element @idx on, as f32 */
 static AVX2 __m256 scales8(const struct bcq_shape *s, uint64_t idx)
 {
-	if (s->pow2)
+	float v[8];
+	unsigned int i;
+
+	if (s->fmt == BCQ_SCALE_POW2)
 		return pow2_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
 			(const __m128i *)(const void *)(s->scales + idx))));
-	return _mm256_loadu_ps((const float *)(const void *)(s->scales + 4 * idx));
+	if (s->fmt == BCQ_SCALE_F32)
+		return _mm256_loadu_ps((const float *)(const void *)(s->scales + 4 * idx));
+	/* 16-bit codes: the scalar decoding, 8 at a time */
+	for (i = 0; i < 8; i++)
+		v[i] = bcq_scale_at(s, idx + i);
+	return _mm256_loadu_ps(v);
 }
 
 /*
@@ -373,9 +381,7 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 		for (; j < pairs; j++)
 			for (r = 0; r < 8; r++) {
 				i = base + r * stride + j;
-				out[j * ABUF_ROWS + r] = s->pow2 ?
-					csa_pow2f((int8_t)s->scales[i]) :
-					csa_ld_f32(s->scales + 4 * i);
+				out[j * ABUF_ROWS + r] = bcq_scale_at(s, i);
 			}
 	}
 }
@@ -385,7 +391,7 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 static void prefetch_scales(const struct bcq_shape *s, uint32_t row0,
 			    uint32_t row1, uint32_t g0, uint32_t g1)
 {
-	uint64_t esize = s->pow2 ? 1 : 4, a, end;
+	uint64_t esize = s->scale_bytes, a, end;
 
 	for (; row0 < row1; row0++) {
 		a = ((uint64_t)row0 * s->ngroups + g0) * s->planes * esize;

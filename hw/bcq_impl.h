@@ -24,12 +24,59 @@
 #define CSA_BCQ_HAVE_AVX2 0
 #endif
 
+enum bcq_scale_fmt {
+	BCQ_SCALE_F32,		/* f32 */
+	BCQ_SCALE_POW2,		/* int8 e: 2^e */
+	BCQ_SCALE_F16,		/* binary16 */
+	BCQ_SCALE_APOT,		/* u16: e0 | d1 << 8 | d2 << 12 */
+};
+
 struct bcq_shape {
 	uint32_t k, n, planes, group, k8, ngroups;
-	int pow2;
+	int pow2;		/* F_POW2 (alone or with F_SCALE16) */
+	enum bcq_scale_fmt fmt;
+	uint32_t scale_bytes;	/* of one scale */
 	const uint8_t *x, *bits, *scales;
 	uint8_t *y;
 };
+
+/* alpha of an additive power-of-two code: up to three signed terms,
+ * added in this order (each a shift of the integer sum in hardware, added
+ * or subtracted).  Term nibble t: bits 0-2 the distance d (0 = no term),
+ * bit 3 the sign. */
+static inline float bcq_apot(uint16_t c)
+{
+	int32_t e0 = (int8_t)(c & 0xff), t1 = (c >> 8) & 15, t2 = c >> 12;
+	int32_t d1 = t1 & 7, d2 = t2 & 7;
+	float a = csa_pow2f(e0);
+
+	if (d1) {
+		a = (t1 & 8) ? a - csa_pow2f(e0 - d1) : a + csa_pow2f(e0 - d1);
+		if (d2)
+			a = (t2 & 8) ? a - csa_pow2f(e0 - d1 - d2) :
+				       a + csa_pow2f(e0 - d1 - d2);
+	}
+	return a;
+}
+
+/* Scale number @idx ((row * NG + g) * P + p) as f32, every format. */
+static inline float bcq_scale_at(const struct bcq_shape *s, uint64_t idx)
+{
+	uint16_t c;
+
+	switch (s->fmt) {
+	case BCQ_SCALE_POW2:
+		return csa_pow2f((int8_t)s->scales[idx]);
+	case BCQ_SCALE_F16:
+		memcpy(&c, s->scales + 2 * idx, 2);
+		return csa_f32_from_f16(c);
+	case BCQ_SCALE_APOT:
+		memcpy(&c, s->scales + 2 * idx, 2);
+		return bcq_apot(c);
+	default:
+		return csa_ld_f32(s->scales + 4 * idx);
+	}
+}
 
 static inline float bcq_abs(float v)
 {

@@ -5,7 +5,10 @@
  * lookup table.  The int8 score q splits into a signed high nibble and an
  * unsigned low nibble, e^(step*q) = e^(16*step*msb) * e^(step*lsb): two
  * 16-entry tables (beta and gamma folded into the high one) and one
- * multiply.  Table layout: csa_device.h.
+ * multiply.  Table layout: csa_device.h.  The normalized mode of
+ * ATTENTION uses the same table but gives +0 below its range instead of
+ * clamping: a score that far under beta must not weigh like the table's
+ * lowest entry once the probabilities are divided by their sum.
  */
 #include "hw/csa_math.h"
 #include "hw/engines.h"
@@ -32,4 +35,13 @@ float csa_consmax_eval(const uint8_t *table, float s)
 	u = (uint32_t)(q + 128);
 	return csa_ld_f32(table + 4 * (TAB_HI + (u >> 4))) *
 	       csa_ld_f32(table + 4 * (TAB_LO + (u & 15)));
+}
+
+float csa_consmax_norm_eval(const uint8_t *table, float s)
+{
+	float v = s * csa_ld_f32(table + 4 * TAB_INV_STEP);
+
+	if (v < -128.0f)
+		return 0.0f;
+	return csa_consmax_eval(table, s);
 }

@@ -35,6 +35,53 @@ float csa_pow2f(int32_t e)
 	return 0.0f;
 }
 
+uint16_t csa_f16_from_f32(float v)
+{
+	uint32_t x = csa_f32_bits(v), sign = (x >> 16) & 0x8000u;
+	uint32_t ax = x & 0x7fffffffu, m, q, shift, rem, half;
+
+	if (ax > 0x7f800000u)		/* NaN: quiet, top payload bits */
+		return (uint16_t)(sign | 0x7e00u | ((ax >> 13) & 0x3ffu));
+	if (ax >= 0x477ff000u)		/* >= 65520 (and inf): inf */
+		return (uint16_t)(sign | 0x7c00u);
+	if (ax >= 0x38800000u) {	/* >= 2^-14: normal binary16 */
+		/* add just under half an ulp, plus the lsb for ties to even;
+		 * a carry moves into the exponent as it should */
+		ax += 0xfffu + ((ax >> 13) & 1u);
+		return (uint16_t)(sign | ((ax - 0x38000000u) >> 13));
+	}
+	if (ax <= 0x33000000u)		/* <= 2^-25: ties to even give 0 */
+		return (uint16_t)sign;
+	/* subnormal: the significand m * 2^(e-150) in units of 2^-24 */
+	m = (ax & 0x7fffffu) | 0x800000u;
+	shift = 126u - (ax >> 23);	/* 14..24 */
+	q = m >> shift;
+	rem = m & ((1u << shift) - 1u);
+	half = 1u << (shift - 1u);
+	if (rem > half || (rem == half && (q & 1u)))
+		q++;			/* may become 0x400, the least normal */
+	return (uint16_t)(sign | q);
+}
+
+float csa_f32_from_f16(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+	uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+
+	if (e == 0x1fu)
+		return csa_f32_from_bits(sign | 0x7f800000u | (m << 13));
+	if (e)
+		return csa_f32_from_bits(sign | ((e + 112u) << 23) | (m << 13));
+	if (!m)
+		return csa_f32_from_bits(sign);
+	e = 113;			/* subnormal: normalize */
+	while (!(m & 0x400u)) {
+		m <<= 1;
+		e--;
+	}
+	return csa_f32_from_bits(sign | (e << 23) | ((m & 0x3ffu) << 13));
+}
+
 int32_t csa_round_even(float v)
 {
 	int32_t i;

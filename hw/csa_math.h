@@ -25,6 +25,13 @@ float csa_pow2f(int32_t e);
 uint32_t csa_f32_bits(float v);
 float csa_f32_from_bits(uint32_t bits);
 
+/* IEEE-754 binary16 <-> binary32, from bits (no __fp16, no libm).
+ * To binary16: round to nearest, ties to even; above the largest finite
+ * binary16 (65504) by half an ulp or more -> inf; subnormals kept; NaN
+ * stays a quiet NaN with the top 9 payload bits.  To binary32: exact. */
+uint16_t csa_f16_from_f32(float v);
+float csa_f32_from_f16(uint16_t h);
+
 static inline int csa_isnan(float v)
 {
 	return v != v;

@@ -68,7 +68,6 @@ static void work_bcq(const struct csa_cycle_params *p,
 {
 	uint64_t k = d->arg[0], n = d->arg[1], planes = d->arg[2];
 	uint64_t g = d->arg[3], k8 = (k + 7) / 8, ng = (k + g - 1) / g;
-	int pow2 = !!(d->flags & CSA_CMD_F_POW2);
 
 	w->engine = CSA_ENGINE_BCQ;
 	/* 256-entry table per 8 activations, one byte lookup per row and
@@ -78,8 +77,9 @@ static void work_bcq(const struct csa_cycle_params *p,
 		     div_ceil(n * ng * planes, p->bcq_lanes);
 	w->bytes = k * 4 + csa_bcq_bits_bytes((uint32_t)k, (uint32_t)n,
 					      (uint32_t)planes) +
-		   csa_bcq_scale_bytes((uint32_t)k, (uint32_t)n,
-				       (uint32_t)planes, (uint32_t)g, pow2) +
+		   csa_bcq_scale_bytes_elem((uint32_t)k, (uint32_t)n,
+					    (uint32_t)planes, (uint32_t)g,
+					    csa_bcq_scale_elem_bytes(d->flags)) +
 		   n * 4;
 	w->ext_bytes = w->bytes;
 }
@@ -90,6 +90,7 @@ static void work_attention(const struct csa_cycle_params *p,
 	uint64_t heads = d->arg[0], hd = d->arg[2], seq = d->arg[3];
 	uint64_t macs = (uint64_t)p->pim_banks * p->pim_macs;
 	int consmax = !!(d->flags & CSA_CMD_F_CONSMAX);
+	int norm = !!(d->flags & CSA_CMD_F_CONSMAX_NORM);
 
 	/* Scores q.K^T and values p.V run in the banks: one token per bank
 	 * per step, pim_macs multipliers each. */
@@ -99,11 +100,17 @@ static void work_attention(const struct csa_cycle_params *p,
 	 * the vector unit, or one LUT pass on the ConSmax unit. */
 	w->engine2 = consmax ? CSA_ENGINE_CONSMAX : CSA_ENGINE_VECTOR;
 	w->compute2 = heads * div_ceil((consmax ? 1 : 3) * seq, p->vec_lanes);
+	/* Normalized ConSmax: the running sum of p (one add per token) and
+	 * one divide per output element, on the same unit. */
+	if (norm)
+		w->compute2 += heads * (div_ceil(seq, p->vec_lanes) +
+					div_ceil(hd, p->vec_lanes));
 	/* K and V are read inside the banks; only q, out and the table
 	 * cross the DRAM interface. */
 	w->ext_bytes = heads * hd * 8 +
 		       (consmax ? heads * CSA_CONSMAX_HEAD_BYTES : 0);
-	w->bytes = w->ext_bytes + heads * 2 * seq * hd * 4;
+	w->bytes = w->ext_bytes +
+		   heads * 2 * seq * hd * csa_kv_elem_bytes(d->flags);
 }
 
 static void work_of(const struct csa_cycle_params *p,
@@ -142,7 +149,8 @@ static void work_of(const struct csa_cycle_params *p,
 	case CSA_OP_KV_APPEND:	/* k, v read; one K row and one V column */
 		w->engine = CSA_ENGINE_PIM;
 		w->compute = div_ceil(2 * (uint64_t)d->arg[0] * d->arg[1], lanes);
-		w->bytes = 16 * (uint64_t)d->arg[0] * d->arg[1];
+		w->bytes = 2 * (4 + (uint64_t)csa_kv_elem_bytes(d->flags)) *
+			   d->arg[0] * d->arg[1];
 		break;
 	case CSA_OP_ATTENTION:
 		work_attention(p, d, w);

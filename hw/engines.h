@@ -86,6 +86,8 @@ int csa_eng_attention(struct csa_hw *hw, const struct csa_desc *d);
 /* ConSmax LUT unit: p = exp(s - beta) / gamma from one head's table
  * (CSA_CONSMAX_HEAD_FLOATS f32 at @table). */
 float csa_consmax_eval(const uint8_t *table, float s);
+/* The same, but +0 when s * inv_step < -128 (ATTENTION F_CONSMAX_NORM). */
+float csa_consmax_norm_eval(const uint8_t *table, float s);
 /* Exact softmax of scores[0..n) in place (max, csa_expf, sum, divide). */
 void csa_softmax_exact_inplace(float *scores, uint32_t n);
 

@@ -3,22 +3,54 @@
  * pim_attention.c - NeuPIMs-style attention in the memory banks.
  * KV_APPEND writes a token's k and v into the bank layout of csa_device.h
  * (K: token t in bank t % 32, head_dim along the row; V transposed,
- * tokens along the row).  ATTENTION computes, per query head h with KV
- * head h / (n_heads / n_kv):
+ * tokens along the row), as f32 or, with F_KV_F16, as binary16 rounded to
+ * nearest even (NeuPIMs keeps an fp16 KV cache).  ATTENTION computes, per
+ * query head h with KV head h / (n_heads / n_kv), every cache element
+ * widened exactly to f32:
  *   s_t  = (sum_d q[d] * K[t][d], d ascending, from +0) * scale
  *   p_t  = exact softmax of s (csa_softmax_exact_inplace) or ConSmax(s_t)
  *   out_d = sum_t p_t * V[d][t], t ascending, from +0
- * Scores live in hw->scratch_f (the banks' result buffers).
+ * With F_CONSMAX_NORM p_t is the LUT exponent with scores below the
+ * table's range giving +0, l = sum_t p_t (t ascending, from +0) runs
+ * beside the value product, and out_d = out_d / l at the end (all +0 when
+ * l is +0).  Scores live in hw->scratch_f (the banks' result buffers).
  */
 #include "drm/csa_accel.h"
 
 #include "hw/csa_math.h"
 #include "hw/engines.h"
 
+/* csa_kv_elem_bytes() tests the flag bit by number */
+typedef char kv_f16_flag_bit[CSA_CMD_F_KV_F16 == (1u << 4) ? 1 : -1];
+
+/* One cache element at element index @idx. */
+static float kv_load(const uint8_t *cache, uint64_t idx, uint32_t esize)
+{
+	uint16_t h;
+
+	if (esize == 4)
+		return csa_ld_f32(cache + 4 * idx);
+	memcpy(&h, cache + 2 * idx, 2);
+	return csa_f32_from_f16(h);
+}
+
+static void kv_store(uint8_t *cache, uint64_t idx, uint32_t esize, float v)
+{
+	uint16_t h;
+
+	if (esize == 4) {
+		csa_st_f32(cache + 4 * idx, v);
+		return;
+	}
+	h = csa_f16_from_f32(v);
+	memcpy(cache + 2 * idx, &h, 2);
+}
+
 int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d)
 {
 	uint32_t n_kv = d->arg[0], hd = d->arg[1], pos = d->arg[2];
 	uint32_t max_seq = d->arg[3], h, i;
+	uint32_t esize = csa_kv_elem_bytes(d->flags);
 	const uint8_t *k = csa_dev(hw, d->addr[0]);
 	const uint8_t *v = csa_dev(hw, d->addr[1]);
 	uint8_t *cache = csa_dev(hw, d->addr[2]);
@@ -27,78 +59,103 @@ int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d)
 	for (h = 0; h < n_kv; h++) {
 		for (i = 0; i < hd; i++) {
 			src = 4 * ((uint64_t)h * hd + i);
-			memcpy(cache + 4 * csa_kv_k_index(hd, max_seq, h, pos, i),
-			       k + src, 4);
-			memcpy(cache + 4 * csa_kv_v_index(n_kv, hd, max_seq, h,
-							  pos, i),
-			       v + src, 4);
+			kv_store(cache, csa_kv_k_index(hd, max_seq, h, pos, i),
+				 esize, csa_ld_f32(k + src));
+			kv_store(cache, csa_kv_v_index(n_kv, hd, max_seq, h,
+						       pos, i),
+				 esize, csa_ld_f32(v + src));
 		}
 	}
 	return CSA_STATUS_OK;
 }
 
-static void head_scores(float *scores, const uint8_t *q, const uint8_t *cache,
-			uint32_t hd, uint32_t max_seq, uint32_t kvh,
-			uint32_t seq_len, float scale)
+struct head_view {
+	const uint8_t *cache;
+	uint32_t n_kv, hd, max_seq, kvh, seq_len, esize;
+};
+
+static void head_scores(float *scores, const uint8_t *q,
+			const struct head_view *v, float scale)
 {
 	uint32_t t, i;
 	float s;
 
-	for (t = 0; t < seq_len; t++) {
-		const uint8_t *krow =
-			cache + 4 * csa_kv_k_index(hd, max_seq, kvh, t, 0);
+	for (t = 0; t < v->seq_len; t++) {
+		uint64_t k0 = csa_kv_k_index(v->hd, v->max_seq, v->kvh, t, 0);
 
 		s = 0.0f;
-		for (i = 0; i < hd; i++)
-			s = s + csa_ld_f32(q + 4 * i) * csa_ld_f32(krow + 4 * i);
+		for (i = 0; i < v->hd; i++)
+			s = s + csa_ld_f32(q + 4 * i) *
+				kv_load(v->cache, k0 + i, v->esize);
 		scores[t] = s * scale;
 	}
 }
 
-static void head_values(uint8_t *out, const float *p, const uint8_t *cache,
-			uint32_t n_kv, uint32_t hd, uint32_t max_seq,
-			uint32_t kvh, uint32_t seq_len)
+static void head_values(uint8_t *out, const float *p,
+			const struct head_view *v)
 {
 	uint32_t t, i;
 	float o;
 
-	for (i = 0; i < hd; i++) {
-		const uint8_t *vrow = cache +
-			4 * csa_kv_v_index(n_kv, hd, max_seq, kvh, 0, i);
+	for (i = 0; i < v->hd; i++) {
+		uint64_t v0 = csa_kv_v_index(v->n_kv, v->hd, v->max_seq,
+					     v->kvh, 0, i);
 
 		o = 0.0f;
-		for (t = 0; t < seq_len; t++)
-			o = o + p[t] * csa_ld_f32(vrow + 4 * (uint64_t)t);
+		for (t = 0; t < v->seq_len; t++)
+			o = o + p[t] * kv_load(v->cache, v0 + t, v->esize);
 		csa_st_f32(out + 4 * i, o);
 	}
 }
 
+/* The normalized mode's last step: one divide of the head's outputs by
+ * the running sum @l of its probabilities. */
+static void head_normalize(uint8_t *out, uint32_t hd, float l)
+{
+	uint32_t i;
+
+	for (i = 0; i < hd; i++)
+		csa_st_f32(out + 4 * i, l == 0.0f ? 0.0f :
+			   csa_ld_f32(out + 4 * i) / l);
+}
+
 int csa_eng_attention(struct csa_hw *hw, const struct csa_desc *d)
 {
-	uint32_t heads = d->arg[0], n_kv = d->arg[1], hd = d->arg[2];
-	uint32_t seq_len = d->arg[3], max_seq = d->arg[4];
+	uint32_t heads = d->arg[0], hd = d->arg[2];
 	float scale = csa_f32_from_bits(d->arg[5]);
-	uint32_t group = heads / n_kv, h, t;
-	const uint8_t *cache = csa_dev(hw, d->addr[1]);
+	uint32_t group = heads / d->arg[1], h, t;
+	int norm = !!(d->flags & CSA_CMD_F_CONSMAX_NORM);
 	float *scores = hw->scratch_f;	/* seq_len <= CSA_SEQ_MAX fits */
+	struct head_view v = {
+		.cache = csa_dev(hw, d->addr[1]), .n_kv = d->arg[1],
+		.hd = hd, .max_seq = d->arg[4], .seq_len = d->arg[3],
+		.esize = csa_kv_elem_bytes(d->flags),
+	};
+	float l = 0.0f;
 
 	for (h = 0; h < heads; h++) {
 		const uint8_t *q = csa_dev(hw, d->addr[0] + 4 * (uint64_t)h * hd);
 		uint8_t *out = csa_dev(hw, d->addr[2] + 4 * (uint64_t)h * hd);
-		uint32_t kvh = h / group;
 
-		head_scores(scores, q, cache, hd, max_seq, kvh, seq_len, scale);
+		v.kvh = h / group;
+		head_scores(scores, q, &v, scale);
 		if (d->flags & CSA_CMD_F_CONSMAX) {
 			const uint8_t *tab = csa_dev(hw, d->addr[3] +
 					(uint64_t)h * CSA_CONSMAX_HEAD_BYTES);
 
-			for (t = 0; t < seq_len; t++)
-				scores[t] = csa_consmax_eval(tab, scores[t]);
+			l = 0.0f;
+			for (t = 0; t < v.seq_len; t++) {
+				scores[t] = norm ?
+					csa_consmax_norm_eval(tab, scores[t]) :
+					csa_consmax_eval(tab, scores[t]);
+				l = l + scores[t];
+			}
 		} else {
-			csa_softmax_exact_inplace(scores, seq_len);
+			csa_softmax_exact_inplace(scores, v.seq_len);
 		}
-		head_values(out, scores, cache, n_kv, hd, max_seq, kvh,
-			    seq_len);
+		head_values(out, scores, &v);
+		if (norm)
+			head_normalize(out, hd, l);
 	}
 	return CSA_STATUS_OK;
 }

@@ -274,30 +274,38 @@ int accel_cmd_matvec_f32(struct accel_cmdlist *cl, struct accel_ref x,
 			     NARGS(b));
 }
 
+int accel_cmd_matvec_bcq_flags(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref bits, struct accel_ref scales,
+			       struct accel_ref y, uint32_t k, uint32_t n,
+			       uint32_t planes, uint32_t group, uint32_t flags)
+{
+	const uint32_t a[] = { k, n, planes, group };
+	const struct accel_ref b[] = { x, bits, scales, y };
+
+	return accel_cmd_raw(cl, CSA_OP_MATVEC_BCQ, flags, a, NARGS(a), b,
+			     NARGS(b));
+}
+
 int accel_cmd_matvec_bcq(struct accel_cmdlist *cl, struct accel_ref x,
 			 struct accel_ref bits, struct accel_ref scales,
 			 struct accel_ref y, uint32_t k, uint32_t n,
 			 uint32_t planes, uint32_t group, int pow2_scales)
 {
-	const uint32_t a[] = { k, n, planes, group };
-	const struct accel_ref b[] = { x, bits, scales, y };
-
-	return accel_cmd_raw(cl, CSA_OP_MATVEC_BCQ,
-			     pow2_scales ? CSA_CMD_F_POW2 : 0, a, NARGS(a), b,
-			     NARGS(b));
+	return accel_cmd_matvec_bcq_flags(cl, x, bits, scales, y, k, n, planes,
+					  group, pow2_scales ? CSA_CMD_F_POW2 : 0);
 }
 
 int accel_cmd_matvec_bcq_batch(struct accel_cmdlist *cl, struct accel_ref x,
 			       struct accel_ref bits, struct accel_ref scales,
 			       struct accel_ref y, uint32_t k, uint32_t n,
-			       uint32_t planes, uint32_t group, int pow2_scales,
+			       uint32_t planes, uint32_t group, uint32_t flags,
 			       uint32_t batch)
 {
 	const uint32_t a[] = { k, n, planes, group, batch };
 	const struct accel_ref b[] = { x, bits, scales, y };
 
 	return accel_cmd_raw(cl, CSA_OP_MATVEC_BCQ_BATCH,
-			     pow2_scales ? CSA_CMD_F_POW2 : 0, a, NARGS(a), b,
+			     flags, a, NARGS(a), b,
 			     NARGS(b));
 }
 
@@ -311,16 +319,41 @@ int accel_cmd_rope(struct accel_cmdlist *cl, struct accel_ref x,
 	return accel_cmd_raw(cl, CSA_OP_ROPE, 0, a, NARGS(a), b, NARGS(b));
 }
 
+int accel_cmd_kv_append_flags(struct accel_cmdlist *cl, struct accel_ref k,
+			      struct accel_ref v, struct accel_ref kv_cache,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t pos, uint32_t max_seq, uint32_t flags)
+{
+	const uint32_t a[] = { n_kv_heads, head_dim, pos, max_seq };
+	const struct accel_ref b[] = { k, v, kv_cache };
+
+	return accel_cmd_raw(cl, CSA_OP_KV_APPEND, flags, a, NARGS(a), b,
+			     NARGS(b));
+}
+
 int accel_cmd_kv_append(struct accel_cmdlist *cl, struct accel_ref k,
 			struct accel_ref v, struct accel_ref kv_cache,
 			uint32_t n_kv_heads, uint32_t head_dim, uint32_t pos,
 			uint32_t max_seq)
 {
-	const uint32_t a[] = { n_kv_heads, head_dim, pos, max_seq };
-	const struct accel_ref b[] = { k, v, kv_cache };
+	return accel_cmd_kv_append_flags(cl, k, v, kv_cache, n_kv_heads,
+					 head_dim, pos, max_seq, 0);
+}
 
-	return accel_cmd_raw(cl, CSA_OP_KV_APPEND, 0, a, NARGS(a), b,
-			     NARGS(b));
+int accel_cmd_attention_flags(struct accel_cmdlist *cl, struct accel_ref q,
+			      struct accel_ref kv_cache, struct accel_ref out,
+			      struct accel_ref consmax_table, uint32_t n_heads,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t seq_len, uint32_t max_seq,
+			      float score_scale, uint32_t flags)
+{
+	const uint32_t a[] = { n_heads, n_kv_heads, head_dim, seq_len,
+			       max_seq, f32_bits(score_scale) };
+	const struct accel_ref b[] = { q, kv_cache, out, consmax_table };
+
+	return accel_cmd_raw(cl, CSA_OP_ATTENTION,
+			     flags | (consmax_table.bo ? CSA_CMD_F_CONSMAX : 0),
+			     a, NARGS(a), b, NARGS(b));
 }
 
 int accel_cmd_attention(struct accel_cmdlist *cl, struct accel_ref q,
@@ -329,13 +362,9 @@ int accel_cmd_attention(struct accel_cmdlist *cl, struct accel_ref q,
 			uint32_t n_kv_heads, uint32_t head_dim,
 			uint32_t seq_len, uint32_t max_seq, float score_scale)
 {
-	const uint32_t a[] = { n_heads, n_kv_heads, head_dim, seq_len,
-			       max_seq, f32_bits(score_scale) };
-	const struct accel_ref b[] = { q, kv_cache, out, consmax_table };
-
-	return accel_cmd_raw(cl, CSA_OP_ATTENTION,
-			     consmax_table.bo ? CSA_CMD_F_CONSMAX : 0, a,
-			     NARGS(a), b, NARGS(b));
+	return accel_cmd_attention_flags(cl, q, kv_cache, out, consmax_table,
+					 n_heads, n_kv_heads, head_dim,
+					 seq_len, max_seq, score_scale, 0);
 }
 
 static int vec3(struct accel_cmdlist *cl, uint32_t op, struct accel_ref a0,

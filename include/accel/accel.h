@@ -287,12 +287,19 @@ int accel_cmd_matvec_bcq(struct accel_cmdlist *cl, struct accel_ref x,
 			 uint32_t planes, uint32_t group, int pow2_scales);
 /* MATVEC_BCQ_BATCH: the same weights against @batch vectors x[batch][k]
  * into y[batch][n] (1..ACCEL_BATCH_MAX), each y[b] bit for bit
- * MATVEC_BCQ of x[b]; the device reads the weights once. */
+ * MATVEC_BCQ of x[b]; the device reads the weights once.  @flags: the
+ * scale format, as accel_cmd_matvec_bcq_flags(). */
 int accel_cmd_matvec_bcq_batch(struct accel_cmdlist *cl, struct accel_ref x,
 			       struct accel_ref bits, struct accel_ref scales,
 			       struct accel_ref y, uint32_t k, uint32_t n,
-			       uint32_t planes, uint32_t group, int pow2_scales,
+			       uint32_t planes, uint32_t group, uint32_t flags,
 			       uint32_t batch);
+/* The same with the scale format as MATVEC_BCQ flags: CSA_CMD_F_POW2,
+ * CSA_CMD_F_SCALE16 (binary16; with F_POW2 additive powers of two). */
+int accel_cmd_matvec_bcq_flags(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref bits, struct accel_ref scales,
+			       struct accel_ref y, uint32_t k, uint32_t n,
+			       uint32_t planes, uint32_t group, uint32_t flags);
 /* ROPE: rotate x[n_heads][head_dim] in place by row @pos of a
  * (cos, sin) table[table_rows][head_dim / 2][2]. */
 int accel_cmd_rope(struct accel_cmdlist *cl, struct accel_ref x,
@@ -311,6 +318,20 @@ int accel_cmd_attention(struct accel_cmdlist *cl, struct accel_ref q,
 			struct accel_ref consmax_table, uint32_t n_heads,
 			uint32_t n_kv_heads, uint32_t head_dim,
 			uint32_t seq_len, uint32_t max_seq, float score_scale);
+/* The same two with command flags: CSA_CMD_F_KV_F16 (binary16 cache, the
+ * same for every command on that cache) and, for ATTENTION with a table,
+ * CSA_CMD_F_CONSMAX_NORM (normalized ConSmax; F_CONSMAX is implied by the
+ * table). */
+int accel_cmd_kv_append_flags(struct accel_cmdlist *cl, struct accel_ref k,
+			      struct accel_ref v, struct accel_ref kv_cache,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t pos, uint32_t max_seq, uint32_t flags);
+int accel_cmd_attention_flags(struct accel_cmdlist *cl, struct accel_ref q,
+			      struct accel_ref kv_cache, struct accel_ref out,
+			      struct accel_ref consmax_table, uint32_t n_heads,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t seq_len, uint32_t max_seq,
+			      float score_scale, uint32_t flags);
 /* SILU_MUL: y = silu(a) * b. */
 int accel_cmd_silu_mul(struct accel_cmdlist *cl, struct accel_ref a,
 		       struct accel_ref b, struct accel_ref y, uint32_t n);

@@ -109,7 +109,7 @@ struct csa_desc {
 
 /* Descriptor flags only the kernel (or libaccel's translation) sets */
 #define CSA_DESC_F_LAST		(1u << 7) /* last descriptor of a job: post a completion */
-#define CSA_DESC_F_MASK		(0x07u | CSA_DESC_F_LAST)
+#define CSA_DESC_F_MASK		(0x3fu | CSA_DESC_F_LAST)
 
 /* ---- completion ring entry, 32 bytes ----------------------------------- */
 struct csa_cqe {
@@ -157,10 +157,12 @@ struct csa_sg_entry {
  *        addr0 x f32[n_heads*head_dim] in place, addr1 table f32[rows][head_dim/2][2]
  *        (cos, sin)
  * KV_APPEND: arg0 n_kv_heads, arg1 head_dim, arg2 pos, arg3 max_seq;
- *        addr0 k f32[n_kv*hd], addr1 v f32[n_kv*hd], addr2 KV cache (layout below)
+ *        flag F_KV_F16; addr0 k f32[n_kv*hd], addr1 v f32[n_kv*hd],
+ *        addr2 KV cache (layout below)
  * ATTENTION: arg0 n_heads, arg1 n_kv_heads (divides n_heads), arg2 head_dim,
  *        arg3 seq_len (1..max_seq), arg4 max_seq, arg5 score scale (f32);
- *        flag F_CONSMAX; addr0 q f32[n_heads*hd], addr1 KV cache,
+ *        flags F_CONSMAX, F_CONSMAX_NORM (only with F_CONSMAX), F_KV_F16;
+ *        addr0 q f32[n_heads*hd], addr1 KV cache,
  *        addr2 out f32[n_heads*hd], addr3 ConSmax table (F_CONSMAX)
  * SILU_MUL: arg0 n; addr0 a[n], addr1 b[n], addr2 y[n] = silu(a) * b
  * ADD: arg0 n; addr0 a[n], addr1 b[n], addr2 y[n] = a + b
@@ -189,16 +191,37 @@ struct csa_sg_entry {
  *  byte", so a table lookup sweeps contiguous rows).
  *  NG = ceil(K / G) groups.  Scales: f32 scale[n][g][p] at
  *  scales + ((n * NG + g) * P + p) * 4, or with F_POW2 int8 e[n][g][p] at
- *  scales + (n * NG + g) * P + p meaning 2^e. */
+ *  scales + (n * NG + g) * P + p meaning 2^e.  With F_SCALE16 each scale
+ *  is a u16 at scales + ((n * NG + g) * P + p) * 2: IEEE binary16, or with
+ *  F_POW2 too an additive power-of-two (APoT) code: low byte int8 e0,
+ *  high byte t1 | t2 << 4, each nibble t a term: d = t & 7 (0 = none),
+ *  sign = t & 8; alpha = 2^e0 [+- 2^(e0-d1) if d1] [+- 2^(e0-d1-d2) if
+ *  d1 and d2] (docs/commands.md 5.5). */
 static inline uint64_t csa_bcq_bits_bytes(uint32_t k, uint32_t n, uint32_t p)
 {
 	return (uint64_t)((k + 7) / 8) * n * p;
 }
 
+/* Bytes of one scale as a MATVEC_BCQ descriptor's flags say: 4 (f32),
+ * 1 (F_POW2 alone), 2 (F_SCALE16, with or without F_POW2). */
+static inline uint32_t csa_bcq_scale_elem_bytes(uint32_t flags)
+{
+	if (flags & (1u << 5))		/* CSA_CMD_F_SCALE16 */
+		return 2;
+	return (flags & (1u << 1)) ? 1 : 4;	/* CSA_CMD_F_POW2 */
+}
+
+static inline uint64_t csa_bcq_scale_bytes_elem(uint32_t k, uint32_t n,
+						uint32_t p, uint32_t g,
+						uint32_t elem_bytes)
+{
+	return (uint64_t)n * ((k + g - 1) / g) * p * elem_bytes;
+}
+
 static inline uint64_t csa_bcq_scale_bytes(uint32_t k, uint32_t n, uint32_t p,
 					   uint32_t g, int pow2)
 {
-	return (uint64_t)n * ((k + g - 1) / g) * p * (pow2 ? 1 : 4);
+	return csa_bcq_scale_bytes_elem(k, n, p, g, pow2 ? 1 : 4);
 }
 
 /* KV cache of one layer in PIM bank layout (NeuPIMs):
@@ -211,14 +234,31 @@ static inline uint64_t csa_bcq_scale_bytes(uint32_t k, uint32_t n, uint32_t p,
  *     float index n_kv * banks * S * hd + (h * hd + d) * (banks * S) + t */
 #define CSA_KV_BANKS		32u
 
+/* Bytes of one KV cache element as a KV_APPEND/ATTENTION descriptor's
+ * flags say: f32 (4), or IEEE binary16 with F_KV_F16 (2).  The element
+ * index of the layout below is the same for both. */
+static inline uint32_t csa_kv_elem_bytes(uint32_t flags)
+{
+	return (flags & (1u << 4)) ? 2u : 4u;	/* CSA_CMD_F_KV_F16 */
+}
+
 static inline uint64_t csa_kv_slots(uint32_t max_seq)
 {
 	return (max_seq + CSA_KV_BANKS - 1) / CSA_KV_BANKS;
 }
 
+/* Bytes of one layer's cache with elements of @elem_bytes. */
+static inline uint64_t csa_kv_bytes_elem(uint32_t n_kv, uint32_t hd,
+					 uint32_t max_seq, uint32_t elem_bytes)
+{
+	return 2ull * n_kv * hd * CSA_KV_BANKS * csa_kv_slots(max_seq) *
+	       elem_bytes;
+}
+
+/* f32 cache (no F_KV_F16) */
 static inline uint64_t csa_kv_bytes(uint32_t n_kv, uint32_t hd, uint32_t max_seq)
 {
-	return 2ull * n_kv * hd * CSA_KV_BANKS * csa_kv_slots(max_seq) * 4;
+	return csa_kv_bytes_elem(n_kv, hd, max_seq, 4);
 }
 
 static inline uint64_t csa_kv_k_index(uint32_t hd, uint32_t max_seq,

@@ -177,18 +177,79 @@ int g_bcq_quant(float x, float amax)
 	return (int)r;
 }
 
-static float g_alpha(const void *scales, int pow2, size_t idx)
+uint32_t g_sc_flags(int fmt)
 {
-	float a;
+	return (fmt & 1 ? 0x2u : 0) | (fmt & 2 ? 0x20u : 0);	/* POW2, SCALE16 */
+}
 
-	if (pow2)
-		return ldexpf(1.0f, ((const int8_t *)scales)[idx]);
-	memcpy(&a, (const uint8_t *)scales + 4 * idx, 4);
+uint32_t g_sc_bytes(int fmt)
+{
+	return fmt >= G_SC_F16 ? 2 : fmt == G_SC_POW2 ? 1 : 4;
+}
+
+void g_sc_random(int fmt, uint8_t *dst, uint32_t r1, uint32_t r2)
+{
+	float a = 0.001f + 0.049f * (float)(r1 % 10000) / 10000.0f;
+	uint16_t h;
+
+	switch (fmt) {
+	case G_SC_POW2:
+		dst[0] = (uint8_t)(int8_t)(-(int)(r1 % 12));
+		return;
+	case G_SC_F16:
+		h = g_f16_bits(a);
+		break;
+	case G_SC_APOT:	/* e0 in -12..-1, any term nibbles */
+		h = (uint16_t)((uint8_t)(int8_t)(-1 - (int)(r1 % 12)) | (r2 & 0xff00u));
+		break;
+	default:
+		memcpy(dst, &a, 4);
+		return;
+	}
+	memcpy(dst, &h, 2);
+}
+
+/* APoT (docs/commands.md 5.5): 2^e0, then each signed term, in f32 */
+static float g_apot(uint16_t c)
+{
+	int e0 = (int8_t)(c & 0xff), t1 = (c >> 8) & 15, t2 = c >> 12;
+	float a = ldexpf(1.0f, e0);
+
+	if (t1 & 7) {
+		float b = ldexpf(1.0f, e0 - (t1 & 7));
+
+		a = (t1 & 8) ? a - b : a + b;
+		if (t2 & 7) {
+			b = ldexpf(1.0f, e0 - (t1 & 7) - (t2 & 7));
+			a = (t2 & 8) ? a - b : a + b;
+		}
+	}
 	return a;
 }
 
+static float g_alpha(const void *scales, int fmt, size_t idx)
+{
+	const uint8_t *b = scales;
+	uint16_t h;
+	float a;
+
+	switch (fmt) {
+	case G_SC_POW2:
+		return ldexpf(1.0f, ((const int8_t *)scales)[idx]);
+	case G_SC_F16:
+		memcpy(&h, b + 2 * idx, 2);
+		return g_f16_value(h);
+	case G_SC_APOT:
+		memcpy(&h, b + 2 * idx, 2);
+		return g_apot(h);
+	default:
+		memcpy(&a, b + 4 * idx, 4);
+		return a;
+	}
+}
+
 void g_bcq(const float *x, const uint8_t *bits, const void *scales,
-	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int pow2,
+	   uint32_t k, uint32_t n, uint32_t planes, uint32_t group, int fmt,
 	   float *y)
 {
 	uint32_t k8 = (k + 7) / 8, ng = (k + group - 1) / group;
@@ -216,7 +277,7 @@ void g_bcq(const float *x, const uint8_t *bits, const void *scales,
 
 					sum += (byte >> (j % 8)) & 1 ? q : -q;
 				}
-				t += g_alpha(scales, pow2,
+				t += g_alpha(scales, fmt,
 					     ((size_t)row * ng + g) * planes + p) *
 				     (float)sum;
 			}
@@ -269,11 +330,28 @@ void g_attention(const float *q, const float *cache, uint32_t heads,
 		 uint32_t max_seq, float scale, const float *tables,
 		 float *out)
 {
+	g_attention_mode(q, cache, heads, n_kv, hd, seq_len, max_seq, scale,
+			 tables, 0, out);
+}
+
+float g_consmax_norm(const float *table, float s)
+{
+	if (s * table[0] < -128.0f)
+		return 0.0f;
+	return g_consmax(table, s);
+}
+
+void g_attention_mode(const float *q, const float *cache, uint32_t heads,
+		      uint32_t n_kv, uint32_t hd, uint32_t seq_len,
+		      uint32_t max_seq, float scale, const float *tables,
+		      int norm, float *out)
+{
 	static float s[16384], pr[16384];
 	uint32_t h, t, d;
 
 	for (h = 0; h < heads; h++) {
 		uint32_t kvh = h / (heads / n_kv);
+		float l = 0.0f;
 
 		for (t = 0; t < seq_len; t++) {
 			float dot = 0.0f;
@@ -284,8 +362,11 @@ void g_attention(const float *q, const float *cache, uint32_t heads,
 			s[t] = dot * scale;
 		}
 		if (tables) {
-			for (t = 0; t < seq_len; t++)
-				pr[t] = g_consmax(tables + 36 * h, s[t]);
+			for (t = 0; t < seq_len; t++) {
+				pr[t] = norm ? g_consmax_norm(tables + 36 * h, s[t]) :
+					       g_consmax(tables + 36 * h, s[t]);
+				l += pr[t];
+			}
 		} else {
 			g_softmax(s, seq_len, pr);
 		}
@@ -295,6 +376,8 @@ void g_attention(const float *q, const float *cache, uint32_t heads,
 			for (t = 0; t < seq_len; t++)
 				o += pr[t] * cache[g_kv_v(n_kv, hd, max_seq,
 							  kvh, t, d)];
+			if (norm)
+				o = l == 0.0f ? 0.0f : o / l;
 			out[h * hd + d] = o;
 		}
 	}
@@ -308,4 +391,45 @@ void g_bcq_batch(const float *x, const uint8_t *bits, const void *scales,
 	for (uint32_t b = 0; b < batch; b++)
 		g_bcq(x + (size_t)b * k, bits, scales, k, n, planes, group, pow2,
 		      y + (size_t)b * n);
+}
+
+uint16_t g_f16_bits(float x)
+{
+	uint16_t sign = signbit(x) ? 0x8000 : 0;
+	double a = fabs((double)x), r;
+	int e;
+
+	if (isnan(x)) {	/* quiet, the top 9 payload bits (docs/commands.md) */
+		uint32_t b;
+
+		memcpy(&b, &x, 4);
+		return sign | 0x7e00 | ((b >> 13) & 0x3ff);
+	}
+	if (a >= 65520.0)
+		return sign | 0x7c00;
+	if (a == 0.0)
+		return sign;
+	frexp(a, &e);		/* a = f * 2^e, f in [0.5, 1) */
+	if (e - 1 < -14)	/* subnormal quantum 2^-24 */
+		return sign | (uint16_t)nearbyint(ldexp(a, 24));
+	r = nearbyint(ldexp(a, 10 - (e - 1)));	/* 1024..2048 */
+	if (r == 2048.0) {
+		r = 1024.0;
+		e++;
+	}
+	return sign | (uint16_t)((e - 1 + 15) << 10) | (uint16_t)(r - 1024.0);
+}
+
+float g_f16_value(uint16_t h)
+{
+	int e = (h >> 10) & 31, m = h & 1023;
+	float v;
+
+	if (e == 31)
+		v = m ? NAN : INFINITY;
+	else if (e == 0)
+		v = (float)ldexp(m, -24);
+	else
+		v = (float)ldexp(1024 + m, e - 25);
+	return (h & 0x8000) ? -v : v;
 }

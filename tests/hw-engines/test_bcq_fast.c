@@ -3,8 +3,8 @@
  * test_bcq_fast.c - MATVEC_BCQ's vectorized kernel (hw/bcq_avx2.c) and
  * its portable scalar kernel (hw/bcq.c) both against golden.c, bit for
  * bit: the golden cases run once per kernel, then random shapes that hit
- * every tail (N % 32, K % 8, K % G, G = 8..4096, P = 1..4, f32 and pow2
- * scales), the 16-bit partial sums at their bounds, table chunks, skipped
+ * every tail (N % 32, K % 8, K % G, G = 8..4096, P = 1..4, every scale
+ * format: f32, pow2, binary16, APoT), the 16-bit partial sums at their bounds, table chunks, skipped
  * groups, non-finite inputs and buffers that end at the end of device
  * memory (so a read past them is an ASan error).
  */
@@ -94,7 +94,8 @@ static void make_inputs(struct bcq_inputs *in, const struct bcq_fast_case *c)
 	uint64_t i;
 
 	in->nbits = csa_bcq_bits_bytes(c->k, c->n, c->planes);
-	in->nsc = csa_bcq_scale_bytes(c->k, c->n, c->planes, c->group, c->pow2);
+	in->nsc = csa_bcq_scale_bytes_elem(c->k, c->n, c->planes, c->group,
+					   g_sc_bytes(c->pow2));
 	in->x = calloc(c->k, sizeof(float));
 	in->bits = malloc(in->nbits);
 	in->sc = malloc(in->nsc);
@@ -105,7 +106,19 @@ static void make_inputs(struct bcq_inputs *in, const struct bcq_fast_case *c)
 	for (i = 0; i < in->nbits; i++)
 		in->bits[i] = c->bits == B_ZEROS ? 0x00 : c->bits == B_ONES ?
 			      0xff : (uint8_t)h_rand32();
-	if (c->pow2) {	/* every int8 exponent: subnormal to overflow */
+	if (c->pow2 >= G_SC_F16) {	/* any u16 code when special */
+		for (i = 0; i < in->nsc; i += 2) {
+			uint32_t r1 = h_rand32(), r2 = h_rand32();
+			uint16_t one = c->pow2 == G_SC_F16 ? 0x3c00 : 0x0000;
+
+			if (c->sc == S_ONE)
+				memcpy(in->sc + i, &one, 2);
+			else if (c->sc == S_SPECIAL)
+				memcpy(in->sc + i, &r1, 2);
+			else
+				g_sc_random(c->pow2, in->sc + i, r1, r2);
+		}
+	} else if (c->pow2) {	/* every int8 exponent: subnormal to overflow */
 		for (i = 0; i < in->nsc; i++)
 			in->sc[i] = c->sc == S_ONE ? 0 : c->sc == S_SPECIAL ?
 				    (uint8_t)h_rand32() :
@@ -131,7 +144,7 @@ static void free_inputs(struct bcq_inputs *in)
 static void exec_bcq(const struct bcq_fast_case *c, const struct bcq_inputs *in,
 		     float *y)
 {
-	struct csa_desc d = t_desc(CSA_OP_MATVEC_BCQ, c->pow2 ? CSA_CMD_F_POW2 : 0);
+	struct csa_desc d = t_desc(CSA_OP_MATVEC_BCQ, g_sc_flags(c->pow2));
 	uint64_t cycles, out[1], bytes[1];
 
 	h_reset();
@@ -295,7 +308,7 @@ static void test_tails(void)
 	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
 		for (j = 0; j < sizeof(ks) / sizeof(ks[0]); j++) {
 			c = shape(ks[j], ns[i], 1 + (i + j) % 4,
-				  gs[(i * 3 + j) % 4], (int)((i + j) & 1));
+				  gs[(i * 3 + j) % 4], (int)((i + j) % 4));
 			run_both(&c, 1);
 		}
 }
@@ -316,7 +329,7 @@ static void test_random_shapes(void)
 		k = 1 + h_rand32() % (g >= 2048 ? 5000 : 1200);
 		if (i % 7 == 0)
 			n = 1 + h_rand32() % 200;
-		c = shape(k, n, 1 + h_rand32() % 4, g, (int)(h_rand32() & 1));
+		c = shape(k, n, 1 + h_rand32() % 4, g, (int)(h_rand32() & 3));
 		c.x = i % 5 == 4 ? X_ZERO_GROUPS : X_MIXED;
 		run_both(&c, 1);
 	}
@@ -335,7 +348,7 @@ static void test_sum_bounds(void)
 	h_seed(54);
 	for (i = 0; i < 2; i++)
 		for (j = 0; j < 3; j++)
-			for (pow2 = 0; pow2 < 2; pow2++) {
+			for (pow2 = 0; pow2 < 4; pow2++) {
 				c = shape(4096 + 8 * (j == 2), 64 + (j == 2), 2,
 					  4096, pow2);
 				c.x = xs[i];
@@ -417,7 +430,7 @@ static void test_buffers_at_end(void)
 	int pow2;
 
 	h_seed(57);
-	for (pow2 = 0; pow2 < 2; pow2++) {
+	for (pow2 = 0; pow2 < 4; pow2++) {	/* every scale format */
 		c = shape(100, 96, 3, 64, pow2);
 		c.place = P_BITS_AT_END;
 		run_both(&c, 1);

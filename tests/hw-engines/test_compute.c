@@ -284,18 +284,17 @@ static void test_matvec_lane_order(void)
 
 struct bcq_case {
 	uint32_t k, n, planes, group;
-	int pow2;
+	int pow2;	/* scale format G_SC_* (0 f32, 1 pow2, 2 f16, 3 APoT) */
 };
 
 static void run_bcq(const struct bcq_case *c, int zero_group)
 {
 	uint64_t nbits = csa_bcq_bits_bytes(c->k, c->n, c->planes);
-	uint64_t nsc = csa_bcq_scale_bytes(c->k, c->n, c->planes, c->group,
-					   c->pow2);
+	uint64_t nsc = csa_bcq_scale_bytes_elem(c->k, c->n, c->planes, c->group,
+						g_sc_bytes(c->pow2));
 	float *x = fvec(c->k), *y = fvec(c->n);
 	uint8_t *bits = malloc(nbits), *sc = malloc(nsc);
-	struct csa_desc d = t_desc(CSA_OP_MATVEC_BCQ,
-				   c->pow2 ? CSA_CMD_F_POW2 : 0);
+	struct csa_desc d = t_desc(CSA_OP_MATVEC_BCQ, g_sc_flags(c->pow2));
 	uint64_t i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bits);
@@ -307,15 +306,10 @@ static void run_bcq(const struct bcq_case *c, int zero_group)
 			x[i] = (i & 1) ? -0.0f : 0.0f;
 	for (i = 0; i < nbits; i++)
 		bits[i] = (uint8_t)h_rand32();
-	if (c->pow2) {
-		for (i = 0; i < nsc; i++)
-			sc[i] = (uint8_t)(int8_t)(-(int)(h_rand32() % 12));
-	} else {
-		for (i = 0; i < nsc / 4; i++) {
-			float a = h_randf(0.001f, 0.05f);
+	for (i = 0; i < nsc; i += g_sc_bytes(c->pow2)) {
+		uint32_t r1 = h_rand32();
 
-			memcpy(sc + 4 * i, &a, 4);
-		}
+		g_sc_random(c->pow2, sc + i, r1, h_rand32());
 	}
 	g_bcq(x, bits, sc, c->k, c->n, c->planes, c->group, c->pow2, y);
 	h_reset();
@@ -345,6 +339,11 @@ static void test_matvec_bcq(void)
 		{ 768, 1100, 2, 128, 0 }, /* more rows than one row block */
 		{ 4096, 40, 2, 4096, 0 }, /* a group of 512 tables: chunked */
 		{ 2056, 7, 4, 2048, 1 },  /* last group 8 columns */
+		{ 100, 33, 3, 16, G_SC_F16 },
+		{ 288, 288, 4, 64, G_SC_F16 },
+		{ 29, 5, 4, 64, G_SC_APOT },
+		{ 768, 1100, 4, 64, G_SC_APOT },
+		{ 2056, 7, 3, 2048, G_SC_APOT },
 	};
 	unsigned int i;
 
@@ -592,29 +591,60 @@ struct attn_case {
 	uint32_t heads, n_kv, hd, seq_len, max_seq;
 	int consmax;
 	int direct;	/* write the cache directly, not by KV_APPEND */
+	int norm;	/* F_CONSMAX_NORM (with consmax) */
+	int f16;	/* F_KV_F16 */
+	double step;	/* ConSmax table step (0: 0.06) */
 };
+
+/* One cache element: the f32 value the engine computes with, and the
+ * bytes it stores (f32, or binary16 with @f16). */
+static void cache_set(float *vals, uint8_t *bytes, size_t i, float v, int f16)
+{
+	if (f16) {
+		uint16_t h = g_f16_bits(v);
+
+		memcpy(bytes + 2 * i, &h, 2);
+		vals[i] = g_f16_value(h);
+	} else {
+		memcpy(bytes + 4 * i, &v, 4);
+		vals[i] = v;
+	}
+}
 
 static void run_attention(const struct attn_case *c)
 {
 	size_t nkv = g_kv_floats(c->n_kv, c->hd, c->max_seq);
 	size_t nq = (size_t)c->heads * c->hd, nk = (size_t)c->n_kv * c->hd;
+	size_t esize = c->f16 ? 2 : 4;
+	uint32_t kvf = c->f16 ? CSA_CMD_F_KV_F16 : 0;
 	float *cache = fvec(nkv), *q = fvec(nq), *out = fvec(nq);
 	float *k = fvec(nk), *v = fvec(nk), *tabs = fvec(36 * c->heads);
+	uint8_t *bytes = calloc(nkv, esize);
 	float scale = 1.0f / sqrtf((float)c->hd);
 	uint64_t a_cache, a_k, a_v, a_q, a_out, a_tab = 0, cycles, rb[2];
 	struct csa_desc d;
-	uint32_t t, h;
+	uint32_t t, h, dd, kvh;
 	size_t i;
 
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
 	h_reset();
-	a_cache = h_alloc(nkv * 4);
+	a_cache = h_alloc(nkv * esize);
 	a_k = h_alloc(nk * 4);
 	a_v = h_alloc(nk * 4);
-	h_get(a_cache, cache, nkv * 4);	/* canary where nothing was written */
+	h_get(a_cache, bytes, nkv * esize);	/* canary where nothing was written */
 	if (c->direct) {
 		for (i = 0; i < nkv; i++)
-			cache[i] = h_rand_mixed(1.0f);
-		h_put(a_cache, cache, nkv * 4);
+			cache_set(cache, bytes, i, h_rand_mixed(1.0f), c->f16);
+		h_put(a_cache, bytes, nkv * esize);
+	} else if (c->f16) {	/* the canary's values as the engine reads them */
+		for (i = 0; i < nkv; i++) {
+			uint16_t hb;
+
+			memcpy(&hb, bytes + 2 * i, 2);
+			cache[i] = g_f16_value(hb);
+		}
+	} else {
+		memcpy(cache, bytes, nkv * 4);
 	}
 	/* fill the cache token by token through KV_APPEND */
 	for (t = 0; !c->direct && t < c->seq_len; t++) {
@@ -624,8 +654,14 @@ static void run_attention(const struct attn_case *c)
 		}
 		h_put(a_k, k, nk * 4);
 		h_put(a_v, v, nk * 4);
-		g_kv_append(cache, k, v, c->n_kv, c->hd, t, c->max_seq);
-		d = t_desc(CSA_OP_KV_APPEND, 0);
+		for (kvh = 0; kvh < c->n_kv; kvh++)
+			for (dd = 0; dd < c->hd; dd++) {
+				cache_set(cache, bytes, g_kv_k(c->hd, c->max_seq, kvh, t, dd),
+					  k[kvh * c->hd + dd], c->f16);
+				cache_set(cache, bytes, g_kv_v(c->n_kv, c->hd, c->max_seq, kvh, t, dd),
+					  v[kvh * c->hd + dd], c->f16);
+			}
+		d = t_desc(CSA_OP_KV_APPEND, kvf);
 		d.arg[0] = c->n_kv;
 		d.arg[1] = c->hd;
 		d.arg[2] = t;
@@ -633,19 +669,21 @@ static void run_attention(const struct attn_case *c)
 		d.addr[0] = a_k;
 		d.addr[1] = a_v;
 		d.addr[2] = a_cache;
-		expect_out(&d, a_cache, cache, nkv * 4);
+		expect_out(&d, a_cache, bytes, nkv * esize);
 	}
 	for (i = 0; i < nq; i++)
 		q[i] = h_rand_mixed(1.0f);
 	for (h = 0; h < c->heads; h++)
-		g_consmax_table(tabs + 36 * h, 1.5 + 0.25 * h, 50.0 + h, 0.06);
-	g_attention(q, cache, c->heads, c->n_kv, c->hd, c->seq_len,
-		    c->max_seq, scale, c->consmax ? tabs : NULL, out);
+		g_consmax_table(tabs + 36 * h, 1.5 + 0.25 * h, c->norm ? 1.0 : 50.0 + h,
+				c->step > 0 ? c->step : 0.06);
+	g_attention_mode(q, cache, c->heads, c->n_kv, c->hd, c->seq_len,
+			 c->max_seq, scale, c->consmax ? tabs : NULL, c->norm, out);
 	a_q = put_new(q, nq * 4);
 	a_out = h_alloc(nq * 4);
 	if (c->consmax)
 		a_tab = put_new(tabs, 36 * 4 * c->heads);
-	d = t_desc(CSA_OP_ATTENTION, c->consmax ? CSA_CMD_F_CONSMAX : 0);
+	d = t_desc(CSA_OP_ATTENTION, (c->consmax ? CSA_CMD_F_CONSMAX : 0) |
+		   (c->norm ? CSA_CMD_F_CONSMAX_NORM : 0) | kvf);
 	d.arg[0] = c->heads;
 	d.arg[1] = c->n_kv;
 	d.arg[2] = c->hd;
@@ -662,6 +700,7 @@ static void run_attention(const struct attn_case *c)
 	rb[1] = nq * 4;
 	CU_ASSERT(h_untouched_outside(&rb[0], &rb[1], 1));
 	free(cache);
+	free(bytes);
 	free(q);
 	free(out);
 	free(k);
@@ -672,12 +711,12 @@ static void run_attention(const struct attn_case *c)
 static void test_attention(void)
 {
 	static const struct attn_case cases[] = {
-		{ 1, 1, 1, 1, 1, 0, 0 },
-		{ 4, 2, 16, 40, 70, 0, 0 },	/* GQA, max_seq not 32k */
-		{ 6, 6, 48, 33, 256, 0, 0 },
-		{ 4, 1, 8, 64, 64, 0, 0 },		/* seq_len = max_seq */
-		{ 4, 2, 16, 40, 70, 1, 0 },
-		{ 2, 2, 32, 100, 128, 1, 0 },
+		{ 1, 1, 1, 1, 1, 0, 0, 0, 0, 0 },
+		{ 4, 2, 16, 40, 70, 0, 0, 0, 0, 0 },	/* GQA, max_seq not 32k */
+		{ 6, 6, 48, 33, 256, 0, 0, 0, 0, 0 },
+		{ 4, 1, 8, 64, 64, 0, 0, 0, 0, 0 },		/* seq_len = max_seq */
+		{ 4, 2, 16, 40, 70, 1, 0, 0, 0, 0 },
+		{ 2, 2, 32, 100, 128, 1, 0, 0, 0, 0 },
 	};
 	unsigned int i;
 
@@ -686,10 +725,126 @@ static void test_attention(void)
 		run_attention(&cases[i]);
 }
 
+/* Normalized ConSmax: tables whose range cuts some scores (step 0.004:
+ * |s| beyond ~0.5 leaves the LUT), others that hold them all; GQA. */
+static void test_attention_consmax_norm(void)
+{
+	static const struct attn_case cases[] = {
+		{ 4, 2, 16, 40, 70, 1, 0, 1, 0, 0.004 },
+		{ 2, 2, 32, 100, 128, 1, 0, 1, 0, 0 },
+		{ 3, 1, 8, 64, 64, 1, 0, 1, 0, 0.02 },
+		{ 2, 1, 16, 40, 70, 1, 0, 1, 1, 0.01 },	/* f16 cache too */
+	};
+	unsigned int i;
+
+	h_seed(14);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_attention(&cases[i]);
+}
+
+/* Every score below the table's range: the sum is +0 and the outputs
+ * are +0, not NaN. */
+static void test_attention_consmax_norm_all_below(void)
+{
+	float q[2] = { 1.0f, 1.0f }, tab[36], out[2];
+	size_t nkv = g_kv_floats(1, 2, 3);
+	float *cache = fvec(nkv);
+	uint64_t a_cache, a_q, a_out, a_tab, cycles;
+	struct csa_desc d;
+	uint32_t t;
+
+	for (t = 0; t < 3; t++) {
+		cache[g_kv_k(2, 3, 0, t, 0)] = -1.0f - (float)t;
+		cache[g_kv_k(2, 3, 0, t, 1)] = -0.5f;
+		cache[g_kv_v(1, 2, 3, 0, t, 0)] = 3.0f;
+		cache[g_kv_v(1, 2, 3, 0, t, 1)] = -7.0f;
+	}
+	g_consmax_table(tab, 0.0, 1.0, 0.001);	/* range +-0.128 */
+	h_reset();
+	a_cache = put_new(cache, nkv * 4);
+	a_q = put_new(q, sizeof(q));
+	a_tab = put_new(tab, sizeof(tab));
+	a_out = h_alloc(sizeof(out));
+	d = t_desc(CSA_OP_ATTENTION, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM);
+	d.arg[0] = 1;
+	d.arg[1] = 1;
+	d.arg[2] = 2;
+	d.arg[3] = 3;
+	d.arg[4] = 3;
+	d.arg[5] = h_f32_bits(1.0f);
+	d.addr[0] = a_q;
+	d.addr[1] = a_cache;
+	d.addr[2] = a_out;
+	d.addr[3] = a_tab;
+	CU_ASSERT_EQUAL_FATAL(h_exec(&d, &cycles), CSA_STATUS_OK);
+	h_get(a_out, out, sizeof(out));
+	CU_ASSERT_EQUAL(h_f32_bits(out[0]), 0u);
+	CU_ASSERT_EQUAL(h_f32_bits(out[1]), 0u);
+	/* the golden model agrees */
+	g_attention_mode(q, cache, 1, 1, 2, 3, 3, 1.0f, tab, 1, out);
+	CU_ASSERT_EQUAL(h_f32_bits(out[0]), 0u);
+	free(cache);
+}
+
+/* f16 KV cache: KV_APPEND's rounding and ATTENTION's reads, GQA, exact
+ * softmax and ConSmax, and a directly written cache of random encodings. */
+static void test_attention_kv_f16(void)
+{
+	static const struct attn_case cases[] = {
+		{ 1, 1, 1, 1, 1, 0, 0, 0, 1, 0 },
+		{ 4, 2, 16, 40, 70, 0, 0, 0, 1, 0 },
+		{ 6, 6, 48, 33, 256, 1, 0, 0, 1, 0 },
+		{ 4, 1, 8, 64, 64, 0, 1, 0, 1, 0 },
+	};
+	unsigned int i;
+
+	h_seed(15);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_attention(&cases[i]);
+}
+
+/* binary16 conversions: every encoding widens exactly and narrows back to
+ * itself; f32 -> f16 matches the value-arithmetic golden on the edges
+ * (ties, overflow threshold, subnormal boundaries) and on random bits. */
+static void test_f16_conversion(void)
+{
+	static const uint32_t edges[] = {
+		0x00000000u, 0x80000000u, 0x33000000u, 0x33000001u, 0x337fffffu,
+		0x33800000u, 0x38800000u, 0x387fffffu, 0x387fe000u, 0x387ff000u,
+		0x3f800000u, 0x3f801000u, 0x3f803000u, 0x3f800fffu, 0x477fe000u,
+		0x477fefffu, 0x477ff000u, 0x47800000u, 0x7f7fffffu, 0x7f800000u,
+		0xff800000u, 0xc77ff000u, 0x3a000800u, 0x39001000u, 0x00000001u,
+	};
+	uint32_t i, bad = 0;
+
+	for (i = 0; i < 65536; i++) {
+		uint16_t h = (uint16_t)i;
+		float w = csa_f32_from_f16(h), g = g_f16_value(h);
+
+		if (isnan(g)) {
+			bad += !isnan(w) || csa_f16_from_f32(w) != (h | 0x0200u);
+			continue;
+		}
+		bad += h_f32_bits(w) != h_f32_bits(g) || csa_f16_from_f32(w) != h;
+	}
+	CU_ASSERT_EQUAL(bad, 0u);
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		CU_ASSERT_EQUAL(csa_f16_from_f32(h_bits_f32(edges[i])),
+				g_f16_bits(h_bits_f32(edges[i])));
+	h_seed(16);
+	for (i = 0, bad = 0; i < 1000000; i++) {
+		uint32_t b = h_rand32();
+		float x = h_bits_f32(b);
+
+		bad += csa_f16_from_f32(x) != g_f16_bits(x);
+	}
+	CU_ASSERT_EQUAL(bad, 0u);
+}
+
 /* ATTENTION over the longest sequence: the score scratch holds it all. */
 static void test_attention_long(void)
 {
-	static const struct attn_case c = { 1, 1, 2, CSA_SEQ_MAX, CSA_SEQ_MAX, 0, 1 };
+	static const struct attn_case c = { 1, 1, 2, CSA_SEQ_MAX, CSA_SEQ_MAX, 0, 1, 0, 0, 0 };
 
 	h_seed(13);
 	run_attention(&c);
@@ -719,6 +874,10 @@ int add_compute_suite(void)
 	    !CU_add_test(s, "SOFTMAX", test_softmax) ||
 	    !CU_add_test(s, "SOFTMAX properties", test_softmax_properties) ||
 	    !CU_add_test(s, "KV_APPEND + ATTENTION", test_attention) ||
+	    !CU_add_test(s, "ATTENTION normalized ConSmax", test_attention_consmax_norm) ||
+	    !CU_add_test(s, "ATTENTION normalized, all below range", test_attention_consmax_norm_all_below) ||
+	    !CU_add_test(s, "KV_APPEND + ATTENTION, f16 cache", test_attention_kv_f16) ||
+	    !CU_add_test(s, "binary16 conversions", test_f16_conversion) ||
 	    !CU_add_test(s, "ATTENTION seq 16384", test_attention_long))
 		return -1;
 	return 0;

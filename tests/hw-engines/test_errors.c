@@ -63,6 +63,10 @@ static const struct variant variants[] = {
 	  { 0, 0 } },
 	{ "MATVEC_BCQ_BATCH_POW2", CSA_OP_MATVEC_BCQ_BATCH, CSA_CMD_F_POW2,
 	  { 24, 8, 3, 16, 2 }, { { 2, 0 }, { 3, 4 }, { 4, 0 } }, 3, { 0, 0 } },
+	{ "MATVEC_BCQ_F16", CSA_OP_MATVEC_BCQ, CSA_CMD_F_SCALE16, { 24, 8, 3, 16 },
+	  { { 2, 0 }, { 2, 5 }, { 3, 4 } }, 3, { 0, 0 } },
+	{ "MATVEC_BCQ_APOT", CSA_OP_MATVEC_BCQ, CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16,
+	  { 20, 9, 4, 8 }, { { 1, 0 }, { 2, 5 }, { 3, 12 } }, 3, { 0, 0 } },
 	{ "ROPE", CSA_OP_ROPE, 0, { 2, 8, 3, 4 },
 	  { { 0, 0 }, { 0, CSA_HEADS_MAX + 1 }, { 1, 0 }, { 1, 7 },
 	    { 1, CSA_HEAD_DIM_MAX + 2 }, { 2, 4 }, { 3, 0 },
@@ -78,6 +82,18 @@ static const struct variant variants[] = {
 	{ "ATTENTION_CONSMAX", CSA_OP_ATTENTION, CSA_CMD_F_CONSMAX,
 	  { 2, 2, 4, 3, 3, F32_035 },
 	  { { 1, 0 }, { 3, 4 }, { 2, CSA_HEAD_DIM_MAX + 1 } }, 3, { 0, 0 } },
+	{ "KV_APPEND_F16", CSA_OP_KV_APPEND, CSA_CMD_F_KV_F16, { 2, 8, 5, 40 },
+	  { { 0, 0 }, { 1, 0 }, { 2, 40 }, { 3, 0 } }, 4, { 0, 0 } },
+	{ "ATTENTION_F16", CSA_OP_ATTENTION, CSA_CMD_F_KV_F16,
+	  { 4, 2, 8, 5, 40, F32_035 },
+	  { { 1, 3 }, { 3, 41 }, { 5, F32_NAN } }, 3, { 0, 0 } },
+	{ "ATTENTION_CONSMAX_NORM", CSA_OP_ATTENTION,
+	  CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM, { 2, 2, 4, 3, 3, F32_035 },
+	  { { 1, 0 }, { 3, 4 }, { 2, CSA_HEAD_DIM_MAX + 1 } }, 3, { 0, 0 } },
+	{ "ATTENTION_CONSMAX_NORM_F16", CSA_OP_ATTENTION,
+	  CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM | CSA_CMD_F_KV_F16,
+	  { 4, 1, 6, 7, 9, F32_035 },
+	  { { 1, 3 }, { 3, 10 }, { 5, F32_INF } }, 3, { 0, 0 } },
 	{ "SILU_MUL", CSA_OP_SILU_MUL, 0, { 16 },
 	  { { 0, 0 }, { 0, CSA_VEC_MAX + 1 } }, 2, { 0, 0 } },
 	{ "ADD", CSA_OP_ADD, 0, { 16 },
@@ -181,11 +197,19 @@ static void check_reserved(const struct variant *v)
 		if (bit < 3 && ((1u << bit) == CSA_CMD_F_IDX_MEM) &&
 		    v->op == CSA_OP_EMBED)
 			continue;
-		if (((1u << bit) == CSA_CMD_F_POW2) &&
+		if (((1u << bit) == CSA_CMD_F_POW2 || (1u << bit) == CSA_CMD_F_SCALE16) &&
 		    (v->op == CSA_OP_MATVEC_BCQ || v->op == CSA_OP_MATVEC_BCQ_BATCH))
 			continue;
 		if (((1u << bit) == CSA_CMD_F_CONSMAX) &&
 		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_SOFTMAX))
+			continue;
+		if (((1u << bit) == CSA_CMD_F_KV_F16) &&
+		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_KV_APPEND))
+			continue;
+		/* F_CONSMAX_NORM is valid only beside F_CONSMAX: without it
+		 * the check goes on and expects RESERVED */
+		if (((1u << bit) == CSA_CMD_F_CONSMAX_NORM) &&
+		    v->op == CSA_OP_ATTENTION && (v->flags & CSA_CMD_F_CONSMAX))
 			continue;
 		m = d;
 		m.flags |= 1u << bit;
@@ -410,6 +434,8 @@ VARIANT_TESTS(4) VARIANT_TESTS(5) VARIANT_TESTS(6) VARIANT_TESTS(7)
 VARIANT_TESTS(8) VARIANT_TESTS(9) VARIANT_TESTS(10) VARIANT_TESTS(11)
 VARIANT_TESTS(12) VARIANT_TESTS(13) VARIANT_TESTS(14) VARIANT_TESTS(15)
 VARIANT_TESTS(16) VARIANT_TESTS(17) VARIANT_TESTS(18) VARIANT_TESTS(19)
+VARIANT_TESTS(20) VARIANT_TESTS(21) VARIANT_TESTS(22) VARIANT_TESTS(23)
+VARIANT_TESTS(24) VARIANT_TESTS(25)
 
 #define VARIANT_ROW(i) \
 	{ valid_##i, opcode_##i, reserved_##i, badarg_##i, range_##i, \
@@ -421,6 +447,8 @@ static const CU_TestFunc variant_tests[][7] = {
 	VARIANT_ROW(8), VARIANT_ROW(9), VARIANT_ROW(10), VARIANT_ROW(11),
 	VARIANT_ROW(12), VARIANT_ROW(13), VARIANT_ROW(14), VARIANT_ROW(15),
 	VARIANT_ROW(16), VARIANT_ROW(17), VARIANT_ROW(18), VARIANT_ROW(19),
+	VARIANT_ROW(20), VARIANT_ROW(21), VARIANT_ROW(22), VARIANT_ROW(23),
+	VARIANT_ROW(24), VARIANT_ROW(25),
 };
 
 static const char *const kinds[7] = {

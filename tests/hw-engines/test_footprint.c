@@ -64,6 +64,9 @@ static void test_footprint_bytes(void)
 	CU_ASSERT_EQUAL(fp_of(CSA_OP_KV_APPEND, 0, a, &fp), 0);
 	CU_ASSERT_EQUAL(fp.bytes[0], 64);
 	CU_ASSERT_EQUAL(fp.bytes[2], 2u * 2 * 8 * 32 * 2 * 4); /* 2 slots/bank */
+	CU_ASSERT_EQUAL(fp_of(CSA_OP_KV_APPEND, CSA_CMD_F_KV_F16, a, &fp), 0);
+	CU_ASSERT_EQUAL(fp.bytes[0], 64);	/* k, v stay f32 */
+	CU_ASSERT_EQUAL(fp.bytes[2], 2u * 2 * 8 * 32 * 2 * 2);
 
 	memset(a, 0, sizeof(a));	/* ATTENTION 6 heads, ConSmax */
 	a[0] = 6;
@@ -77,6 +80,12 @@ static void test_footprint_bytes(void)
 	CU_ASSERT_EQUAL(fp.bytes[1], 2u * 3 * 48 * 256 * 4);
 	CU_ASSERT(fp.kind[2] == CSA_BUF_DEVICE_OUT);
 	CU_ASSERT_EQUAL(fp.bytes[3], 6u * 144);
+	CU_ASSERT_EQUAL(fp_of(CSA_OP_ATTENTION, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM |
+			      CSA_CMD_F_KV_F16, a, &fp), 0);
+	CU_ASSERT_EQUAL(fp.bytes[1], 2u * 3 * 48 * 256 * 2);
+	CU_ASSERT_EQUAL(fp.bytes[3], 6u * 144);
+	/* normalizing without the ConSmax unit is no mode */
+	CU_ASSERT_EQUAL(fp_of(CSA_OP_ATTENTION, CSA_CMD_F_CONSMAX_NORM, a, &fp), -EINVAL);
 
 	memset(a, 0, sizeof(a));	/* ROPE table f32[rows][hd/2][2] */
 	a[0] = 6;
@@ -205,6 +214,17 @@ static void test_cycle_model(void)
 	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_PIM] - busy0[CSA_ENGINE_PIM], 68);
 	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_VECTOR] -
 			busy0[CSA_ENGINE_VECTOR], 38);
+
+	/* The same with normalized ConSmax: LUT 2 * ceil(100/16) = 14, the
+	 * running sum 2 * ceil(100/16) = 14 and the divide 2 * ceil(64/16)
+	 * = 8, 36 on the ConSmax unit; 52 + 36 + 16 = 104 */
+	d.flags = CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM;
+	d.addr[3] = h_alloc(2 * 144);
+	for (e = 0; e < 5; e++)
+		busy0[e] = h_hw->ctr.busy[e];
+	CU_ASSERT_EQUAL(h_exec(&d, &cycles), CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(cycles, 104);
+	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_CONSMAX] - busy0[CSA_ENGINE_CONSMAX], 36);
 
 	/* NOP: issue only, still on a busy counter (they sum to the total);
 	 * a rejected descriptor: issue only, on none */

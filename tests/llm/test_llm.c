@@ -430,7 +430,7 @@ static void compare_paths(struct llm_packed *p, int consmax, double *maxdiff,
 	struct llm_accel a;
 	struct llm_cpu s;
 	struct llm_err e = { "" };
-	float logits[96];
+	float logits[96], *norm_tables = NULL;
 	int tok = 1;
 
 	*maxdiff = 0;
@@ -440,6 +440,15 @@ static void compare_paths(struct llm_packed *p, int consmax, double *maxdiff,
 	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, p, consmax, &e), 0);
 	CU_ASSERT_EQUAL_FATAL(llm_cpu_init(&s, &p->base), 0);
 	s.consmax = consmax ? p->consmax_tables : NULL;
+	if (consmax == LLM_SOFTMAX_CONSMAX_NORM) {
+		size_t heads = (size_t)p->base.cfg.n_layers * p->base.cfg.n_heads;
+
+		norm_tables = malloc(heads * CSA_CONSMAX_HEAD_BYTES);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(norm_tables);
+		llm_consmax_tables(p->consmax, heads, LLM_SOFTMAX_CONSMAX_NORM, norm_tables);
+		s.consmax = norm_tables;
+		s.consmax_norm = 1;
+	}
 	for (int pos = 0; pos < 24; pos++) {
 		const float *ref = llm_cpu_forward(&s, tok, pos);
 		int next = -1;
@@ -457,6 +466,7 @@ static void compare_paths(struct llm_packed *p, int consmax, double *maxdiff,
 		}
 		tok = (tok * 37 + 11) % 96;
 	}
+	free(norm_tables);
 	llm_cpu_free(&s);
 	llm_accel_free(&a);
 	accel_close(dev);
@@ -490,6 +500,11 @@ static void test_accel_matches_cpu_random(void)
 	CU_ASSERT_TRUE(agree >= 21);
 	compare_paths(&p, 1, &maxdiff, &scale, &agree);
 	fprintf(stderr, "\n  bcq3 pow2 consmax: max |dlogit| %.4f of %.3f, top-1 %d/24\n", maxdiff, scale, agree);
+	CU_ASSERT_TRUE(maxdiff <= 0.03 * scale);
+	CU_ASSERT_TRUE(agree >= 21);
+	compare_paths(&p, LLM_SOFTMAX_CONSMAX_NORM, &maxdiff, &scale, &agree);
+	fprintf(stderr, "  bcq3 pow2 consmax-norm: max |dlogit| %.4f of %.3f, top-1 %d/24\n",
+		maxdiff, scale, agree);
 	CU_ASSERT_TRUE(maxdiff <= 0.03 * scale);
 	CU_ASSERT_TRUE(agree >= 21);
 	llm_packed_free(&p);
@@ -572,6 +587,81 @@ static void test_mixed_groups(void)
 	llm_packed_free(&p);
 }
 
+/* Packed version 3: 16-bit scales (binary16, then APoT) and planes per
+ * matrix chosen by sensitivity; the file round-trips bit for bit, the
+ * device runs it like the CPU, and a forged older version is refused. */
+static void test_packed_v3(void)
+{
+	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
+	struct llm_model m;
+	struct llm_packed p, r;
+	struct llm_err e = { "" };
+	double maxdiff, scale;
+	char path[4096];
+	uint8_t *buf;
+	size_t len;
+	int agree, pow2, s16;
+	double mean;
+
+	CU_ASSERT_EQUAL(llm_parse_scales("apot", &pow2, &s16), 0);
+	CU_ASSERT(pow2 == 1 && s16 == 1);
+	CU_ASSERT_EQUAL(llm_parse_scales("f16", &pow2, &s16), 0);
+	CU_ASSERT(pow2 == 0 && s16 == 1);
+	CU_ASSERT_EQUAL(llm_parse_scales("f8", &pow2, &s16), -EINVAL);
+	CU_ASSERT_EQUAL(llm_parse_mixed_planes("3.5", &mean), 0);
+	CU_ASSERT_EQUAL(llm_parse_mixed_planes("4.5", &mean), -EINVAL);
+	CU_ASSERT_EQUAL(llm_parse_mixed_planes("3.5x", &mean), -EINVAL);
+	for (pow2 = 0; pow2 < 2; pow2++) {
+		struct llm_quant_opts q = { .bcq = { 4, 32, pow2, 5, 1 }, .classifier_bcq = 1,
+					    .mixed_planes = 3.5, .mixed_texts = 1, .mixed_len = 16 };
+		int n3 = 0;
+
+		CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 31, &e), 0);
+		CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
+		CU_ASSERT_TRUE(llm_packed_mean_planes(&p) <= 3.5);
+		for (int i = 0; i < 2 * LLM_LAYER_MATRICES + 1; i++) {
+			CU_ASSERT(p.bcq[i].planes == 3 || p.bcq[i].planes == 4);
+			CU_ASSERT_EQUAL(p.bcq[i].scale_bytes,
+					csa_bcq_scale_bytes_elem(p.bcq[i].k, p.bcq[i].n,
+								 p.bcq[i].planes, 32, 2));
+			n3 += p.bcq[i].planes == 3;
+		}
+		CU_ASSERT_TRUE(n3 > 0);
+		tmp_path(path, sizeof(path), "v3.csa");
+		CU_ASSERT_EQUAL_FATAL(llm_packed_save(&p, path, &e), 0);
+		buf = read_bytes(path, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+		CU_ASSERT_EQUAL(buf[4], 3);
+		CU_ASSERT_EQUAL(buf[68], 1);
+		CU_ASSERT_EQUAL_FATAL(llm_packed_load(&r, path, &e), 0);
+		CU_ASSERT(r.scale16 == 1 && r.pow2 == pow2 && r.planes == 4);
+		for (int i = 0; i < 2 * LLM_LAYER_MATRICES + 1; i++) {
+			CU_ASSERT_EQUAL_FATAL(r.bcq[i].planes, p.bcq[i].planes);
+			CU_ASSERT_EQUAL_FATAL(r.bcq[i].scale_bytes, p.bcq[i].scale_bytes);
+			CU_ASSERT_EQUAL(memcmp(r.bcq[i].bits, p.bcq[i].bits, p.bcq[i].bits_bytes), 0);
+			CU_ASSERT_EQUAL(memcmp(r.bcq[i].scales, p.bcq[i].scales, p.bcq[i].scale_bytes), 0);
+		}
+		compare_paths(&r, 0, &maxdiff, &scale, &agree);
+		fprintf(stderr, "\n  v3 %s scales, mixed planes: max |dlogit| %.4f of %.3f, top-1 %d/24\n",
+			pow2 ? "apot" : "f16", maxdiff, scale, agree);
+		CU_ASSERT_TRUE(maxdiff <= 0.03 * scale);
+		CU_ASSERT_TRUE(agree >= 21);
+		llm_packed_free(&r);
+		/* claiming version 2 (header CRC fixed up): refused */
+		buf[4] = 2;
+		{
+			uint32_t crc = llm_crc32(0, buf, 124);
+
+			memcpy(buf + 124, &crc, 4);
+		}
+		write_bytes(path, buf, len);
+		CU_ASSERT_EQUAL(llm_packed_load(&r, path, &e), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "scale format"));
+		free(buf);
+		llm_packed_free(&p);
+	}
+}
+
 /* ---- BCQ quantizer ------------------------------------------------------- */
 
 static double rel_error(const float *a, const float *b, size_t n)
@@ -591,7 +681,7 @@ static double rel_error(const float *a, const float *b, size_t n)
 static void test_bcq_pow2_exact(void)
 {
 	const int ex[4] = { -1, -3, -4, -6 };
-	struct llm_bcq_params prm = { 4, 64, 1, LLM_BCQ_DEFAULT_ITERS };
+	struct llm_bcq_params prm = { 4, 64, 1, LLM_BCQ_DEFAULT_ITERS, 0 };
 	struct llm_bcq_matrix q;
 	float w[64], d[64];
 
@@ -639,7 +729,7 @@ static void test_bcq_error_bounds(void)
 	w = m.layers[0].w2;
 	for (uint32_t planes = 1; planes <= 4; planes++) {
 		for (int pow2 = 0; pow2 <= 1; pow2++) {
-			struct llm_bcq_params prm = { planes, 64, pow2, LLM_BCQ_DEFAULT_ITERS };
+			struct llm_bcq_params prm = { planes, 64, pow2, LLM_BCQ_DEFAULT_ITERS, 0 };
 			struct llm_bcq_matrix q;
 			double err;
 
@@ -676,7 +766,7 @@ static void test_bcq_layout(void)
 	/* one plane fits exactly: w = +-0.5 -> alpha 0.5, bits = signs */
 	uint32_t n = 5, k = 20;
 	float w[100];
-	struct llm_bcq_params prm = { 1, 8, 0, 5 };
+	struct llm_bcq_params prm = { 1, 8, 0, 5, 0 };
 	struct llm_bcq_matrix q;
 
 	for (uint32_t r = 0; r < n; r++)
@@ -712,7 +802,7 @@ static void test_bcq_on_device(void)
 	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
 	CU_ASSERT_EQUAL_FATAL(accel_cmdlist_create(dev, &cl), 0);
 	for (int pow2 = 0; pow2 <= 1; pow2++) {
-		struct llm_bcq_params prm = { 3, 64, pow2, 10 };
+		struct llm_bcq_params prm = { 3, 64, pow2, 10, 0 };
 		struct llm_bcq_matrix q;
 		float x[172], y[48], d[48 * 172];
 		uint64_t xo = 0, bo_bits = 1024, bo_sc, yo;
@@ -808,7 +898,7 @@ static void test_gptq_lowers_output_error(void)
 				h[i * k + j] += (double)xs[t][i] * xs[t][j];
 	}
 	for (int mode = 0; mode < 2; mode++) {
-		struct llm_bcq_params prm = { 2, 32, 0, 10 };
+		struct llm_bcq_params prm = { 2, 32, 0, 10, 0 };
 		struct llm_bcq_matrix q;
 		const float *w = m.layers[0].wq;
 		double err = 0;
@@ -1037,19 +1127,128 @@ static int eval_bcq4(uint32_t group, struct llm_eval_result *r)
 	return 0;
 }
 
-/* The default format (group 64, 6 bits/weight): measured 89.4% top-1, KL
- * 0.048.  The issue's 95% is out of reach of 4 planes at this cost (see
- * docs/accel-llm.md: per-matrix sensitivity and allocation), so this is
- * the regression floor of what the quantizer achieves. */
-static void test_eval_bcq4_top1(void)
+/* ---- quality floors over several texts --------------------------------- */
+
+#define FLOOR_TOKENS 127	/* per text; docs/accel-llm.md uses 511 */
+
+/* @p on the sim backend with @softmax and @kv_f16, over the 9 texts of
+ * --eval (3 openings x seeds 20261123..5), @FLOOR_TOKENS each. */
+static void eval_texts(const struct llm_packed *p, const struct llm_model *fp32,
+		       int softmax, int kv_f16, const char *what,
+		       struct llm_eval_summary *sum)
 {
-	struct llm_eval_result r;
+	struct llm_eval_result r[9];
+	struct llm_tokenizer tok;
+	struct llm_accel a;
+	struct accel_dev *dev;
+	struct llm_err e = { "" };
+	struct { struct llm_accel *a; struct llm_err *e; } ctx = { &a, &e };
+	int fwd(void *c, int token, int pos, float *logits);
+	struct llm_logits_source src = { &ctx, fwd };
+
+	memset(sum, 0, sizeof(*sum));
+	CU_ASSERT_EQUAL_FATAL(llm_tokenizer_load(&tok, tok_path, 512, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init_kv(&a, dev, p, softmax, kv_f16, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_eval_texts(fp32, &src, &tok, llm_eval_default_prompts, 3,
+					     20261123u, 3, FLOOR_TOKENS, 0.9f, r, NULL), 0);
+	llm_eval_summarize(r, 9, sum);
+	fprintf(stderr, "\n  %s: 9 texts x %d tokens: KL mean %.5f (%.5f..%.5f), top-1 mean %.2f%% (%.2f..%.2f%%), %.3f bits/weight\n",
+		what, FLOOR_TOKENS, sum->kl_mean, sum->kl_min, sum->kl_max,
+		100 * sum->top1_mean, 100 * sum->top1_min, 100 * sum->top1_max,
+		llm_packed_bits_per_weight(p));
+	llm_accel_free(&a);
+	accel_close(dev);
+	llm_tokenizer_free(&tok);
+}
+
+/* The model quantized per @q (NULL: f32), with ConSmax constants. */
+static void packed_of(struct llm_packed *p, struct llm_model *fp32,
+		      const struct llm_quant_opts *q)
+{
+	struct llm_model m;
+	struct llm_err e = { "" };
+
+	CU_ASSERT_EQUAL_FATAL(llm_model_load(&m, model_path, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_load(fp32, model_path, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(p, &m, q, &e), 0);
+}
+
+/* Normalized ConSmax on f32 weights (docs: KL 0.0001 over 9 x 511): the
+ * issue's target is 0.001; f16 KV on top stays inside it. */
+static void test_floor_consmax_norm(void)
+{
+	struct llm_model fp32;
+	struct llm_packed p;
+	struct llm_err e = { "" };
+	struct llm_eval_summary s;
 
 	if (!need_models())
 		return;
-	eval_bcq4(LLM_BCQ_DEFAULT_GROUP, &r);
-	CU_ASSERT_TRUE(r.top1 >= 0.88);
-	CU_ASSERT_TRUE(r.mean_kl < 0.055);
+	packed_of(&p, &fp32, NULL);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&p, &fp32, LLM_CONSMAX_LSE_MAX, 8, 256, 1, &e), 0);
+	eval_texts(&p, &fp32, LLM_SOFTMAX_CONSMAX_NORM, 1, "f32 + consmax-norm + f16 KV", &s);
+	CU_ASSERT_TRUE(s.kl_mean <= 0.001);
+	CU_ASSERT_TRUE(s.top1_mean >= 0.98);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
+}
+
+/* bcq4 group 64 with binary16 scales, 5.05 bits/weight (docs: KL 0.052
+ * over 9 x 511 texts), and the same weights' APoT-scale twin. */
+static void test_floor_bcq4_scales16(void)
+{
+	struct llm_quant_opts q = { .bcq = { 4, 64, 0, LLM_BCQ_DEFAULT_ITERS, 1 },
+				    .calib_seqs = 8, .calib_len = 256, .seed = 1 };
+	struct llm_model fp32;
+	struct llm_packed p;
+	struct llm_eval_summary s;
+
+	if (!need_models())
+		return;
+	packed_of(&p, &fp32, &q);
+	CU_ASSERT_TRUE(llm_packed_bits_per_weight(&p) <= 5.2);
+	eval_texts(&p, &fp32, LLM_SOFTMAX_EXACT, 1, "bcq4 g64 f16 scales", &s);
+	CU_ASSERT_TRUE(s.kl_mean <= 0.065);
+	CU_ASSERT_TRUE(s.top1_mean >= 0.86);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
+
+	q.bcq.pow2 = 1;		/* APoT: up to three shifts per scale */
+	packed_of(&p, &fp32, &q);
+	eval_texts(&p, &fp32, LLM_SOFTMAX_EXACT, 1, "bcq4 g64 apot scales", &s);
+	CU_ASSERT_TRUE(s.kl_mean <= 0.075);
+	CU_ASSERT_TRUE(s.top1_mean >= 0.84);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
+}
+
+/* Mixed 3/4 planes at a mean of at most 3.5, by measured sensitivity
+ * (docs, 9 x 511 tokens, 8 x 256 sensitivity tokens: KL 0.119, top-1
+ * 83.8%); here 2 x 64 sensitivity tokens to keep the test short. */
+static void test_floor_mixed_planes(void)
+{
+	struct llm_quant_opts q = { .bcq = { 4, 64, 0, LLM_BCQ_DEFAULT_ITERS, 1 },
+				    .calib_seqs = 8, .calib_len = 256, .seed = 1,
+				    .mixed_planes = 3.5, .mixed_texts = 2, .mixed_len = 64 };
+	struct llm_model fp32;
+	struct llm_packed p;
+	struct llm_eval_summary s;
+	int n3 = 0;
+
+	if (!need_models())
+		return;
+	packed_of(&p, &fp32, &q);
+	CU_ASSERT_TRUE(llm_packed_mean_planes(&p) <= 3.5);
+	CU_ASSERT_TRUE(llm_packed_mean_planes(&p) >= 3.4);	/* the budget used */
+	for (int i = 0; i < p.base.cfg.n_layers * LLM_LAYER_MATRICES; i++)
+		n3 += p.bcq[i].planes == 3;
+	CU_ASSERT_TRUE(n3 > 0 && n3 < p.base.cfg.n_layers * LLM_LAYER_MATRICES);
+	eval_texts(&p, &fp32, LLM_SOFTMAX_EXACT, 1, "mixed 3/4 planes <= 3.5", &s);
+	CU_ASSERT_TRUE(s.kl_mean <= 0.16);
+	CU_ASSERT_TRUE(s.top1_mean >= 0.80);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
 }
 
 /* The issue's target, bcq4+exact top-1 >= 95% vs fp32: met with group 8
@@ -1096,10 +1295,13 @@ int main(void)
 	    !CU_add_test(s, "GPTQ lowers output error", test_gptq_lowers_output_error) ||
 	    !CU_add_test(s, "packed file round trip, checksum", test_packed_roundtrip_and_checksum) ||
 	    !CU_add_test(s, "per-kind BCQ groups (packed version 2)", test_mixed_groups) ||
+	    !CU_add_test(s, "16-bit scales, planes per matrix (packed version 3)", test_packed_v3) ||
 	    !CU_add_test(s, "ConSmax table", test_consmax_table) ||
 	    !CU_add_test(s, "ConSmax calibration", test_consmax_calibration) ||
 	    !CU_add_test(s, "sampler", test_sampler) ||
-	    !CU_add_test(s, "bcq4 group 64 quality floor (top-1 >= 88%)", test_eval_bcq4_top1) ||
+	    !CU_add_test(s, "consmax-norm floor, 9 texts", test_floor_consmax_norm) ||
+	    !CU_add_test(s, "bcq4 f16/APoT scales floor, 9 texts", test_floor_bcq4_scales16) ||
+	    !CU_add_test(s, "mixed 3/4 planes floor, 9 texts", test_floor_mixed_planes) ||
 	    !CU_add_test(s, "bcq4 group 8 top-1 >= 95% (issue target)", test_eval_bcq4_g8_top1)) {
 		CU_cleanup_registry();
 		return 2;

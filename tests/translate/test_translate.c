@@ -358,9 +358,12 @@ static void test_flags_not_allowed(void)
 			if (op == CSA_OP_EMBED)
 				allowed = CSA_CMD_F_IDX_MEM;
 			if (op == CSA_OP_MATVEC_BCQ || op == CSA_OP_MATVEC_BCQ_BATCH)
-				allowed = CSA_CMD_F_POW2;
+				allowed = CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16;
 			if (op == CSA_OP_ATTENTION || op == CSA_OP_SOFTMAX)
 				allowed = CSA_CMD_F_CONSMAX;
+			/* F_CONSMAX_NORM alone (without F_CONSMAX) is refused */
+			if (op == CSA_OP_ATTENTION || op == CSA_OP_KV_APPEND)
+				allowed |= CSA_CMD_F_KV_F16;
 			if (allowed & (1u << bit))
 				continue;
 			make_valid(op, &v);

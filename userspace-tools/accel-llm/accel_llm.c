@@ -36,7 +36,9 @@
 #define PROMPT_FILE_MAX (1u << 20)	/* bytes of a -f / -p - prompt */
 #define DEFAULT_PLANES 4	/* bcq4: the best measured quality per bit (docs/accel-llm.md) */
 
-#define EVAL_SEED 20261123u	/* the evaluation text; calibration uses others */
+#define EVAL_SEED 20261123u	/* the evaluation texts' first seed; calibration uses others */
+#define EVAL_SEEDS 3		/* texts per prompt */
+#define MAX_PROMPTS 16
 #define CALIB_SEED 1u
 #define CALIB_LEN 256
 /* Above LLM_CALIB_AUTO_MAX_WEIGHTS layer weights, calibrating on load
@@ -45,6 +47,9 @@
 
 struct options {
 	const char *model, *tokenizer, *prompt, *device;
+	int seed_given, eval_seeds;
+	int kv_f16, kv_given, scale16;
+	double mixed;
 	int steps, eval, cpu, pow2, consmax, group, quiet, calib_seqs;
 	int planes;		/* 0 = f32 */
 	int weights_given;
@@ -75,7 +80,8 @@ static void usage(FILE *f)
 "                         own; else tok512.bin / tokenizer.bin beside the\n"
 "                         model, else on the model path)\n"
 "  -p, --prompt TEXT      prompt (default \"Once upon a time\"; - reads stdin);\n"
-"                         repeat for several (decoded together)\n"
+"                         repeat for several (decoded together; with --eval,\n"
+"                         up to 16, each a text opening)\n"
 "      --prompts FILE     more prompts, one per non-empty line\n"
 "      --batch N          decode N requests together (1..%d; default: one per\n"
 "                         prompt); fewer prompts are reused in turn to make N\n"
@@ -88,29 +94,41 @@ static void usage(FILE *f)
 "      --top-p P          nucleus sampling (default 0.9; 0 or 1 = off)\n"
 "      --repeat-penalty R penalize tokens of the last N (llama.cpp; default 1 = off)\n"
 "      --repeat-last-n N  tokens the penalty looks back (default 64)\n"
-"  -s, --seed N           sampling seed (default: time)\n"
+"  -s, --seed N           sampling seed (default: time; --eval: %u)\n"
 "  -d, --device SPEC      sim, sim:devmem=SIZE, /dev/accel/accelN (default: first card, else sim)\n"
 "      --weights MODE     f32, bcq2, bcq3, bcq4 (default bcq4; a checkpoint is\n"
 "                         quantized on load, a packed model runs as stored)\n"
 "      --group G[,K=G..]  BCQ scale group, multiple of 8 (default %d); per\n"
 "                         matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
-"      --pow2             power-of-two BCQ scales (shifts)\n"
+"      --scales FMT       BCQ scale storage: f16 (default), f32, pow2 (one shift),\n"
+"                         apot (up to three shifts in 16 bits)\n"
+"      --pow2             the same as --scales pow2\n"
+"      --mixed-planes A   3/4-style planes per matrix with mean <= A, chosen by\n"
+"                         measured sensitivity (see accel-quant)\n"
 "      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
 "      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
 "                         activation-aware BCQ and ConSmax (default %d for models\n"
-"                         up to 4M layer weights, else 0 = plain BCQ and 1 for ConSmax)\n"
-"      --softmax MODE     exact or consmax (calibrated on load if the file has no tables)\n"
+"                         up to 4M layer weights, else 2; 0 = plain BCQ)\n"
+"      --softmax MODE     exact, consmax (pure, for ConSmax-trained models) or\n"
+"                         consmax-norm (LUT exponent with a fixed per-head beta,\n"
+"                         divided by the running sum); ConSmax constants are\n"
+"                         calibrated on load if the file has none\n"
+"      --kv FORMAT        KV cache f32 or f16 (default f16 with BCQ weights, else f32)\n"
 "      --consmax-gamma M  gamma from the calibration rows' sums: max (default),\n"
 "                         lse (geometric mean) or sum (arithmetic mean)\n"
 "      --cpu              float32 CPU reference decoder, no accelerator\n"
 "      --trace FILE       write the modelled engine timeline of every command\n"
 "                         as Chrome trace JSON (open it in ui.perfetto.dev)\n"
-"      --eval N           quality vs the CPU fp32 reference over N tokens sampled\n"
-"                         from the fp32 model (temperature 1, fixed seed)\n"
+"      --eval N           quality vs the CPU fp32 reference, teacher-forced over\n"
+"                         texts of N tokens: each prompt (-p, default three) then\n"
+"                         the fp32 model's sampling (temperature 1) with seeds\n"
+"                         -s, -s+1, ...; prints mean and range over the texts\n"
+"      --eval-seeds S     seeds per prompt (default %d)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
 "  -q, --quiet            no statistics line\n"
 "  -V, --version\n"
-"  -h, --help\n", LLM_BATCH_MAX, LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, LLM_CALIB_DEFAULT_SEQS);
+"  -h, --help\n", LLM_BATCH_MAX, EVAL_SEED, LLM_BCQ_DEFAULT_GROUP, CALIB_LEN,
+		LLM_CALIB_DEFAULT_SEQS, EVAL_SEEDS);
 }
 
 static int die(const char *fmt, const char *arg)
@@ -188,7 +206,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
 	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_TOPK, O_REPEAT, O_REPEAT_N, O_TRACE,
-	       O_PROMPTS, O_BATCH };
+	       O_PROMPTS, O_BATCH, O_KV, O_EVAL_SEEDS, O_SCALES, O_MIXED };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -210,6 +228,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "calib-seqs", required_argument, 0, O_CALIB },
 		{ "eval-top-p", required_argument, 0, O_EVAL_TOPP },
 		{ "eval", required_argument, 0, O_EVAL },
+		{ "eval-seeds", required_argument, 0, O_EVAL_SEEDS },
+		{ "kv", required_argument, 0, O_KV },
+		{ "scales", required_argument, 0, O_SCALES },
+		{ "mixed-planes", required_argument, 0, O_MIXED },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "file", required_argument, 0, 'f' },
 		{ "interactive", no_argument, 0, 'i' },
@@ -226,7 +248,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){ .prompt = "Once upon a time", .steps = 256,
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
 		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f,
-		.planes = DEFAULT_PLANES, .repeat_penalty = 1.0f, .repeat_last_n = 64 };
+		.planes = DEFAULT_PLANES, .repeat_penalty = 1.0f, .repeat_last_n = 64,
+		.eval_seeds = EVAL_SEEDS, .scale16 = 1 };
 	while ((c = getopt_long(argc, argv, "m:z:p:f:in:t:s:d:qVh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
@@ -247,7 +270,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'd': o->device = optarg; break;
 		case 'q': o->quiet = 1; break;
-		case O_POW2: o->pow2 = 1; break;
+		case O_POW2: o->pow2 = 1; o->scale16 = 0; break;
+		case O_SCALES:
+			if (llm_parse_scales(optarg, &o->pow2, &o->scale16))
+				return -die("bad --scales '%s' (f32, f16, pow2, apot)", optarg);
+			break;
+		case O_MIXED:
+			if (llm_parse_mixed_planes(optarg, &o->mixed))
+				return -die("bad --mixed-planes '%s' (1..4)", optarg);
+			break;
 		case O_CPU: o->cpu = 1; break;
 		case O_CLS: o->classifier_bcq = 1; break;
 		case 'f': o->prompt_file = optarg; break;
@@ -269,6 +300,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (long_arg("--top-k", optarg, 0, 1 << 24, &o->top_k))
 				return -1;
 			break;
+		case O_EVAL_SEEDS:
+			if (long_arg("--eval-seeds", optarg, 1, 100, &o->eval_seeds))
+				return -1;
+			break;
+		case O_KV:
+			if (!strcmp(optarg, "f32"))
+				o->kv_f16 = 0;
+			else if (!strcmp(optarg, "f16"))
+				o->kv_f16 = 1;
+			else
+				return -die("bad --kv '%s' (f32, f16)", optarg);
+			o->kv_given = 1;
+			break;
 		case O_REPEAT:
 			if (float_arg("--repeat-penalty", optarg, 0.01f, 100, &o->repeat_penalty))
 				return -1;
@@ -280,6 +324,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 's': {
 			int rc = llm_arg_u64(optarg, &o->seed);
 
+			o->seed_given = 1;
 			if (rc)
 				return bad_number("seed -s", optarg, "an integer 0..2^64-1", rc);
 			break;
@@ -312,11 +357,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_SOFTMAX:
 			if (!strcmp(optarg, "exact"))
-				o->consmax = 0;
+				o->consmax = LLM_SOFTMAX_EXACT;
 			else if (!strcmp(optarg, "consmax"))
-				o->consmax = 1;
+				o->consmax = LLM_SOFTMAX_CONSMAX;
+			else if (!strcmp(optarg, "consmax-norm"))
+				o->consmax = LLM_SOFTMAX_CONSMAX_NORM;
 			else
-				return -die("bad --softmax '%s' (exact, consmax)", optarg);
+				return -die("bad --softmax '%s' (exact, consmax, consmax-norm)", optarg);
 			break;
 		case O_METHOD:
 			if (llm_parse_consmax_method(optarg, &o->method))
@@ -335,13 +382,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return -die("unexpected argument '%s'", argv[optind]);
-	if ((o->n_prompts > 1 || o->batch) && (o->cpu || o->eval))
-		return -die("%s", "several prompts or --batch decode on the accelerator (not with --cpu or --eval)");
+	if (o->batch && (o->cpu || o->eval))
+		return -die("%s", "--batch decodes on the accelerator (not with --cpu or --eval)");
+	if (o->n_prompts > 1 && o->cpu && !o->eval)
+		return -die("%s", "several prompts decode together on the accelerator (not with --cpu)");
+	if (o->eval && o->n_prompts > MAX_PROMPTS)
+		return -die("%s", "--eval takes at most 16 prompts");
 	if ((o->prompt_file || !strcmp(o->prompt, "-")) && o->interactive)
 		return -die("%s", "-i reads its prompts from stdin; it does not go with -f or -p -");
 	if (o->trace && o->cpu)
 		return -die("%s", "--trace shows the accelerator's engines; it does not go with --cpu");
-	if ((o->n_prompts > 1 || o->batch) && (o->interactive || o->prompt_file || o->trace))
+	if (!o->eval && (o->n_prompts > 1 || o->batch) && (o->interactive || o->prompt_file || o->trace))
 		return -die("%s", "several prompts or --batch do not go with -i, -f or --trace");
 	return 0;
 }
@@ -364,18 +415,20 @@ static int find_on_model_path(const char *name, const char *opt, char *buf, size
 static int load_model(const struct options *o, struct llm_packed *p,
 		      struct llm_model *fp32, struct llm_err *e)
 {
+	static struct llm_progress prog;
 	struct llm_quant_opts q = {
-		.bcq = { o->planes, o->group, o->pow2, LLM_BCQ_DEFAULT_ITERS },
+		.bcq = { o->mixed > 0 ? (uint32_t)ceil(o->mixed) : (uint32_t)o->planes,
+			 o->group, o->pow2, LLM_BCQ_DEFAULT_ITERS, o->scale16 },
 		.classifier_bcq = o->classifier_bcq,
 		.calib_seqs = o->calib_seqs, .calib_len = CALIB_LEN, .seed = CALIB_SEED,
+		.progress = llm_progress_report, .progress_ctx = &prog,
+		.phase = llm_progress_phase,
+		.mixed_planes = o->mixed,
 	};
 	int rc = llm_packed_probe(o->model);
-	struct llm_progress bar;
 
-	llm_progress_start(&bar, "accel-llm: quantizing on load");
-	q.progress = llm_progress_report;	/* the step takes seconds */
-	q.progress_ctx = &bar;
 	memcpy(q.group_of, o->group_of, sizeof(q.group_of));
+	llm_progress_init(&prog, "accel-llm: quantizing on load", isatty(2));
 	memset(fp32, 0, sizeof(*fp32));
 	if (rc < 0)
 		return llm_fail(e, rc, "%s: %s", o->model, strerror(-rc));
@@ -383,7 +436,7 @@ static int load_model(const struct options *o, struct llm_packed *p,
 		rc = llm_packed_load(p, o->model, e);
 		if (rc)
 			return rc;
-		if (o->weights_given && (int)p->planes != o->planes) {
+		if (o->weights_given && !o->mixed && (int)p->planes != o->planes) {
 			unsigned int planes = p->planes;
 
 			llm_packed_free(p);
@@ -405,8 +458,9 @@ static int load_model(const struct options *o, struct llm_packed *p,
 }
 
 struct decoder {
-	int cpu;
+	int cpu, kv_f16;
 	struct llm_trace *trace;	/* --trace, or NULL */
+	float *cpu_tables;	/* --cpu with consmax-norm: gamma = 1 tables */
 	struct llm_cpu c;
 	struct llm_accel a;
 	struct accel_dev *dev;
@@ -427,12 +481,29 @@ static int decoder_open(struct decoder *d, const struct options *o,
 		if (rc)
 			return llm_fail(e, rc, "out of memory");
 		d->c.consmax = o->consmax ? p->consmax_tables : NULL;
+		if (o->consmax == LLM_SOFTMAX_CONSMAX_NORM) {
+			size_t heads = (size_t)p->base.cfg.n_layers * p->base.cfg.n_heads;
+
+			d->cpu_tables = malloc(heads * ACCEL_CONSMAX_HEAD_BYTES);
+			if (!d->cpu_tables) {
+				llm_cpu_free(&d->c);
+				return llm_fail(e, -ENOMEM, "out of memory");
+			}
+			llm_consmax_tables(p->consmax, heads, LLM_SOFTMAX_CONSMAX_NORM,
+					   d->cpu_tables);
+			d->c.consmax = d->cpu_tables;
+			d->c.consmax_norm = 1;
+		}
 		return 0;
 	}
-	rc = llm_accel_open_device(o->device, llm_accel_devmem_needed(p), &d->dev, e);
+	/* f16 KV by default where the weights are quantized anyway (measured
+	 * in docs/accel-llm.md: no loss beyond the quantization's) */
+	d->kv_f16 = o->kv_given ? o->kv_f16 : p->planes != 0;
+	rc = llm_accel_open_device(o->device, llm_accel_devmem_needed_kv(p, d->kv_f16),
+				   &d->dev, e);
 	if (rc)
 		return rc;
-	rc = llm_accel_init(&d->a, d->dev, p, o->consmax, e);
+	rc = llm_accel_init_kv(&d->a, d->dev, p, o->consmax, d->kv_f16, e);
 	if (!rc)
 		rc = accel_query_info(d->dev, &d->info);
 	if (rc) {
@@ -446,6 +517,7 @@ static void decoder_close(struct decoder *d)
 {
 	if (d->cpu) {
 		llm_cpu_free(&d->c);
+		free(d->cpu_tables);
 		return;
 	}
 	llm_accel_free(&d->a);
@@ -513,39 +585,72 @@ static int print_piece(const char *s, size_t len)
 
 static const char *mode_name(const struct llm_packed *p, char *buf, size_t n)
 {
+	double planes = llm_packed_mean_planes(p);
+
 	if (!p->planes)
 		snprintf(buf, n, "f32");
+	else if (planes != (double)p->planes)
+		snprintf(buf, n, "bcq mixed %.3f planes, %s scales, %.3f bits/weight", planes,
+			 p->pow2 ? (p->scale16 ? "apot" : "pow2") : (p->scale16 ? "f16" : "f32"),
+			 llm_packed_bits_per_weight(p));
 	else
-		snprintf(buf, n, "bcq%u%s", p->planes, p->pow2 ? "-pow2" : "");
+		snprintf(buf, n, "bcq%u, %s scales, %.3f bits/weight", p->planes,
+			 p->pow2 ? (p->scale16 ? "apot" : "pow2") : (p->scale16 ? "f16" : "f32"),
+			 llm_packed_bits_per_weight(p));
 	return buf;
 }
 
+static const char *softmax_name(int mode)
+{
+	return mode == LLM_SOFTMAX_CONSMAX_NORM ? "consmax-norm" :
+	       mode == LLM_SOFTMAX_CONSMAX ? "consmax" : "exact";
+}
+
+static void print_text(int i, const char *prompt, uint64_t seed,
+		       const struct llm_eval_result *r)
+{
+	printf("text %d: prompt \"%s\" seed %llu: KL %.6f, top-1 %.2f%%, perplexity %.4f (fp32 %.4f)\n",
+	       i + 1, prompt, (unsigned long long)seed, r->mean_kl, 100.0 * r->top1,
+	       r->ppl_test, r->ppl_ref);
+}
+
 static int run_eval(const struct options *o, struct decoder *d,
-		    const struct llm_packed *p, const struct llm_model *fp32)
+		    const struct llm_packed *p, const struct llm_model *fp32,
+		    const struct llm_tokenizer *tok)
 {
 	struct llm_logits_source src = { d, eval_forward };
-	struct llm_eval_result r;
-	int n = o->eval, *tokens, rc;
-	char mode[32];
+	int n_prompts = o->n_prompts ? o->n_prompts : 3;
+	int texts = n_prompts * o->eval_seeds, n = o->eval, rc;
+	uint64_t seed0 = o->seed_given ? o->seed : EVAL_SEED;
+	struct llm_eval_result *r;
+	struct llm_eval_summary sum;
+	char mode[96];
 
 	if (!fp32->storage)
 		return die("--eval needs the fp32 checkpoint as the reference (%s is a packed model)",
 			   o->model);
 	if (n >= fp32->cfg.seq_len)
 		n = fp32->cfg.seq_len - 1;
-	tokens = malloc((n + 1) * sizeof(int));
-	if (!tokens)
+	r = calloc(texts, sizeof(*r));
+	if (!r)
 		return die("%s", "out of memory");
-	rc = llm_eval_sample_text(fp32, n, EVAL_SEED, o->eval_top_p, tokens);
-	if (!rc)
-		rc = llm_eval_run(fp32, &src, tokens, n, &r);
-	free(tokens);
-	if (rc)
+	rc = llm_eval_texts(fp32, &src, tok, o->n_prompts ? (const char *const *)o->prompts : llm_eval_default_prompts,
+			    n_prompts, seed0, o->eval_seeds, n, o->eval_top_p, r,
+			    o->quiet ? NULL : print_text);
+	if (rc) {
+		free(r);
 		return die("evaluation failed: %s", d->e->msg[0] ? d->e->msg : strerror(-rc));
-	printf("eval: %d tokens, weights %s, softmax %s, path %s: mean KL %.5f nats (max %.4f), top-1 %.2f%%, perplexity %.4f (fp32 reference %.4f)\n",
-	       r.tokens, mode_name(p, mode, sizeof(mode)), o->consmax ? "consmax" : "exact",
-	       d->cpu ? "cpu" : d->info.backend, r.mean_kl, r.max_kl, 100.0 * r.top1,
-	       r.ppl_test, r.ppl_ref);
+	}
+	llm_eval_summarize(r, texts, &sum);
+	free(r);
+	printf("eval: %d texts (%d prompts x %d seeds from %llu) x %d tokens, weights %s, softmax %s, kv %s, path %s: "
+	       "mean KL %.6f nats (range %.6f..%.6f), top-1 %.2f%% (range %.2f..%.2f%%), perplexity %.4f (fp32 reference %.4f)\n",
+	       texts, n_prompts, o->eval_seeds, (unsigned long long)seed0, sum.tokens,
+	       mode_name(p, mode, sizeof(mode)), softmax_name(o->consmax),
+	       d->cpu ? "f32" : d->kv_f16 ? "f16" : "f32", d->cpu ? "cpu" : d->info.backend,
+	       sum.kl_mean, sum.kl_min, sum.kl_max, 100.0 * sum.top1_mean,
+	       100.0 * sum.top1_min, 100.0 * sum.top1_max, sum.ppl_test_mean,
+	       sum.ppl_ref_mean);
 	errno = 0;
 	return fflush(stdout) ? -out_failed() : 0;
 }
@@ -668,11 +773,12 @@ static void print_stats(const struct session *g, const struct llm_packed *p,
 {
 	const struct decoder *d = g->d;
 	int gf = g->generated - 1;	/* the first came with the prompt */
-	char mode[32];
+	char mode[96];
 
-	fprintf(stderr, "stats: %s %s/%s | load %.2f s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s | total %.2f s",
+	fprintf(stderr, "stats: %s | %s | %s, kv %s | load %.2f s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s | total %.2f s",
 		d->cpu ? "cpu" : d->info.backend, mode_name(p, mode, sizeof(mode)),
-		g->o->consmax ? "consmax" : "exact", t_load, g->prompt_tokens,
+		softmax_name(g->o->consmax), !d->cpu && d->kv_f16 ? "f16" : "f32",
+		t_load, g->prompt_tokens,
 		g->t_prompt > 0 ? g->prompt_tokens / g->t_prompt : 0.0, g->generated,
 		gf > 0 && g->t_gen > 0 ? gf / g->t_gen : 0.0, t_total);
 	if (!d->cpu && d->a.submits) {
@@ -711,7 +817,7 @@ static int run_batch(const struct options *o, struct decoder *d,
 		     const struct llm_packed *p, const struct llm_tokenizer *tok)
 {
 	const char *one[1] = { o->prompt };
-	char mode[32], words[64];
+	char mode[96], words[160];
 	struct batch_run_opts b = {
 		.prompts = o->n_prompts ? (const char *const *)o->prompts : one,
 		.n_prompts = o->n_prompts ? o->n_prompts : 1,
@@ -721,8 +827,8 @@ static int run_batch(const struct options *o, struct decoder *d,
 
 	b.requests = o->batch > b.n_prompts ? o->batch : b.n_prompts;
 	b.batch = o->batch ? o->batch : (b.n_prompts < LLM_BATCH_MAX ? b.n_prompts : LLM_BATCH_MAX);
-	snprintf(words, sizeof(words), "%s/%s", mode_name(p, mode, sizeof(mode)),
-		 o->consmax ? "consmax" : "exact");
+	snprintf(words, sizeof(words), "%s | %s, kv %s", mode_name(p, mode, sizeof(mode)),
+		 softmax_name(o->consmax), d->kv_f16 ? "f16" : "f32");
 	return batch_run(&d->a, &d->info, tok, &b);
 }
 
@@ -886,7 +992,7 @@ static int load_tokenizer(const struct options *o, struct llm_tokenizer *tok, in
  * training for it. */
 static void warn_mode(const struct options *o)
 {
-	if (o->consmax && !o->eval)
+	if (o->consmax == LLM_SOFTMAX_CONSMAX && !o->eval)
 		fprintf(stderr, "accel-llm: warning: --softmax consmax replaces the softmax this model was trained with; expect degraded text (stories260K: mean KL 3.7 nats, top-1 12%% vs fp32; docs/accel-llm.md). Measure with --eval 511.\n");
 }
 
@@ -974,7 +1080,7 @@ static int run(struct options *o_)
 		rc = die("%s", e.msg);
 	} else {
 		if (o.eval)
-			rc = run_eval(&o, &d, &p, &fp32);
+			rc = run_eval(&o, &d, &p, &fp32, &tok);
 		else if (o.n_prompts > 1 || o.batch)
 			rc = run_batch(&o, &d, &p, &tok);
 		else if (o.interactive)

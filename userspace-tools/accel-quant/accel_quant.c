@@ -27,8 +27,9 @@
 
 struct options {
 	const char *in, *out, *shape;
-	int planes, group, pow2, classifier_bcq, iters, consmax, calib_seqs,
-	    calib_len;
+	int planes, group, pow2, scale16, classifier_bcq, iters, consmax, calib_seqs,
+	    calib_len, verbose;
+	double mixed;
 	uint32_t group_of[LLM_LAYER_MATRICES + 1];	/* per kind, 0 = group */
 	enum llm_consmax_method method;
 	uint64_t seed;
@@ -45,14 +46,19 @@ static void usage(FILE *f)
 "      --weights MODE     f32, bcq1..bcq4 (default bcq4)\n"
 "      --group G[,K=G..]  columns per BCQ scale, multiple of 8 (default %d);\n"
 "                         per matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
-"      --pow2             power-of-two scales (the engine shifts)\n"
+"      --scales FMT       BCQ scale storage: f16 (binary16, default), f32, pow2\n"
+"                         (one shift), apot (up to three shifts, 16 bits)\n"
+"      --pow2             the same as --scales pow2\n"
+"      --mixed-planes A   planes per matrix, floor(A) or ceil(A), mean <= A,\n"
+"                         chosen by each matrix's measured effect on the output\n"
+"  -v, --verbose          print the per-matrix measurements\n"
 "      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
 "      --iters N          alternating refinement rounds (default %d)\n"
 "      --consmax          calibrate and store ConSmax tables\n"
 "      --consmax-gamma M  max (default), lse or sum: see docs/model-format.md\n"
 "      --calib-seqs N     calibration sequences sampled from the model\n"
 "                         (activation-aware BCQ and ConSmax; default 8 up to 4M\n"
-"                         layer weights, else 0 = plain BCQ, 1 for ConSmax)\n"
+"                         layer weights, else 2; 0 = plain BCQ, then 1 for ConSmax)\n"
 "      --calib-len N      tokens per calibration sequence (default 256)\n"
 "  -s, --seed N           calibration / random-weights seed (default 1)\n"
 "      --generate-random SHAPE  260K, 15M, 110M or dim,hidden,layers,heads,kv_heads,vocab,seq\n"
@@ -86,13 +92,16 @@ static long number(const char *s, long lo, long hi, const char *what, int *bad)
 static int parse(int argc, char **argv, struct options *o)
 {
 	enum { O_WEIGHTS = 256, O_GROUP, O_POW2, O_CLS, O_ITERS, O_CONSMAX,
-	       O_METHOD, O_CSEQS, O_CLEN, O_RANDOM };
+	       O_METHOD, O_CSEQS, O_CLEN, O_RANDOM, O_SCALES, O_MIXED };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "output", required_argument, 0, 'o' },
 		{ "weights", required_argument, 0, O_WEIGHTS },
 		{ "group", required_argument, 0, O_GROUP },
 		{ "pow2", no_argument, 0, O_POW2 },
+		{ "scales", required_argument, 0, O_SCALES },
+		{ "mixed-planes", required_argument, 0, O_MIXED },
+		{ "verbose", no_argument, 0, 'v' },
 		{ "classifier-bcq", no_argument, 0, O_CLS },
 		{ "iters", required_argument, 0, O_ITERS },
 		{ "consmax", no_argument, 0, O_CONSMAX },
@@ -109,12 +118,21 @@ static int parse(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .planes = DEFAULT_PLANES, .group = LLM_BCQ_DEFAULT_GROUP,
 		.iters = LLM_BCQ_DEFAULT_ITERS, .calib_seqs = -1, .calib_len = 256,
-		.seed = 1 };
-	while (!bad && (c = getopt_long(argc, argv, "m:o:s:Vh", lo, NULL)) != -1) {
+		.seed = 1, .scale16 = 1 };
+	while (!bad && (c = getopt_long(argc, argv, "m:o:s:vVh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->in = optarg; break;
 		case 'o': o->out = optarg; break;
-		case O_POW2: o->pow2 = 1; break;
+		case O_POW2: o->pow2 = 1; o->scale16 = 0; break;
+		case 'v': o->verbose = 1; break;
+		case O_SCALES:
+			if (llm_parse_scales(optarg, &o->pow2, &o->scale16))
+				return -die("bad --scales '%s' (f32, f16, pow2, apot)", optarg);
+			break;
+		case O_MIXED:
+			if (llm_parse_mixed_planes(optarg, &o->mixed))
+				return -die("bad --mixed-planes '%s' (1..4)", optarg);
+			break;
 		case O_CLS: o->classifier_bcq = 1; break;
 		case O_CONSMAX: o->consmax = 1; break;
 		case O_RANDOM: o->shape = optarg; break;
@@ -225,7 +243,7 @@ int main(int argc, char **argv)
 	struct llm_packed p;
 	struct llm_err e = { "" };
 	struct llm_quant_opts q;
-	struct llm_progress bar;
+	struct llm_progress prog;
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);	/* a closed stderr is an error, not a death */
@@ -248,13 +266,16 @@ int main(int argc, char **argv)
 		if (llm_output_check(o.out, inputs, 1, &e))
 			return die("%s", e.msg);
 	}
-	llm_progress_start(&bar, "accel-quant: quantizing");
 	q = (struct llm_quant_opts){
-		.bcq = { o.planes, o.group, o.pow2, o.iters },
+		.bcq = { o.mixed > 0 ? (int)ceil(o.mixed) : o.planes, o.group, o.pow2,
+			 o.iters, o.scale16 },
 		.classifier_bcq = o.classifier_bcq,
 		.calib_seqs = o.calib_seqs, .calib_len = o.calib_len, .seed = o.seed,
-		.progress = llm_progress_report, .progress_ctx = &bar,
+		.progress = llm_progress_report, .progress_ctx = &prog,
+		.phase = llm_progress_phase,
+		.mixed_planes = o.mixed, .verbose = o.verbose,
 	};
+	llm_progress_init(&prog, "accel-quant: quantizing", isatty(2));
 	memcpy(q.group_of, o.group_of, sizeof(q.group_of));
 	rc = llm_packed_from_checkpoint(&p, &orig, o.in, &q, o.consmax, o.method, &e);
 	if (rc)
@@ -265,11 +286,13 @@ int main(int argc, char **argv)
 		llm_model_free(&orig);
 		return die("%s", e.msg);
 	}
-	if (o.planes)
-		fprintf(stderr, "accel-quant: wrote %s: bcq%d group %d%s%s%s, %.2f MiB (checkpoint %.2f MiB), relative weight error %.4f\n",
-			o.out, o.planes, o.group, o.pow2 ? " pow2" : "",
+	if (o.planes || o.mixed > 0)
+		fprintf(stderr, "accel-quant: wrote %s: bcq planes %.3f mean, group %d, scales %s%s%s, %.3f bits/weight, %.2f MiB (checkpoint %.2f MiB), relative weight error %.4f\n",
+			o.out, llm_packed_mean_planes(&p), o.group,
+			o.pow2 ? (o.scale16 ? "apot" : "pow2") : (o.scale16 ? "f16" : "f32"),
 			o.classifier_bcq ? " +classifier" : "", o.consmax ? " +consmax" : "",
-			file_mib(o.out), file_mib(o.in), weight_error(&orig, &p));
+			llm_packed_bits_per_weight(&p), file_mib(o.out), file_mib(o.in),
+			weight_error(&orig, &p));
 	else
 		fprintf(stderr, "accel-quant: wrote %s: f32%s, %.2f MiB\n", o.out,
 			o.consmax ? " +consmax" : "", file_mib(o.out));

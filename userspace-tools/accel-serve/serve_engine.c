@@ -137,7 +137,7 @@ static int load_model(struct server *s, struct llm_err *e)
 {
 	const struct serve_options *o = &s->o;
 	struct llm_model fp32;
-	int rc = llm_packed_probe(o->model);
+	int rc = llm_packed_probe(o->model), kv_f16;
 
 	if (rc < 0)
 		return llm_fail(e, rc, "%s: %s", o->model, strerror(-rc));
@@ -156,8 +156,10 @@ static int load_model(struct server *s, struct llm_err *e)
 		}
 	} else {
 		struct llm_quant_opts q = {
-			.bcq = { o->planes > 0 ? o->planes : 0, LLM_BCQ_DEFAULT_GROUP, 0,
-				 LLM_BCQ_DEFAULT_ITERS },
+			/* accel-llm's defaults: 16-bit scales */
+			.bcq = { .planes = o->planes > 0 ? o->planes : 0,
+				 .group = LLM_BCQ_DEFAULT_GROUP,
+				 .iters = LLM_BCQ_DEFAULT_ITERS, .scale16 = 1 },
 			.calib_seqs = -1, .calib_len = CALIB_LEN, .seed = CALIB_SEED,
 		};
 
@@ -173,13 +175,16 @@ static int load_model(struct server *s, struct llm_err *e)
 	if (rc)
 		return rc;
 	s->have_tok = 1;
-	rc = llm_accel_open_device(o->device, llm_accel_devmem_needed(&s->packed) +
-				   (llm_accel_kv_bytes(&s->packed.base.cfg) +
+	/* the KV format accel-llm picks by default: binary16 beside BCQ weights */
+	kv_f16 = s->packed.planes != 0;
+	rc = llm_accel_open_device(o->device, llm_accel_devmem_needed_kv(&s->packed, kv_f16) +
+				   (llm_accel_kv_bytes(&s->packed.base.cfg,
+						       kv_f16 ? CSA_CMD_F_KV_F16 : 0) +
 				    llm_accel_act_bytes(&s->packed.base.cfg)) * o->max_batch,
 				   &s->dev, e);
 	if (rc)
 		return rc;
-	rc = llm_accel_init(&s->accel, s->dev, &s->packed, o->consmax, e);
+	rc = llm_accel_init_kv(&s->accel, s->dev, &s->packed, o->consmax, kv_f16, e);
 	if (rc)
 		return rc;
 	return llm_batch_init(&s->batch, &s->accel, o->max_batch, e);

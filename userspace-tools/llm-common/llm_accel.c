@@ -115,24 +115,39 @@ static uint64_t round4k(uint64_t v)
 	return (v + 4095) & ~4095ull;
 }
 
+static uint64_t kv_layer_bytes(const struct llm_config *c, uint32_t kv_flags)
+{
+	return round4k(csa_kv_bytes_elem(c->n_kv_heads, llm_head_size(c), c->seq_len,
+					 csa_kv_elem_bytes(kv_flags)));
+}
+
 uint64_t llm_accel_act_bytes(const struct llm_config *c)
 {
 	return round4k(layout_act(c, NULL));
 }
 
-uint64_t llm_accel_kv_bytes(const struct llm_config *c)
+uint64_t llm_accel_kv_bytes(const struct llm_config *c, uint32_t kv_flags)
 {
-	return round4k(csa_kv_bytes(c->n_kv_heads, llm_head_size(c), c->seq_len)) *
-	       c->n_layers;
+	return kv_layer_bytes(c, kv_flags) * c->n_layers;
 }
 
-uint64_t llm_accel_devmem_needed(const struct llm_packed *p)
+uint32_t llm_accel_attention_flags(const struct llm_accel *a)
+{
+	return a->kv_flags |
+	       (a->consmax == LLM_SOFTMAX_CONSMAX_NORM ? CSA_CMD_F_CONSMAX_NORM : 0);
+}
+
+uint64_t llm_accel_devmem_needed_kv(const struct llm_packed *p, int kv_f16)
 {
 	const struct llm_config *c = &p->base.cfg;
 
 	return round4k(layout_weights(p, NULL)) + round4k(layout_act(c, NULL)) +
-	       round4k(csa_kv_bytes(c->n_kv_heads, llm_head_size(c), c->seq_len) *
-		       c->n_layers);
+	       kv_layer_bytes(c, kv_f16 ? CSA_CMD_F_KV_F16 : 0) * c->n_layers;
+}
+
+uint64_t llm_accel_devmem_needed(const struct llm_packed *p)
+{
+	return llm_accel_devmem_needed_kv(p, 0);
 }
 
 int llm_accel_open_device(const char *spec, uint64_t needed,
@@ -191,9 +206,19 @@ static int upload_weights(struct llm_accel *a, struct llm_err *e)
 		    (uint64_t)c->vocab_size * c->dim * 4, e);
 	if (!rc)
 		rc = upload(a, a->off_rms_final, m->rms_final, c->dim * 4, e);
-	if (!rc && p->consmax_tables)
+	if (!rc && a->consmax == LLM_SOFTMAX_CONSMAX_NORM) {
+		size_t heads = (size_t)c->n_layers * c->n_heads;
+		float *t = malloc(heads * CSA_CONSMAX_HEAD_BYTES);
+
+		if (!t)
+			return llm_fail(e, -ENOMEM, "out of memory");
+		llm_consmax_tables(p->consmax, heads, LLM_SOFTMAX_CONSMAX_NORM, t);
+		rc = upload(a, a->off_consmax, t, heads * CSA_CONSMAX_HEAD_BYTES, e);
+		free(t);
+	} else if (!rc && p->consmax_tables) {
 		rc = upload(a, a->off_consmax, p->consmax_tables,
 			    (uint64_t)c->n_layers * c->n_heads * CSA_CONSMAX_HEAD_BYTES, e);
+	}
 	for (int l = 0; !rc && l < c->n_layers; l++) {
 		rc = upload(a, a->off_rms_att[l], m->layers[l].rms_att, c->dim * 4, e);
 		if (!rc)
@@ -234,6 +259,13 @@ static int upload_weights(struct llm_accel *a, struct llm_err *e)
 int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 		   const struct llm_packed *p, int consmax, struct llm_err *e)
 {
+	return llm_accel_init_kv(a, dev, p, consmax, 0, e);
+}
+
+int llm_accel_init_kv(struct llm_accel *a, struct accel_dev *dev,
+		      const struct llm_packed *p, int consmax, int kv_f16,
+		      struct llm_err *e)
+{
 	const struct llm_config *c = &p->base.cfg;
 	uint64_t wbytes, abytes, kvbytes;
 	int nm = n_matrices(p), rc;
@@ -242,7 +274,8 @@ int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 	a->dev = dev;
 	a->p = p;
 	a->consmax = consmax;
-	if (consmax && !p->consmax_tables)
+	a->kv_flags = kv_f16 ? CSA_CMD_F_KV_F16 : 0;
+	if (consmax && (!p->consmax_tables || !p->consmax))
 		return llm_fail(e, -EINVAL, "ConSmax requested but the model has no calibrated tables");
 	{	/* name the dimension, the limit and the way out */
 		const struct { const char *name; int v; unsigned int max; } lim[] = {
@@ -269,7 +302,7 @@ int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 	}
 	wbytes = layout_weights(p, a);
 	abytes = layout_act(c, a);
-	a->kv_layer_bytes = round4k(csa_kv_bytes(c->n_kv_heads, llm_head_size(c), c->seq_len));
+	a->kv_layer_bytes = kv_layer_bytes(c, a->kv_flags);
 	kvbytes = a->kv_layer_bytes * c->n_layers;
 	rc = accel_bo_alloc(dev, wbytes, ACCEL_MEM_DEVICE, &a->weights);
 	if (!rc)
@@ -323,11 +356,12 @@ static int matvec(struct llm_accel *a, struct accel_cmdlist *cl,
 	matrix_at(p, i, &layer, &which);
 	llm_matrix_shape(&p->base.cfg, which, &rows, &cols);
 	if (p->planes && (which < LLM_LAYER_MATRICES || p->classifier_bcq))
-		return accel_cmd_matvec_bcq(cl, ACCEL_REF(act, ab + x),
-					    ACCEL_REF(a->weights, a->off_mat[i]),
-					    ACCEL_REF(a->weights, a->off_scales[i]),
-					    ACCEL_REF(act, ab + y), cols, rows,
-					    p->planes, p->bcq[i].group, p->pow2);
+		return accel_cmd_matvec_bcq_flags(cl, ACCEL_REF(act, ab + x),
+						  ACCEL_REF(a->weights, a->off_mat[i]),
+						  ACCEL_REF(a->weights, a->off_scales[i]),
+						  ACCEL_REF(act, ab + y), cols, rows,
+						  p->bcq[i].planes, p->bcq[i].group,
+						  llm_bcq_flags(&p->bcq[i]));
 	return accel_cmd_matvec_f32(cl, ACCEL_REF(act, ab + x),
 				    ACCEL_REF(a->weights, a->off_mat[i]),
 				    ACCEL_REF(act, ab + y), cols, rows);
@@ -365,9 +399,11 @@ int llm_accel_append_token(struct llm_accel *a, struct accel_cmdlist *cl,
 		TRY(matvec(a, cl, act, ab, m0 + LLM_WV, a->a_xb, a->a_v));
 		TRY(accel_cmd_rope(cl, A(a->a_q), ACCEL_REF(w, a->off_rope), nh, hs, pos, seq));
 		TRY(accel_cmd_rope(cl, A(a->a_k), ACCEL_REF(w, a->off_rope), nkv, hs, pos, seq));
-		TRY(accel_cmd_kv_append(cl, A(a->a_k), A(a->a_v), kv, nkv, hs, pos, seq));
-		TRY(accel_cmd_attention(cl, A(a->a_q), kv, A(a->a_att), table, nh, nkv,
-					hs, pos + 1, seq, scale));
+		TRY(accel_cmd_kv_append_flags(cl, A(a->a_k), A(a->a_v), kv, nkv, hs,
+					      pos, seq, a->kv_flags));
+		TRY(accel_cmd_attention_flags(cl, A(a->a_q), kv, A(a->a_att), table,
+					      nh, nkv, hs, pos + 1, seq, scale,
+					      llm_accel_attention_flags(a)));
 		TRY(matvec(a, cl, act, ab, m0 + LLM_WO, a->a_att, a->a_xb2));
 		TRY(accel_cmd_add(cl, A(a->a_x), A(a->a_xb2), A(a->a_x), dim));
 		TRY(accel_cmd_rmsnorm(cl, A(a->a_x), ACCEL_REF(w, a->off_rms_ffn[l]),

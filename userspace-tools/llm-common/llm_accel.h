@@ -16,7 +16,8 @@
 struct llm_accel {
 	struct accel_dev *dev;
 	const struct llm_packed *p;
-	int consmax;		/* attention with the ConSmax tables */
+	int consmax;		/* enum llm_softmax */
+	uint32_t kv_flags;	/* 0 (f32 KV cache) or CSA_CMD_F_KV_F16 */
 	struct accel_bo *weights, *kv, *act, *host;
 	struct accel_cmdlist *cl;
 	void *host_map;
@@ -35,13 +36,20 @@ struct llm_accel {
 
 /* Bytes of device memory the model will need (weights, KV, activations). */
 uint64_t llm_accel_devmem_needed(const struct llm_packed *p);
+uint64_t llm_accel_devmem_needed_kv(const struct llm_packed *p, int kv_f16);
 /* Opens the device by @spec (NULL: the default; a sim backend gets enough
  * device memory for the model when the default 256M is too small). */
 int llm_accel_open_device(const char *spec, uint64_t needed,
 			  struct accel_dev **dev, struct llm_err *e);
 
+/* @consmax: enum llm_softmax; the tables come from p->consmax (the
+ * normalized mode builds its own with gamma = 1).  f32 KV cache. */
 int llm_accel_init(struct llm_accel *a, struct accel_dev *dev,
 		   const struct llm_packed *p, int consmax, struct llm_err *e);
+/* The same with the KV cache in binary16 when @kv_f16. */
+int llm_accel_init_kv(struct llm_accel *a, struct accel_dev *dev,
+		      const struct llm_packed *p, int consmax, int kv_f16,
+		      struct llm_err *e);
 void llm_accel_free(struct llm_accel *a);
 
 /* Where one token's graph reads and writes: an activation area (the
@@ -56,9 +64,14 @@ struct llm_token_io {
 	uint64_t host_off;
 };
 
-/* Bytes of one activation area and of one sequence's KV cache. */
+/* Bytes of one activation area and of one sequence's KV cache (@kv_flags:
+ * 0 or CSA_CMD_F_KV_F16, as struct llm_accel's kv_flags). */
 uint64_t llm_accel_act_bytes(const struct llm_config *c);
-uint64_t llm_accel_kv_bytes(const struct llm_config *c);
+uint64_t llm_accel_kv_bytes(const struct llm_config *c, uint32_t kv_flags);
+
+/* ATTENTION flags of this decoder: its KV format and softmax mode (the
+ * ConSmax bit itself comes with the table reference). */
+uint32_t llm_accel_attention_flags(const struct llm_accel *a);
 
 /* Appends the commands of one token (every layer) at @pos to @cl; with
  * @want_logits the logits go to the host buffer, else only the argmax. */

@@ -13,11 +13,11 @@ int llm_seq_init(struct llm_accel *a, struct llm_seq *s, struct llm_err *e)
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	rc = accel_bo_alloc(a->dev, llm_accel_kv_bytes(&a->p->base.cfg),
+	rc = accel_bo_alloc(a->dev, llm_accel_kv_bytes(&a->p->base.cfg, a->kv_flags),
 			    ACCEL_MEM_DEVICE, &s->kv);
 	if (rc)
 		return llm_fail(e, rc, "KV cache of a sequence (%.1f MiB): %s",
-				llm_accel_kv_bytes(&a->p->base.cfg) / 1048576.0,
+				llm_accel_kv_bytes(&a->p->base.cfg, a->kv_flags) / 1048576.0,
 				accel_strerror(rc));
 	return 0;
 }
@@ -224,11 +224,11 @@ static int matvec_all(const struct step *s, int i, enum llm_batch_tensor x,
 
 		if (!s->b->batched_matvec) {
 			for (int j = 0; j < s->n; j++)
-				EMIT(accel_cmd_matvec_bcq(s->b->cl, act(s, x, j),
-							  ACCEL_REF(a->weights, a->off_mat[i]),
-							  ACCEL_REF(a->weights, a->off_scales[i]),
-							  act(s, y, j), cols, rows, p->planes,
-							  q->group, p->pow2));
+				EMIT(accel_cmd_matvec_bcq_flags(s->b->cl, act(s, x, j),
+								ACCEL_REF(a->weights, a->off_mat[i]),
+								ACCEL_REF(a->weights, a->off_scales[i]),
+								act(s, y, j), cols, rows, q->planes,
+								q->group, llm_bcq_flags(q)));
 			return 0;
 		}
 		/* the weights once per CSA_BATCH_MAX vectors */
@@ -239,8 +239,8 @@ static int matvec_all(const struct step *s, int i, enum llm_batch_tensor x,
 			EMIT(accel_cmd_matvec_bcq_batch(s->b->cl, act(s, x, j),
 							ACCEL_REF(a->weights, a->off_mat[i]),
 							ACCEL_REF(a->weights, a->off_scales[i]),
-							act(s, y, j), cols, rows, p->planes,
-							q->group, p->pow2, nb));
+							act(s, y, j), cols, rows, q->planes,
+							q->group, llm_bcq_flags(q), nb));
 		}
 		return 0;
 	}
@@ -283,10 +283,11 @@ static int layer(const struct step *s, int l)
 				    pos, seq));
 		EMIT(accel_cmd_rope(cl, act(s, LLM_T_K, i), ACCEL_REF(w, a->off_rope), nkv, hs,
 				    pos, seq));
-		EMIT(accel_cmd_kv_append(cl, act(s, LLM_T_K, i), act(s, LLM_T_V, i), kv, nkv,
-					 hs, pos, seq));
-		EMIT(accel_cmd_attention(cl, act(s, LLM_T_Q, i), kv, act(s, LLM_T_ATT, i), table,
-					 nh, nkv, hs, pos + 1, seq, scale));
+		EMIT(accel_cmd_kv_append_flags(cl, act(s, LLM_T_K, i), act(s, LLM_T_V, i), kv,
+					       nkv, hs, pos, seq, a->kv_flags));
+		EMIT(accel_cmd_attention_flags(cl, act(s, LLM_T_Q, i), kv, act(s, LLM_T_ATT, i),
+					       table, nh, nkv, hs, pos + 1, seq, scale,
+					       llm_accel_attention_flags(a)));
 	}
 	rc = matvec_all(s, m0 + LLM_WO, LLM_T_ATT, LLM_T_XB2);
 	if (rc)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "csa/csa_device.h"
+#include "drm/csa_accel.h"
 
 #define MAXP CSA_BCQ_MAX_PLANES
 #define NCAND (1u << MAXP)
@@ -166,6 +167,158 @@ static void round_pow2(struct group_fit *f, int8_t *e)
 		e[p] = (int8_t)pow2_exponent(f->alpha[p]);
 		f->alpha[p] = ldexp(1.0, e[p]);
 	}
+}
+
+/* binary16 round to nearest even of a double (through f32, exact for
+ * every value binary16 holds), and back. */
+static uint16_t f16_encode(double v)
+{
+	float f = (float)v, a = fabsf(f);
+	uint16_t sign = signbit(f) ? 0x8000 : 0;
+	int e;
+	double r;
+
+	if (isnan(f))
+		return 0x7e00;
+	if (a >= 65520.0f)
+		return sign | 0x7c00;
+	if (a == 0.0f)
+		return sign;
+	frexp(a, &e);
+	if (e - 1 < -14)
+		return sign | (uint16_t)nearbyint(ldexp(a, 24));
+	r = nearbyint(ldexp(a, 11 - e));
+	if (r == 2048.0) {
+		r = 1024.0;
+		e++;
+	}
+	return sign | (uint16_t)((e + 14) << 10) | (uint16_t)(r - 1024.0);
+}
+
+static double f16_value(uint16_t h)
+{
+	int e = (h >> 10) & 31, m = h & 1023;
+	double v = e == 31 ? (m ? NAN : INFINITY) :
+		   e ? ldexp(1024 + m, e - 25) : ldexp(m, -24);
+
+	return (h & 0x8000) ? -v : v;
+}
+
+double llm_apot_value(uint16_t code)
+{
+	int e0 = (int8_t)(code & 0xff), t1 = (code >> 8) & 15, t2 = code >> 12;
+	int d1 = t1 & 7, d2 = t2 & 7;
+	/* as the device: f32 sums of powers of two, in this order */
+	float a = ldexpf(1.0f, e0);
+
+	if (d1) {
+		a = (t1 & 8) ? a - ldexpf(1.0f, e0 - d1) : a + ldexpf(1.0f, e0 - d1);
+		if (d2)
+			a = (t2 & 8) ? a - ldexpf(1.0f, e0 - d1 - d2) :
+				       a + ldexpf(1.0f, e0 - d1 - d2);
+	}
+	return a;
+}
+
+/* The nearest code: every e0 around alpha and every first term, the
+ * third term the power of two on either side of what is left. */
+uint16_t llm_apot_encode(double alpha)
+{
+	uint16_t best = (uint8_t)(int8_t)-128;
+	double best_err = INFINITY;
+	int fl;
+
+	if (!(alpha > 0))
+		return best;
+	fl = (int)floor(log2(alpha));
+	for (int e0 = fl; e0 <= fl + 1; e0++) {
+		if (e0 < -128 || e0 > 127)
+			continue;
+		for (int t1 = 0; t1 < 16; t1++) {
+			double v1;
+			int d1 = t1 & 7;
+
+			if (!d1 && t1)
+				continue;
+			v1 = ldexp(1.0, e0) + (d1 ? ((t1 & 8) ? -1 : 1) * ldexp(1.0, e0 - d1) : 0);
+			for (int c2 = 0; c2 < (d1 ? 3 : 1); c2++) {
+				double r = alpha - v1, err;
+				int d2 = 0, t2 = 0;
+				uint16_t code;
+
+				if (c2) {
+					if (r == 0)
+						break;
+					d2 = e0 - d1 - ((int)floor(log2(fabs(r))) + (c2 - 1));
+					if (d2 < 1 || d2 > 7)
+						continue;
+					t2 = d2 | (r < 0 ? 8 : 0);
+				}
+				code = (uint16_t)((uint8_t)(int8_t)e0 | t1 << 8 | t2 << 12);
+				err = fabs(llm_apot_value(code) - alpha);
+				if (err < best_err) {
+					best_err = err;
+					best = code;
+				}
+			}
+		}
+	}
+	return best;
+}
+
+/* Scale (row, group, plane) of @q's storage, as stored, and a setter that
+ * rounds to that storage. */
+static double scale_get(const struct llm_bcq_matrix *q, uint64_t idx)
+{
+	const uint16_t *s16 = q->scales;
+
+	if (q->scale16)
+		return q->pow2 ? llm_apot_value(s16[idx]) : f16_value(s16[idx]);
+	if (q->pow2)
+		return ldexp(1.0, ((const int8_t *)q->scales)[idx]);
+	return ((const float *)q->scales)[idx];
+}
+
+static void scale_set(struct llm_bcq_matrix *q, uint64_t idx, double alpha)
+{
+	if (q->scale16 && q->pow2)
+		((uint16_t *)q->scales)[idx] = llm_apot_encode(alpha);
+	else if (q->scale16)
+		((uint16_t *)q->scales)[idx] = f16_encode(alpha);
+	else if (q->pow2)
+		((int8_t *)q->scales)[idx] = (int8_t)pow2_exponent(alpha);
+	else
+		((float *)q->scales)[idx] = (float)alpha;
+}
+
+/* The alphas rounded to @q's 16-bit storage, signs refit; then rounds of
+ * least squares -> round -> signs while the error falls (APoT and fp16
+ * both snap each alpha to a grid, as pow2 does). */
+static void round_scales16(struct group_fit *f, const struct llm_bcq_matrix *q,
+			   int iters)
+{
+	uint8_t best_mask[CSA_BCQ_MAX_GROUP];
+	double best_alpha[MAXP], best;
+
+	for (int it = 0; ; it++) {
+		double err;
+
+		for (uint32_t p = 0; p < f->planes; p++)
+			f->alpha[p] = q->pow2 ? llm_apot_value(llm_apot_encode(f->alpha[p])) :
+					f16_value(f16_encode(f->alpha[p]));
+		fit_signs(f);
+		err = fit_error(f);
+		if (it > 0 && err >= best * (1.0 - 1e-9))
+			break;
+		best = err;
+		memcpy(best_mask, f->mask, f->len);
+		memcpy(best_alpha, f->alpha, sizeof(best_alpha));
+		if (it == iters || fit_alphas(f))
+			break;
+		make_alphas_positive(f);
+	}
+	memcpy(f->mask, best_mask, f->len);
+	memcpy(f->alpha, best_alpha, sizeof(best_alpha));
 }
 
 /* Alternating refinement until the error stops falling. */
@@ -358,8 +511,10 @@ int llm_bcq_alloc(struct llm_bcq_matrix *q, uint32_t n, uint32_t k,
 	q->planes = p->planes;
 	q->group = p->group;
 	q->pow2 = p->pow2;
+	q->scale16 = !!p->scale16;
 	q->bits_bytes = csa_bcq_bits_bytes(k, n, p->planes);
-	q->scale_bytes = csa_bcq_scale_bytes(k, n, p->planes, p->group, p->pow2);
+	q->scale_bytes = csa_bcq_scale_bytes_elem(k, n, p->planes, p->group,
+						  csa_bcq_scale_elem_bytes(llm_bcq_flags(q)));
 	q->bits = calloc(q->bits_bytes, 1);
 	q->scales = calloc(q->scale_bytes, 1);
 	if (!q->bits || !q->scales) {
@@ -367,6 +522,16 @@ int llm_bcq_alloc(struct llm_bcq_matrix *q, uint32_t n, uint32_t k,
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+uint32_t llm_bcq_flags(const struct llm_bcq_matrix *q)
+{
+	return (q->pow2 ? CSA_CMD_F_POW2 : 0) | (q->scale16 ? CSA_CMD_F_SCALE16 : 0);
+}
+
+double llm_bcq_bits_per_weight(const struct llm_bcq_matrix *q)
+{
+	return 8.0 * (double)(q->bits_bytes + q->scale_bytes) / ((double)q->n * q->k);
 }
 
 void llm_bcq_free(struct llm_bcq_matrix *q)
@@ -386,12 +551,28 @@ static void fit_and_store_scales(struct llm_bcq_matrix *q, struct group_fit *f,
 	uint64_t s = ((uint64_t)row * ng + g) * q->planes;
 	int8_t e[MAXP];
 
-	fit_group(f, p->iters, p->pow2, e);
+	fit_group(f, p->iters, p->pow2 && !q->scale16, e);
+	if (q->scale16) {
+		round_scales16(f, q, p->iters);
+		if (q->pow2) {	/* APoT: also from the best single shifts */
+			uint8_t mask[CSA_BCQ_MAX_GROUP];
+			double alpha[MAXP], err = fit_error(f);
+
+			memcpy(mask, f->mask, f->len);
+			memcpy(alpha, f->alpha, sizeof(alpha));
+			fit_group(f, p->iters, 1, e);
+			round_scales16(f, q, p->iters);
+			if (fit_error(f) > err) {
+				memcpy(f->mask, mask, f->len);
+				memcpy(f->alpha, alpha, sizeof(alpha));
+			}
+		}
+	}
 	for (uint32_t pl = 0; pl < q->planes; pl++) {
-		if (q->pow2)
+		if (q->pow2 && !q->scale16)
 			((int8_t *)q->scales)[s + pl] = e[pl];
 		else
-			((float *)q->scales)[s + pl] = (float)f->alpha[pl];
+			scale_set(q, s + pl, f->alpha[pl]);
 	}
 }
 
@@ -439,11 +620,8 @@ float llm_bcq_scale(const struct llm_bcq_matrix *q, uint32_t row,
 		    uint32_t group, uint32_t plane)
 {
 	uint32_t ng = (q->k + q->group - 1) / q->group;
-	uint64_t s = ((uint64_t)row * ng + group) * q->planes + plane;
 
-	if (q->pow2)
-		return ldexpf(1.0f, ((const int8_t *)q->scales)[s]);
-	return ((const float *)q->scales)[s];
+	return (float)scale_get(q, ((uint64_t)row * ng + group) * q->planes + plane);
 }
 
 void llm_bcq_dequantize(const struct llm_bcq_matrix *q, float *w)
@@ -509,27 +687,38 @@ static int inverse_hessian_factor(double *hm, uint32_t k)
 		free(li);
 		return -EDOM;
 	}
-	/* li = L^-1 (lower), by forward substitution column by column */
+	/* L^-1 (lower) by forward substitution column by column, stored
+	 * transposed (li[c * k + r] = (L^-1)[r][c]) so every inner loop below
+	 * runs over contiguous memory: the 2048-wide inputs of the 110M
+	 * shape do not fit the cache */
 	for (uint32_t c = 0; c < k; c++) {
-		li[(uint64_t)c * k + c] = 1.0 / hm[(uint64_t)c * k + c];
+		double *col = li + (uint64_t)c * k;
+
+		col[c] = 1.0 / hm[(uint64_t)c * k + c];
 		for (uint32_t r = c + 1; r < k; r++) {
+			const double *hr = hm + (uint64_t)r * k;
 			double s = 0;
 
 			for (uint32_t t = c; t < r; t++)
-				s -= hm[(uint64_t)r * k + t] * li[(uint64_t)t * k + c];
-			li[(uint64_t)r * k + c] = s / hm[(uint64_t)r * k + r];
+				s -= hr[t] * col[t];
+			col[r] = s / hr[r];
 		}
 	}
-	/* H^-1 = li^T li */
+	/* H^-1 = (L^-1)^T L^-1: entry (r, c) is column r . column c of L^-1
+	 * (from t = max(r, c): the rest is zero); the upper half of hm (the
+	 * Cholesky factor's zeros) is free to write first */
 	for (uint32_t r = 0; r < k; r++)
 		for (uint32_t c = 0; c <= r; c++) {
+			const double *cr = li + (uint64_t)r * k, *cc = li + (uint64_t)c * k;
 			double s = 0;
 
 			for (uint32_t t = r; t < k; t++)
-				s += li[(uint64_t)t * k + r] * li[(uint64_t)t * k + c];
-			hm[(uint64_t)r * k + c] = s;
+				s += cr[t] * cc[t];
 			hm[(uint64_t)c * k + r] = s;
 		}
+	for (uint32_t r = 0; r < k; r++)
+		for (uint32_t c = 0; c < r; c++)
+			hm[(uint64_t)r * k + c] = hm[(uint64_t)c * k + r];
 	free(li);
 	if (cholesky(hm, k))
 		return -EDOM;
@@ -574,6 +763,58 @@ static void row_error_terms(const struct llm_bcq_matrix *q, uint32_t row,
 	}
 }
 
+/* One sweep of single-weight moves under the output error d^T H d (d =
+ * coded - w, r = H d, both kept up to date): each weight takes the best of
+ * its group's 2^P values.  Returns the number moved. */
+static int move_weights(struct llm_bcq_matrix *q, uint32_t row, const float *w,
+			const double *h, double *d, double *r)
+{
+	uint32_t k = q->k, P = q->planes, k8 = (k + 7) / 8;
+	int moved = 0;
+
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t g = j / q->group, best_m = 0;
+		double alpha[MAXP], best = -1e-12 * (1 + fabs(r[j])), cur = d[j] + w[j];
+		double v = 0, delta;
+
+		for (uint32_t pl = 0; pl < P; pl++)
+			alpha[pl] = llm_bcq_scale(q, row, g, pl);
+		for (uint32_t m = 0; m < (1u << P); m++) {
+			double gain;
+
+			v = 0;
+			for (uint32_t pl = 0; pl < P; pl++)
+				v += (m >> pl & 1) ? alpha[pl] : -alpha[pl];
+			delta = v - cur;
+			gain = 2 * delta * r[j] + delta * delta * h[(uint64_t)j * k + j];
+			if (gain < best) {
+				best = gain;
+				best_m = m | 0x100;
+			}
+		}
+		if (!best_m)
+			continue;
+		v = 0;
+		for (uint32_t pl = 0; pl < P; pl++) {
+			uint8_t *b = &q->bits[((uint64_t)pl * k8 + j / 8) * q->n + row];
+
+			if (best_m >> pl & 1) {
+				*b |= 1u << (j % 8);
+				v += alpha[pl];
+			} else {
+				*b &= ~(1u << (j % 8));
+				v -= alpha[pl];
+			}
+		}
+		delta = v - cur;
+		d[j] += delta;
+		for (uint32_t i = 0; i < k; i++)
+			r[i] += delta * h[(uint64_t)i * k + j];
+		moved++;
+	}
+	return moved;
+}
+
 /* Local search under the output error (w - q)^T H (w - q) of one row:
  * sweeps that move single weights to the best of their group's 2^P values,
  * then (float scales) the least-squares alphas of the whole row given its
@@ -589,49 +830,7 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 		int moved = 0;
 
 		row_error_terms(q, row, w, h, d, r);
-		for (uint32_t j = 0; j < k; j++) {
-			uint32_t g = j / q->group, best_m = 0;
-			double alpha[MAXP], best = -1e-12 * (1 + fabs(r[j])), cur = 0;
-
-			for (uint32_t pl = 0; pl < P; pl++)
-				alpha[pl] = llm_bcq_scale(q, row, g, pl);
-			cur = d[j] + w[j];
-			for (uint32_t m = 0; m < (1u << P); m++) {
-				double v = 0, delta, gain;
-
-				for (uint32_t pl = 0; pl < P; pl++)
-					v += (m >> pl & 1) ? alpha[pl] : -alpha[pl];
-				delta = v - cur;
-				gain = 2 * delta * r[j] + delta * delta * h[(uint64_t)j * k + j];
-				if (gain < best) {
-					best = gain;
-					best_m = m | 0x100;
-				}
-			}
-			if (!best_m)
-				continue;
-			best_m &= 0xff;
-			{
-				double v = 0, delta;
-
-				for (uint32_t pl = 0; pl < P; pl++) {
-					uint8_t *b = &q->bits[((uint64_t)pl * k8 + j / 8) * q->n + row];
-
-					if (best_m >> pl & 1) {
-						*b |= 1u << (j % 8);
-						v += alpha[pl];
-					} else {
-						*b &= ~(1u << (j % 8));
-						v -= alpha[pl];
-					}
-				}
-				delta = v - cur;
-				d[j] += delta;
-				for (uint32_t i = 0; i < k; i++)
-					r[i] += delta * h[(uint64_t)i * k + j];
-				moved++;
-			}
-		}
+		moved = move_weights(q, row, w, h, d, r);
 		if (q->pow2)
 			continue;
 		/* alphas of the whole row for the current signs */
@@ -711,16 +910,16 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 				}
 				if (ok) {
 					/* accept only if the output error does not grow */
-					float *sc = q->scales;
-					float old[4 * 64 * MAXP];
+					double old[4 * 64 * MAXP];
 					double e0 = 0, e1 = 0;
 
 					for (uint32_t j = 0; j < k; j++)
 						e0 += d[j] * r[j];
 					for (uint32_t u = 0; u < nu; u++) {
-						old[u] = sc[(uint64_t)row * nu + u];
-						sc[(uint64_t)row * nu + u] = (float)(sys[(uint64_t)u * (nu + 1) + nu] /
-										    sys[(uint64_t)u * (nu + 1) + u]);
+						old[u] = scale_get(q, (uint64_t)row * nu + u);
+						scale_set(q, (uint64_t)row * nu + u,
+							  sys[(uint64_t)u * (nu + 1) + nu] /
+							  sys[(uint64_t)u * (nu + 1) + u]);
 					}
 					/* d and r are recomputed by the next sweep */
 					row_error_terms(q, row, w, h, d, r);
@@ -728,12 +927,133 @@ static void refine_row(struct llm_bcq_matrix *q, uint32_t row, const float *w,
 						e1 += d[j] * r[j];
 					if (!(e1 <= e0))
 						for (uint32_t u = 0; u < nu; u++)
-							sc[(uint64_t)row * nu + u] = old[u];
+							scale_set(q, (uint64_t)row * nu + u, old[u]);
 				}
 			}
 			free(bm);
 			free(hb);
 			free(sys);
+		}
+		if (!moved && sweep > 0)
+			break;
+	}
+}
+
+/* Solves a[P][P+1] (augmented) in place by Gauss-Jordan with partial
+ * pivoting; x = a[p][P] / a[p][p].  -1 if singular. */
+static int solve_small(double a[MAXP][MAXP + 1], uint32_t P)
+{
+	for (uint32_t c = 0; c < P; c++) {
+		uint32_t piv = c;
+
+		for (uint32_t r = c + 1; r < P; r++)
+			if (fabs(a[r][c]) > fabs(a[piv][c]))
+				piv = r;
+		if (fabs(a[piv][c]) < 1e-300)
+			return -1;
+		for (uint32_t t = 0; t <= P; t++) {
+			double tmp = a[c][t];
+
+			a[c][t] = a[piv][t];
+			a[piv][t] = tmp;
+		}
+		for (uint32_t r = 0; r < P; r++) {
+			double m;
+
+			if (r == c)
+				continue;
+			m = a[r][c] / a[c][c];
+			for (uint32_t t = c; t <= P; t++)
+				a[r][t] -= m * a[c][t];
+		}
+	}
+	return 0;
+}
+
+/* refine_row's search for matrices too big for it (n k^2 above
+ * LLM_BCQ_REFINE_MAX_WORK): r = H d is computed once per row and kept up
+ * to date move by move (k per move), and the alphas are re-solved one
+ * group at a time against the rest of the row held fixed,
+ * (B_g^T H_gg B_g) da = -B_g^T r_g, costing k G P per row instead of
+ * k^2 P.  Same moves, same acceptance (the output error must fall). */
+static void refine_row_blocked(struct llm_bcq_matrix *q, uint32_t row,
+			       const float *w, const double *h, double *d,
+			       double *r, int sweeps)
+{
+	uint32_t k = q->k, P = q->planes, G = q->group, ng = (k + G - 1) / G;
+	uint32_t k8 = (k + 7) / 8;
+	double hs[MAXP][CSA_BCQ_MAX_GROUP], dv[CSA_BCQ_MAX_GROUP];
+
+	row_error_terms(q, row, w, h, d, r);
+	for (int sweep = 0; sweep < sweeps; sweep++) {
+		int moved = 0;
+
+		moved = move_weights(q, row, w, h, d, r);
+		for (uint32_t g = 0; !q->pow2 && g < ng; g++) {
+			uint32_t c0 = g * G, len = k - c0 < G ? k - c0 : G;
+			uint64_t s0 = ((uint64_t)row * ng + g) * P;
+			double a[MAXP][MAXP + 1] = { { 0 } }, old[MAXP], de = 0;
+
+			/* hs[p][i] = sum_j H_ij s_pj over the group's columns */
+			for (uint32_t pl = 0; pl < P; pl++)
+				for (uint32_t i = 0; i < len; i++) {
+					double acc = 0;
+
+					for (uint32_t j = 0; j < len; j++) {
+						int bit = q->bits[((uint64_t)pl * k8 + (c0 + j) / 8) * q->n + row] >>
+							  ((c0 + j) % 8) & 1;
+
+						acc += h[(uint64_t)(c0 + i) * k + c0 + j] * (bit ? 1.0 : -1.0);
+					}
+					hs[pl][i] = acc;
+				}
+			for (uint32_t p1 = 0; p1 < P; p1++) {
+				for (uint32_t i = 0; i < len; i++) {
+					int bit = q->bits[((uint64_t)p1 * k8 + (c0 + i) / 8) * q->n + row] >>
+						  ((c0 + i) % 8) & 1;
+					double s = bit ? 1.0 : -1.0;
+
+					for (uint32_t p2 = 0; p2 < P; p2++)
+						a[p1][p2] += s * hs[p2][i];
+					a[p1][P] -= s * r[c0 + i];
+				}
+			}
+			if (solve_small(a, P))
+				continue;
+			for (uint32_t pl = 0; pl < P; pl++) {
+				old[pl] = scale_get(q, s0 + pl);
+				scale_set(q, s0 + pl, old[pl] + a[pl][P] / a[pl][pl]);
+			}
+			/* the change as stored (rounded), and its effect */
+			for (uint32_t i = 0; i < len; i++) {
+				dv[i] = 0;
+				for (uint32_t pl = 0; pl < P; pl++) {
+					int bit = q->bits[((uint64_t)pl * k8 + (c0 + i) / 8) * q->n + row] >>
+						  ((c0 + i) % 8) & 1;
+					double da = scale_get(q, s0 + pl) - old[pl];
+
+					dv[i] += bit ? da : -da;
+				}
+			}
+			for (uint32_t i = 0; i < len; i++) {
+				double hdv = 0;
+
+				for (uint32_t j = 0; j < len; j++)
+					hdv += h[(uint64_t)(c0 + i) * k + c0 + j] * dv[j];
+				de += dv[i] * (2 * r[c0 + i] + hdv);
+			}
+			if (!(de < 0)) {
+				for (uint32_t pl = 0; pl < P; pl++)
+					scale_set(q, s0 + pl, old[pl]);
+				continue;
+			}
+			for (uint32_t j = 0; j < len; j++) {
+				if (dv[j] == 0)
+					continue;
+				d[c0 + j] += dv[j];
+				for (uint32_t i = 0; i < k; i++)
+					r[i] += dv[j] * h[(uint64_t)i * k + c0 + j];
+			}
 		}
 		if (!moved && sweep > 0)
 			break;
@@ -802,9 +1122,7 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 				float *row = wk + (uint64_t)r * k;
 
 				for (uint32_t pl = 0; pl < p->planes; pl++)
-					f.alpha[pl] = p->pow2 ?
-						ldexp(1.0, ((int8_t *)q->scales)[((uint64_t)r * ng + g) * p->planes + pl]) :
-						(double)((float *)q->scales)[((uint64_t)r * ng + g) * p->planes + pl];
+					f.alpha[pl] = scale_get(q, ((uint64_t)r * ng + g) * p->planes + pl);
 				nc = candidates(&f, val, order);
 				m = nearest(val, order, nc, row[col]);
 				store_signs(q, r, col, m);
@@ -814,11 +1132,16 @@ int llm_bcq_quantize_gptq(struct llm_bcq_matrix *q, const float *w,
 			}
 		}
 	}
-	/* the local search costs n k^2 per sweep: skipped on big matrices */
-	if ((uint64_t)n * k * k <= LLM_BCQ_REFINE_MAX_WORK)
-		for (uint32_t r = 0; r < n; r++)
+	/* the whole-row search costs n k^2 P per sweep: big matrices take
+	 * the blocked one (n k^2 once, then k G P per row and sweep) */
+	for (uint32_t r = 0; r < n; r++) {
+		if ((uint64_t)n * k * k <= LLM_BCQ_REFINE_MAX_WORK)
 			refine_row(q, r, w + (uint64_t)r * k, hd, dv, dv + k,
 				   LLM_BCQ_REFINE_SWEEPS);
+		else
+			refine_row_blocked(q, r, w + (uint64_t)r * k, hd, dv, dv + k,
+					   LLM_BCQ_REFINE_SWEEPS);
+	}
 out:
 	free(u);
 	free(hd);

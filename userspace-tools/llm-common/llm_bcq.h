@@ -13,7 +13,7 @@
 #define LLM_BCQ_DEFAULT_GROUP 64
 #define LLM_BCQ_DEFAULT_ITERS 15
 #define LLM_BCQ_REFINE_SWEEPS 6
-#define LLM_BCQ_REFINE_MAX_WORK (1ull << 30)
+#define LLM_BCQ_REFINE_MAX_WORK (1ull << 24)	/* n k^2: whole-row search up to here */
 /* pow2 scales: exponents searched from round(log2 max|w|) down this far */
 #define LLM_BCQ_POW2_SPAN 7
 
@@ -21,8 +21,11 @@ struct llm_bcq_matrix {
 	uint32_t k, n;		/* columns (inputs), rows (outputs) */
 	uint32_t planes, group;
 	int pow2;		/* scales are int8 exponents: alpha = 2^e */
+	/* 16-bit scales (MATVEC_BCQ F_SCALE16): binary16, or with pow2
+	 * additive power-of-two codes (up to three terms) */
+	int scale16;
 	uint8_t *bits;		/* csa_bcq_bits_bytes(k, n, planes) */
-	void *scales;		/* f32[n][ng][p] or int8[n][ng][p] */
+	void *scales;		/* f32, int8 or u16 [n][ng][p] */
 	uint64_t bits_bytes, scale_bytes;
 };
 
@@ -31,7 +34,16 @@ struct llm_bcq_params {
 	uint32_t group;		/* multiple of 8, 8..4096 */
 	int pow2;
 	int iters;		/* alternating refinement rounds */
+	int scale16;		/* see llm_bcq_matrix */
 };
+
+/* The MATVEC_BCQ flags of a matrix's scale format. */
+uint32_t llm_bcq_flags(const struct llm_bcq_matrix *q);
+/* Stored bits per weight of @q (planes and scales). */
+double llm_bcq_bits_per_weight(const struct llm_bcq_matrix *q);
+/* The APoT code (csa_device.h) nearest to @alpha > 0, and its value. */
+uint16_t llm_apot_encode(double alpha);
+double llm_apot_value(uint16_t code);
 
 /* Quantizes row-major @w [n][k]. */
 int llm_bcq_quantize(struct llm_bcq_matrix *q, const float *w, uint32_t n,

@@ -145,6 +145,25 @@ void llm_consmax_choose(const struct llm_consmax_calib *c,
 	}
 }
 
+void llm_consmax_norm_table(const struct llm_consmax_params *p, float *table)
+{
+	struct llm_consmax_params n = *p;
+
+	n.gamma = 1.0f;
+	llm_consmax_table(&n, table);
+}
+
+void llm_consmax_tables(const struct llm_consmax_params *params, size_t heads,
+			enum llm_softmax mode, float *tables)
+{
+	for (size_t i = 0; i < heads; i++) {
+		if (mode == LLM_SOFTMAX_CONSMAX_NORM)
+			llm_consmax_norm_table(&params[i], tables + i * CSA_CONSMAX_HEAD_FLOATS);
+		else
+			llm_consmax_table(&params[i], tables + i * CSA_CONSMAX_HEAD_FLOATS);
+	}
+}
+
 void llm_consmax_table(const struct llm_consmax_params *p, float *table)
 {
 	double step = 1.0 / p->inv_step;

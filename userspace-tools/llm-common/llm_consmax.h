@@ -27,6 +27,15 @@
 
 #include "llm_model.h"
 
+/* The attention softmax a decoder runs. */
+enum llm_softmax {
+	LLM_SOFTMAX_EXACT = 0,
+	LLM_SOFTMAX_CONSMAX = 1,	/* pure: exp(s - beta) / gamma */
+	/* normalized: exp(s - beta) from the LUT, divided by the row's sum
+	 * (ATTENTION F_CONSMAX_NORM); only beta and inv_step matter */
+	LLM_SOFTMAX_CONSMAX_NORM = 2,
+};
+
 enum llm_consmax_method {
 	LLM_CONSMAX_LSE_MAX = 0,
 	LLM_CONSMAX_LSE_MEAN = 1,
@@ -68,5 +77,13 @@ void llm_consmax_choose(const struct llm_consmax_calib *c,
 			struct llm_consmax_params *out);
 /* The device table (CSA_CONSMAX_HEAD_FLOATS floats) of one head. */
 void llm_consmax_table(const struct llm_consmax_params *p, float *table);
+/* The table of one head for the normalized mode: the same with gamma = 1
+ * (a constant gamma cancels in the division; 1 keeps the entries and
+ * their sum furthest from f32's limits). */
+void llm_consmax_norm_table(const struct llm_consmax_params *p, float *table);
+/* Tables [layer][head] of @mode (CONSMAX or CONSMAX_NORM) from @params
+ * into @tables (heads * CSA_CONSMAX_HEAD_FLOATS floats). */
+void llm_consmax_tables(const struct llm_consmax_params *params, size_t heads,
+			enum llm_softmax mode, float *tables);
 
 #endif /* LLM_CONSMAX_H */

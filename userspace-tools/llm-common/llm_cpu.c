@@ -147,11 +147,22 @@ static void attention(struct llm_cpu *s, int l, int pos)
 		}
 		if (s->hook)
 			s->hook(s->hook_ctx, l, h, att, pos + 1);
-		if (table)
+		if (table && s->consmax_norm) {
+			float sum = 0.0f;
+
+			for (int t = 0; t <= pos; t++) {
+				att[t] = att[t] * table[0] < -128.0f ? 0.0f :
+					 llm_consmax_eval(table, att[t]);
+				sum += att[t];
+			}
+			for (int t = 0; t <= pos; t++)
+				att[t] = sum > 0.0f ? att[t] / sum : 0.0f;
+		} else if (table) {
 			for (int t = 0; t <= pos; t++)
 				att[t] = llm_consmax_eval(table, att[t]);
-		else
+		} else {
 			llm_softmax(att, pos + 1);
+		}
 		memset(out, 0, hs * sizeof(float));
 		for (int t = 0; t <= pos; t++) {
 			const float *v = s->value_cache + loff + (size_t)t * kv_dim +

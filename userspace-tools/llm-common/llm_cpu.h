@@ -28,6 +28,9 @@ struct llm_cpu {
 	/* ConSmax tables [layer][head][36] in the device format, or NULL for
 	 * exact softmax. */
 	const float *consmax;
+	/* with @consmax: the normalized mode (scores below the table's range
+	 * weigh 0, the outputs are divided by the sum of the weights) */
+	int consmax_norm;
 	llm_score_hook hook;
 	void *hook_ctx;
 	llm_input_hook input_hook;

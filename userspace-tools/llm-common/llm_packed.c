@@ -19,6 +19,7 @@
 #include "llm_cpu.h"
 #include "llm_gguf.h"
 #include "llm_outfile.h"
+#include "llm_mixed.h"
 #include "llm_sample.h"
 #include "llm_tokenizer.h"
 
@@ -198,15 +199,73 @@ static int hessians_collect(struct hessians *hs, const struct llm_model *m,
 	}
 	cpu.input_hook = accumulate;
 	cpu.input_ctx = hs;
+	if (q->phase)
+		q->phase(q->progress_ctx, "calibrating (inputs of every matrix)");
 	for (int s = 0; s < q->calib_seqs; s++) {
 		int tok = LLM_TOKEN_BOS;
 
 		smp.rng = q->seed + (uint64_t)s * 0x9E3779B97F4A7C15ULL + 1;
-		for (int pos = 0; pos < len; pos++)
+		for (int pos = 0; pos < len; pos++) {
 			tok = llm_sample(&smp, llm_cpu_forward(&cpu, tok, pos));
+			if (q->progress)
+				q->progress(q->progress_ctx, (uint64_t)s * len + pos + 1,
+					    (uint64_t)q->calib_seqs * len);
+		}
 	}
 	llm_sampler_free(&smp);
 	llm_cpu_free(&cpu);
+	return 0;
+}
+
+/* Matrix @i of the packed order: its layer, kind, shape and weights. */
+static float *packed_matrix(struct llm_model *m, int i, int *layer, int *which,
+			    uint32_t *rows, uint32_t *cols)
+{
+	*layer = i / LLM_LAYER_MATRICES;
+	*which = i % LLM_LAYER_MATRICES;
+	if (i == m->cfg.n_layers * LLM_LAYER_MATRICES) {
+		*layer = 0;
+		*which = LLM_LAYER_MATRICES;
+	}
+	llm_matrix_shape(&m->cfg, *which, rows, cols);
+	return llm_matrix_f32(m, *layer, *which);
+}
+
+/* Quantizes every matrix of @m at @planes into @out (not yet dequantized
+ * into @m); progress counts @pass of @passes. */
+static int quantize_all(struct llm_bcq_matrix *out, struct llm_model *m, int n,
+			const struct llm_quant_opts *q, struct hessians *hs,
+			uint32_t planes, int pass, int passes, struct llm_err *e)
+{
+	uint64_t total = 0, done = 0;
+
+	for (int i = 0; i < n; i++) {
+		int layer, which;
+		uint32_t rows, cols;
+
+		packed_matrix(m, i, &layer, &which, &rows, &cols);
+		total += (uint64_t)rows * cols;
+	}
+	for (int i = 0; i < n; i++) {
+		struct llm_bcq_params prm = q->bcq;
+		int layer, which, rc;
+		uint32_t rows, cols;
+		float *w = packed_matrix(m, i, &layer, &which, &rows, &cols);
+
+		prm.planes = planes;
+		if (q->group_of[which])
+			prm.group = q->group_of[which];
+		rc = hs->h ? llm_bcq_quantize_gptq(&out[i], w, rows, cols,
+						   hessian_of(hs, layer, which), &prm) :
+			     llm_bcq_quantize(&out[i], w, rows, cols, &prm);
+		if (rc)
+			return llm_fail(e, rc, "BCQ quantization failed (planes %u group %u): %s",
+					prm.planes, prm.group, strerror(-rc));
+		done += (uint64_t)rows * cols;
+		if (q->progress)
+			q->progress(q->progress_ctx, (uint64_t)pass * total + done,
+				    (uint64_t)passes * total);
+	}
 	return 0;
 }
 
@@ -215,7 +274,9 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 {
 	const struct llm_config *c = &m->cfg;
 	struct hessians hs = { 0 };
-	uint64_t total = 0, done = 0;
+	struct llm_bcq_matrix *lo = NULL;
+	int *use_lo = NULL;
+	uint32_t hi_planes = q ? q->bcq.planes : 0, lo_planes = 0;
 	int n, rc;
 
 	memset(p, 0, sizeof(*p));
@@ -223,6 +284,15 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 		p->base = *m;
 		memset(m, 0, sizeof(*m));
 		return 0;
+	}
+	if (q->mixed_planes > 0) {
+		if (!(q->mixed_planes >= 1 && q->mixed_planes <= CSA_BCQ_MAX_PLANES))
+			return llm_fail(e, -EINVAL, "mixed planes %.2f outside 1..%u",
+					q->mixed_planes, CSA_BCQ_MAX_PLANES);
+		lo_planes = (uint32_t)floor(q->mixed_planes);
+		hi_planes = (uint32_t)ceil(q->mixed_planes);
+		if (lo_planes == hi_planes)
+			lo_planes = 0;	/* a whole number: uniform */
 	}
 	if (q->calib_seqs > 0 && q->calib_len > 0) {
 		rc = hessians_collect(&hs, m, q);
@@ -238,58 +308,63 @@ int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
 			return rc;
 		}
 	}
-	p->planes = q->bcq.planes;
+	p->planes = hi_planes;
 	p->group = q->bcq.group;
 	p->pow2 = q->bcq.pow2;
+	p->scale16 = !!q->bcq.scale16;
 	p->classifier_bcq = q->classifier_bcq;
 	n = c->n_layers * LLM_LAYER_MATRICES + !!q->classifier_bcq;
 	p->bcq = calloc(n, sizeof(*p->bcq));
-	if (!p->bcq) {
-		hessians_free(&hs);
-		return llm_fail(e, -ENOMEM, "out of memory");
+	if (lo_planes) {
+		lo = calloc(n, sizeof(*lo));
+		use_lo = calloc(n, sizeof(*use_lo));
 	}
-	for (int i = 0; i < n; i++) {
+	if (!p->bcq || (lo_planes && (!lo || !use_lo))) {
+		rc = llm_fail(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (q->phase)
+		q->phase(q->progress_ctx, "quantizing");
+	rc = quantize_all(p->bcq, m, n, q, &hs, hi_planes, 0, lo_planes ? 2 : 1, e);
+	if (!rc && lo_planes)
+		rc = quantize_all(lo, m, n, q, &hs, lo_planes, 1, 2, e);
+	if (!rc && lo_planes) {
+		struct llm_mixed_opts mo = { q->mixed_planes,
+					     q->mixed_texts > 0 ? q->mixed_texts : 8,
+					     q->mixed_len > 0 ? q->mixed_len : 256,
+					     q->seed + 7777, q->verbose };
+
+		if (q->phase)
+			q->phase(q->progress_ctx, "measuring each matrix's sensitivity");
+		rc = llm_mixed_choose(m, lo, p->bcq, n, &mo, use_lo);
+		if (rc)
+			llm_fail(e, rc, "measuring the matrices' sensitivity failed");
+		for (int i = 0; !rc && i < n; i++)
+			if (use_lo[i]) {
+				llm_bcq_free(&p->bcq[i]);
+				p->bcq[i] = lo[i];
+				memset(&lo[i], 0, sizeof(lo[i]));
+			}
+	}
+	for (int i = 0; !rc && i < n; i++) {
+		int layer, which;
 		uint32_t rows, cols;
 
-		llm_matrix_shape(c, i < c->n_layers * LLM_LAYER_MATRICES ?
-				 i % LLM_LAYER_MATRICES : LLM_LAYER_MATRICES, &rows, &cols);
-		total += (uint64_t)rows * cols;
+		llm_bcq_dequantize(&p->bcq[i], packed_matrix(m, i, &layer, &which,
+							     &rows, &cols));
 	}
-	for (int i = 0; i < n; i++) {
-		int layer = i / LLM_LAYER_MATRICES, which = i % LLM_LAYER_MATRICES;
-		struct llm_bcq_params prm;
-		uint32_t rows, cols;
-		float *w;
-
-		if (i == c->n_layers * LLM_LAYER_MATRICES) {
-			layer = 0;
-			which = LLM_LAYER_MATRICES;
-		}
-		llm_matrix_shape(c, which, &rows, &cols);
-		w = llm_matrix_f32(m, layer, which);
-		prm = q->bcq;
-		if (q->group_of[which])
-			prm.group = q->group_of[which];
-		rc = hs.h ? llm_bcq_quantize_gptq(&p->bcq[i], w, rows, cols,
-						  hessian_of(&hs, layer, which), &prm) :
-			    llm_bcq_quantize(&p->bcq[i], w, rows, cols, &prm);
-		if (rc) {
-			hessians_free(&hs);
-			p->base = *m;
-			memset(m, 0, sizeof(*m));
-			llm_packed_free(p);
-			return llm_fail(e, rc, "BCQ quantization failed (planes %u group %u): %s",
-					prm.planes, prm.group, strerror(-rc));
-		}
-		llm_bcq_dequantize(&p->bcq[i], w);
-		done += (uint64_t)rows * cols;
-		if (q->progress)
-			q->progress(q->progress_ctx, done, total);
-	}
+out:
+	if (lo)
+		for (int i = 0; i < n; i++)
+			llm_bcq_free(&lo[i]);
+	free(lo);
+	free(use_lo);
 	hessians_free(&hs);
 	p->base = *m;
 	memset(m, 0, sizeof(*m));
-	return 0;
+	if (rc)
+		llm_packed_free(p);
+	return rc;
 }
 
 int llm_packed_set_consmax(struct llm_packed *p,
@@ -364,7 +439,7 @@ static void add_bcq(struct section_list *l, uint32_t tensor, uint32_t layer,
 		    part ? q->scale_bytes : q->bits_bytes);
 		l->s[l->n - 1].planes = q->planes;
 		l->s[l->n - 1].group = q->group;
-		l->s[l->n - 1].flags = q->pow2;
+		l->s[l->n - 1].flags = (uint32_t)q->pow2 | (uint32_t)q->scale16 << 1;
 	}
 }
 
@@ -417,15 +492,46 @@ static void list_sections(const struct llm_packed *p, struct section_list *l)
 	}
 }
 
-/* Some BCQ matrix has a group other than the header's (version 2). */
-static int mixed_groups(const struct llm_packed *p)
+/* The oldest version that holds @p: 1, 2 when a BCQ matrix has a group
+ * other than the header's, 3 with 16-bit scales or planes per matrix. */
+static uint32_t file_version(const struct llm_packed *p)
 {
 	int n = p->base.cfg.n_layers * LLM_LAYER_MATRICES + !!p->classifier_bcq;
+	uint32_t v = LLM_PACKED_VERSION_UNIFORM;
 
-	for (int i = 0; p->planes && i < n; i++)
+	if (p->planes && p->scale16)
+		return LLM_PACKED_VERSION;
+	for (int i = 0; p->planes && i < n; i++) {
+		if (p->bcq[i].planes != p->planes)
+			return LLM_PACKED_VERSION;
 		if (p->bcq[i].group != p->group)
-			return 1;
-	return 0;
+			v = LLM_PACKED_VERSION_GROUPS;
+	}
+	return v;
+}
+
+double llm_packed_bits_per_weight(const struct llm_packed *p)
+{
+	int n = p->base.cfg.n_layers * LLM_LAYER_MATRICES + !!p->classifier_bcq;
+	double bytes = 0, weights = 0;
+
+	for (int i = 0; p->planes && i < n; i++) {
+		bytes += (double)p->bcq[i].bits_bytes + p->bcq[i].scale_bytes;
+		weights += (double)p->bcq[i].n * p->bcq[i].k;
+	}
+	return weights > 0 ? 8 * bytes / weights : 32.0;
+}
+
+double llm_packed_mean_planes(const struct llm_packed *p)
+{
+	int n = p->base.cfg.n_layers * LLM_LAYER_MATRICES + !!p->classifier_bcq;
+	double planes = 0, weights = 0;
+
+	for (int i = 0; p->planes && i < n; i++) {
+		planes += (double)p->bcq[i].planes * p->bcq[i].n * p->bcq[i].k;
+		weights += (double)p->bcq[i].n * p->bcq[i].k;
+	}
+	return weights > 0 ? planes / weights : 0.0;
 }
 
 int llm_packed_save(const struct llm_packed *p, const char *path,
@@ -480,7 +586,7 @@ int llm_packed_save(const struct llm_packed *p, const char *path,
 		crc = llm_crc32(crc, zero, align_up(l->s[i].bytes) - l->s[i].bytes);
 	}
 	put32(hdr + 0, LLM_PACKED_MAGIC);
-	put32(hdr + 4, mixed_groups(p) ? LLM_PACKED_VERSION : LLM_PACKED_VERSION_UNIFORM);
+	put32(hdr + 4, file_version(p));
 	put32(hdr + 8, LLM_PACKED_HEADER_BYTES);
 	put32(hdr + 12, l->n);
 	put32(hdr + 16, c->dim);
@@ -496,6 +602,7 @@ int llm_packed_save(const struct llm_packed *p, const char *path,
 	put32(hdr + 56, p->pow2);
 	put32(hdr + 60, p->classifier_bcq);
 	put32(hdr + 64, p->consmax != NULL);
+	put32(hdr + 68, p->planes ? (uint32_t)p->scale16 : 0);
 	put64(hdr + 96, off);		/* file size */
 	put32(hdr + 104, crc);
 	put32(hdr + 124, llm_crc32(0, hdr, 124));
@@ -604,19 +711,27 @@ static int take_bcq(struct llm_packed *p, const uint8_t *buf,
 {
 	const struct section *b = find(s, n, tensor, layer, K_BCQ_BITS);
 	const struct section *sc = find(s, n, tensor, layer, K_BCQ_SCALES);
-	struct llm_bcq_params prm = { p->planes, p->group, p->pow2, 0 };
+	struct llm_bcq_params prm = { p->planes, p->group, p->pow2, 0, p->scale16 };
 
 	if (!b || !sc)
 		return llm_fail(e, -EINVAL, "%s: missing BCQ tensor %u of layer %u",
 				path, tensor, layer);
-	if (mixed)	/* version 2: each matrix's group in its sections */
+	if (mixed)	/* version >= 2: each matrix's group in its sections */
 		prm.group = b->group;
+	if (mixed > 1) {	/* version 3: and its planes, up to the header's */
+		if (b->planes < 1 || b->planes > p->planes)
+			return llm_fail(e, -EINVAL, "%s: BCQ tensor %u of layer %u has %u planes (header: at most %u)",
+					path, tensor, layer, b->planes, p->planes);
+		prm.planes = b->planes;
+	}
 	if (llm_bcq_alloc(q, rows, cols, &prm))
 		return llm_fail(e, -EINVAL, "%s: bad BCQ parameters (planes %u group %u)",
 				path, prm.planes, prm.group);
-	if (b->rows != rows || b->cols != cols || b->planes != p->planes ||
+	if (b->rows != rows || b->cols != cols || b->planes != prm.planes ||
+	    sc->planes != prm.planes ||
 	    b->group != prm.group || sc->group != prm.group || b->bytes != q->bits_bytes ||
-	    sc->bytes != q->scale_bytes || (int)sc->flags != p->pow2)
+	    sc->bytes != q->scale_bytes ||
+	    sc->flags != ((uint32_t)p->pow2 | (uint32_t)p->scale16 << 1))
 		return llm_fail(e, -EINVAL, "%s: BCQ tensor %u of layer %u has the wrong shape",
 				path, tensor, layer);
 	memcpy(q->bits, buf + b->offset, b->bytes);
@@ -662,6 +777,9 @@ static int parse(struct llm_packed *p, const uint8_t *buf, uint64_t size,
 	p->group = get32(buf + 52);
 	p->pow2 = get32(buf + 56);
 	p->classifier_bcq = get32(buf + 60);
+	p->scale16 = (int)get32(buf + 68);
+	if (p->scale16 > 1 || (p->scale16 && (version < LLM_PACKED_VERSION || !p->planes)))
+		return llm_fail(e, -EINVAL, "%s: bad scale format in header", path);
 	if (p->planes > CSA_BCQ_MAX_PLANES || (c.shared_classifier && p->classifier_bcq) ||
 	    (p->classifier_bcq && !p->planes))
 		return llm_fail(e, -EINVAL, "%s: bad weights mode in header", path);
@@ -713,7 +831,7 @@ static int parse(struct llm_packed *p, const uint8_t *buf, uint64_t size,
 				}
 				rc = take_bcq(p, buf, s, n, T_MATRIX + w, l,
 					      &p->bcq[l * LLM_LAYER_MATRICES + w], rows, cols,
-					      version > LLM_PACKED_VERSION_UNIFORM, path, e);
+					      (int)version - 1, path, e);
 				if (!rc) {
 					llm_bcq_dequantize(&p->bcq[l * LLM_LAYER_MATRICES + w], dst);
 					rc = check_finite(dst, (uint64_t)rows * cols, T_MATRIX + w, l, path, e);
@@ -724,7 +842,7 @@ static int parse(struct llm_packed *p, const uint8_t *buf, uint64_t size,
 			struct llm_bcq_matrix *q = &p->bcq[c.n_layers * LLM_LAYER_MATRICES];
 
 			rc = take_bcq(p, buf, s, n, T_WCLS, 0, q, c.vocab_size, dim,
-				      version > LLM_PACKED_VERSION_UNIFORM, path, e);
+				      (int)version - 1, path, e);
 			if (!rc) {
 				llm_bcq_dequantize(q, m->wcls);
 				rc = check_finite(m->wcls, (uint64_t)c.vocab_size * dim, T_WCLS, 0, path, e);
@@ -827,6 +945,32 @@ int llm_parse_weights(const char *s, int *planes)
 	return 0;
 }
 
+int llm_parse_scales(const char *s, int *pow2, int *scale16)
+{
+	static const struct { const char *name; int pow2, scale16; } fmts[] = {
+		{ "f32", 0, 0 }, { "f16", 0, 1 }, { "pow2", 1, 0 }, { "apot", 1, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
+		if (!strcmp(s, fmts[i].name)) {
+			*pow2 = fmts[i].pow2;
+			*scale16 = fmts[i].scale16;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int llm_parse_mixed_planes(const char *s, double *mean)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v >= 1.0 && v <= CSA_BCQ_MAX_PLANES))
+		return -EINVAL;
+	*mean = v;
+	return 0;
+}
+
 int llm_parse_consmax_method(const char *s, enum llm_consmax_method *method)
 {
 	if (!strcmp(s, "max"))
@@ -845,7 +989,8 @@ int llm_default_calib_seqs(const struct llm_model *m)
 	uint64_t layer_weights = m->storage_floats -
 		(uint64_t)m->cfg.vocab_size * m->cfg.dim * (m->cfg.shared_classifier ? 1 : 2);
 
-	return layer_weights <= LLM_CALIB_AUTO_MAX_WEIGHTS ? LLM_CALIB_DEFAULT_SEQS : 0;
+	return layer_weights <= LLM_CALIB_AUTO_MAX_WEIGHTS ? LLM_CALIB_DEFAULT_SEQS :
+	       LLM_CALIB_LARGE_SEQS;
 }
 
 int llm_packed_from_checkpoint(struct llm_packed *p, struct llm_model *fp32,

@@ -12,7 +12,8 @@
 #include "llm_model.h"
 
 #define LLM_PACKED_MAGIC 0x51415343u	/* "CSAQ" little-endian */
-#define LLM_PACKED_VERSION 2u	/* written only when BCQ groups differ */
+#define LLM_PACKED_VERSION 3u	/* written only with 16-bit scales or planes per matrix */
+#define LLM_PACKED_VERSION_GROUPS 2u	/* BCQ groups differ, nothing else new */
 #define LLM_PACKED_VERSION_UNIFORM 1u	/* every BCQ matrix at the header's group */
 #define LLM_PACKED_HEADER_BYTES 128u
 #define LLM_PACKED_SECTION_BYTES 48u
@@ -22,9 +23,10 @@ struct llm_packed {
 	/* f32 weights; in BCQ mode its matrices hold the dequantized values,
 	 * so the CPU decoder can run the quantized model as it is. */
 	struct llm_model base;
-	uint32_t planes;	/* 0: matrices are f32 */
+	uint32_t planes;	/* 0: matrices are f32; else the most of any matrix */
 	uint32_t group;
 	int pow2;
+	int scale16;		/* 16-bit scales (fp16, or APoT with pow2) */
 	int classifier_bcq;	/* classifier quantized too */
 	/* [layer * LLM_LAYER_MATRICES + which], then [n_layers * 7] the
 	 * classifier (only when classifier_bcq) */
@@ -40,6 +42,8 @@ void llm_matrix_shape(const struct llm_config *c, int which, uint32_t *rows,
 float *llm_matrix_f32(struct llm_model *m, int layer, int which);
 
 typedef void (*llm_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+/* A new phase of the work begins (calibrating, quantizing, ...). */
+typedef void (*llm_phase_fn)(void *ctx, const char *what);
 
 struct llm_quant_opts {
 	struct llm_bcq_params bcq;
@@ -50,10 +54,17 @@ struct llm_quant_opts {
 	int calib_seqs, calib_len;
 	uint64_t seed;
 	llm_progress_fn progress;
+	llm_phase_fn phase;	/* may be NULL */
 	void *progress_ctx;
 	/* per matrix kind (wq .. w3, then the classifier): BCQ group, 0 =
 	 * bcq.group */
 	uint32_t group_of[LLM_LAYER_MATRICES + 1];
+	/* Mixed planes (ShiftAddLLM's automated bit allocation): > 0 asks
+	 * for floor and ceil of this average, each matrix's choice by its
+	 * measured effect on the output (llm_mixed.h); bcq.planes ignored. */
+	double mixed_planes;
+	int mixed_texts, mixed_len;	/* its calibration text; 0: 8 x 256 */
+	int verbose;		/* the choice and its measurements on stderr */
 };
 
 /* Parses "G" or "G,kind=G,..." (kinds wq wk wv wo w1 w2 w3 cls) into a
@@ -62,13 +73,27 @@ struct llm_quant_opts {
 int llm_parse_groups(const char *s, uint32_t *group, uint32_t *group_of);
 /* "f32" -> 0 planes, "bcq1".."bcq4" -> 1..4; else -EINVAL. */
 int llm_parse_weights(const char *s, int *planes);
+/* BCQ scale storage: "f32", "f16" (binary16), "pow2" (int8 exponent,
+ * one shift) or "apot" (u16, up to three power-of-two terms). */
+int llm_parse_scales(const char *s, int *pow2, int *scale16);
+/* "A" with 1 <= A <= 4 (mean planes of --mixed-planes). */
+int llm_parse_mixed_planes(const char *s, double *mean);
 /* "max", "lse" or "sum" (see llm_consmax.h); else -EINVAL. */
 int llm_parse_consmax_method(const char *s, enum llm_consmax_method *method);
 
-/* Calibration costs grow with the model: by default only models up to
- * LLM_CALIB_AUTO_MAX_WEIGHTS layer weights get LLM_CALIB_DEFAULT_SEQS
- * sequences of activation-aware fitting; larger ones get none. */
+/* Stored bits per quantized weight and mean planes over the BCQ matrices
+ * (weighted by their sizes). */
+double llm_packed_bits_per_weight(const struct llm_packed *p);
+double llm_packed_mean_planes(const struct llm_packed *p);
+
+/* Calibration costs grow with the model (the fp32 forward passes that
+ * collect x x^T): models up to LLM_CALIB_AUTO_MAX_WEIGHTS layer weights
+ * get LLM_CALIB_DEFAULT_SEQS sequences of activation-aware fitting,
+ * larger ones LLM_CALIB_LARGE_SEQS (on stories260K 2 sequences cost
+ * KL 0.061 against 0.052 for 8 and 32, docs/accel-llm.md; still far
+ * better than none). */
 #define LLM_CALIB_DEFAULT_SEQS 8
+#define LLM_CALIB_LARGE_SEQS 2
 #define LLM_CALIB_AUTO_MAX_WEIGHTS 4000000ull
 int llm_default_calib_seqs(const struct llm_model *m);
 

@@ -197,7 +197,10 @@ enum drm_csa_opcode {
 #define CSA_CMD_F_IDX_MEM	(1u << 0) /* EMBED: row index read from buf2 */
 #define CSA_CMD_F_POW2		(1u << 1) /* MATVEC_BCQ(_BATCH): int8 power-of-two scales */
 #define CSA_CMD_F_CONSMAX	(1u << 2) /* ATTENTION/SOFTMAX: ConSmax, not exact */
-#define CSA_CMD_F_USER_MASK	0x07u
+#define CSA_CMD_F_CONSMAX_NORM	(1u << 3) /* ATTENTION with F_CONSMAX: divide by the sum */
+#define CSA_CMD_F_KV_F16	(1u << 4) /* KV_APPEND/ATTENTION: binary16 KV cache */
+#define CSA_CMD_F_SCALE16	(1u << 5) /* MATVEC_BCQ: 16-bit scales (binary16, or APoT with F_POW2) */
+#define CSA_CMD_F_USER_MASK	0x3fu
 
 /* Command completion status (device statuses plus the driver's own) */
 enum drm_csa_status {
