@@ -35,7 +35,9 @@ static void usage(FILE *f)
 "      --group G[,K=G..]  columns per BCQ scale, multiple of 8 (default %d);\n"
 "                         per matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
 "      --pow2             power-of-two scales (the engine shifts)\n"
-"      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
+"      --classifier-bcq   quantize the classifier too (default: when the\n"
+"                         vocabulary has 4096 tokens or more)\n"
+"      --classifier-f32   keep the classifier f32\n"
 "      --iters N          alternating refinement rounds (default %d)\n"
 "      --consmax          calibrate and store ConSmax tables\n"
 "      --consmax-gamma M  max (default), lse or sum: see docs/model-format.md\n"
@@ -70,7 +72,7 @@ static long number(const char *s, long lo, long hi, const char *what, int *bad)
 
 static int parse(int argc, char **argv, struct options *o)
 {
-	enum { O_WEIGHTS = 256, O_GROUP, O_POW2, O_CLS, O_ITERS, O_CONSMAX,
+	enum { O_WEIGHTS = 256, O_GROUP, O_POW2, O_CLS, O_CLS_F32, O_ITERS, O_CONSMAX,
 	       O_METHOD, O_CSEQS, O_CLEN, O_RANDOM };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
@@ -79,6 +81,7 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "group", required_argument, 0, O_GROUP },
 		{ "pow2", no_argument, 0, O_POW2 },
 		{ "classifier-bcq", no_argument, 0, O_CLS },
+		{ "classifier-f32", no_argument, 0, O_CLS_F32 },
 		{ "iters", required_argument, 0, O_ITERS },
 		{ "consmax", no_argument, 0, O_CONSMAX },
 		{ "consmax-gamma", required_argument, 0, O_METHOD },
@@ -93,13 +96,14 @@ static int parse(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .planes = 3, .group = LLM_BCQ_DEFAULT_GROUP,
 		.iters = LLM_BCQ_DEFAULT_ITERS, .calib_seqs = -1, .calib_len = 256,
-		.seed = 1 };
+		.seed = 1, .classifier_bcq = LLM_CLASSIFIER_AUTO };
 	while (!bad && (c = getopt_long(argc, argv, "m:o:s:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->in = optarg; break;
 		case 'o': o->out = optarg; break;
 		case O_POW2: o->pow2 = 1; break;
 		case O_CLS: o->classifier_bcq = 1; break;
+		case O_CLS_F32: o->classifier_bcq = 0; break;
 		case O_CONSMAX: o->consmax = 1; break;
 		case O_RANDOM: o->shape = optarg; break;
 		case 's': o->seed = (uint64_t)number(optarg, 0, 0x7fffffff, "seed", &bad); break;
@@ -237,7 +241,7 @@ int main(int argc, char **argv)
 	if (o.planes)
 		fprintf(stderr, "accel-quant: wrote %s: bcq%d group %d%s%s%s, %.2f MiB (checkpoint %.2f MiB), relative weight error %.4f\n",
 			o.out, o.planes, o.group, o.pow2 ? " pow2" : "",
-			o.classifier_bcq ? " +classifier" : "", o.consmax ? " +consmax" : "",
+			p.classifier_bcq ? " +classifier" : "", o.consmax ? " +consmax" : "",
 			file_mib(o.out), file_mib(o.in), weight_error(&orig, &p));
 	else
 		fprintf(stderr, "accel-quant: wrote %s: f32%s, %.2f MiB\n", o.out,

@@ -207,20 +207,32 @@ static int hessians_collect(struct hessians *hs, const struct llm_model *m,
 	return 0;
 }
 
+int llm_classifier_bcq(const struct llm_config *c, int choice)
+{
+	if (choice == LLM_CLASSIFIER_AUTO)
+		return c->vocab_size >= (int)LLM_CLASSIFIER_BCQ_MIN_VOCAB;
+	return !!choice;
+}
+
 int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
-			  const struct llm_quant_opts *q, struct llm_err *e)
+			  const struct llm_quant_opts *q_in, struct llm_err *e)
 {
 	const struct llm_config *c = &m->cfg;
+	struct llm_quant_opts qv, *q = &qv;
 	struct hessians hs = { 0 };
 	uint64_t total = 0, done = 0;
 	int n, rc;
 
 	memset(p, 0, sizeof(*p));
-	if (!q) {
+	if (!q_in) {
 		p->base = *m;
 		memset(m, 0, sizeof(*m));
 		return 0;
 	}
+	qv = *q_in;
+	/* f32 matrices have no quantized classifier either */
+	qv.classifier_bcq = q_in->bcq.planes &&
+			    llm_classifier_bcq(c, q_in->classifier_bcq);
 	if (q->calib_seqs > 0 && q->calib_len > 0) {
 		rc = hessians_collect(&hs, m, q);
 		if (rc) {
