@@ -18,6 +18,7 @@
 #include "llm_packed.h"
 #include "llm_sample.h"
 #include "llm_tokenizer.h"
+#include "project.h"
 
 #ifndef LLM_MODELS_DIR
 #define LLM_MODELS_DIR ""
@@ -59,7 +60,9 @@ static void usage(FILE *f)
 "      --group G[,K=G..]  BCQ scale group, multiple of 8 (default %d); per\n"
 "                         matrix kind K (wq wk wv wo w1 w2 w3 cls), e.g. 64,wk=8\n"
 "      --pow2             power-of-two BCQ scales (shifts)\n"
-"      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
+"      --classifier-bcq   quantize the classifier too (default: when the\n"
+"                         vocabulary has 4096 tokens or more)\n"
+"      --classifier-f32   keep the classifier f32\n"
 "      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
 "                         activation-aware BCQ and ConSmax (default %d for models\n"
 "                         up to 4M layer weights, else 0 = plain BCQ and 1 for ConSmax)\n"
@@ -71,6 +74,8 @@ static void usage(FILE *f)
 "                         from the fp32 model (temperature 1, fixed seed)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
 "  -q, --quiet            no statistics line\n"
+"      --project          tokens/s the cycle model projects on the board\n"
+"                         profiles, without running (accel-llm --project -h)\n"
 "  -h, --help\n", LLM_BCQ_DEFAULT_GROUP, CALIB_LEN, LLM_CALIB_DEFAULT_SEQS);
 }
 
@@ -85,7 +90,7 @@ static int die(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP };
+	       O_CLS, O_CLS_F32, O_METHOD, O_CALIB, O_EVAL_TOPP };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -99,6 +104,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "group", required_argument, 0, O_GROUP },
 		{ "pow2", no_argument, 0, O_POW2 },
 		{ "classifier-bcq", no_argument, 0, O_CLS },
+		{ "classifier-f32", no_argument, 0, O_CLS_F32 },
 		{ "softmax", required_argument, 0, O_SOFTMAX },
 		{ "consmax-gamma", required_argument, 0, O_METHOD },
 		{ "cpu", no_argument, 0, O_CPU },
@@ -114,7 +120,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .prompt = "Once upon a time", .steps = 256,
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
-		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f };
+		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f,
+		.classifier_bcq = LLM_CLASSIFIER_AUTO };
 	while ((c = getopt_long(argc, argv, "m:z:p:n:t:s:d:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
@@ -125,6 +132,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_POW2: o->pow2 = 1; break;
 		case O_CPU: o->cpu = 1; break;
 		case O_CLS: o->classifier_bcq = 1; break;
+		case O_CLS_F32: o->classifier_bcq = 0; break;
 		case 'n':
 			o->steps = strtol(optarg, &end, 10);
 			if (*end || o->steps < 0)
@@ -468,6 +476,8 @@ int main(int argc, char **argv)
 	struct llm_err e = { "" };
 	int rc;
 
+	if (project_requested(argc, argv))
+		return project_main(argc, argv);
 	if (parse_options(argc, argv, &o))
 		return 1;
 	if (!o.model) {
