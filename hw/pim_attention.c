@@ -37,21 +37,33 @@ int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d)
 	return CSA_STATUS_OK;
 }
 
+/* Tokens (scores) or head_dim rows (values) computed side by side: each
+ * keeps its own sum in the specified order, so the bits are those of one
+ * at a time, and the independent chains hide the add latency. */
+#define LANES 8u
+
 static void head_scores(float *scores, const uint8_t *q, const uint8_t *cache,
 			uint32_t hd, uint32_t max_seq, uint32_t kvh,
 			uint32_t seq_len, float scale)
 {
-	uint32_t t, i;
-	float s;
+	const uint8_t *krow[LANES];
+	float s[LANES], qi;
+	uint32_t t, i, j, n;
 
-	for (t = 0; t < seq_len; t++) {
-		const uint8_t *krow =
-			cache + 4 * csa_kv_k_index(hd, max_seq, kvh, t, 0);
-
-		s = 0.0f;
-		for (i = 0; i < hd; i++)
-			s = s + csa_ld_f32(q + 4 * i) * csa_ld_f32(krow + 4 * i);
-		scores[t] = s * scale;
+	for (t = 0; t < seq_len; t += n) {
+		n = seq_len - t < LANES ? seq_len - t : LANES;
+		for (j = 0; j < n; j++) {
+			krow[j] = cache + 4 * csa_kv_k_index(hd, max_seq, kvh,
+							     t + j, 0);
+			s[j] = 0.0f;
+		}
+		for (i = 0; i < hd; i++) {
+			qi = csa_ld_f32(q + 4 * i);
+			for (j = 0; j < n; j++)
+				s[j] = s[j] + qi * csa_ld_f32(krow[j] + 4 * i);
+		}
+		for (j = 0; j < n; j++)
+			scores[t + j] = s[j] * scale;
 	}
 }
 
@@ -59,17 +71,25 @@ static void head_values(uint8_t *out, const float *p, const uint8_t *cache,
 			uint32_t n_kv, uint32_t hd, uint32_t max_seq,
 			uint32_t kvh, uint32_t seq_len)
 {
-	uint32_t t, i;
-	float o;
+	const uint8_t *vrow[LANES];
+	float o[LANES], pt;
+	uint32_t t, i, j, n;
 
-	for (i = 0; i < hd; i++) {
-		const uint8_t *vrow = cache +
-			4 * csa_kv_v_index(n_kv, hd, max_seq, kvh, 0, i);
-
-		o = 0.0f;
-		for (t = 0; t < seq_len; t++)
-			o = o + p[t] * csa_ld_f32(vrow + 4 * (uint64_t)t);
-		csa_st_f32(out + 4 * i, o);
+	for (i = 0; i < hd; i += n) {
+		n = hd - i < LANES ? hd - i : LANES;
+		for (j = 0; j < n; j++) {
+			vrow[j] = cache + 4 * csa_kv_v_index(n_kv, hd, max_seq,
+							     kvh, 0, i + j);
+			o[j] = 0.0f;
+		}
+		for (t = 0; t < seq_len; t++) {
+			pt = p[t];
+			for (j = 0; j < n; j++)
+				o[j] = o[j] + pt *
+				       csa_ld_f32(vrow[j] + 4 * (uint64_t)t);
+		}
+		for (j = 0; j < n; j++)
+			csa_st_f32(out + 4 * (i + j), o[j]);
 	}
 }
 
