@@ -26,6 +26,7 @@ struct csa_board_profile {
 	uint32_t mem_channels;		/* DDR4 channels or HBM pseudo-channels */
 	uint32_t mem_peak_mbps;		/* datasheet peak, all channels */
 	uint32_t mem_eff_permille;	/* sustained streaming share of peak */
+	uint32_t mem_gib;		/* device memory capacity, GiB */
 	uint32_t pcie_gen, pcie_lanes;
 	uint32_t pcie_mbps;		/* sustained host DMA */
 	uint32_t bcq_lanes;		/* shift-add table lookups per cycle */

@@ -271,6 +271,7 @@ struct decoder {
 	struct llm_accel a;
 	struct accel_dev *dev;
 	struct accel_info info;
+	uint64_t mem_bytes0;	/* device-memory counter after the upload */
 	struct llm_err *e;
 };
 
@@ -295,6 +296,12 @@ static int decoder_open(struct decoder *d, const struct options *o,
 	rc = llm_accel_init(&d->a, d->dev, p, o->consmax, e);
 	if (!rc)
 		rc = accel_query_info(d->dev, &d->info);
+	if (!rc) {
+		struct drm_csa_counters c;
+
+		rc = accel_query_counters(d->dev, &c);
+		d->mem_bytes0 = c.devmem_bytes;
+	}
 	if (rc) {
 		accel_close(d->dev);
 		return rc;
@@ -355,7 +362,8 @@ static const char *mode_name(const struct llm_packed *p, char *buf, size_t n)
 	if (!p->planes)
 		snprintf(buf, n, "f32");
 	else
-		snprintf(buf, n, "bcq%u%s", p->planes, p->pow2 ? "-pow2" : "");
+		snprintf(buf, n, "bcq%u%s%s", p->planes, p->pow2 ? "-pow2" : "",
+			 p->classifier_bcq ? "+cls" : "");
 	return buf;
 }
 
@@ -456,10 +464,16 @@ static int run_generate(const struct options *o, struct decoder *d,
 			generated, gf > 0 && tg > 0 ? gf / tg : 0.0);
 		if (!d->cpu && d->a.submits) {
 			double cyc = (double)d->a.total_cycles / d->a.submits;
+			struct drm_csa_counters c;
 
 			fprintf(stderr, " | device %.0f cycles/tok, %.1f tok/s projected at %.0f MHz | devmem %.1f MiB",
 				cyc, cyc > 0 ? d->info.clock_khz * 1e3 / cyc : 0.0,
 				d->info.clock_khz / 1e3, d->a.device_bytes / 1048576.0);
+			/* bytes the engines moved per token, for bandwidth bounds */
+			if (!accel_query_counters(d->dev, &c))
+				fprintf(stderr, " | device %.2f MB/tok",
+					(double)(c.devmem_bytes - d->mem_bytes0) /
+					d->a.submits / 1e6);
 		}
 		fputc('\n', stderr);
 	}

@@ -223,6 +223,17 @@ static void weights_name(const struct llm_project_opts *p, char *buf, size_t n)
 		snprintf(buf, n, "bcq%d%s", p->planes, p->pow2 ? "-pow2" : "");
 }
 
+/* Device memory the model needs: the matrices (one token reads each
+ * once), the f32 embedding table and the whole KV cache. */
+static uint64_t footprint(const struct llm_config *c,
+			  const struct llm_token_cost *t)
+{
+	return t->weight_bytes + (uint64_t)c->vocab_size * c->dim * 4 +
+	       (uint64_t)c->n_layers *
+	       csa_kv_bytes((uint32_t)c->n_kv_heads, (uint32_t)llm_head_size(c),
+			    (uint32_t)c->seq_len);
+}
+
 struct board_run {
 	const struct csa_board_profile *b;
 	struct csa_cycle_params prm;
@@ -236,10 +247,11 @@ static void print_text(const struct project_opts *o, const char *shape,
 	char w[16];
 
 	weights_name(&o->p, w, sizeof(w));
-	printf("board %s (%s): %.0f MHz, %u MB/s sustained of %u MB/s peak (%u %s), PCIe gen%u x%u %u MB/s\n",
+	printf("board %s (%s): %.0f MHz, %u MB/s sustained of %u MB/s peak (%u %s), %u GiB, PCIe gen%u x%u %u MB/s\n",
 	       r->b->name, r->b->title, r->prm.clock_khz / 1e3, r->prm.dram_mbps,
 	       r->prm.mem_peak_mbps, r->prm.mem_channels,
-	       r->b->mem_kind == CSA_MEM_HBM2 ? "pseudo-channels" : "channels",
+	       r->b->mem_kind == CSA_MEM_HBM2 ? "pseudo-channels" :
+	       r->prm.mem_channels == 1 ? "channel" : "channels", r->b->mem_gib,
 	       r->b->pcie_gen, r->b->pcie_lanes, r->prm.pcie_mbps);
 	printf("  engines: shift-add %u lanes, attention %u units x %u MACs, vector %u lanes\n",
 	       r->prm.bcq_lanes, r->prm.pim_banks, r->prm.pim_macs, r->prm.vec_lanes);
@@ -248,6 +260,9 @@ static void print_text(const struct project_opts *o, const char *shape,
 	       c->vocab_size, c->seq_len, w, o->p.group,
 	       o->p.classifier_bcq && o->p.planes ? w : "f32",
 	       o->p.consmax ? "consmax" : "exact");
+	if (footprint(c, &r->t[0]) > ((uint64_t)r->b->mem_gib << 30))
+		printf("  DOES NOT FIT: the model needs %.2f GB of device memory, the board has %u GiB\n",
+		       footprint(c, &r->t[0]) / 1e9, r->b->mem_gib);
 	printf("  %7s %9s %9s %6s %9s %9s %6s %6s | busy %% dma vec bcq pim cmx | ops/B\n",
 	       "context", "tok/s", "bound", "share", "MB/tok", "kv MB", "cmds", "membnd");
 	for (int i = 0; i < r->n; i++) {
@@ -319,6 +334,9 @@ static void print_json(struct json_writer *j, const struct project_opts *o,
 	json_member_double(j, "bandwidth_bound_tokens_per_s", h->bound_tokens_per_s);
 	json_member_double(j, "peak_bandwidth_bound_tokens_per_s", h->peak_bound_tokens_per_s);
 	json_member_double(j, "share_of_bound", h->share);
+	json_member_uint(j, "device_memory_bytes", footprint(c, h));
+	json_member_bool(j, "fits_in_memory",
+			 footprint(c, h) <= ((uint64_t)r->b->mem_gib << 30));
 	json_key(j, "model");
 	json_object_begin(j);
 	json_member_int(j, "dim", c->dim);
@@ -335,6 +353,7 @@ static void print_json(struct json_writer *j, const struct project_opts *o,
 	json_member_uint(j, "mem_mbps_sustained", r->prm.dram_mbps);
 	json_member_uint(j, "mem_mbps_peak", r->prm.mem_peak_mbps);
 	json_member_uint(j, "mem_channels", r->prm.mem_channels);
+	json_member_uint(j, "mem_gib", r->b->mem_gib);
 	json_member_uint(j, "pcie_mbps", r->prm.pcie_mbps);
 	json_member_uint(j, "bcq_lanes", r->prm.bcq_lanes);
 	json_member_uint(j, "attention_units", r->prm.pim_banks);
