@@ -40,7 +40,7 @@ struct options {
 	uint32_t group_of[LLM_LAYER_MATRICES + 1];	/* per kind, 0 = group */
 	enum llm_consmax_method method;
 	float temperature, top_p, eval_top_p;
-	uint64_t seed;
+	uint64_t seed, eval_seed;
 };
 
 static void usage(FILE *f)
@@ -73,6 +73,7 @@ static void usage(FILE *f)
 "      --eval N           quality vs the CPU fp32 reference over N tokens sampled\n"
 "                         from the fp32 model (temperature 1, fixed seed)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
+"      --eval-seed N      seed of the sampled evaluation text (default fixed)\n"
 "  -q, --quiet            no statistics line\n"
 "      --project          tokens/s the cycle model projects on the board\n"
 "                         profiles, without running (accel-llm --project -h)\n"
@@ -90,7 +91,7 @@ static int die(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_CLS_F32, O_METHOD, O_CALIB, O_EVAL_TOPP };
+	       O_CLS, O_CLS_F32, O_METHOD, O_CALIB, O_EVAL_TOPP, O_EVAL_SEED };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -110,6 +111,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "cpu", no_argument, 0, O_CPU },
 		{ "calib-seqs", required_argument, 0, O_CALIB },
 		{ "eval-top-p", required_argument, 0, O_EVAL_TOPP },
+		{ "eval-seed", required_argument, 0, O_EVAL_SEED },
 		{ "eval", required_argument, 0, O_EVAL },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
@@ -121,6 +123,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){ .prompt = "Once upon a time", .steps = 256,
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
 		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f,
+		.eval_seed = EVAL_SEED,
 		.classifier_bcq = LLM_CLASSIFIER_AUTO };
 	while ((c = getopt_long(argc, argv, "m:z:p:n:t:s:d:qh", lo, NULL)) != -1) {
 		switch (c) {
@@ -166,6 +169,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->eval_top_p = strtof(optarg, &end);
 			if (*end || !(o->eval_top_p >= 0 && o->eval_top_p <= 1))
 				return -die("bad --eval-top-p '%s' (want 0..1)", optarg);
+			break;
+		case O_EVAL_SEED:
+			o->eval_seed = strtoull(optarg, &end, 0);
+			if (*end || !*optarg)
+				return -die("bad --eval-seed '%s'", optarg);
 			break;
 		case O_CALIB:
 			o->calib_seqs = strtol(optarg, &end, 10);
@@ -383,7 +391,7 @@ static int run_eval(const struct options *o, struct decoder *d,
 	tokens = malloc((n + 1) * sizeof(int));
 	if (!tokens)
 		return die("%s", "out of memory");
-	rc = llm_eval_sample_text(fp32, n, EVAL_SEED, o->eval_top_p, tokens);
+	rc = llm_eval_sample_text(fp32, n, o->eval_seed, o->eval_top_p, tokens);
 	if (!rc)
 		rc = llm_eval_run(fp32, &src, tokens, n, &r);
 	free(tokens);
