@@ -13,8 +13,10 @@ static u32 board_reg(struct csa_device *cdev, u32 reg)
 	return cdev->board_regs[(reg - CSA_REG_BOARD_ID) / 4];
 }
 
-/* Engine sizes at full width from the board registers; a device without
- * them (BOARD_ID 0) has only the 8-bit ENGINES fields. */
+/*
+ * Engine sizes at full width from the board registers; a device without
+ * them (BOARD_ID 0) has only the 8-bit ENGINES fields.
+ */
 static void csa_fill_board(struct csa_device *cdev, struct drm_csa_info *info)
 {
 	unsigned int i;
