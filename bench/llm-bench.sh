@@ -14,30 +14,38 @@ out=build/bench
 mkdir -p "$out"
 LLM="$bin/accel-llm"; QUANT="$bin/accel-quant"
 
-# generation tok/s and device bytes/token from a stats line
+# generation tok/s, device bytes/token and tok per CPU-second from a stats line
 rate() { sed -n 's/.*generation [0-9]* tok \([0-9.]*\) tok\/s.*/\1/p'; }
 mbtok() { sed -n 's/.*device \([0-9.]*\) MB\/tok.*/\1/p'; }
+cpurate() { sed -n 's/.*, \([0-9.]*\) tok per CPU-s.*/\1/p'; }
 
 REPEAT=${REPEAT:-3}
 
-run() {	# model tokens extra-args... -> "genrate MB/tok", best of $REPEAT
+max() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || (b != "-" && b + 0 > a + 0)) print b; else print a }'; }
+
+run() {	# model tokens extra-args... -> "genrate MB/tok cpurate", best of $REPEAT
 	m=$1; n=$2; shift 2
-	best=-; mb=-
+	best=-; mb=-; bestc=-
 	i=0
 	while [ $i -lt "$REPEAT" ]; do
 		i=$((i + 1))
 		line=$("$LLM" -m "$m" -t 0 -n "$n" "$@" 2>&1 >/dev/null | grep '^stats:' || true)
 		[ -n "$line" ] || { echo "bench: accel-llm -m $m $* failed" >&2; continue; }
 		r=$(printf '%s\n' "$line" | rate); b=$(printf '%s\n' "$line" | mbtok)
+		c=$(printf '%s\n' "$line" | cpurate)
 		[ -n "$b" ] && mb=$b
-		best=$(awk -v a="$best" -v b="${r:--}" 'BEGIN { if (a == "-" || (b != "-" && b + 0 > a + 0)) print b; else print a }')
+		best=$(max "$best" "${r:--}")
+		bestc=$(max "$bestc" "${c:--}")
 	done
-	echo "$best $mb"
+	echo "$best $mb $bestc"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 # share of the CPU bound: tok/s * MB/tok / (MB/s)
 share() { awk -v r="$1" -v mb="$2" -v bw="$3" 'BEGIN { if (r == "-" || mb == "-" || bw == "-" || bw == 0) print "-"; else printf "%.0f%%", 100 * r * mb / bw }'; }
+# wall clock | per CPU-second of the process (what a core it had to itself
+# would give: the machine is shared)
+shares() { echo "$(share "$1" "$2" "$4")|$(share "$3" "$2" "$4")"; }
 
 membw() { "$membw_bin" | sed -n 's/^membw: \([0-9]*\) MB\/s.*/\1/p'; }
 
@@ -71,7 +79,7 @@ for spec in "stories260K:$models/stories260K.bin:128:8" \
 		fi
 		[ "$w" = f32 ] && packed=$m
 		set -- $(run "$packed" "$n" -d sim)
-		line="$line | $(printf '%-24s' "$1 ($(ratio "$1" "$cpu"), $(share "$1" "$2" "$bw_before"))")"
+		line="$line | $(printf '%-24s' "$1 ($(ratio "$1" "$cpu"), $(shares "$1" "$2" "$3" "$bw_before"))")"
 	done
 	echo "$line"
 done
@@ -79,7 +87,9 @@ bw_after=$(membw)
 echo "this CPU, one core: ${bw_after:-?} MB/s read (bench-membw, after the runs)"
 echo "tok/s: generation, greedy, wall clock, best of $REPEAT, 1 decode thread (the sim's worker computes"
 echo "while the decoder waits); % bound: tok/s x device bytes per token (the model's count) over this"
-echo "CPU's single-core read bandwidth measured before the runs; classifiers: BCQ by default from 4096"
+echo "CPU's single-core read bandwidth measured before the runs, wall clock|per CPU-second of the"
+echo "process (the machine is shared: the wall clock also counts time others held the cores; above"
+echo "100%: the model's bytes fit the last-level cache); classifiers: BCQ by default from 4096"
 echo "tokens of vocabulary (the 15M and 110M shapes), f32 below (stories260K, 512 tokens) and where"
 echo "stated (the embedding table always is); random weights: plain BCQ, stories260K: activation-aware"
 
