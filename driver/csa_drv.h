@@ -76,6 +76,8 @@ struct csa_device {
 	u32 engines;
 	u32 clock_khz;
 	u32 dram_mbps;
+	/* board profile registers, CSA_REG_BOARD_ID .. CSA_REG_BOARD_NAME + 12 */
+	u32 board_regs[12];
 
 	/* device memory allocator (device BOs) */
 	struct mutex devmem_lock;	/* protects devmem_mm, devmem_used */

@@ -8,6 +8,42 @@
 
 #include "csa_drv.h"
 
+static u32 board_reg(struct csa_device *cdev, u32 reg)
+{
+	return cdev->board_regs[(reg - CSA_REG_BOARD_ID) / 4];
+}
+
+/*
+ * Engine sizes at full width from the board registers; a device without
+ * them (BOARD_ID 0) has only the 8-bit ENGINES fields.
+ */
+static void csa_fill_board(struct csa_device *cdev, struct drm_csa_info *info)
+{
+	unsigned int i;
+	__le32 w;
+
+	info->board_id = board_reg(cdev, CSA_REG_BOARD_ID);
+	if (!info->board_id) {
+		info->bcq_lanes = cdev->engines & 0xff;
+		info->pim_banks = (cdev->engines >> 8) & 0xff;
+		info->vec_lanes = (cdev->engines >> 16) & 0xff;
+		info->pim_macs_per_bank = (cdev->engines >> 24) & 0xff;
+		return;
+	}
+	info->bcq_lanes = board_reg(cdev, CSA_REG_BCQ_LANES);
+	info->pim_banks = board_reg(cdev, CSA_REG_PIM_UNITS);
+	info->pim_macs_per_bank = board_reg(cdev, CSA_REG_PIM_MACS);
+	info->vec_lanes = board_reg(cdev, CSA_REG_VEC_LANES);
+	info->mem_channels = board_reg(cdev, CSA_REG_MEM_CHANNELS);
+	info->mem_peak_mbps = board_reg(cdev, CSA_REG_MEM_PEAK_MBPS);
+	info->pcie_mbps = board_reg(cdev, CSA_REG_PCIE_MBPS);
+	for (i = 0; i < CSA_BOARD_NAME_LEN / 4; i++) {
+		w = cpu_to_le32(board_reg(cdev, CSA_REG_BOARD_NAME + 4 * i));
+		memcpy(info->board_name + 4 * i, &w, sizeof(w));
+	}
+	info->board_name[CSA_BOARD_NAME_LEN - 1] = 0;
+}
+
 int csa_ioctl_get_info(struct drm_device *drm, void *data,
 		       struct drm_file *file)
 {
@@ -27,10 +63,7 @@ int csa_ioctl_get_info(struct drm_device *drm, void *data,
 	mutex_unlock(&cdev->devmem_lock);
 	info->clock_khz = cdev->clock_khz;
 	info->dram_mbps = cdev->dram_mbps;
-	info->bcq_lanes = cdev->engines & 0xff;
-	info->pim_banks = (cdev->engines >> 8) & 0xff;
-	info->vec_lanes = (cdev->engines >> 16) & 0xff;
-	info->pim_macs_per_bank = (cdev->engines >> 24) & 0xff;
+	csa_fill_board(cdev, info);
 	info->ring_entries = cdev->sq.entries;
 	info->max_cmds = cdev->max_cmds;
 	return 0;

@@ -25,6 +25,7 @@ int csa_regs_check_identity(struct csa_device *cdev)
 {
 	struct device *dev = &cdev->pdev->dev;
 	u32 magic = csa_read(cdev, CSA_REG_MAGIC);
+	unsigned int i;
 	u32 engines;
 
 	if (magic != CSA_MAGIC) {
@@ -46,6 +47,8 @@ int csa_regs_check_identity(struct csa_device *cdev)
 			    csa_read(cdev, CSA_REG_DEVMEM_LO);
 	cdev->clock_khz = csa_read(cdev, CSA_REG_CLOCK_KHZ);
 	cdev->dram_mbps = csa_read(cdev, CSA_REG_DRAM_MBPS);
+	for (i = 0; i < ARRAY_SIZE(cdev->board_regs); i++)
+		cdev->board_regs[i] = csa_read(cdev, CSA_REG_BOARD_ID + 4 * i);
 	if (!cdev->devmem_size || !IS_ALIGNED(cdev->devmem_size, PAGE_SIZE)) {
 		dev_err(dev, "device memory size %llu is not a non-zero multiple of the page size\n",
 			cdev->devmem_size);

@@ -12,8 +12,6 @@ int csa_hw_init(struct csa_hw *hw, const struct csa_hw_config *cfg,
 		const struct csa_hw_ops *ops, void *ctx)
 {
 	struct csa_hw_config copy;
-	struct csa_cycle_params *p;
-
 	if (!hw || !cfg || !ops || !ops->dma_read || !ops->dma_write)
 		return -EINVAL;
 	if (!cfg->devmem || !cfg->devmem_size || cfg->devmem_size % 4096)
@@ -25,11 +23,8 @@ int csa_hw_init(struct csa_hw *hw, const struct csa_hw_config *cfg,
 	hw->ops = ops;
 	hw->ctx = ctx;
 
-	csa_cycle_params_resolve(&copy.cycles, &hw->cfg.cycles);
-	p = &hw->cfg.cycles;
-	/* The ENGINES register packs each count in 8 bits. */
-	if (p->bcq_lanes > 255 || p->pim_banks > 255 || p->vec_lanes > 255 ||
-	    p->pim_macs > 255)
+	/* An unknown board is a bad configuration, not a silent default. */
+	if (csa_cycle_params_resolve(&copy.cycles, &hw->cfg.cycles))
 		return -EINVAL;
 
 	csa_regs_reset(hw);

@@ -33,16 +33,27 @@ struct csa_hw_ops {
 	void (*kick)(void *ctx);
 };
 
-/* Cycle-model parameters (also reported in the identity registers). */
+/* Cycle-model parameters (also reported in the identity registers).  A
+ * zero field takes the value of the board profile @board names
+ * (hw/board_profiles.c; 0 = CSA_BOARD_DEFAULT); a non-zero one overrides
+ * it. */
 struct csa_cycle_params {
-	uint32_t clock_khz;	/* default 250000 (250 MHz FPGA fabric) */
-	uint32_t dram_mbps;	/* default 19200 (one DDR4-2400 x64 channel) */
-	uint32_t bcq_lanes;	/* table lookups per cycle, default 32 */
-	uint32_t pim_banks;	/* default 32 */
-	uint32_t pim_macs;	/* multipliers per bank, default 16 */
-	uint32_t vec_lanes;	/* f32 lanes of the vector unit, default 16 */
-	uint32_t pcie_mbps;	/* host DMA bandwidth, default 3200 (gen3 x4 eff.) */
+	uint32_t clock_khz;	/* engine clock */
+	uint32_t dram_mbps;	/* sustained device memory bandwidth, MB/s */
+	uint32_t bcq_lanes;	/* shift-add table lookups per cycle */
+	uint32_t pim_banks;	/* attention units */
+	uint32_t pim_macs;	/* multipliers per attention unit */
+	uint32_t vec_lanes;	/* f32 lanes of the vector unit */
+	uint32_t pcie_mbps;	/* sustained host DMA bandwidth, MB/s */
+	uint32_t board;		/* CSA_BOARD_*, 0 = default */
+	uint32_t mem_channels;	/* DDR channels / HBM pseudo-channels */
+	uint32_t mem_peak_mbps;	/* datasheet peak of all channels */
+	uint32_t burst_bytes;	/* smallest DRAM access (scattered writes) */
 };
+
+/* CSA_BOARD_* of the board profile named @name ("kcu105", "u250",
+ * "u55c"; hw/board_profiles.c), 0 if there is none. */
+uint32_t csa_hw_board_id(const char *name);
 
 struct csa_hw_config {
 	uint8_t *devmem;	/* device memory, owned by the embedder */

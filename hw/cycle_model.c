@@ -8,6 +8,7 @@
 
 #include "drm/csa_accel.h"
 
+#include "hw/board_profiles.h"
 #include "hw/cycle_model.h"
 
 static uint32_t or_default(uint32_t v, uint32_t def)
@@ -15,21 +16,41 @@ static uint32_t or_default(uint32_t v, uint32_t def)
 	return v ? v : def;
 }
 
-void csa_cycle_params_resolve(const struct csa_cycle_params *in,
-			      struct csa_cycle_params *out)
+int csa_cycle_params_resolve(const struct csa_cycle_params *in,
+			     struct csa_cycle_params *out)
 {
-	out->clock_khz = or_default(in->clock_khz, CSA_DEF_CLOCK_KHZ);
-	out->dram_mbps = or_default(in->dram_mbps, CSA_DEF_DRAM_MBPS);
-	out->bcq_lanes = or_default(in->bcq_lanes, CSA_DEF_BCQ_LANES);
-	out->pim_banks = or_default(in->pim_banks, CSA_DEF_PIM_BANKS);
-	out->pim_macs = or_default(in->pim_macs, CSA_DEF_PIM_MACS);
-	out->vec_lanes = or_default(in->vec_lanes, CSA_DEF_VEC_LANES);
-	out->pcie_mbps = or_default(in->pcie_mbps, CSA_DEF_PCIE_MBPS);
+	const struct csa_board_profile *b =
+		csa_board_by_id(in->board ? in->board : CSA_BOARD_DEFAULT);
+	int ret = 0;
+
+	if (!b) {
+		b = csa_board_by_id(CSA_BOARD_DEFAULT);
+		ret = -1;
+	}
+	out->clock_khz = or_default(in->clock_khz, b->clock_khz);
+	out->dram_mbps = or_default(in->dram_mbps, csa_board_mem_mbps(b));
+	out->bcq_lanes = or_default(in->bcq_lanes, b->bcq_lanes);
+	out->pim_banks = or_default(in->pim_banks, b->pim_banks);
+	out->pim_macs = or_default(in->pim_macs, b->pim_macs);
+	out->vec_lanes = or_default(in->vec_lanes, b->vec_lanes);
+	out->pcie_mbps = or_default(in->pcie_mbps, b->pcie_mbps);
+	out->board = b->id;
+	out->mem_channels = or_default(in->mem_channels, b->mem_channels);
+	out->mem_peak_mbps = or_default(in->mem_peak_mbps, b->mem_peak_mbps);
+	/* DDR4 x64 BL8 = 64 B; an HBM2 pseudo-channel (64 bits, BL4) 32 B */
+	out->burst_bytes = or_default(in->burst_bytes,
+				      b->mem_kind == CSA_MEM_HBM2 ? 32 : 64);
+	return ret;
 }
 
 static uint64_t div_ceil(uint64_t a, uint64_t b)
 {
 	return a / b + (a % b != 0);
+}
+
+static uint64_t max2(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
 }
 
 /* ceil(a * num / den) without overflowing a * num for large a. */
@@ -52,52 +73,52 @@ uint64_t csa_cycles_dma(const struct csa_cycle_params *p, uint64_t bytes)
 	return csa_cycles_for_bytes(p, bytes, p->pcie_mbps) + CSA_CYCLES_ISSUE;
 }
 
-/* Work of one command: compute cycles of the main engine, an optional
- * second phase on another engine (attention's softmax), device bytes. */
-struct work {
-	unsigned int engine;
-	uint64_t compute;
-	unsigned int engine2;
-	uint64_t compute2;
-	uint64_t bytes;		/* device memory traffic */
-	uint64_t ext_bytes;	/* part of it bound by the DRAM interface */
-};
-
+/* Shift-add: one table lookup (a byte of a bit plane) per lane and cycle;
+ * one table-building adder per 4 lanes and one scale multiply-add unit per
+ * 8 lanes.  A table needs only 128 sums: the other half are their
+ * negations (exact in IEEE arithmetic).  Tables are double-buffered, so
+ * building, looking up and scaling overlap; only the first table is a
+ * fill before the lookups start. */
 static void work_bcq(const struct csa_cycle_params *p,
-		     const struct csa_desc *d, struct work *w)
+		     const struct csa_desc *d, struct csa_cmd_work *w)
 {
 	uint64_t k = d->arg[0], n = d->arg[1], planes = d->arg[2];
 	uint64_t g = d->arg[3], k8 = (k + 7) / 8, ng = (k + g - 1) / g;
+	uint64_t lanes = p->bcq_lanes, builders = max2(lanes / 4, 1);
+	uint64_t scalers = max2(lanes / 8, 1);
+	uint64_t lookups = n * planes * k8, entries = k8 * 128;
+	uint64_t scales = n * ng * planes;
 
 	w->engine = CSA_ENGINE_BCQ;
-	/* 256-entry table per 8 activations, one byte lookup per row and
-	 * plane, one scale multiply-add per row, group and plane. */
-	w->compute = div_ceil(k8 * 256, p->bcq_lanes) +
-		     div_ceil(n * planes * k8, p->bcq_lanes) +
-		     div_ceil(n * ng * planes, p->bcq_lanes);
-	w->bytes = k * 4 + csa_bcq_bits_bytes((uint32_t)k, (uint32_t)n,
-					      (uint32_t)planes) +
-		   csa_bcq_scale_bytes_elem((uint32_t)k, (uint32_t)n,
-					    (uint32_t)planes, (uint32_t)g,
-					    csa_bcq_scale_elem_bytes(d->flags)) +
-		   n * 4;
-	w->ext_bytes = w->bytes;
+	w->compute = max2(max2(div_ceil(lookups, lanes),
+			       div_ceil(entries, builders)),
+			  div_ceil(scales, scalers)) + div_ceil(128, builders);
+	w->mem_bytes = k * 4 + csa_bcq_bits_bytes((uint32_t)k, (uint32_t)n,
+						  (uint32_t)planes) +
+		       csa_bcq_scale_bytes_elem((uint32_t)k, (uint32_t)n,
+						(uint32_t)planes, (uint32_t)g,
+						csa_bcq_scale_elem_bytes(d->flags)) +
+		       n * 4;
+	w->ops = lookups + entries + scales;
 }
 
+/* Attention: the units read K and V where they lie (on HBM one unit per
+ * pseudo-channel, on DDR over the interface) at the memory's pace; every
+ * K/V byte is charged to memory.  A kv head's K/V is read once for all
+ * the query heads that share it. */
 static void work_attention(const struct csa_cycle_params *p,
-			   const struct csa_desc *d, struct work *w)
+			   const struct csa_desc *d, struct csa_cmd_work *w)
 {
-	uint64_t heads = d->arg[0], hd = d->arg[2], seq = d->arg[3];
-	uint64_t macs = (uint64_t)p->pim_banks * p->pim_macs;
+	uint64_t heads = d->arg[0], n_kv = d->arg[1], hd = d->arg[2];
+	uint64_t seq = d->arg[3], macs = heads * 2 * seq * hd;
 	int consmax = !!(d->flags & CSA_CMD_F_CONSMAX);
 	int norm = !!(d->flags & CSA_CMD_F_CONSMAX_NORM);
 
-	/* Scores q.K^T and values p.V run in the banks: one token per bank
-	 * per step, pim_macs multipliers each. */
 	w->engine = CSA_ENGINE_PIM;
-	w->compute = heads * 2 * div_ceil(seq * hd, macs);
-	/* Softmax of each head's scores: 3 passes (max, exp+sum, divide) on
-	 * the vector unit, or one LUT pass on the ConSmax unit. */
+	w->compute = div_ceil(macs, (uint64_t)p->pim_banks * p->pim_macs);
+	/* Exact softmax needs every score first: max, exp and sum, divide
+	 * on the vector unit between the K and the V pass.  ConSmax has no
+	 * max or sum, so its LUT runs in the stream between the two. */
 	w->engine2 = consmax ? CSA_ENGINE_CONSMAX : CSA_ENGINE_VECTOR;
 	w->compute2 = heads * div_ceil((consmax ? 1 : 3) * seq, p->vec_lanes);
 	/* Normalized ConSmax: the running sum of p (one add per token) and
@@ -105,98 +126,128 @@ static void work_attention(const struct csa_cycle_params *p,
 	if (norm)
 		w->compute2 += heads * (div_ceil(seq, p->vec_lanes) +
 					div_ceil(hd, p->vec_lanes));
-	/* K and V are read inside the banks; only q, out and the table
-	 * cross the DRAM interface. */
-	w->ext_bytes = heads * hd * 8 +
+	w->serial2 = !consmax;
+	w->mem_bytes = 2 * n_kv * seq * hd * csa_kv_elem_bytes(d->flags) +
+		       heads * hd * 8 +
 		       (consmax ? heads * CSA_CONSMAX_HEAD_BYTES : 0);
-	w->bytes = w->ext_bytes +
-		   heads * 2 * seq * hd * csa_kv_elem_bytes(d->flags);
+	w->ops = macs + heads * seq * (consmax ? 1 : 3) +
+		 (norm ? heads * (seq + hd) : 0);
 }
 
-static void work_of(const struct csa_cycle_params *p,
-		    const struct csa_desc *d, struct work *w)
+/* KV_APPEND: k and v read; one K row written contiguously; the V column
+ * is one element per DRAM row, each a whole burst. */
+static void work_kv_append(const struct csa_cycle_params *p,
+			   const struct csa_desc *d, struct csa_cmd_work *w)
+{
+	uint64_t elems = (uint64_t)d->arg[0] * d->arg[1];
+
+	w->engine = CSA_ENGINE_PIM;
+	w->compute = div_ceil(2 * elems, p->vec_lanes);
+	w->mem_bytes = 8 * elems + elems * csa_kv_elem_bytes(d->flags) +
+		       elems * p->burst_bytes;
+	w->ops = 2 * elems;
+}
+
+void csa_cmd_work_of(const struct csa_cycle_params *p,
+		     const struct csa_desc *d, struct csa_cmd_work *w)
 {
 	uint64_t lanes = p->vec_lanes, n = d->arg[0];
 
 	memset(w, 0, sizeof(*w));
 	w->engine = CSA_ENGINE_VECTOR;
+	w->engine2 = CSA_ENGINE_VECTOR;
 	switch (d->opcode) {
 	case CSA_OP_COPY:
 		w->engine = CSA_ENGINE_DMA;
 		w->compute = div_ceil(n / 4, lanes);
-		w->bytes = 2 * n;
+		w->mem_bytes = 2 * n;
 		break;
 	case CSA_OP_EMBED:
 		w->compute = div_ceil(n, lanes);
-		w->bytes = 8 * n + ((d->flags & CSA_CMD_F_IDX_MEM) ? 4 : 0);
+		w->mem_bytes = 8 * n + ((d->flags & CSA_CMD_F_IDX_MEM) ? 4 : 0);
+		w->ops = n;
 		break;
 	case CSA_OP_RMSNORM:	/* sum of squares, then scale */
 		w->compute = div_ceil(2 * n, lanes);
-		w->bytes = 16 * n;	/* x twice, w, y */
+		w->mem_bytes = 16 * n;	/* x twice, w, y */
+		w->ops = 3 * n;
 		break;
 	case CSA_OP_MATVEC_F32:
-		w->compute = div_ceil((uint64_t)d->arg[0] * d->arg[1], lanes);
-		w->bytes = 4 * ((uint64_t)d->arg[0] +
-				(uint64_t)d->arg[0] * d->arg[1] + d->arg[1]);
+		w->ops = (uint64_t)d->arg[0] * d->arg[1];
+		w->compute = div_ceil(w->ops, lanes);
+		w->mem_bytes = 4 * ((uint64_t)d->arg[0] + w->ops + d->arg[1]);
 		break;
 	case CSA_OP_MATVEC_BCQ:
 		work_bcq(p, d, w);
-		return;
-	case CSA_OP_ROPE:	/* x read and written, one table row */
-		w->compute = div_ceil((uint64_t)d->arg[0] * d->arg[1], lanes);
-		w->bytes = 4 * (2 * (uint64_t)d->arg[0] * d->arg[1] + d->arg[1]);
 		break;
-	case CSA_OP_KV_APPEND:	/* k, v read; one K row and one V column */
-		w->engine = CSA_ENGINE_PIM;
-		w->compute = div_ceil(2 * (uint64_t)d->arg[0] * d->arg[1], lanes);
-		w->bytes = 2 * (4 + (uint64_t)csa_kv_elem_bytes(d->flags)) *
-			   d->arg[0] * d->arg[1];
+	case CSA_OP_ROPE:	/* x read and written, one table row */
+		w->ops = (uint64_t)d->arg[0] * d->arg[1];
+		w->compute = div_ceil(w->ops, lanes);
+		w->mem_bytes = 4 * (2 * w->ops + d->arg[1]);
+		w->ops *= 3;
+		break;
+	case CSA_OP_KV_APPEND:
+		work_kv_append(p, d, w);
 		break;
 	case CSA_OP_ATTENTION:
 		work_attention(p, d, w);
-		return;
+		break;
 	case CSA_OP_SILU_MUL:
 	case CSA_OP_ADD:
 		w->compute = div_ceil(n, lanes);
-		w->bytes = 12 * n;
+		w->mem_bytes = 12 * n;
+		w->ops = n;
 		break;
 	case CSA_OP_ARGMAX:
 		w->compute = div_ceil(n, lanes);
-		w->bytes = 4 * n + 8;
+		w->mem_bytes = 4 * n + 8;
+		w->ops = n;
 		break;
 	case CSA_OP_SOFTMAX:
 		if (d->flags & CSA_CMD_F_CONSMAX) {
 			w->engine = CSA_ENGINE_CONSMAX;
 			w->compute = div_ceil(n, lanes);
-			w->bytes = 8 * n + CSA_CONSMAX_HEAD_BYTES;
+			w->mem_bytes = 8 * n + CSA_CONSMAX_HEAD_BYTES;
+			w->ops = n;
 		} else {	/* max; exp and sum; divide */
 			w->compute = div_ceil(3 * n, lanes);
-			w->bytes = 20 * n;	/* x twice, y written twice, read once */
+			w->mem_bytes = 20 * n;	/* x twice, y written twice, read once */
+			w->ops = 3 * n;
 		}
 		break;
 	default:	/* NOP, FENCE: issue only, on the vector unit's
 			 * counter so the busy counters sum to the total */
 		break;
 	}
-	w->ext_bytes = w->bytes;
+}
+
+void csa_cmd_price(const struct csa_cycle_params *p,
+		   const struct csa_cmd_work *w, uint32_t mem_mbps,
+		   struct csa_cmd_cost *cost)
+{
+	uint64_t mem = csa_cycles_for_bytes(p, w->mem_bytes, mem_mbps), busy;
+
+	memset(cost, 0, sizeof(*cost));
+	if (w->serial2)
+		busy = max2(w->compute, mem) + w->compute2;
+	else
+		busy = max2(max2(w->compute, w->compute2), mem);
+	cost->cycles = busy + CSA_CYCLES_ISSUE;
+	/* The second phase is charged to its engine, the rest (issue and
+	 * memory stalls included) to the main one. */
+	cost->busy[w->engine2] += w->compute2;
+	cost->busy[w->engine] += cost->cycles - w->compute2;
+	cost->mem_bytes = w->mem_bytes;
+	cost->compute = w->compute + w->compute2;
+	cost->memory = mem;
+	cost->ops = w->ops;
 }
 
 void csa_cycles_cmd(const struct csa_cycle_params *p,
 		    const struct csa_desc *d, struct csa_cmd_cost *cost)
 {
-	uint64_t mem, busy;
-	struct work w;
+	struct csa_cmd_work w;
 
-	work_of(p, d, &w);
-	memset(cost, 0, sizeof(*cost));
-	mem = csa_cycles_for_bytes(p, w.ext_bytes, p->dram_mbps);
-	busy = w.compute + w.compute2;
-	if (mem > busy)
-		busy = mem;
-	cost->cycles = busy + CSA_CYCLES_ISSUE;
-	/* The second phase is charged to its engine, the rest (issue and
-	 * memory stalls included) to the main one. */
-	cost->busy[w.engine2] += w.compute2;
-	cost->busy[w.engine] += cost->cycles - w.compute2;
-	cost->mem_bytes = w.bytes;
+	csa_cmd_work_of(p, d, &w);
+	csa_cmd_price(p, &w, p->dram_mbps, cost);
 }

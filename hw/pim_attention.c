@@ -69,6 +69,11 @@ int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d)
 	return CSA_STATUS_OK;
 }
 
+/* Tokens (scores) or head_dim rows (values) computed side by side: each
+ * keeps its own sum in the specified order, so the bits are those of one
+ * at a time, and the independent chains hide the add latency. */
+#define LANES 8u
+
 struct head_view {
 	const uint8_t *cache;
 	uint32_t n_kv, hd, max_seq, kvh, seq_len, esize;
@@ -77,34 +82,49 @@ struct head_view {
 static void head_scores(float *scores, const uint8_t *q,
 			const struct head_view *v, float scale)
 {
-	uint32_t t, i;
-	float s;
+	uint64_t k0[LANES];
+	float s[LANES], qi;
+	uint32_t t, i, j, n;
 
-	for (t = 0; t < v->seq_len; t++) {
-		uint64_t k0 = csa_kv_k_index(v->hd, v->max_seq, v->kvh, t, 0);
-
-		s = 0.0f;
-		for (i = 0; i < v->hd; i++)
-			s = s + csa_ld_f32(q + 4 * i) *
-				kv_load(v->cache, k0 + i, v->esize);
-		scores[t] = s * scale;
+	for (t = 0; t < v->seq_len; t += n) {
+		n = v->seq_len - t < LANES ? v->seq_len - t : LANES;
+		for (j = 0; j < n; j++) {
+			k0[j] = csa_kv_k_index(v->hd, v->max_seq, v->kvh, t + j, 0);
+			s[j] = 0.0f;
+		}
+		for (i = 0; i < v->hd; i++) {
+			qi = csa_ld_f32(q + 4 * i);
+			for (j = 0; j < n; j++)
+				s[j] = s[j] + qi * kv_load(v->cache, k0[j] + i,
+							   v->esize);
+		}
+		for (j = 0; j < n; j++)
+			scores[t + j] = s[j] * scale;
 	}
 }
 
 static void head_values(uint8_t *out, const float *p,
 			const struct head_view *v)
 {
-	uint32_t t, i;
-	float o;
+	uint64_t v0[LANES];
+	float o[LANES], pt;
+	uint32_t t, i, j, n;
 
-	for (i = 0; i < v->hd; i++) {
-		uint64_t v0 = csa_kv_v_index(v->n_kv, v->hd, v->max_seq,
-					     v->kvh, 0, i);
-
-		o = 0.0f;
-		for (t = 0; t < v->seq_len; t++)
-			o = o + p[t] * kv_load(v->cache, v0 + t, v->esize);
-		csa_st_f32(out + 4 * i, o);
+	for (i = 0; i < v->hd; i += n) {
+		n = v->hd - i < LANES ? v->hd - i : LANES;
+		for (j = 0; j < n; j++) {
+			v0[j] = csa_kv_v_index(v->n_kv, v->hd, v->max_seq,
+					       v->kvh, 0, i + j);
+			o[j] = 0.0f;
+		}
+		for (t = 0; t < v->seq_len; t++) {
+			pt = p[t];
+			for (j = 0; j < n; j++)
+				o[j] = o[j] + pt * kv_load(v->cache, v0[j] + t,
+							   v->esize);
+		}
+		for (j = 0; j < n; j++)
+			csa_st_f32(out + 4 * (i + j), o[j]);
 	}
 }
 

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "hw/board_profiles.h"
 #include "hw/csa_core.h"
 #include "uapi/drm/csa_accel.h"
 
@@ -75,12 +76,33 @@ static uint64_t caps(const struct csa_hw *hw)
 	return c;
 }
 
+/* ENGINES packs each size in 8 bits: 255 means "255 or more, see the
+ * full-width register". */
+static uint32_t sat8(uint32_t v)
+{
+	return v > 255 ? 255 : v;
+}
+
 static uint32_t engines(const struct csa_hw *hw)
 {
 	const struct csa_cycle_params *p = &hw->cfg.cycles;
 
-	return p->bcq_lanes | p->pim_banks << 8 | p->vec_lanes << 16 |
-	       p->pim_macs << 24;
+	return sat8(p->bcq_lanes) | sat8(p->pim_banks) << 8 |
+	       sat8(p->vec_lanes) << 16 | sat8(p->pim_macs) << 24;
+}
+
+/* BOARD_NAME: bytes 4*i .. 4*i+3 of the profile's name, little-endian. */
+static uint32_t board_name_word(const struct csa_hw *hw, unsigned int i)
+{
+	const struct csa_board_profile *b = csa_board_by_id(hw->cfg.cycles.board);
+	char name[CSA_BOARD_NAME_LEN] = { 0 };
+
+	if (b)
+		strncpy(name, b->name, sizeof(name) - 1);
+	return (uint32_t)(uint8_t)name[4 * i] |
+	       (uint32_t)(uint8_t)name[4 * i + 1] << 8 |
+	       (uint32_t)(uint8_t)name[4 * i + 2] << 16 |
+	       (uint32_t)(uint8_t)name[4 * i + 3] << 24;
 }
 
 /* The 64-bit counter behind a PERF offset (LO or HI half); 0 if reserved. */
@@ -131,6 +153,19 @@ uint32_t csa_hw_mmio_read(struct csa_hw *hw, uint32_t offset)
 	case CSA_REG_DEVMEM_HI:		return (uint32_t)(hw->cfg.devmem_size >> 32);
 	case CSA_REG_CLOCK_KHZ:		return hw->cfg.cycles.clock_khz;
 	case CSA_REG_DRAM_MBPS:		return hw->cfg.cycles.dram_mbps;
+	case CSA_REG_BOARD_ID:		return hw->cfg.cycles.board;
+	case CSA_REG_BCQ_LANES:		return hw->cfg.cycles.bcq_lanes;
+	case CSA_REG_PIM_UNITS:		return hw->cfg.cycles.pim_banks;
+	case CSA_REG_PIM_MACS:		return hw->cfg.cycles.pim_macs;
+	case CSA_REG_VEC_LANES:		return hw->cfg.cycles.vec_lanes;
+	case CSA_REG_MEM_CHANNELS:	return hw->cfg.cycles.mem_channels;
+	case CSA_REG_MEM_PEAK_MBPS:	return hw->cfg.cycles.mem_peak_mbps;
+	case CSA_REG_PCIE_MBPS:		return hw->cfg.cycles.pcie_mbps;
+	case CSA_REG_BOARD_NAME:
+	case CSA_REG_BOARD_NAME + 4:
+	case CSA_REG_BOARD_NAME + 8:
+	case CSA_REG_BOARD_NAME + 12:
+		return board_name_word(hw, (offset - CSA_REG_BOARD_NAME) / 4);
 	case CSA_REG_CONTROL:		return hw->control;
 	case CSA_REG_STATUS:		return status(hw);
 	case CSA_REG_ERROR_STATUS:	return hw->error_status;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/csa_translate.h"
+#include "hw/board_profiles.h"
 #include "hw/csa_hw.h"
 #include "libaccel/accel_internal.h"
 #include "libaccel/sim_bus.h"
@@ -527,10 +528,8 @@ static int sim_query_info(struct accel_dev *dev, struct drm_csa_info *info)
 {
 	struct sim *sim = sim_of(dev);
 	struct csa_hw *hw = sim->hw;
-	uint32_t engines;
 
 	pthread_mutex_lock(&sim->lock);
-	engines = csa_hw_mmio_read(hw, CSA_REG_ENGINES);
 	memset(info, 0, sizeof(*info));
 	info->uapi_major = DRM_CSA_UAPI_MAJOR;
 	info->uapi_minor = DRM_CSA_UAPI_MINOR;
@@ -543,10 +542,21 @@ static int sim_query_info(struct accel_dev *dev, struct drm_csa_info *info)
 	info->devmem_used = sim->alloc.used;
 	info->clock_khz = csa_hw_mmio_read(hw, CSA_REG_CLOCK_KHZ);
 	info->dram_mbps = csa_hw_mmio_read(hw, CSA_REG_DRAM_MBPS);
-	info->bcq_lanes = engines & 0xff;
-	info->pim_banks = (engines >> 8) & 0xff;
-	info->vec_lanes = (engines >> 16) & 0xff;
-	info->pim_macs_per_bank = engines >> 24;
+	info->bcq_lanes = csa_hw_mmio_read(hw, CSA_REG_BCQ_LANES);
+	info->pim_banks = csa_hw_mmio_read(hw, CSA_REG_PIM_UNITS);
+	info->vec_lanes = csa_hw_mmio_read(hw, CSA_REG_VEC_LANES);
+	info->pim_macs_per_bank = csa_hw_mmio_read(hw, CSA_REG_PIM_MACS);
+	info->board_id = csa_hw_mmio_read(hw, CSA_REG_BOARD_ID);
+	info->mem_channels = csa_hw_mmio_read(hw, CSA_REG_MEM_CHANNELS);
+	info->mem_peak_mbps = csa_hw_mmio_read(hw, CSA_REG_MEM_PEAK_MBPS);
+	info->pcie_mbps = csa_hw_mmio_read(hw, CSA_REG_PCIE_MBPS);
+	for (unsigned int i = 0; i < CSA_BOARD_NAME_LEN / 4; i++) {
+		uint32_t w = csa_hw_mmio_read(hw, CSA_REG_BOARD_NAME + 4 * i);
+
+		for (unsigned int j = 0; j < 4; j++)
+			info->board_name[4 * i + j] = (char)(w >> (8 * j));
+	}
+	info->board_name[sizeof(info->board_name) - 1] = 0;
 	info->ring_entries = sim->ring_entries;
 	info->max_cmds = sim->ring_entries - 1 < CSA_SUBMIT_MAX_CMDS ?
 			 sim->ring_entries - 1 : CSA_SUBMIT_MAX_CMDS;
@@ -903,8 +913,9 @@ static const struct accel_backend sim_backend = {
 
 /* ---- open ---------------------------------------------------------------- */
 
-/* "devmem=SIZE[,ring=N]" */
-static int parse_options(const char *opts, uint64_t *devmem, uint32_t *ring)
+/* "devmem=SIZE[,ring=N][,board=NAME]" */
+static int parse_options(const char *opts, uint64_t *devmem, uint32_t *ring,
+			 uint32_t *board)
 {
 	char buf[128], *tok, *save = NULL;
 	const char *env = getenv("ACCEL_SIM_DEVMEM");
@@ -920,6 +931,13 @@ static int parse_options(const char *opts, uint64_t *devmem, uint32_t *ring)
 		if (strncmp(tok, "devmem=", 7) == 0) {
 			if (accel_parse_size(tok + 7, devmem))
 				return -EINVAL;
+		} else if (strncmp(tok, "board=", 6) == 0) {
+			const struct csa_board_profile *b =
+				csa_board_by_name(tok + 6);
+
+			if (!b)
+				return -EINVAL;
+			*board = b->id;
 		} else if (strncmp(tok, "ring=", 5) == 0) {
 			if (accel_parse_size(tok + 5, &v) || v < CSA_RING_MIN ||
 			    v > CSA_RING_MAX || (v & (v - 1)))
@@ -953,10 +971,10 @@ int accel_sim_open(struct accel_dev *dev, const char *options)
 	struct csa_hw_config cfg;
 	struct sim *sim;
 	uint64_t devmem = SIM_DEVMEM_DEFAULT;
-	uint32_t ring = SIM_RING_ENTRIES;
+	uint32_t ring = SIM_RING_ENTRIES, board = 0;
 	int ret;
 
-	ret = parse_options(options ? options : "", &devmem, &ring);
+	ret = parse_options(options ? options : "", &devmem, &ring, &board);
 	if (ret)
 		return ret;
 	sim = calloc(1, sizeof(*sim));
@@ -1023,6 +1041,7 @@ int accel_sim_open(struct accel_dev *dev, const char *options)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.devmem = sim->devmem;
 	cfg.devmem_size = devmem;
+	cfg.cycles.board = board;
 	ret = csa_hw_init(sim->hw, &cfg, &sim_hw_ops, sim);
 	if (!ret)
 		ret = start_device(sim);

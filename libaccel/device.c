@@ -201,6 +201,12 @@ int accel_query_info(struct accel_dev *dev, struct accel_info *info)
 	info->vec_lanes = di.vec_lanes;
 	info->ring_entries = di.ring_entries;
 	info->max_cmds = di.max_cmds;
+	info->board_id = di.board_id;
+	info->mem_channels = di.mem_channels;
+	info->mem_peak_mbps = di.mem_peak_mbps;
+	info->pcie_mbps = di.pcie_mbps;
+	snprintf(info->board_name, sizeof(info->board_name), "%.*s",
+		 (int)sizeof(di.board_name), di.board_name);
 	snprintf(info->backend, sizeof(info->backend), "%s", dev->be->name);
 	snprintf(info->path, sizeof(info->path), "%s", dev->path);
 	return 0;

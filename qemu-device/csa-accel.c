@@ -55,6 +55,7 @@ struct CsaAccelState {
     uint32_t hang_after;
     uint32_t dma_fault_after;
     struct csa_cycle_params cycles;
+    char *board;            /* board profile name, NULL = default */
 
     /* fault injection state: DMA transfers since realize/reset */
     uint64_t dma_count;
@@ -289,6 +290,15 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
+    if (s->board) {
+        s->cycles.board = csa_hw_board_id(s->board);
+        if (!s->cycles.board) {
+            error_setg(errp, "csa-accel: unknown board '%s' "
+                       "(kcu105, u250, u55c)", s->board);
+            return;
+        }
+    }
+
     pci_config_set_interrupt_pin(conf, 1);
 
     memory_region_init_io(&s->regs, OBJECT(s), &csa_mmio_ops, s,
@@ -359,7 +369,10 @@ static const VMStateDescription csa_vmstate = {
 static Property csa_properties[] = {
     DEFINE_PROP_SIZE("devmem", CsaAccelState, devmem_size, 256 * MiB),
     DEFINE_PROP_BOOL("devmem-bar", CsaAccelState, devmem_bar, true),
-    /* cycle model; 0 takes the model's default */
+    /* cycle model: a board profile (docs/board.md), and overrides of
+     * its values; 0 takes the profile's value */
+    DEFINE_PROP_STRING("board", CsaAccelState, board),
+
     DEFINE_PROP_UINT32("clock-khz", CsaAccelState, cycles.clock_khz,
                        0),
     DEFINE_PROP_UINT32("dram-mbps", CsaAccelState, cycles.dram_mbps,

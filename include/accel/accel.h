@@ -131,6 +131,10 @@ struct accel_info {
 		 vec_lanes, ring_entries, max_cmds;
 	char backend[8];	/* "sim" or "drm" */
 	char path[64];		/* device node, or "sim" */
+	/* board profile of the cycle model (docs/board.md); dram_mbps above
+	 * is its sustained bandwidth, mem_peak_mbps the datasheet peak */
+	uint32_t board_id, mem_channels, mem_peak_mbps, pcie_mbps;
+	char board_name[16];	/* "" from a driver that predates profiles */
 };
 
 /* accel_query_info - fill @info.  -EINVAL on NULL, else the backend's error. */

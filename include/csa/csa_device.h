@@ -62,6 +62,17 @@
 #define CSA_REG_CQ_SIZE		0x060	/* RW entries, power of two, 4..65536 */
 #define CSA_REG_CQ_HEAD		0x064	/* WO doorbell: next entry the host will read */
 #define CSA_REG_CQ_TAIL		0x068	/* RO next entry the device will write */
+/* Board profile of the cycle model (docs/board.md); full-width engine
+ * sizes, since ENGINES saturates each 8-bit field at 255. */
+#define CSA_REG_BOARD_ID	0x070	/* RO CSA_BOARD_* */
+#define CSA_REG_BCQ_LANES	0x074	/* RO shift-add table lookups per cycle */
+#define CSA_REG_PIM_UNITS	0x078	/* RO attention units */
+#define CSA_REG_PIM_MACS	0x07c	/* RO multipliers per attention unit */
+#define CSA_REG_VEC_LANES	0x080	/* RO f32 lanes of the vector unit */
+#define CSA_REG_MEM_CHANNELS	0x084	/* RO DDR channels / HBM pseudo-channels */
+#define CSA_REG_MEM_PEAK_MBPS	0x088	/* RO datasheet peak; DRAM_MBPS is sustained */
+#define CSA_REG_PCIE_MBPS	0x08c	/* RO sustained host DMA bandwidth */
+#define CSA_REG_BOARD_NAME	0x090	/* RO 16 bytes, NUL-padded ASCII, 4 registers */
 /* 64-bit performance counters, LO at the offset, HI at offset + 4; reading
  * LO latches HI.  Cleared by reset only. */
 #define CSA_REG_PERF_BASE	0x100
@@ -72,6 +83,12 @@
 #define CSA_REG_PERF_MEM_BYTES	0x158	/* device memory bytes read+written */
 #define CSA_REG_PERF_ERRORS	0x160	/* descriptors completed with an error */
 #define CSA_REG_PERF_RESETS	0x168	/* soft resets since power-on */
+
+/* Board profiles (CSA_REG_BOARD_ID) */
+#define CSA_BOARD_KCU105	1u	/* 1x DDR4-2400 dev board */
+#define CSA_BOARD_U250		2u	/* Alveo U250 class, 4x DDR4-2400 */
+#define CSA_BOARD_U55C		3u	/* Alveo U55C class, HBM2 */
+#define CSA_BOARD_NAME_LEN	16u
 
 #define CSA_CTRL_ENABLE		(1u << 0) /* 0->1 latches ring setup, starts fetching */
 #define CSA_CTRL_RESET		(1u << 1) /* self-clearing soft reset */

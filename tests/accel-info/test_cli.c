@@ -246,9 +246,11 @@ static void test_text_report_on_sim(void)
 	snprintf(line, sizeof(line), "capabilities 0x%llx (",
 		 (unsigned long long)info.capabilities);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, line));
-	snprintf(line, sizeof(line), "cycle model  %u.%03u MHz clock, %u MB/s",
-		 info.clock_khz / 1000, info.clock_khz % 1000, info.dram_mbps);
+	snprintf(line, sizeof(line), "cycle model  board %s, %u.%03u MHz clock, %u MB/s",
+		 info.board_name, info.clock_khz / 1000, info.clock_khz % 1000,
+		 info.dram_mbps);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, line));
+	CU_ASSERT_STRING_EQUAL(info.board_name, "u250");	/* the default */
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "errors       0 failed commands, last status OK"));
 	CU_ASSERT_PTR_NULL(strstr(r.out, "PCI bus"));
 	run_free(&r);
@@ -298,6 +300,10 @@ static void test_json_report_on_sim(void)
 	CU_ASSERT(jv_get_u64(doc, "devices.0.engines.bcq_lanes", &u) && u == info.bcq_lanes);
 	CU_ASSERT(jv_get_u64(doc, "devices.0.cycle_model.clock_khz", &u) && u == info.clock_khz);
 	CU_ASSERT(jv_get_u64(doc, "devices.0.cycle_model.dram_mbps", &u) && u == info.dram_mbps);
+	CU_ASSERT_STRING_EQUAL(jv_get_str(doc, "devices.0.cycle_model.board"), info.board_name);
+	CU_ASSERT(jv_get_u64(doc, "devices.0.cycle_model.board_id", &u) && u == info.board_id);
+	CU_ASSERT(jv_get_u64(doc, "devices.0.cycle_model.mem_peak_mbps", &u) &&
+		  u == info.mem_peak_mbps);
 	CU_ASSERT(jv_get_u64(doc, "devices.0.limits.ring_entries", &u) && u == info.ring_entries);
 	/* a fresh sim device: nothing has run */
 	CU_ASSERT(jv_get_u64(doc, "devices.0.counters.commands", &u) && u == 0);

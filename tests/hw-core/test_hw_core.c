@@ -38,12 +38,24 @@ static void test_identity(void)
 			CSA_CAP_BCQ | CSA_CAP_CONSMAX | CSA_CAP_PIM |
 			CSA_CAP_VECTOR | CSA_CAP_DMA | CSA_CAP_POW2_SCALES |
 			CSA_CAP_BCQ_BATCH);
-	/* bcq 32 | pim banks 32 << 8 | vec 16 << 16 | pim macs 16 << 24 */
-	CU_ASSERT_EQUAL(rd(t, CSA_REG_ENGINES), 0x10102020u);
+	/* the default board, u250: bcq 256 (saturated to 255) | attention
+	 * units 8 << 8 | vec 32 << 16 | macs 16 << 24 */
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_ENGINES), 0x102008ffu);
 	CU_ASSERT_EQUAL(rd(t, CSA_REG_DEVMEM_LO), 4 * MiB);
 	CU_ASSERT_EQUAL(rd(t, CSA_REG_DEVMEM_HI), 0);
-	CU_ASSERT_EQUAL(rd(t, CSA_REG_CLOCK_KHZ), 250000);
-	CU_ASSERT_EQUAL(rd(t, CSA_REG_DRAM_MBPS), 19200);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_CLOCK_KHZ), 300000);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_DRAM_MBPS), 65280);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_BOARD_ID), CSA_BOARD_U250);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_BCQ_LANES), 256);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_PIM_UNITS), 8);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_PIM_MACS), 16);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_VEC_LANES), 32);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_MEM_CHANNELS), 4);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_MEM_PEAK_MBPS), 76800);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_PCIE_MBPS), 12000);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_BOARD_NAME), 0x30353275u);	/* "u250" */
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_BOARD_NAME + 4), 0);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_BOARD_NAME + 12), 0);
 	/* reset values */
 	CU_ASSERT_EQUAL(rd(t, CSA_REG_CONTROL), 0);
 	CU_ASSERT_EQUAL(rd(t, CSA_REG_STATUS), 0);
@@ -57,7 +69,7 @@ static void test_identity(void)
 	wr(t, CSA_REG_ENGINES, 0);
 	wr(t, CSA_REG_SCRATCH, 0xdeadbeef);
 	CU_ASSERT_EQUAL(rd(t, CSA_REG_MAGIC), CSA_MAGIC);
-	CU_ASSERT_EQUAL(rd(t, CSA_REG_ENGINES), 0x10102020u);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_ENGINES), 0x102008ffu);
 	CU_ASSERT_EQUAL(rd(t, CSA_REG_SCRATCH), 0xdeadbeef);
 	/* reserved and unaligned offsets read 0, writes vanish */
 	wr(t, 0x0ff0, 0x1234);
@@ -93,6 +105,27 @@ static void test_identity_custom_config(void)
 	CU_ASSERT(rd(t, CSA_REG_CAPS) & CSA_CAP_DEVMEM_BAR);
 	t->devmem = NULL;	/* not ours to free */
 	tdev_close(t);
+
+	/* a named board: its values, overrides still win */
+	memset(&cfg.cycles, 0, sizeof(cfg.cycles));
+	cfg.cycles.board = CSA_BOARD_U55C;
+	cfg.cycles.vec_lanes = 8;
+	t = tdev_open_cfg(&cfg, 4096);
+	CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_BOARD_ID), CSA_BOARD_U55C);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_BOARD_NAME), 0x63353575u);	/* "u55c" */
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_BCQ_LANES), 2048);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_ENGINES) & 0xff, 255);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_VEC_LANES), 8);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_MEM_CHANNELS), 32);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_MEM_PEAK_MBPS), 460000);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_DRAM_MBPS), 414000);
+	t->devmem = NULL;
+	tdev_close(t);
+	/* an unknown board is a bad configuration */
+	cfg.cycles.board = 99;
+	CU_ASSERT(csa_hw_init(hw, &cfg, &no_ops, NULL) < 0);
+	cfg.cycles.board = 0;
 
 	/* bad configurations are refused */
 	cfg.devmem_size = 4096 + 1;
@@ -541,8 +574,8 @@ static void dma_round_trip(struct tdev *t, uint32_t bytes, const uint32_t *lens,
 	CU_ASSERT_EQUAL(e.tag, bytes);
 	CU_ASSERT_EQUAL(e.status, CSA_STATUS_OK);
 	CU_ASSERT_EQUAL(e.index, 2);
-	/* NOP + 2 * (ceil(bytes * 250 MHz / 3.2 GB/s) + issue) */
-	CU_ASSERT_EQUAL(e.cycles, ISSUE + 2 * ((bytes * 250000ull + 3199999) / 3200000 + ISSUE));
+	/* NOP + 2 * (ceil(bytes * 300 MHz / 12 GB/s) + issue) (u250) */
+	CU_ASSERT_EQUAL(e.cycles, ISSUE + 2 * ((bytes * 300000ull + 11999999) / 12000000 + ISSUE));
 	CU_ASSERT(memcmp(t->devmem + dev, src, bytes) == 0);
 	CU_ASSERT(memcmp(bus_ptr(t, out[0]), src, bytes) == 0);
 	CU_ASSERT_EQUAL(rd64(t, CSA_REG_PERF_DMA_BYTES), before + 2ull * bytes);
@@ -751,7 +784,7 @@ static void test_dma_copy_pipeline(void)
 	CU_ASSERT_FATAL(cq_pop(t, &e) == 1);
 	CU_ASSERT_EQUAL(e.tag, 5);
 	CU_ASSERT_EQUAL(e.status, CSA_STATUS_OK);
-	CU_ASSERT(e.cycles > 2 * (80 + ISSUE));
+	CU_ASSERT(e.cycles > 2 * (1024 / 40 + ISSUE));	/* 40 B/cycle PCIe */
 	CU_ASSERT(memcmp(bus_ptr(t, out[0]), want, 1024) == 0);
 	CU_ASSERT(memcmp(t->devmem + 8192, want, 1024) == 0);
 	CU_ASSERT_FATAL(cq_pop(t, &e) == 1);
@@ -1058,17 +1091,17 @@ static void test_perf_counters(void)
 		.addr = { table, 8192 } });
 	run(t);
 	CU_ASSERT_FATAL(cq_pop(t, &e) == 1);
-	/* 4096 B at 3.2 GB/s and 250 MHz = 320 cycles each, + issue */
-	CU_ASSERT_EQUAL(e.cycles, ISSUE + 2 * (320 + ISSUE));
-	CU_ASSERT_EQUAL(rd64(t, CSA_REG_PERF_TOTAL), ISSUE + 2 * (320 + ISSUE));
+	/* 4096 B at 12 GB/s and 300 MHz (u250) = 103 cycles each, + issue */
+	CU_ASSERT_EQUAL(e.cycles, ISSUE + 2 * (103 + ISSUE));
+	CU_ASSERT_EQUAL(rd64(t, CSA_REG_PERF_TOTAL), ISSUE + 2 * (103 + ISSUE));
 	/* busy cycles account for every cycle */
 	CU_ASSERT_EQUAL(rd64(t, CSA_PERF_BUSY(CSA_ENGINE_DMA)) +
 			rd64(t, CSA_PERF_BUSY(CSA_ENGINE_VECTOR)) +
 			rd64(t, CSA_PERF_BUSY(CSA_ENGINE_BCQ)) +
 			rd64(t, CSA_PERF_BUSY(CSA_ENGINE_PIM)) +
 			rd64(t, CSA_PERF_BUSY(CSA_ENGINE_CONSMAX)),
-			ISSUE + 2 * (320 + ISSUE));
-	CU_ASSERT(rd64(t, CSA_PERF_BUSY(CSA_ENGINE_DMA)) >= 2 * (320 + ISSUE));
+			ISSUE + 2 * (103 + ISSUE));
+	CU_ASSERT(rd64(t, CSA_PERF_BUSY(CSA_ENGINE_DMA)) >= 2 * (103 + ISSUE));
 	CU_ASSERT_EQUAL(rd64(t, CSA_REG_PERF_COMMANDS), 3);
 	CU_ASSERT_EQUAL(rd64(t, CSA_REG_PERF_DMA_BYTES), 8192);
 	CU_ASSERT_EQUAL(rd64(t, CSA_REG_PERF_MEM_BYTES), 8192);

@@ -5,6 +5,7 @@
  */
 #include "common/csa_footprint.h"
 #include "harness.h"
+#include "hw/board_profiles.h"
 #include "hw/cycle_model.h"
 #include "tests.h"
 
@@ -129,7 +130,9 @@ static uint64_t busy_delta_of(const struct csa_desc *d, uint64_t *cycles)
 	return after - before;
 }
 
-/* Prices at the default parameters, worked out by hand. */
+/* Prices at the default board (u250: 300 MHz, 65 280 MB/s sustained =
+ * 217.6 B/cycle, PCIe 12 000 MB/s, 256 shift-add lanes, 8 x 16 attention
+ * MACs, 32 vector lanes, 64-byte bursts), worked out by hand. */
 static void test_cycle_model(void)
 {
 	struct csa_cycle_params zero, p;
@@ -138,22 +141,25 @@ static void test_cycle_model(void)
 	int e;
 
 	memset(&zero, 0, sizeof(zero));
-	csa_cycle_params_resolve(&zero, &p);
-	CU_ASSERT_EQUAL(p.clock_khz, 250000);
-	CU_ASSERT_EQUAL(p.dram_mbps, 19200);
-	CU_ASSERT_EQUAL(p.pcie_mbps, 3200);
-	/* 3200 B at 3.2 GB/s = 1 us = 250 cycles, + 16 issue */
-	CU_ASSERT_EQUAL(csa_cycles_dma(&p, 3200), 266);
-	/* 76.8 B per cycle from DRAM */
-	CU_ASSERT_EQUAL(csa_cycles_for_bytes(&p, 76800, p.dram_mbps), 1000);
-	CU_ASSERT_EQUAL(csa_cycles_for_bytes(&p, 76801, p.dram_mbps), 1001);
+	CU_ASSERT_EQUAL(csa_cycle_params_resolve(&zero, &p), 0);
+	CU_ASSERT_EQUAL(p.board, CSA_BOARD_U250);
+	CU_ASSERT_EQUAL(p.clock_khz, 300000);
+	CU_ASSERT_EQUAL(p.dram_mbps, 65280);
+	CU_ASSERT_EQUAL(p.mem_peak_mbps, 76800);
+	CU_ASSERT_EQUAL(p.pcie_mbps, 12000);
+	CU_ASSERT_EQUAL(p.burst_bytes, 64);
+	/* 12000 B at 12 GB/s = 1 us = 300 cycles, + 16 issue */
+	CU_ASSERT_EQUAL(csa_cycles_dma(&p, 12000), 316);
+	/* 217.6 B per cycle from DRAM */
+	CU_ASSERT_EQUAL(csa_cycles_for_bytes(&p, 217600, p.dram_mbps), 1000);
+	CU_ASSERT_EQUAL(csa_cycles_for_bytes(&p, 217601, p.dram_mbps), 1001);
 
 	h_reset();
 	for (e = 0; e < 5; e++)
 		busy0[e] = h_hw->ctr.busy[e];
 	mem0 = h_hw->ctr.mem_bytes;
-	/* MATVEC_F32 288x288: compute 288*288/16 = 5184, memory
-	 * (288 + 82944 + 288) * 4 B = 334080 B / 76.8 = 4350 -> 5184 + 16 */
+	/* MATVEC_F32 288x288: compute 288*288/32 = 2592, memory
+	 * (288 + 82944 + 288) * 4 B = 334080 B / 217.6 = 1536 -> 2592 + 16 */
 	d = t_desc(CSA_OP_MATVEC_F32, 0);
 	d.arg[0] = 288;
 	d.arg[1] = 288;
@@ -161,23 +167,24 @@ static void test_cycle_model(void)
 	d.addr[1] = h_alloc(288 * 288 * 4);
 	d.addr[2] = h_alloc(288 * 4);
 	CU_ASSERT_EQUAL(h_exec(&d, &cycles), CSA_STATUS_OK);
-	CU_ASSERT_EQUAL(cycles, 5200);
+	CU_ASSERT_EQUAL(cycles, 2608);
 	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_VECTOR] - busy0[CSA_ENGINE_VECTOR],
-			5200);
+			2608);
 	CU_ASSERT_EQUAL(h_hw->ctr.mem_bytes - mem0, 334080);
 
-	/* ADD n=1600: compute 100, memory 19200 B = 250 cycles -> 266 */
+	/* ADD n=6528: compute 204, memory 78336 B = 360 cycles -> 376 */
 	d = t_desc(CSA_OP_ADD, 0);
-	d.arg[0] = 1600;
-	d.addr[0] = h_alloc(6400);
-	d.addr[1] = h_alloc(6400);
-	d.addr[2] = h_alloc(6400);
+	d.arg[0] = 6528;
+	d.addr[0] = h_alloc(6528 * 4);
+	d.addr[1] = h_alloc(6528 * 4);
+	d.addr[2] = h_alloc(6528 * 4);
 	CU_ASSERT_EQUAL(h_exec(&d, &cycles), CSA_STATUS_OK);
-	CU_ASSERT_EQUAL(cycles, 266);
+	CU_ASSERT_EQUAL(cycles, 376);
 
-	/* MATVEC_BCQ K=256 N=64 P=2 G=64: tables 32*256/32 = 256, lookups
-	 * 64*2*32/32 = 128, scales 64*4*2/32 = 16 -> 400 compute; memory
-	 * 1024 + 4096 + 2048 + 256 = 7424 B -> 97 cycles; 400 + 16 */
+	/* MATVEC_BCQ K=256 N=64 P=2 G=64, overlapped: lookups 64*2*32/256 =
+	 * 16, tables 32*128/64 = 64, scales 64*4*2/32 = 16, + the first
+	 * table 128/64 = 2 -> 66 compute; memory 1024 + 4096 + 2048 + 256 =
+	 * 7424 B -> 35 cycles; 66 + 16 (few rows: table-bound) */
 	d = t_desc(CSA_OP_MATVEC_BCQ, 0);
 	d.arg[0] = 256;
 	d.arg[1] = 64;
@@ -190,13 +197,14 @@ static void test_cycle_model(void)
 	for (e = 0; e < 5; e++)
 		busy0[e] = h_hw->ctr.busy[e];
 	CU_ASSERT_EQUAL(h_exec(&d, &cycles), CSA_STATUS_OK);
-	CU_ASSERT_EQUAL(cycles, 416);
+	CU_ASSERT_EQUAL(cycles, 82);
 	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_BCQ] - busy0[CSA_ENGINE_BCQ],
-			416);
+			82);
 
-	/* ATTENTION 2 heads, hd 64, seq 100, exact: PIM 2 * 2 *
-	 * ceil(6400/512) = 52; softmax 2 * ceil(300/16) = 38 on the vector
-	 * unit; 90 + 16 = 106, of which 38 vector and 68 PIM */
+	/* ATTENTION 2 heads (2 kv), hd 64, seq 100, exact: MACs 25600 / 128
+	 * = 200; K/V 102400 B + q, out 1024 B = 103424 B -> 476 memory
+	 * cycles; softmax 2 * ceil(300/32) = 20 on the vector unit after the
+	 * K pass; 476 + 20 + 16 = 512, of which 20 vector and 492 PIM */
 	d = t_desc(CSA_OP_ATTENTION, 0);
 	d.arg[0] = 2;
 	d.arg[1] = 2;
@@ -210,10 +218,10 @@ static void test_cycle_model(void)
 	for (e = 0; e < 5; e++)
 		busy0[e] = h_hw->ctr.busy[e];
 	CU_ASSERT_EQUAL(h_exec(&d, &cycles), CSA_STATUS_OK);
-	CU_ASSERT_EQUAL(cycles, 106);
-	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_PIM] - busy0[CSA_ENGINE_PIM], 68);
+	CU_ASSERT_EQUAL(cycles, 512);
+	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_PIM] - busy0[CSA_ENGINE_PIM], 492);
 	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_VECTOR] -
-			busy0[CSA_ENGINE_VECTOR], 38);
+			busy0[CSA_ENGINE_VECTOR], 20);
 
 	/* The same with normalized ConSmax: LUT 2 * ceil(100/16) = 14, the
 	 * running sum 2 * ceil(100/16) = 14 and the divide 2 * ceil(64/16)
@@ -236,6 +244,94 @@ static void test_cycle_model(void)
 	CU_ASSERT_EQUAL(cycles, 16);
 }
 
+/* The same work priced without the device: csa_cmd_work_of() and
+ * csa_cmd_price(), at the full and at half the bandwidth (what a timeline
+ * of two queues sharing memory would ask). */
+static void test_cycle_model_work(void)
+{
+	struct csa_cycle_params zero, p;
+	struct csa_cmd_work w;
+	struct csa_cmd_cost c;
+	struct csa_desc d;
+
+	memset(&zero, 0, sizeof(zero));
+	csa_cycle_params_resolve(&zero, &p);
+	/* KV_APPEND 2 kv heads x 64: k, v read 1024 B, K row 512 B, the V
+	 * column 128 bursts of 64 B = 8192 B -> 9728 B = 45 cycles; compute
+	 * 256 / 32 = 8 -> 61 */
+	d = t_desc(CSA_OP_KV_APPEND, 0);
+	d.arg[0] = 2;
+	d.arg[1] = 64;
+	csa_cmd_work_of(&p, &d, &w);
+	CU_ASSERT_EQUAL(w.engine, CSA_ENGINE_PIM);
+	CU_ASSERT_EQUAL(w.compute, 8);
+	CU_ASSERT_EQUAL(w.mem_bytes, 9728);
+	csa_cmd_price(&p, &w, p.dram_mbps, &c);
+	CU_ASSERT_EQUAL(c.cycles, 61);
+	CU_ASSERT_EQUAL(c.memory, 45);
+	csa_cmd_price(&p, &w, p.dram_mbps / 2, &c);
+	CU_ASSERT_EQUAL(c.cycles, 90 + 16);
+
+	/* a 110M-shaped layer matrix, 768 x 768 at 3 planes: lookups 864,
+	 * tables 96*128/64 = 192, scales 864, + 2 fill = 866 compute; memory 3072 +
+	 * 221184 + 110592 + 3072 = 337920 B -> 1553: memory-bound */
+	d = t_desc(CSA_OP_MATVEC_BCQ, 0);
+	d.arg[0] = 768;
+	d.arg[1] = 768;
+	d.arg[2] = 3;
+	d.arg[3] = 64;
+	csa_cycles_cmd(&p, &d, &c);
+	CU_ASSERT_EQUAL(c.compute, 866);
+	CU_ASSERT_EQUAL(c.memory, 1553);
+	CU_ASSERT_EQUAL(c.cycles, 1569);
+}
+
+/* Every profile sizes its shift-add lanes so MATVEC_BCQ of model-sized
+ * matrices is memory-bound at every plane count and scale format. */
+static void test_bcq_memory_bound_on_every_board(void)
+{
+	static const uint32_t shapes[][2] = {	/* K, N */
+		{ 288, 288 }, { 768, 768 }, { 768, 2048 }, { 2048, 768 },
+		{ 768, 32000 }, { 4096, 4096 }, { 4096, 11008 },
+		{ 11008, 4096 }, { 5120, 13824 },
+	};
+	unsigned int b, s, planes, pow2;
+
+	CU_ASSERT_EQUAL(csa_board_count(), 3);
+	for (b = 0; b < csa_board_count(); b++) {
+		struct csa_cycle_params in, p;
+		struct csa_cmd_cost c;
+		struct csa_desc d;
+
+		memset(&in, 0, sizeof(in));
+		in.board = csa_board_at(b)->id;
+		CU_ASSERT_EQUAL(csa_cycle_params_resolve(&in, &p), 0);
+		CU_ASSERT_EQUAL(p.board, in.board);
+		CU_ASSERT(p.dram_mbps < p.mem_peak_mbps);
+		for (s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+			for (planes = 2; planes <= 4; planes++)
+				for (pow2 = 0; pow2 <= 1; pow2++) {
+					d = t_desc(CSA_OP_MATVEC_BCQ,
+						   pow2 ? CSA_CMD_F_POW2 : 0);
+					d.arg[0] = shapes[s][0];
+					d.arg[1] = shapes[s][1];
+					d.arg[2] = planes;
+					d.arg[3] = 64;
+					csa_cycles_cmd(&p, &d, &c);
+					CU_ASSERT(c.memory > c.compute);
+				}
+	}
+	/* an unknown board is refused, and resolves to the default */
+	{
+		struct csa_cycle_params in, p;
+
+		memset(&in, 0, sizeof(in));
+		in.board = 99;
+		CU_ASSERT_EQUAL(csa_cycle_params_resolve(&in, &p), -1);
+		CU_ASSERT_EQUAL(p.board, CSA_BOARD_DEFAULT);
+	}
+}
+
 int add_footprint_suite(void)
 {
 	CU_pSuite s = CU_add_suite("footprint and cycle model", h_init, h_fini);
@@ -243,7 +339,11 @@ int add_footprint_suite(void)
 	if (!s)
 		return -1;
 	if (!CU_add_test(s, "footprint bytes per slot", test_footprint_bytes) ||
-	    !CU_add_test(s, "cycle model prices", test_cycle_model))
+	    !CU_add_test(s, "cycle model prices", test_cycle_model) ||
+	    !CU_add_test(s, "cycle model work and price",
+			 test_cycle_model_work) ||
+	    !CU_add_test(s, "shift-add memory-bound on every board",
+			 test_bcq_memory_bound_on_every_board))
 		return -1;
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <accel/accel.h>
+#include "csa/csa_device.h"
 
 static const char *device_spec;	/* NULL = default */
 static struct accel_dev *dev;
@@ -166,6 +167,8 @@ static void test_open_errors(void)
 	CU_ASSERT_EQUAL(accel_open("sim:devmem=12Q", &d), -EINVAL);
 	CU_ASSERT_EQUAL(accel_open("sim:devmem=1000", &d), -EINVAL);
 	CU_ASSERT_EQUAL(accel_open("sim:colour=blue", &d), -EINVAL);
+	CU_ASSERT_EQUAL(accel_open("sim:board=", &d), -EINVAL);
+	CU_ASSERT_EQUAL(accel_open("sim:board=u9000", &d), -EINVAL);
 	/* drm backend argument handling: a missing node, a node index that
 	 * does not exist, a character device that is not DRM, a plain file */
 	CU_ASSERT_EQUAL(accel_open("/nonexistent/accel0", &d), -ENOENT);
@@ -194,8 +197,31 @@ static void test_open_sim_options(void)
 	CU_ASSERT_STRING_EQUAL(i.path, "sim");
 	CU_ASSERT_EQUAL(i.devmem_size, 16u << 20);
 	CU_ASSERT_EQUAL(i.devmem_used, 0);
+	CU_ASSERT_STRING_EQUAL(i.board_name, "u250");	/* the default board */
+	CU_ASSERT_EQUAL(i.board_id, CSA_BOARD_U250);
 	accel_close(d);
 	accel_close(NULL);
+
+	/* every board by name: GET_INFO reports its profile, full width */
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim:devmem=1M,board=u55c", &d), 0);
+	CU_ASSERT_EQUAL(accel_query_info(d, &i), 0);
+	CU_ASSERT_STRING_EQUAL(i.board_name, "u55c");
+	CU_ASSERT_EQUAL(i.board_id, CSA_BOARD_U55C);
+	CU_ASSERT_EQUAL(i.bcq_lanes, 2048);
+	CU_ASSERT_EQUAL(i.pim_banks, 32);
+	CU_ASSERT_EQUAL(i.mem_channels, 32);
+	CU_ASSERT_EQUAL(i.mem_peak_mbps, 460000);
+	CU_ASSERT_EQUAL(i.dram_mbps, 414000);
+	CU_ASSERT_EQUAL(i.devmem_size, 1u << 20);
+	accel_close(d);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim:board=kcu105", &d), 0);
+	CU_ASSERT_EQUAL(accel_query_info(d, &i), 0);
+	CU_ASSERT_STRING_EQUAL(i.board_name, "kcu105");
+	CU_ASSERT_EQUAL(i.clock_khz, 250000);
+	CU_ASSERT_EQUAL(i.bcq_lanes, 128);
+	CU_ASSERT_EQUAL(i.mem_channels, 1);
+	CU_ASSERT_EQUAL(i.pcie_mbps, 6400);
+	accel_close(d);
 }
 
 /* A sim with 16-entry rings: many lists wrap both rings (phase bit) and

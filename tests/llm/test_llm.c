@@ -24,7 +24,10 @@
 #include "llm_cpu.h"
 #include "llm_eval.h"
 #include "llm_model.h"
+#include "hw/board_profiles.h"
+#include "hw/cycle_model.h"
 #include "llm_packed.h"
+#include "llm_project.h"
 #include "llm_sample.h"
 #include "llm_tokenizer.h"
 
@@ -509,6 +512,134 @@ static void test_accel_matches_cpu_random(void)
 	CU_ASSERT_TRUE(agree >= 21);
 	llm_packed_free(&p);
 	llm_model_free(&fp32);
+}
+
+/* accel-llm --project prices a token with the same command list and the
+ * same cycle model as the device: on every board, every weights format,
+ * both softmaxes and both ways of reading the result, the projection
+ * equals the cycles a sim run reports for that token. */
+static void projection_vs_sim_kv(struct llm_packed *p, int consmax, int kv_f16)
+{
+	struct llm_project_opts o = { .planes = (int)p->planes, .group = p->group,
+				      .pow2 = p->pow2, .scale16 = p->scale16,
+				      .classifier_bcq = p->classifier_bcq,
+				      .consmax = consmax, .kv_f16 = kv_f16 };
+	const struct llm_config *c = &p->base.cfg;
+	static const int positions[] = { 0, 1, 7, 31 };
+	float logits[96];
+
+	for (int w = 0; p->planes && w < LLM_LAYER_MATRICES; w++)
+		o.group_of[w] = p->bcq[w].group;
+	if (p->classifier_bcq)
+		o.group_of[LLM_CLASSIFIER] = p->bcq[c->n_layers * LLM_LAYER_MATRICES].group;
+	for (unsigned int b = 0; b < csa_board_count(); b++) {
+		const struct csa_board_profile *bp = csa_board_at(b);
+		struct csa_cycle_params in = { .board = bp->id }, prm, other;
+		struct accel_dev *dev;
+		struct llm_accel a;
+		struct llm_err e = { "" };
+		char spec[64];
+
+		csa_cycle_params_resolve(&in, &prm);
+		in.board = csa_board_at((b + 1) % csa_board_count())->id;
+		csa_cycle_params_resolve(&in, &other);
+		snprintf(spec, sizeof(spec), "sim:devmem=16M,board=%s", bp->name);
+		CU_ASSERT_EQUAL_FATAL(accel_open(spec, &dev), 0);
+		CU_ASSERT_EQUAL_FATAL(llm_accel_init_kv(&a, dev, p, consmax, kv_f16, &e), 0);
+		for (unsigned int i = 0; i < sizeof(positions) / sizeof(positions[0]); i++) {
+			struct llm_token_cost t, t_other;
+			int next;
+
+			for (o.want_logits = 0; o.want_logits <= 1; o.want_logits++) {
+				CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&a, 3, positions[i],
+									o.want_logits ? logits : NULL,
+									&next, &e), 0);
+				CU_ASSERT_EQUAL_FATAL(llm_project_token(c, &o, &prm, positions[i], &t), 0);
+				CU_ASSERT_EQUAL(t.cycles, a.last_cycles);
+				/* and the check can fail: another board's price differs */
+				CU_ASSERT_EQUAL_FATAL(llm_project_token(c, &o, &other, positions[i],
+									&t_other), 0);
+				CU_ASSERT_NOT_EQUAL(t_other.cycles, a.last_cycles);
+			}
+		}
+		llm_accel_free(&a);
+		accel_close(dev);
+	}
+}
+
+static void projection_vs_sim(struct llm_packed *p, int consmax)
+{
+	projection_vs_sim_kv(p, consmax, 0);
+}
+
+static void test_projection_matches_sim(void)
+{
+	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
+	struct llm_model m, fp32;
+	struct llm_packed p;
+	struct llm_err e = { "" };
+	struct llm_quant_opts q = { .bcq = { 3, 32, 1, 4 }, .classifier_bcq = 1 };
+	struct llm_token_cost t;
+	struct llm_project_opts o = { .planes = 3, .group = 64 };
+	struct csa_cycle_params in = { 0 }, prm;
+
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, NULL, &e), 0);
+	projection_vs_sim(&p, 0);
+	llm_packed_free(&p);
+
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&p, &fp32, LLM_CONSMAX_LSE_MAX, 1, 16, 3, &e), 0);
+	projection_vs_sim(&p, 0);
+	projection_vs_sim(&p, 1);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
+
+	/* accel-llm's defaults: 16-bit scales, binary16 KV; and consmax-norm */
+	q = (struct llm_quant_opts){ .bcq = { .planes = 3, .group = 32, .iters = 2,
+					      .scale16 = 1 } };
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 23, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 23, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&p, &fp32, LLM_CONSMAX_LSE_MAX, 1, 16, 3, &e), 0);
+	projection_vs_sim_kv(&p, 0, 1);
+	projection_vs_sim_kv(&p, LLM_SOFTMAX_CONSMAX_NORM, 1);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
+
+	/* per-kind groups, classifier f32 */
+	q = (struct llm_quant_opts){ .bcq = { 2, 32, 0, 2 }, .classifier_bcq = 0 };
+	CU_ASSERT_EQUAL_FATAL(llm_parse_groups("32,wk=8,w2=16", &q.bcq.group, q.group_of), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 22, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
+	projection_vs_sim(&p, 0);
+	llm_packed_free(&p);
+
+	/* positions outside the context are refused; named shapes */
+	csa_cycle_params_resolve(&in, &prm);
+	CU_ASSERT_EQUAL(llm_project_token(&c, &o, &prm, 32, &t), -EINVAL);
+	CU_ASSERT_EQUAL(llm_project_token(&c, &o, &prm, -1, &t), -EINVAL);
+	CU_ASSERT_EQUAL(llm_project_shape("LLaMA-2-7B", &c, &e), 0);
+	CU_ASSERT_EQUAL(c.dim, 4096);
+	CU_ASSERT_EQUAL(c.shared_classifier, 0);
+	CU_ASSERT_EQUAL(llm_project_shape("110M", &c, &e), 0);
+	CU_ASSERT_EQUAL(c.hidden_dim, 2048);
+	CU_ASSERT_EQUAL(llm_project_shape("LLaMA-3", &c, &e), -EINVAL);
+}
+
+/* The classifier is quantized by default only with a large vocabulary. */
+static void test_classifier_default(void)
+{
+	struct llm_config small = { 64, 100, 2, 4, 2, 512, 32, 1 };
+	struct llm_config large = small;
+
+	large.vocab_size = 32000;
+	CU_ASSERT_EQUAL(llm_classifier_bcq(&small, LLM_CLASSIFIER_AUTO), 0);
+	CU_ASSERT_EQUAL(llm_classifier_bcq(&large, LLM_CLASSIFIER_AUTO), 1);
+	CU_ASSERT_EQUAL(llm_classifier_bcq(&large, 0), 0);
+	CU_ASSERT_EQUAL(llm_classifier_bcq(&small, 1), 1);
 }
 
 /* Per-kind BCQ groups: quantized with each kind's group, saved as version
@@ -1296,6 +1427,9 @@ int main(void)
 	    !CU_add_test(s, "packed file round trip, checksum", test_packed_roundtrip_and_checksum) ||
 	    !CU_add_test(s, "per-kind BCQ groups (packed version 2)", test_mixed_groups) ||
 	    !CU_add_test(s, "16-bit scales, planes per matrix (packed version 3)", test_packed_v3) ||
+	    !CU_add_test(s, "projection = sim cycles on every board", test_projection_matches_sim) ||
+	    !CU_add_test(s, "classifier quantized by default at large vocabularies",
+			 test_classifier_default) ||
 	    !CU_add_test(s, "ConSmax table", test_consmax_table) ||
 	    !CU_add_test(s, "ConSmax calibration", test_consmax_calibration) ||
 	    !CU_add_test(s, "sampler", test_sampler) ||

@@ -350,9 +350,12 @@ void report_text_device(FILE *out, const struct device_snapshot *s)
 	fprintf(out, "  engines      shift-add %" PRIu32 " lanes, PIM %" PRIu32
 		" banks x %" PRIu32 " MACs, vector %" PRIu32 " lanes\n",
 		i->bcq_lanes, i->pim_banks, i->pim_macs_per_bank, i->vec_lanes);
-	fprintf(out, "  cycle model  %" PRIu32 ".%03" PRIu32 " MHz clock, %" PRIu32
-		" MB/s device memory\n", i->clock_khz / 1000, i->clock_khz % 1000,
-		i->dram_mbps);
+	fprintf(out, "  cycle model  board %s, %" PRIu32 ".%03" PRIu32 " MHz clock, %" PRIu32
+		" MB/s device memory sustained (%" PRIu32 " MB/s peak, %" PRIu32
+		" channels), PCIe %" PRIu32 " MB/s\n",
+		i->board_name[0] ? i->board_name : "(not reported)",
+		i->clock_khz / 1000, i->clock_khz % 1000, i->dram_mbps,
+		i->mem_peak_mbps, i->mem_channels, i->pcie_mbps);
 	fprintf(out, "  limits       ring %" PRIu32 " entries, %" PRIu32
 		" commands per submit\n", i->ring_entries, i->max_cmds);
 	if (s->counters_err)
@@ -463,8 +466,13 @@ void report_json_device(struct json_writer *w, const struct device_snapshot *s)
 	json_object_end(w);
 	json_key(w, "cycle_model");
 	json_object_begin(w);
+	json_member_string(w, "board", i->board_name);
+	json_member_uint(w, "board_id", i->board_id);
 	json_member_uint(w, "clock_khz", i->clock_khz);
 	json_member_uint(w, "dram_mbps", i->dram_mbps);
+	json_member_uint(w, "mem_peak_mbps", i->mem_peak_mbps);
+	json_member_uint(w, "mem_channels", i->mem_channels);
+	json_member_uint(w, "pcie_mbps", i->pcie_mbps);
 	json_object_end(w);
 	json_key(w, "limits");
 	json_object_begin(w);

@@ -28,6 +28,7 @@
 #include "llm_tokenizer.h"
 #include "llm_outfile.h"
 #include "trace.h"
+#include "project.h"
 
 /* The install prefix's model directory (never the build machine's). */
 #ifndef LLM_MODELS_DIR
@@ -105,7 +106,9 @@ static void usage(FILE *f)
 "      --pow2             the same as --scales pow2\n"
 "      --mixed-planes A   3/4-style planes per matrix with mean <= A, chosen by\n"
 "                         measured sensitivity (see accel-quant)\n"
-"      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
+"      --classifier-bcq   quantize the classifier too (default: when the\n"
+"                         vocabulary has 4096 tokens or more)\n"
+"      --classifier-f32   keep the classifier f32\n"
 "      --calib-seqs N     sampled calibration sequences (%d tokens each) for\n"
 "                         activation-aware BCQ and ConSmax (default %d for models\n"
 "                         up to 4M layer weights, else 2; 0 = plain BCQ)\n"
@@ -125,7 +128,10 @@ static void usage(FILE *f)
 "                         -s, -s+1, ...; prints mean and range over the texts\n"
 "      --eval-seeds S     seeds per prompt (default %d)\n"
 "      --eval-top-p P     top-p of that sampling (default 0.9; 0 = plain)\n"
+"      --eval-seed N      seed of the sampled evaluation text (default fixed)\n"
 "  -q, --quiet            no statistics line\n"
+"      --project          tokens/s the cycle model projects on the board\n"
+"                         profiles, without running (accel-llm --project -h)\n"
 "  -V, --version\n"
 "  -h, --help\n", LLM_BATCH_MAX, EVAL_SEED, LLM_BCQ_DEFAULT_GROUP, CALIB_LEN,
 		LLM_CALIB_DEFAULT_SEQS, EVAL_SEEDS);
@@ -205,7 +211,7 @@ static void print_version(void)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
-	       O_CLS, O_METHOD, O_CALIB, O_EVAL_TOPP, O_TOPK, O_REPEAT, O_REPEAT_N, O_TRACE,
+	       O_CLS, O_CLS_F32, O_METHOD, O_CALIB, O_EVAL_TOPP, O_TOPK, O_REPEAT, O_REPEAT_N, O_TRACE,
 	       O_PROMPTS, O_BATCH, O_KV, O_EVAL_SEEDS, O_SCALES, O_MIXED };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
@@ -222,6 +228,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "group", required_argument, 0, O_GROUP },
 		{ "pow2", no_argument, 0, O_POW2 },
 		{ "classifier-bcq", no_argument, 0, O_CLS },
+		{ "classifier-f32", no_argument, 0, O_CLS_F32 },
 		{ "softmax", required_argument, 0, O_SOFTMAX },
 		{ "consmax-gamma", required_argument, 0, O_METHOD },
 		{ "cpu", no_argument, 0, O_CPU },
@@ -249,7 +256,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		.temperature = 1.0f, .top_p = 0.9f, .group = LLM_BCQ_DEFAULT_GROUP,
 		.seed = (uint64_t)time(NULL), .calib_seqs = -1, .eval_top_p = 0.9f,
 		.planes = DEFAULT_PLANES, .repeat_penalty = 1.0f, .repeat_last_n = 64,
-		.eval_seeds = EVAL_SEEDS, .scale16 = 1 };
+		.eval_seeds = EVAL_SEEDS, .scale16 = 1,
+		.classifier_bcq = LLM_CLASSIFIER_AUTO };
 	while ((c = getopt_long(argc, argv, "m:z:p:f:in:t:s:d:qVh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
@@ -284,6 +292,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'f': o->prompt_file = optarg; break;
 		case O_TRACE: o->trace = optarg; break;
 		case 'i': o->interactive = 1; break;
+		case O_CLS_F32: o->classifier_bcq = 0; break;
 		case 'n':
 			if (long_arg("token count -n", optarg, 0, 1 << 24, &o->steps))
 				return -1;
@@ -465,6 +474,7 @@ struct decoder {
 	struct llm_accel a;
 	struct accel_dev *dev;
 	struct accel_info info;
+	uint64_t mem_bytes0;	/* device-memory counter after the upload */
 	struct llm_err *e;
 };
 
@@ -506,6 +516,12 @@ static int decoder_open(struct decoder *d, const struct options *o,
 	rc = llm_accel_init_kv(&d->a, d->dev, p, o->consmax, d->kv_f16, e);
 	if (!rc)
 		rc = accel_query_info(d->dev, &d->info);
+	if (!rc) {
+		struct drm_csa_counters c;
+
+		rc = accel_query_counters(d->dev, &c);
+		d->mem_bytes0 = c.devmem_bytes;
+	}
 	if (rc) {
 		accel_close(d->dev);
 		return rc;
@@ -553,11 +569,11 @@ static int eval_forward(void *ctx, int token, int pos, float *logits)
 	return decoder_step(ctx, token, pos, logits, NULL);
 }
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -569,6 +585,19 @@ static int out_failed(void)
 
 	fprintf(stderr, "accel-llm: writing the output failed: %s\n", strerror(err));
 	return -1;
+}
+
+static double now(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/* CPU time of every thread of the process (the sim's worker included): on
+ * a shared machine the wall clock also counts the time others had the
+ * cores. */
+static double cpu_now(void)
+{
+	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /* Prints a piece unless it is a lone control byte (as llama2.c does). */
@@ -597,6 +626,8 @@ static const char *mode_name(const struct llm_packed *p, char *buf, size_t n)
 		snprintf(buf, n, "bcq%u, %s scales, %.3f bits/weight", p->planes,
 			 p->pow2 ? (p->scale16 ? "apot" : "pow2") : (p->scale16 ? "f16" : "f32"),
 			 llm_packed_bits_per_weight(p));
+	if (p->planes && p->classifier_bcq && strlen(buf) + 1 < n)
+		snprintf(buf + strlen(buf), n - strlen(buf), ", BCQ classifier");
 	return buf;
 }
 
@@ -669,7 +700,7 @@ struct session {
 	int pos, token, have_token;
 	/* statistics of the last feed */
 	int prompt_tokens, generated, context_full;
-	double t_prompt, t_gen;
+	double t_prompt, t_gen, c_gen;	/* c_gen: CPU seconds of the generation */
 };
 
 static int session_init(struct session *g, const struct options *o, struct decoder *d,
@@ -718,7 +749,7 @@ static int session_feed(struct session *g, const int *ids, int n, int steps, int
 {
 	const struct options *o = g->o;
 	int device_argmax = o->temperature == 0.0f && o->repeat_penalty == 1.0f;
-	double t0 = now(), t1 = 0;
+	double t0 = now(), t1 = 0, c1 = 0;
 	int rc = 0, next = 0;
 
 	g->prompt_tokens = n;
@@ -753,6 +784,8 @@ static int session_feed(struct session *g, const int *ids, int n, int steps, int
 				next = session_pick(g);
 			if (!g->generated++)
 				t1 = now();
+			if (g->generated == 1)
+				c1 = cpu_now();
 			if (next == LLM_TOKEN_BOS || next == LLM_TOKEN_EOS) {
 				g->have_token = 0;	/* the next feed starts afresh */
 				break;
@@ -765,6 +798,7 @@ static int session_feed(struct session *g, const int *ids, int n, int steps, int
 	}
 	g->t_prompt = (t1 ? t1 : now()) - t0;
 	g->t_gen = t1 ? now() - t1 : 0;
+	g->c_gen = c1 ? cpu_now() - c1 : 0;
 	return 0;
 }
 
@@ -775,18 +809,25 @@ static void print_stats(const struct session *g, const struct llm_packed *p,
 	int gf = g->generated - 1;	/* the first came with the prompt */
 	char mode[96];
 
-	fprintf(stderr, "stats: %s | %s | %s, kv %s | load %.2f s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s | total %.2f s",
+	fprintf(stderr, "stats: %s | %s | %s, kv %s | load %.2f s | prompt %d tok %.1f tok/s | generation %d tok %.1f tok/s, %.1f tok per CPU-s | total %.2f s",
 		d->cpu ? "cpu" : d->info.backend, mode_name(p, mode, sizeof(mode)),
 		softmax_name(g->o->consmax), !d->cpu && d->kv_f16 ? "f16" : "f32",
 		t_load, g->prompt_tokens,
 		g->t_prompt > 0 ? g->prompt_tokens / g->t_prompt : 0.0, g->generated,
-		gf > 0 && g->t_gen > 0 ? gf / g->t_gen : 0.0, t_total);
+		gf > 0 && g->t_gen > 0 ? gf / g->t_gen : 0.0,
+		gf > 0 && g->c_gen > 0 ? gf / g->c_gen : 0.0, t_total);
 	if (!d->cpu && d->a.submits) {
 		double cyc = (double)d->a.total_cycles / d->a.submits;
+
+		struct drm_csa_counters c;
 
 		fprintf(stderr, " | device %.0f cycles/tok, %.1f tok/s projected at %.0f MHz | devmem %.1f MiB",
 			cyc, cyc > 0 ? d->info.clock_khz * 1e3 / cyc : 0.0,
 			d->info.clock_khz / 1e3, d->a.device_bytes / 1048576.0);
+		/* bytes the engines moved per token, for bandwidth bounds */
+		if (!accel_query_counters(d->dev, &c))
+			fprintf(stderr, " | device %.2f MB/tok",
+				(double)(c.devmem_bytes - d->mem_bytes0) / d->a.submits / 1e6);
 	}
 	fputc('\n', stderr);
 }
@@ -1001,6 +1042,8 @@ int main(int argc, char **argv)
 	struct options o;
 	int rc;
 
+	if (project_requested(argc, argv))
+		return project_main(argc, argv);
 	rc = parse_options(argc, argv, &o) ? 1 : run(&o);
 	free_prompts(&o);
 	return rc;

@@ -4,13 +4,15 @@ ifndef CSA_MK_ACCEL_LLM
 CSA_MK_ACCEL_LLM := 1
 TOOLS += accel-llm
 accel-llm_SRCS := userspace-tools/accel-llm/accel_llm.c userspace-tools/accel-llm/trace.c \
-	userspace-tools/accel-llm/batch_run.c \
+	userspace-tools/accel-llm/batch_run.c userspace-tools/accel-llm/project.c \
 	userspace-tools/accel-info/json.c
 accel-llm_LIBS := csallm accel
 accel-llm_LDLIBS = $(ACCEL_LIBDRM_LIBS)
 # The install prefix's model directory ends the search path (llm_paths.h).
 trace_CFLAGS := -Iuserspace-tools/llm-common
 batch_run_CFLAGS := -Iuserspace-tools/llm-common
+# --project writes JSON with accel-info's writer
+project_CFLAGS := -Iuserspace-tools/llm-common -Iuserspace-tools/accel-info
 accel_llm_CFLAGS := -Iuserspace-tools/llm-common -DLLM_MODELS_DIR='"$(PREFIX)/share/csa/models"'
 # A stamp named after PREFIX: `make install PREFIX=/usr` after a plain
 # `make` recompiles the directory in.

@@ -52,7 +52,9 @@ static void usage(FILE *f)
 "      --mixed-planes A   planes per matrix, floor(A) or ceil(A), mean <= A,\n"
 "                         chosen by each matrix's measured effect on the output\n"
 "  -v, --verbose          print the per-matrix measurements\n"
-"      --classifier-bcq   quantize the classifier too (default keeps it f32)\n"
+"      --classifier-bcq   quantize the classifier too (default: when the\n"
+"                         vocabulary has 4096 tokens or more)\n"
+"      --classifier-f32   keep the classifier f32\n"
 "      --iters N          alternating refinement rounds (default %d)\n"
 "      --consmax          calibrate and store ConSmax tables\n"
 "      --consmax-gamma M  max (default), lse or sum: see docs/model-format.md\n"
@@ -91,7 +93,7 @@ static long number(const char *s, long lo, long hi, const char *what, int *bad)
 
 static int parse(int argc, char **argv, struct options *o)
 {
-	enum { O_WEIGHTS = 256, O_GROUP, O_POW2, O_CLS, O_ITERS, O_CONSMAX,
+	enum { O_WEIGHTS = 256, O_GROUP, O_POW2, O_CLS, O_CLS_F32, O_ITERS, O_CONSMAX,
 	       O_METHOD, O_CSEQS, O_CLEN, O_RANDOM, O_SCALES, O_MIXED };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
@@ -103,6 +105,7 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "mixed-planes", required_argument, 0, O_MIXED },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "classifier-bcq", no_argument, 0, O_CLS },
+		{ "classifier-f32", no_argument, 0, O_CLS_F32 },
 		{ "iters", required_argument, 0, O_ITERS },
 		{ "consmax", no_argument, 0, O_CONSMAX },
 		{ "consmax-gamma", required_argument, 0, O_METHOD },
@@ -118,7 +121,7 @@ static int parse(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .planes = DEFAULT_PLANES, .group = LLM_BCQ_DEFAULT_GROUP,
 		.iters = LLM_BCQ_DEFAULT_ITERS, .calib_seqs = -1, .calib_len = 256,
-		.seed = 1, .scale16 = 1 };
+		.seed = 1, .scale16 = 1, .classifier_bcq = LLM_CLASSIFIER_AUTO };
 	while (!bad && (c = getopt_long(argc, argv, "m:o:s:vVh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->in = optarg; break;
@@ -134,6 +137,7 @@ static int parse(int argc, char **argv, struct options *o)
 				return -die("bad --mixed-planes '%s' (1..4)", optarg);
 			break;
 		case O_CLS: o->classifier_bcq = 1; break;
+		case O_CLS_F32: o->classifier_bcq = 0; break;
 		case O_CONSMAX: o->consmax = 1; break;
 		case O_RANDOM: o->shape = optarg; break;
 		case 's':
@@ -290,7 +294,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "accel-quant: wrote %s: bcq planes %.3f mean, group %d, scales %s%s%s, %.3f bits/weight, %.2f MiB (checkpoint %.2f MiB), relative weight error %.4f\n",
 			o.out, llm_packed_mean_planes(&p), o.group,
 			o.pow2 ? (o.scale16 ? "apot" : "pow2") : (o.scale16 ? "f16" : "f32"),
-			o.classifier_bcq ? " +classifier" : "", o.consmax ? " +consmax" : "",
+			p.classifier_bcq ? " +classifier" : "", o.consmax ? " +consmax" : "",
 			llm_packed_bits_per_weight(&p), file_mib(o.out), file_mib(o.in),
 			weight_error(&orig, &p));
 	else

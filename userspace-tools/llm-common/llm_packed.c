@@ -269,22 +269,35 @@ static int quantize_all(struct llm_bcq_matrix *out, struct llm_model *m, int n,
 	return 0;
 }
 
+int llm_classifier_bcq(const struct llm_config *c, int choice)
+{
+	if (choice == LLM_CLASSIFIER_AUTO)
+		return c->vocab_size >= (int)LLM_CLASSIFIER_BCQ_MIN_VOCAB;
+	return !!choice;
+}
+
 int llm_packed_from_model(struct llm_packed *p, struct llm_model *m,
-			  const struct llm_quant_opts *q, struct llm_err *e)
+			  const struct llm_quant_opts *q_in, struct llm_err *e)
 {
 	const struct llm_config *c = &m->cfg;
+	struct llm_quant_opts qv, *q = &qv;
 	struct hessians hs = { 0 };
 	struct llm_bcq_matrix *lo = NULL;
 	int *use_lo = NULL;
-	uint32_t hi_planes = q ? q->bcq.planes : 0, lo_planes = 0;
+	uint32_t hi_planes = 0, lo_planes = 0;
 	int n, rc;
 
 	memset(p, 0, sizeof(*p));
-	if (!q) {
+	if (!q_in) {
 		p->base = *m;
 		memset(m, 0, sizeof(*m));
 		return 0;
 	}
+	qv = *q_in;
+	/* f32 matrices have no quantized classifier either */
+	qv.classifier_bcq = q_in->bcq.planes &&
+			    llm_classifier_bcq(c, q_in->classifier_bcq);
+	hi_planes = q->bcq.planes;
 	if (q->mixed_planes > 0) {
 		if (!(q->mixed_planes >= 1 && q->mixed_planes <= CSA_BCQ_MAX_PLANES))
 			return llm_fail(e, -EINVAL, "mixed planes %.2f outside 1..%u",

@@ -45,9 +45,18 @@ typedef void (*llm_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 /* A new phase of the work begins (calibrating, quantizing, ...). */
 typedef void (*llm_phase_fn)(void *ctx, const char *what);
 
+/* llm_quant_opts.classifier_bcq: 1 quantize the classifier too, 0 keep it
+ * f32, LLM_CLASSIFIER_AUTO quantize it when the vocabulary is large: at
+ * LLM_CLASSIFIER_BCQ_MIN_VOCAB tokens the f32 classifier would be a large
+ * share of every token's bytes (docs/accel-llm.md measures the quality). */
+#define LLM_CLASSIFIER_AUTO (-1)
+#define LLM_CLASSIFIER_BCQ_MIN_VOCAB 4096
+/* 0 or 1 for @c under @choice (0, 1 or LLM_CLASSIFIER_AUTO). */
+int llm_classifier_bcq(const struct llm_config *c, int choice);
+
 struct llm_quant_opts {
 	struct llm_bcq_params bcq;
-	int classifier_bcq;	/* quantize the classifier too */
+	int classifier_bcq;	/* 1, 0 or LLM_CLASSIFIER_AUTO (see above) */
 	/* Activation-aware (GPTQ-style) fitting from the fp32 model's inputs to
 	 * each matrix over calib_seqs sampled sequences of calib_len tokens;
 	 * 0 = plain weight-error fitting. */

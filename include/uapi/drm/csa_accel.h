@@ -114,6 +114,16 @@ enum drm_csa_engine {
  * @vec_lanes: f32 lanes of the vector unit
  * @ring_entries: submission ring entries
  * @max_cmds: most commands one SUBMIT may carry
+ * @board_id: board profile of the cycle model (CSA_BOARD_* in csa_device.h);
+ *            0 from a driver that predates it
+ * @mem_channels: DDR channels or HBM pseudo-channels of that profile
+ * @mem_peak_mbps: datasheet peak memory bandwidth (MB/s); @dram_mbps is the
+ *                 sustained bandwidth the cycle model prices commands at
+ * @pcie_mbps: sustained host DMA bandwidth of the cycle model (MB/s)
+ * @board_name: the profile's name, NUL-terminated ("u250", ...)
+ *
+ * @bcq_lanes, @pim_banks, @pim_macs_per_bank and @vec_lanes are full width
+ * (the device's ENGINES register saturates each at 255).
  */
 struct drm_csa_info {
 	__u32 uapi_major;
@@ -133,6 +143,11 @@ struct drm_csa_info {
 	__u32 vec_lanes;
 	__u32 ring_entries;
 	__u32 max_cmds;
+	__u32 board_id;
+	__u32 mem_channels;
+	__u32 mem_peak_mbps;
+	__u32 pcie_mbps;
+	char board_name[16];
 };
 
 /* BO placement (drm_csa_bo_create.flags) */
