@@ -223,16 +223,18 @@ static void test_cycle_model(void)
 	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_VECTOR] -
 			busy0[CSA_ENGINE_VECTOR], 20);
 
-	/* The same with normalized ConSmax: LUT 2 * ceil(100/16) = 14, the
-	 * running sum 2 * ceil(100/16) = 14 and the divide 2 * ceil(64/16)
-	 * = 8, 36 on the ConSmax unit; 52 + 36 + 16 = 104 */
+	/* The same with normalized ConSmax: LUT 2 * ceil(100/32) = 8, the
+	 * running sum 2 * ceil(100/32) = 8 and the divide 2 * ceil(64/32) =
+	 * 4, 20 on the ConSmax unit, pipelined with the PIM passes (no max
+	 * or sum to wait for); memory 103424 B + the tables 2 * 144 B =
+	 * 103712 B -> 477 cycles; max(200, 477, 20) + 16 = 493 */
 	d.flags = CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM;
 	d.addr[3] = h_alloc(2 * 144);
 	for (e = 0; e < 5; e++)
 		busy0[e] = h_hw->ctr.busy[e];
 	CU_ASSERT_EQUAL(h_exec(&d, &cycles), CSA_STATUS_OK);
-	CU_ASSERT_EQUAL(cycles, 104);
-	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_CONSMAX] - busy0[CSA_ENGINE_CONSMAX], 36);
+	CU_ASSERT_EQUAL(cycles, 493);
+	CU_ASSERT_EQUAL(h_hw->ctr.busy[CSA_ENGINE_CONSMAX] - busy0[CSA_ENGINE_CONSMAX], 20);
 
 	/* NOP: issue only, still on a busy counter (they sum to the total);
 	 * a rejected descriptor: issue only, on none */

@@ -48,7 +48,7 @@ extern "C" {
 
 /* UAPI version reported by DRM_IOCTL_CSA_GET_INFO (major breaks, minor grows) */
 #define DRM_CSA_UAPI_MAJOR	1
-#define DRM_CSA_UAPI_MINOR	0
+#define DRM_CSA_UAPI_MINOR	1	/* 1: board profile in drm_csa_info */
 
 #define DRM_CSA_GET_INFO	0x00
 #define DRM_CSA_BO_CREATE	0x01
