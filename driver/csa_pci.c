@@ -141,21 +141,36 @@ static void csa_remove(struct pci_dev *pdev)
 {
 	struct csa_device *cdev = pci_get_drvdata(pdev);
 
-	/* ioctls now fail with -ENODEV; waits for hardware sections to end */
+	/*
+	 * Stop the device first: no job reaches the ring any more, and the
+	 * card stops fetching, executing and mastering the bus before
+	 * anything it could write is freed.  Only then unplug (ioctls fail
+	 * with -ENODEV; waits for hardware sections to end).
+	 */
+	drm_sched_wqueue_stop(&cdev->sched);
+	csa_stop_dma(cdev);
 	drm_dev_unplug(&cdev->drm);
-	/* stop DMA before the rings and the jobs' tables are freed */
-	csa_regs_disable(cdev);
 	csa_irq_fini(cdev);
-	/* complete every in-flight job (ABORTED) so waiters wake up */
+	/*
+	 * Complete every in-flight job (ABORTED) so waiters wake up; a
+	 * recovery that was running is over once this returns, so stop the
+	 * device once more in case it had started the rings again.
+	 */
 	csa_reset_sync(cdev);
+	csa_stop_dma(cdev);
 }
 
+/* Reboot and kexec: the next kernel must not find the card writing memory. */
 static void csa_shutdown(struct pci_dev *pdev)
 {
 	struct csa_device *cdev = pci_get_drvdata(pdev);
 
-	if (cdev)
-		csa_regs_disable(cdev);
+	if (!cdev)
+		return;
+	if (cdev->sched_ready)
+		drm_sched_wqueue_stop(&cdev->sched);
+	csa_stop_dma(cdev);
+	csa_irq_sync(cdev);
 }
 
 struct pci_driver csa_pci_driver = {

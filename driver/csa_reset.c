@@ -16,29 +16,59 @@ static void csa_abort_inflight(struct csa_device *cdev,
 {
 	struct csa_job *job, *tmp;
 	unsigned long flags;
+	LIST_HEAD(done);
 
 	spin_lock_irqsave(&cdev->ring_lock, flags);
 	list_for_each_entry_safe(job, tmp, &cdev->inflight, inflight_link) {
 		bool guilty = bad && &job->base == bad;
 
-		list_del_init(&job->inflight_link);
-		csa_job_complete(job, guilty ? CSA_STATUS_TIMEOUT :
-				 CSA_STATUS_ABORTED, 0, 0,
-				 guilty ? -ETIME : -ECANCELED);
+		csa_job_finish_locked(job, guilty ? CSA_STATUS_TIMEOUT :
+				      CSA_STATUS_ABORTED, 0, 0,
+				      guilty ? -ETIME : -ECANCELED, &done);
 	}
 	if (bad)
 		cdev->last_error_status = CSA_STATUS_TIMEOUT;
 	spin_unlock_irqrestore(&cdev->ring_lock, flags);
+	csa_jobs_signal(cdev, &done);
+}
+
+/*
+ * The card touches no host memory after this: no fetch, no executing
+ * descriptor (a soft reset ends it, where clearing ENABLE lets it finish),
+ * no bus mastering.  Removal and shutdown call it before freeing anything
+ * the device could still write.
+ */
+void csa_stop_dma(struct csa_device *cdev)
+{
+	WRITE_ONCE(cdev->removing, true);
+	/* surprise removal: nothing answers, and nothing is left to stop */
+	if (!pci_device_is_present(cdev->pdev))
+		return;
+	csa_regs_disable(cdev);
+	csa_regs_soft_reset(cdev);
+	/* the reset left every interrupt source unmasked */
+	csa_set_irq_mask(cdev, CSA_IRQ_CQ | CSA_IRQ_ERROR);
+	pci_clear_master(cdev->pdev);
 }
 
 void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
 {
+	struct csa_client *guilty = bad ? to_csa_job(bad)->client : NULL;
+	u64 seqno = atomic64_read(&cdev->seqno);
 	bool present;
 	int idx;
 
 	drm_sched_stop(&cdev->sched, bad);
-	/* every submit made so far is aborted, also the ones still queued */
-	WRITE_ONCE(cdev->abort_before, atomic64_read(&cdev->seqno));
+	/*
+	 * The reset loses every job on the ring.  Of the submits still queued
+	 * in entities, a timeout aborts only the hung job's file's (they may
+	 * depend on it); other files' queued work runs after the reset.  A
+	 * RESET or a removal, with no job to blame, aborts them all.
+	 */
+	if (guilty)
+		atomic64_set(&guilty->abort_before, seqno);
+	else
+		WRITE_ONCE(cdev->abort_before, seqno);
 
 	present = drm_dev_enter(&cdev->drm, &idx);
 	if (present)
@@ -47,14 +77,30 @@ void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
 	csa_irq_sync(cdev);
 	csa_abort_inflight(cdev, bad);
 
-	if (present) {
-		if (!csa_regs_soft_reset(cdev) && !csa_ring_start(cdev))
-			drm_info(&cdev->drm, "device reset, rings re-initialized\n");
+	if (present && !READ_ONCE(cdev->removing)) {
+		bool failed = atomic_xchg(&cdev->inject_reset_fail, 0);
+
+		if (failed)
+			drm_info(&cdev->drm, "fault injection: this reset fails\n");
 		else
-			drm_err(&cdev->drm, "device did not come back from reset\n");
+			failed = csa_regs_soft_reset(cdev) ||
+				 csa_ring_start(cdev);
+		/*
+		 * Resetting again at every timeout would not help: refuse new
+		 * work (SUBMIT -EIO) until a RESET succeeds or the device is
+		 * bound again.
+		 */
+		if (failed) {
+			csa_regs_disable(cdev);
+			drm_err(&cdev->drm, "device did not come back from reset: wedged, new work refused\n");
+		} else {
+			drm_info(&cdev->drm, "device reset, rings re-initialized\n");
+		}
+		WRITE_ONCE(cdev->wedged, failed);
 		atomic64_inc(&cdev->resets);
-		drm_dev_exit(idx);
 	}
+	if (present)
+		drm_dev_exit(idx);
 	csa_sched_start(&cdev->sched);
 }
 
@@ -66,14 +112,14 @@ static void csa_reset_work(struct work_struct *work)
 	csa_recover(cdev, NULL);
 }
 
-/* Reset now (RESET ioctl, removal) and wait until it is done. */
+/* Reset now (RESET ioctl, removal) and wait; -EIO if the device is wedged. */
 int csa_reset_sync(struct csa_device *cdev)
 {
 	if (!cdev->sched_ready)
 		return -ENODEV;
 	queue_work(cdev->reset_wq, &cdev->reset_work);
 	flush_work(&cdev->reset_work);
-	return 0;
+	return READ_ONCE(cdev->wedged) ? -EIO : 0;
 }
 
 static void csa_reset_fini(struct drm_device *drm, void *arg)
