@@ -313,6 +313,9 @@ int csa_ioctl_get_counters(struct drm_device *drm, void *data,
 int csa_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file);
 void csa_fill_counters(struct csa_device *cdev, struct drm_csa_counters *c);
 
+/* csa_coredump.c */
+void csa_coredump(struct csa_device *cdev, struct csa_job *job);
+
 /* csa_fdinfo.c */
 void csa_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 

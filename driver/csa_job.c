@@ -16,6 +16,9 @@
 #include "csa_compat.h"
 #include "csa_drv.h"
 
+#define CREATE_TRACE_POINTS
+#include "csa_trace.h"
+
 static const char *csa_fence_get_driver_name(struct dma_fence *fence)
 {
 	return DRM_CSA_DRIVER_NAME;
@@ -198,6 +201,9 @@ void csa_jobs_signal(struct csa_device *cdev, struct list_head *done)
 	list_for_each_entry_safe(job, tmp, done, inflight_link) {
 		list_del_init(&job->inflight_link);
 		csa_job_sync(job, false);
+		trace_csa_complete(job->seqno, READ_ONCE(job->result->status),
+				   READ_ONCE(job->result->cycles),
+				   job->fence_error);
 		if (job->fence_error)
 			dma_fence_set_error(job->hw_fence, job->fence_error);
 		dma_fence_signal(job->hw_fence);
@@ -233,6 +239,7 @@ static struct dma_fence *csa_run_job(struct drm_sched_job *sched_job)
 	dma_fence_init(fence, &csa_fence_ops, &cdev->fence_lock,
 		       cdev->fence_context, ++cdev->hw_seqno);
 	job->hw_fence_armed = true;
+	trace_csa_run(job->seqno, job->num_desc);
 	csa_job_sync_for_device(job);
 	csa_ring_push_job(cdev, job);
 	drm_dev_exit(idx);
@@ -246,6 +253,8 @@ static enum drm_gpu_sched_stat csa_timedout_job(struct drm_sched_job *sched_job)
 
 	drm_warn(&cdev->drm, "job %llu timed out after %u ms: resetting the device\n",
 		 job->seqno, csa_job_timeout_ms);
+	trace_csa_timeout(job->seqno, job->num_desc);
+	csa_coredump(cdev, job);
 	csa_recover(cdev, sched_job);
 	if (drm_dev_is_unplugged(&cdev->drm))
 		return DRM_GPU_SCHED_STAT_ENODEV;

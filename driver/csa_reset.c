@@ -9,6 +9,7 @@
 
 #include "csa_compat.h"
 #include "csa_drv.h"
+#include "csa_trace.h"
 
 /* Complete every job the device holds: @bad timed out, the rest aborted. */
 static void csa_abort_inflight(struct csa_device *cdev,
@@ -97,6 +98,7 @@ void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
 			drm_info(&cdev->drm, "device reset, rings re-initialized\n");
 		}
 		WRITE_ONCE(cdev->wedged, failed);
+		trace_csa_reset(bad ? to_csa_job(bad)->seqno : 0, failed);
 		atomic64_inc(&cdev->resets);
 	}
 	if (present)

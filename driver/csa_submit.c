@@ -16,6 +16,7 @@
 
 #include "common/csa_translate.h"
 #include "csa_drv.h"
+#include "csa_trace.h"
 
 /* Results kept per file for WAIT; older completed ones are dropped. */
 #define CSA_RESULTS_KEEP	4096
@@ -374,6 +375,7 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	list_add_tail(&result->fifo_link, &cfile->results_fifo);
 	cfile->nr_results++;
 	atomic64_inc(&cdev->jobs_submitted);
+	trace_csa_submit(seqno, job->num_desc);
 	drm_sched_entity_push_job(&job->base);
 	csa_results_prune(cfile);
 	mutex_unlock(&cfile->results_lock);
