@@ -125,6 +125,9 @@ struct csa_device {
 	struct drm_gpu_scheduler sched;
 	struct workqueue_struct *reset_wq;	/* ordered: timeouts and resets */
 	struct work_struct reset_work;
+	struct work_struct pci_reset_work;	/* around pci_reset_function() */
+	struct completion pci_reset_stopped;
+	struct completion pci_reset_go;
 	struct completion reset_done;
 	bool sched_ready;
 
@@ -304,6 +307,8 @@ int csa_reset_init(struct csa_device *cdev);
 void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad);
 int csa_reset_sync(struct csa_device *cdev);
 void csa_stop_dma(struct csa_device *cdev);
+void csa_pci_reset_begin(struct csa_device *cdev);
+void csa_pci_reset_end(struct csa_device *cdev);
 
 /* csa_info.c */
 int csa_ioctl_get_info(struct drm_device *drm, void *data,

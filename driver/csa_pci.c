@@ -151,6 +151,8 @@ static void csa_remove(struct pci_dev *pdev)
 	csa_stop_dma(cdev);
 	drm_dev_unplug(&cdev->drm);
 	csa_irq_fini(cdev);
+	/* an AER recovery that never got to resume() must not block the queue */
+	complete(&cdev->pci_reset_go);
 	/*
 	 * Complete every in-flight job (ABORTED) so waiters wake up; a
 	 * recovery that was running is over once this returns, so stop the
@@ -173,11 +175,60 @@ static void csa_shutdown(struct pci_dev *pdev)
 	csa_irq_sync(cdev);
 }
 
+/*
+ * Function reset (sysfs "reset", a hypervisor): the rings are lost, so the
+ * jobs on them are aborted before and the rings programmed again after.
+ */
+static void csa_reset_prepare(struct pci_dev *pdev)
+{
+	csa_pci_reset_begin(pci_get_drvdata(pdev));
+}
+
+static void csa_reset_done(struct pci_dev *pdev)
+{
+	csa_pci_reset_end(pci_get_drvdata(pdev));
+}
+
+/* AER: quiesce, let the core reset the link, then start again. */
+static pci_ers_result_t csa_error_detected(struct pci_dev *pdev,
+					   pci_channel_state_t state)
+{
+	struct csa_device *cdev = pci_get_drvdata(pdev);
+
+	if (state == pci_channel_io_perm_failure)
+		return PCI_ERS_RESULT_DISCONNECT;
+	drm_err(&cdev->drm, "PCI channel error (state %d): resetting\n", state);
+	csa_pci_reset_begin(cdev);
+	return PCI_ERS_RESULT_NEED_RESET;
+}
+
+static pci_ers_result_t csa_slot_reset(struct pci_dev *pdev)
+{
+	pci_restore_state(pdev);
+	pci_save_state(pdev);
+	pci_set_master(pdev);
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static void csa_error_resume(struct pci_dev *pdev)
+{
+	csa_pci_reset_end(pci_get_drvdata(pdev));
+}
+
+static const struct pci_error_handlers csa_err_handlers = {
+	.error_detected = csa_error_detected,
+	.slot_reset = csa_slot_reset,
+	.resume = csa_error_resume,
+	.reset_prepare = csa_reset_prepare,
+	.reset_done = csa_reset_done,
+};
+
 struct pci_driver csa_pci_driver = {
 	.name = DRM_CSA_DRIVER_NAME,
 	.id_table = csa_pci_ids,
 	.probe = csa_probe,
 	.remove = csa_remove,
 	.shutdown = csa_shutdown,
+	.err_handler = &csa_err_handlers,
 	.dev_groups = csa_sysfs_groups,
 };

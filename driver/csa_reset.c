@@ -52,12 +52,17 @@ void csa_stop_dma(struct csa_device *cdev)
 	pci_clear_master(cdev->pdev);
 }
 
-void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
+/*
+ * First half of a recovery: stop the scheduler, complete what the device
+ * holds.  Returns whether the device is still there; then *idx is the
+ * drm_dev_enter() section csa_recover_end() leaves.
+ */
+static bool csa_recover_begin(struct csa_device *cdev,
+			      struct drm_sched_job *bad, int *idx)
 {
 	struct csa_client *guilty = bad ? to_csa_job(bad)->client : NULL;
 	u64 seqno = atomic64_read(&cdev->seqno);
 	bool present;
-	int idx;
 
 	drm_sched_stop(&cdev->sched, bad);
 	/*
@@ -71,13 +76,19 @@ void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
 	else
 		WRITE_ONCE(cdev->abort_before, seqno);
 
-	present = drm_dev_enter(&cdev->drm, &idx);
+	present = drm_dev_enter(&cdev->drm, idx);
 	if (present)
 		csa_set_irq_mask(cdev, CSA_IRQ_CQ | CSA_IRQ_ERROR);
 	/* a handler still running elsewhere may be completing a job */
 	csa_irq_sync(cdev);
 	csa_abort_inflight(cdev, bad);
+	return present;
+}
 
+/* Second half: soft reset, rings on again, scheduler restarted. */
+static void csa_recover_end(struct csa_device *cdev,
+			    struct drm_sched_job *bad, bool present, int idx)
+{
 	if (present && !READ_ONCE(cdev->removing)) {
 		bool failed = atomic_xchg(&cdev->inject_reset_fail, 0);
 
@@ -104,6 +115,47 @@ void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
 	if (present)
 		drm_dev_exit(idx);
 	csa_sched_start(&cdev->sched);
+}
+
+void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
+{
+	int idx;
+	bool present = csa_recover_begin(cdev, bad, &idx);
+
+	csa_recover_end(cdev, bad, present, idx);
+}
+
+/*
+ * A reset from outside (pci_reset_function(): sysfs "reset", AER) wipes
+ * the rings.  It is a recovery split in two around the PCI reset, run as
+ * one work item on the ordered reset queue, so that no timeout or RESET
+ * runs in between: the item stops everything, tells the caller, waits for
+ * the reset to be over, then starts the rings again.
+ */
+static void csa_pci_reset_work(struct work_struct *work)
+{
+	struct csa_device *cdev = container_of(work, struct csa_device,
+					       pci_reset_work);
+	int idx;
+	bool present = csa_recover_begin(cdev, NULL, &idx);
+
+	complete(&cdev->pci_reset_stopped);
+	wait_for_completion(&cdev->pci_reset_go);
+	csa_recover_end(cdev, NULL, present, idx);
+}
+
+void csa_pci_reset_begin(struct csa_device *cdev)
+{
+	reinit_completion(&cdev->pci_reset_stopped);
+	reinit_completion(&cdev->pci_reset_go);
+	queue_work(cdev->reset_wq, &cdev->pci_reset_work);
+	wait_for_completion(&cdev->pci_reset_stopped);
+}
+
+void csa_pci_reset_end(struct csa_device *cdev)
+{
+	complete(&cdev->pci_reset_go);
+	flush_work(&cdev->pci_reset_work);
 }
 
 static void csa_reset_work(struct work_struct *work)
@@ -137,5 +189,8 @@ int csa_reset_init(struct csa_device *cdev)
 	if (!cdev->reset_wq)
 		return -ENOMEM;
 	INIT_WORK(&cdev->reset_work, csa_reset_work);
+	INIT_WORK(&cdev->pci_reset_work, csa_pci_reset_work);
+	init_completion(&cdev->pci_reset_stopped);
+	init_completion(&cdev->pci_reset_go);
 	return drmm_add_action_or_reset(&cdev->drm, csa_reset_fini, NULL);
 }

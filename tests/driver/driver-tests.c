@@ -2315,6 +2315,37 @@ static void test_hang_coredump(void)
 	free(buf);
 }
 
+/*
+ * A function reset from outside (sysfs "reset": a bus reset behind the
+ * root port) wipes the card's rings: the driver's reset_prepare/reset_done
+ * abort what was on them and program them again, so the next job runs at
+ * once instead of timing out.  Only where the kernel offers a reset method.
+ */
+static void test_pci_reset(void)
+{
+	char bdf[64], path[PATH_MAX];
+	struct drm_csa_counters a, b;
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+
+	CU_ASSERT_EQUAL_FATAL(pci_name(bdf, sizeof(bdf)), 0);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
+	if (access(path, W_OK)) {
+		fprintf(stderr, "pci reset test skipped: no %s\n", path);
+		return;
+	}
+	CU_ASSERT_EQUAL(get_counters(fd, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(write_file(path, "1"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	/* well before the job timeout would have reset the device */
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, job_timeout_ms / 2 * 1000000ll,
+				   &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(get_counters(fd, &b), 0);
+	CU_ASSERT_EQUAL(b.resets, a.resets + 1);
+}
+
 /* ---- teardown ----------------------------------------------------------- */
 
 static int read_reg(const char *bdf, uint32_t reg, uint32_t *val)
@@ -2544,6 +2575,7 @@ static const struct test_def faults[] = {
 
 static const struct test_def lifetime[] = {
 	T(test_kill_during_long_job), T(test_kill_during_hung_job),
+	T(test_pci_reset),
 	T(test_rmmod_with_open_file), T(test_unbind_with_open_file),
 	T(test_unbind_stops_card),
 	T(test_device_del_with_open_file), { NULL, NULL },
