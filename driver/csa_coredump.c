@@ -5,10 +5,15 @@
  * the hung job's first descriptors, as text in
  * /sys/class/devcoredump/devcd<N>/data (root only; one dump at a time, the
  * devcoredump core drops new ones until it is read or 5 minutes pass).
+ * The buffer is vmalloc'ed ahead of time (timedout_job is on the fence
+ * path and must not allocate), handed to dev_coredumpv(), whose vfree lives
+ * in the core: a pending dump does not pin the module.  SUBMIT allocates
+ * the next one.
  */
 #include <linux/devcoredump.h>
-#include <linux/fs.h>
-#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <drm/drm_managed.h>
 
 #include <drm/drm_drv.h>
 
@@ -29,15 +34,27 @@ static const struct {
 	{ "CQ_SIZE", CSA_REG_CQ_SIZE }, { "CQ_TAIL", CSA_REG_CQ_TAIL },
 };
 
-static ssize_t csa_coredump_read(char *buffer, loff_t offset, size_t count,
-				 void *data, size_t datalen)
+/* Process context (SUBMIT, probe): make sure a buffer is ready. */
+void csa_coredump_prepare(struct csa_device *cdev)
 {
-	return memory_read_from_buffer(buffer, count, &offset, data, datalen);
+	void *buf;
+
+	if (READ_ONCE(cdev->dump_buf))
+		return;
+	buf = vmalloc(CSA_DUMP_SIZE);
+	if (buf && cmpxchg(&cdev->dump_buf, NULL, buf))
+		vfree(buf);
 }
 
-static void csa_coredump_free(void *data)
+static void csa_coredump_fini(struct drm_device *drm, void *arg)
 {
-	kfree(data);
+	vfree(xchg(&to_csa_device(drm)->dump_buf, NULL));
+}
+
+int csa_coredump_init(struct csa_device *cdev)
+{
+	csa_coredump_prepare(cdev);
+	return drmm_add_action_or_reset(&cdev->drm, csa_coredump_fini, NULL);
 }
 
 /* Called from timedout_job, before recovery: no sleeping allocation. */
@@ -49,7 +66,7 @@ void csa_coredump(struct csa_device *cdev, struct csa_job *job)
 	char *buf;
 	int idx;
 
-	buf = kmalloc(size, GFP_NOWAIT | __GFP_NOWARN);
+	buf = xchg(&cdev->dump_buf, NULL);
 	if (!buf)
 		return;
 	len += scnprintf(buf + len, size - len,
@@ -83,6 +100,5 @@ void csa_coredump(struct csa_device *cdev, struct csa_job *job)
 				 d->arg[1], d->arg[2], d->arg[3], d->addr[0],
 				 d->addr[1], d->addr[2]);
 	}
-	dev_coredumpm(&cdev->pdev->dev, THIS_MODULE, buf, len, GFP_NOWAIT,
-		      csa_coredump_read, csa_coredump_free);
+	dev_coredumpv(&cdev->pdev->dev, buf, len, GFP_NOWAIT);
 }

@@ -152,6 +152,7 @@ struct csa_device {
 	unsigned int errlog_next;
 	atomic_t inject;		/* enum csa_inject, for the next submit */
 	atomic_t inject_reset_fail;	/* CSA_INJECT_RESET_FAIL armed */
+	void *dump_buf;			/* vmalloc'ed, for the next devcoredump */
 };
 
 static inline struct csa_device *to_csa_device(struct drm_device *drm)
@@ -320,6 +321,8 @@ void csa_fill_counters(struct csa_device *cdev, struct drm_csa_counters *c);
 
 /* csa_coredump.c */
 void csa_coredump(struct csa_device *cdev, struct csa_job *job);
+void csa_coredump_prepare(struct csa_device *cdev);
+int csa_coredump_init(struct csa_device *cdev);
 
 /* csa_fdinfo.c */
 void csa_show_fdinfo(struct drm_printer *p, struct drm_file *file);

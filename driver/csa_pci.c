@@ -109,6 +109,9 @@ static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = csa_clear_init(cdev);
 	if (ret)
 		return ret;
+	ret = csa_coredump_init(cdev);
+	if (ret)
+		return ret;
 
 	ret = csa_regs_soft_reset(cdev);
 	if (ret)

@@ -324,6 +324,7 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 		goto out_exit;
 	}
 
+	csa_coredump_prepare(cdev);
 	cmds = csa_copy_cmds(args->cmds, args->num_cmds, args->cmd_size);
 	if (IS_ERR(cmds)) {
 		ret = PTR_ERR(cmds);

@@ -1952,17 +1952,18 @@ static void test_syncobj_refused(void)
 }
 
 /*
- * WAIT never says -ETIME before its deadline: a hung job, deadlines from
- * 1 to 15 ms (shorter than a jiffy and not a multiple of one), each timed.
+ * WAIT never says -ETIME before its deadline: a hung job, deadlines of 1, 2
+ * and 3 ms, each started at a different point of the 4 ms jiffy (a spin of
+ * k * 0.25 ms first): a wait rounded to whole jiffies ends at the next tick,
+ * which can come before the deadline.
  */
 static void test_wait_never_early(void)
 {
-	static const int ms[] = { 1, 2, 3, 5, 7, 10, 15 };
 	struct drm_csa_cmd c = cmd_nop();
 	struct drm_csa_reset r = { 0 };
 	struct drm_csa_wait w;
 	uint64_t fence = 0;
-	unsigned int i;
+	int k, early = 0;
 
 	if (!debugfs_dir[0]) {
 		CU_FAIL("debugfs inject knob not found");
@@ -1970,22 +1971,25 @@ static void test_wait_never_early(void)
 	}
 	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
 	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
-	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-		int64_t deadline = now_ns() + ms[i] * 1000000ll;
-		int64_t end;
+	for (k = 0; k < 48; k++) {
+		int64_t spin_end = now_ns() + (k % 16) * 250000ll;
+		int64_t deadline, end;
 		int ret;
 
+		while (now_ns() < spin_end)
+			;
+		deadline = now_ns() + (1 + k / 16) * 1000000ll;
 		memset(&w, 0, sizeof(w));
 		w.fence = fence;
 		w.timeout_ns = deadline;
 		ret = xioctl(fd, DRM_IOCTL_CSA_WAIT, &w);
 		end = now_ns();
 		CU_ASSERT_EQUAL(ret, -ETIME);
-		if (end < deadline)
+		if (end < deadline && !early++)
 			fprintf(stderr, "WAIT of %d ms returned %lld us early\n",
-				ms[i], (long long)(deadline - end) / 1000);
-		CU_ASSERT(end >= deadline);
+				1 + k / 16, (long long)(deadline - end) / 1000);
 	}
+	CU_ASSERT_EQUAL(early, 0);
 	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), 0);
 	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
 	CU_ASSERT_EQUAL(w.status, CSA_STATUS_ABORTED);
