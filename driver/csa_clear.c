@@ -24,6 +24,12 @@
 /* 256 entries of 64 KiB: one descriptor clears up to 16 MiB */
 #define CSA_ZERO_SG_ENTRIES	256u
 #define CSA_CLEAR_CHUNK		(CSA_ZERO_SIZE * CSA_ZERO_SG_ENTRIES)
+/*
+ * One clear job zeroes at most this much: at the model's and a board's DMA
+ * speed (GB/s) that is well under a second, far inside job_timeout_ms, so
+ * a big BO's clear is never mistaken for a hang.
+ */
+#define CSA_CLEAR_JOB_MAX	(256ull << 20)
 /* a clear aborted by someone else's reset is run again, at most this often */
 #define CSA_CLEAR_TRIES		3
 
@@ -163,7 +169,8 @@ int csa_clear_device_range(struct csa_device *cdev, struct drm_gem_object *obj,
 			   u64 start, u64 size)
 {
 	/* descriptors per job are bounded by the ring (scheduler credits) */
-	u64 span_max = (u64)cdev->max_cmds * CSA_CLEAR_CHUNK;
+	u64 span_max = min((u64)cdev->max_cmds * CSA_CLEAR_CHUNK,
+			   CSA_CLEAR_JOB_MAX);
 	u64 off, span;
 	unsigned int tries;
 	u32 status;

@@ -4,8 +4,9 @@
  * (/sys/kernel/debug/accel/<minor>/):
  *   ring    ring registers, driver indices and in-flight jobs
  *   errors  the last device errors, newest last
- *   inject  write "hang" or "corrupt" to break the next submit; read back
- *           what is armed ("none" once consumed)
+ *   inject  write "hang" or "corrupt" to break the next submit, or
+ *           "reset-fail" to make the next recovery fail (the device is
+ *           then wedged); read back what is armed ("none" once consumed)
  */
 #include <linux/debugfs.h>
 #include <linux/ktime.h>
@@ -95,6 +96,7 @@ static const char *const csa_inject_names[] = {
 	[CSA_INJECT_NONE] = "none",
 	[CSA_INJECT_HANG] = "hang",
 	[CSA_INJECT_CORRUPT] = "corrupt",
+	[CSA_INJECT_RESET_FAIL] = "reset-fail",
 };
 
 static int csa_inject_show(struct seq_file *m, void *unused)
@@ -104,6 +106,8 @@ static int csa_inject_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "%s\n", v >= 0 && v < ARRAY_SIZE(csa_inject_names) ?
 		   csa_inject_names[v] : "?");
+	if (atomic_read(&cdev->inject_reset_fail))
+		seq_printf(m, "%s\n", csa_inject_names[CSA_INJECT_RESET_FAIL]);
 	return 0;
 }
 
@@ -127,7 +131,10 @@ static ssize_t csa_inject_write(struct file *file, const char __user *ubuf,
 	i = sysfs_match_string(csa_inject_names, strim(buf));
 	if (i < 0)
 		return i;
-	atomic_set(&cdev->inject, i);
+	if (i == CSA_INJECT_RESET_FAIL)
+		atomic_set(&cdev->inject_reset_fail, 1);
+	else
+		atomic_set(&cdev->inject, i);
 	return len;
 }
 

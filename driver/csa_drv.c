@@ -36,9 +36,14 @@ static int csa_open(struct drm_device *drm, struct drm_file *file)
 	struct csa_file *cfile;
 	int ret;
 
-	cfile = kzalloc(sizeof(*cfile), GFP_KERNEL);
+	cfile = kzalloc(sizeof(*cfile), GFP_KERNEL_ACCOUNT);
 	if (!cfile)
 		return -ENOMEM;
+	cfile->client = csa_client_alloc();
+	if (!cfile->client) {
+		kfree(cfile);
+		return -ENOMEM;
+	}
 	cfile->cdev = cdev;
 	mutex_init(&cfile->results_lock);
 	xa_init(&cfile->results);
@@ -46,6 +51,7 @@ static int csa_open(struct drm_device *drm, struct drm_file *file)
 	ret = drm_sched_entity_init(&cfile->entity, DRM_SCHED_PRIORITY_NORMAL,
 				    &sched, 1, NULL);
 	if (ret) {
+		csa_client_put(cfile->client);
 		kfree(cfile);
 		return ret;
 	}
@@ -70,6 +76,7 @@ static void csa_postclose(struct drm_device *drm, struct drm_file *file)
 	}
 	xa_destroy(&cfile->results);
 	mutex_destroy(&cfile->results_lock);
+	csa_client_put(cfile->client);
 	kfree(cfile);
 }
 
@@ -83,7 +90,12 @@ static const struct drm_ioctl_desc csa_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(CSA_RESET, csa_ioctl_reset, 0),
 };
 
-DEFINE_DRM_ACCEL_FOPS(csa_fops);
+/* DEFINE_DRM_ACCEL_FOPS plus fdinfo (drm_show_fdinfo -> csa_show_fdinfo) */
+static const struct file_operations csa_fops = {
+	.owner = THIS_MODULE,
+	DRM_ACCEL_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
 
 const struct drm_driver csa_drm_driver = {
 	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM,
@@ -92,7 +104,14 @@ const struct drm_driver csa_drm_driver = {
 	.ioctls = csa_ioctls,
 	.num_ioctls = ARRAY_SIZE(csa_ioctls),
 	.fops = &csa_fops,
-	DRM_GEM_SHMEM_DRIVER_OPS,
+	.show_fdinfo = csa_show_fdinfo,
+	/*
+	 * Not DRM_GEM_SHMEM_DRIVER_OPS: its dumb_create would let the core's
+	 * DUMB_CREATE and MAP_DUMB ioctls make BOs and mmap offsets outside
+	 * BO_CREATE's checks.  Host BOs export through the core's default
+	 * PRIME helpers; dma-bufs of other devices import as host BOs.
+	 */
+	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.name = DRM_CSA_DRIVER_NAME,
 	.desc = CSA_DRIVER_DESC,
 #if !CSA_KERNEL_AT_LEAST(6, 14)

@@ -6,6 +6,7 @@
 #define CSA_DRV_H
 
 #include <linux/atomic.h>
+#include <linux/dma-direction.h>
 #include <linux/dma-fence.h>
 #include <linux/io.h>
 #include <linux/kref.h>
@@ -43,7 +44,15 @@ enum csa_inject {
 	CSA_INJECT_NONE = 0,
 	CSA_INJECT_HANG,	/* write the job but never ring its doorbell */
 	CSA_INJECT_CORRUPT,	/* give its first descriptor an invalid opcode */
+	CSA_INJECT_RESET_FAIL,	/* the next recovery acts as if the reset failed */
 };
+
+/*
+ * Per-file limits: a user can queue this many jobs, and SG tables (DMA
+ * memory the device reads) of this many bytes, before SUBMIT says -EBUSY.
+ */
+#define CSA_FILE_MAX_JOBS	1024
+#define CSA_FILE_MAX_SG_BYTES	(64ull << 20)
 
 /* One ring of DMA-coherent entries shared with the device. */
 struct csa_ring {
@@ -93,6 +102,8 @@ struct csa_device {
 	u32 cq_head;
 	u32 cq_phase;		/* phase bit the next valid CQE carries */
 	bool hung;		/* injected hang: no doorbells until reset */
+	bool wedged;		/* a reset failed: new work is refused */
+	bool removing;		/* remove/shutdown: recovery leaves the rings off */
 	struct list_head inflight;	/* struct csa_job in ring order */
 	u32 max_cmds;
 
@@ -102,6 +113,7 @@ struct csa_device {
 	u64 hw_seqno;		/* hardware fences, in ring order */
 	atomic64_t seqno;	/* submits: the WAIT fence and descriptor tag */
 	u64 abort_before;	/* submits up to this seqno were aborted by a reset */
+	ktime_t last_done;	/* when the device last completed a job (ring_lock) */
 
 	/* clearing new device BOs by DMA from a zero buffer (csa_clear.c) */
 	void *zero_buf;			/* CSA_ZERO_SIZE zero bytes */
@@ -115,6 +127,9 @@ struct csa_device {
 	struct drm_gpu_scheduler sched;
 	struct workqueue_struct *reset_wq;	/* ordered: timeouts and resets */
 	struct work_struct reset_work;
+	struct work_struct pci_reset_work;	/* around pci_reset_function() */
+	struct completion pci_reset_stopped;
+	struct completion pci_reset_go;
 	struct completion reset_done;
 	bool sched_ready;
 
@@ -137,7 +152,9 @@ struct csa_device {
 	spinlock_t errlog_lock;
 	struct csa_errlog_entry errlog[CSA_ERRLOG_LEN];
 	unsigned int errlog_next;
-	atomic_t inject;		/* enum csa_inject */
+	atomic_t inject;		/* enum csa_inject, for the next submit */
+	atomic_t inject_reset_fail;	/* CSA_INJECT_RESET_FAIL armed */
+	void *dump_buf;			/* vmalloc'ed, for the next devcoredump */
 };
 
 static inline struct csa_device *to_csa_device(struct drm_device *drm)
@@ -145,9 +162,23 @@ static inline struct csa_device *to_csa_device(struct drm_device *drm)
 	return container_of(drm, struct csa_device, drm);
 }
 
+/*
+ * What a file's jobs charge to it.  Jobs can outlive the file (they finish
+ * after a kill -9), so this is reference counted: the file and every job
+ * hold a reference.
+ */
+struct csa_client {
+	struct kref ref;
+	atomic_t jobs;			/* submitted and not yet freed */
+	atomic64_t sg_bytes;		/* SG table memory of those jobs */
+	atomic64_t busy_ns;		/* device time of its finished jobs */
+	atomic64_t abort_before;	/* its submits up to this seqno hung */
+};
+
 /* Per open file: its scheduler entity and the results of its submits. */
 struct csa_file {
 	struct csa_device *cdev;
+	struct csa_client *client;
 	struct drm_sched_entity entity;
 	struct mutex results_lock;	/* orders results_fifo and the xarray */
 	struct xarray results;		/* seqno -> struct csa_result */
@@ -171,9 +202,11 @@ struct csa_result {
 /* A DMA-coherent scatter-gather table owned by a job. */
 struct csa_sg_buf {
 	struct list_head link;
-	void *cpu;
+	void *cpu;			/* struct csa_sg_entry[count] */
 	dma_addr_t dma;
-	size_t size;
+	size_t size;			/* bytes allocated (charged to the file) */
+	u32 count;
+	enum dma_data_direction dir;	/* of the host memory it names */
 };
 
 struct csa_job {
@@ -187,7 +220,12 @@ struct csa_job {
 	u32 max_bos;
 	struct list_head sg_bufs;
 	struct csa_result *result;
-	struct dma_fence *hw_fence;
+	struct csa_client *client;	/* NULL for the driver's own jobs */
+	size_t sg_bytes;		/* charged to client->sg_bytes */
+	struct dma_fence *hw_fence;	/* allocated at submit, armed in run_job */
+	bool hw_fence_armed;
+	int fence_error;		/* set on the hardware fence when signalled */
+	ktime_t start;			/* pushed to the ring */
 	struct list_head inflight_link;
 	bool inject_hang;
 	bool counted;		/* in jobs_completed already */
@@ -252,9 +290,13 @@ int csa_clear_device_range(struct csa_device *cdev, struct drm_gem_object *obj,
 int csa_sched_init(struct csa_device *cdev);
 struct csa_job *csa_job_alloc(struct csa_device *cdev, u32 num_desc);
 void csa_job_cleanup(struct csa_job *job);
-void csa_job_complete(struct csa_job *job, u32 status, u32 index, u64 cycles,
-		      int error);
+void csa_job_finish_locked(struct csa_job *job, u32 status, u32 index,
+			   u64 cycles, int error, struct list_head *done);
+void csa_jobs_signal(struct csa_device *cdev, struct list_head *done);
+void csa_job_sync_for_device(struct csa_job *job);
 void csa_result_put(struct csa_result *result);
+struct csa_client *csa_client_alloc(void);
+void csa_client_put(struct csa_client *client);
 
 /* csa_submit.c */
 int csa_ioctl_submit(struct drm_device *drm, void *data,
@@ -267,6 +309,9 @@ int csa_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
 int csa_reset_init(struct csa_device *cdev);
 void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad);
 int csa_reset_sync(struct csa_device *cdev);
+void csa_stop_dma(struct csa_device *cdev);
+void csa_pci_reset_begin(struct csa_device *cdev);
+void csa_pci_reset_end(struct csa_device *cdev);
 
 /* csa_info.c */
 int csa_ioctl_get_info(struct drm_device *drm, void *data,
@@ -275,6 +320,14 @@ int csa_ioctl_get_counters(struct drm_device *drm, void *data,
 			   struct drm_file *file);
 int csa_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file);
 void csa_fill_counters(struct csa_device *cdev, struct drm_csa_counters *c);
+
+/* csa_coredump.c */
+void csa_coredump(struct csa_device *cdev, struct csa_job *job);
+void csa_coredump_prepare(struct csa_device *cdev);
+int csa_coredump_init(struct csa_device *cdev);
+
+/* csa_fdinfo.c */
+void csa_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 /* csa_sysfs.c, csa_debugfs.c */
 extern const struct attribute_group *csa_sysfs_groups[];

@@ -58,15 +58,28 @@ static void csa_device_bo_free(struct drm_gem_object *obj)
 	kfree(bo);
 }
 
-/* Only reached when BAR2 exists: mmap offsets are created only then. */
+/*
+ * Device memory is CPU-visible only through BAR2.  Offsets are created only
+ * then, but a mapping can be asked for by other paths too (the DRM core's
+ * dumb-buffer and dma-buf ioctls), so the check is made here, where the
+ * page frames are chosen: without BAR2, devmem_bar_start + node.start would
+ * be host physical memory.
+ */
 static int csa_device_bo_mmap(struct drm_gem_object *obj,
 			      struct vm_area_struct *vma)
 {
 	struct csa_device *cdev = to_csa_device(obj->dev);
 	struct csa_device_bo *bo = to_device_bo(obj);
-	unsigned long pfn;
+	unsigned long pfn, len = vma->vm_end - vma->vm_start;
 	int idx, ret;
 
+	if (!cdev->devmem_bar_start)
+		return -ENODEV;
+	/* always the whole BO from its start, and never past the window */
+	if (vma->vm_pgoff != drm_vma_node_start(&obj->vma_node) ||
+	    len > obj->size ||
+	    bo->node.start + obj->size > cdev->devmem_bar_len)
+		return -EINVAL;
 	/* a private (copy-on-write) mapping of device memory makes no sense */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
@@ -76,7 +89,7 @@ static int csa_device_bo_mmap(struct drm_gem_object *obj,
 	vma->vm_page_prot = pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
 	pfn = (cdev->devmem_bar_start + bo->node.start) >> PAGE_SHIFT;
 	ret = io_remap_pfn_range(vma, vma->vm_start, pfn,
-				 vma->vm_end - vma->vm_start, vma->vm_page_prot);
+				 len, vma->vm_page_prot);
 	drm_dev_exit(idx);
 	return ret;
 }
@@ -86,8 +99,21 @@ static const struct vm_operations_struct csa_device_bo_vm_ops = {
 	.close = drm_gem_vm_close,
 };
 
+/*
+ * Device BOs are not exported: an importer would need device memory it can
+ * reach (peer-to-peer DMA through BAR2), which this driver does not offer.
+ * PRIME_HANDLE_TO_FD fails with -EOPNOTSUPP instead of handing out a
+ * dma-buf whose pages do not exist.
+ */
+static struct dma_buf *csa_device_bo_export(struct drm_gem_object *obj,
+					    int flags)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
 static const struct drm_gem_object_funcs csa_device_bo_funcs = {
 	.free = csa_device_bo_free,
+	.export = csa_device_bo_export,
 	.mmap = csa_device_bo_mmap,
 	.vm_ops = &csa_device_bo_vm_ops,
 };
@@ -108,7 +134,7 @@ static struct drm_gem_object *csa_device_bo_create(struct csa_device *cdev,
 	struct csa_device_bo *bo;
 	int ret;
 
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->base.funcs = &csa_device_bo_funcs;
@@ -169,11 +195,22 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 	if ((args->flags & CSA_BO_DEVICE) && size > cdev->devmem_size)
 		return -ENOSPC;
 	/*
+	 * A host BO's pages are pinned whole the first time a job uses it and
+	 * stay pinned until it is freed: no single BO may pin more than half
+	 * of RAM.  (Its pages are shmem, charged to the creator's cgroup.)
+	 */
+	if (!(args->flags & CSA_BO_DEVICE) &&
+	    size >> PAGE_SHIFT > totalram_pages() / 2)
+		return -E2BIG;
+	/*
 	 * No drm_dev_enter() section here: the clear waits for a job, and
 	 * removal waits for those sections to end before it aborts jobs.
 	 */
 	if (drm_dev_is_unplugged(drm))
 		return -ENODEV;
+	/* a device BO needs a clear job, which a wedged device cannot run */
+	if ((args->flags & CSA_BO_DEVICE) && READ_ONCE(cdev->wedged))
+		return -EIO;
 
 	if (args->flags & CSA_BO_DEVICE) {
 		obj = csa_device_bo_create(cdev, size);

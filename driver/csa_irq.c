@@ -3,6 +3,8 @@
  * CSA: interrupts.  MSI-X gives one vector for completions and one for
  * errors; MSI and INTx share one vector and read IRQ_STATUS to tell them
  * apart.  The module parameter irq_mode forces each kind so all are tested.
+ * Completions are reaped in the handler's thread: signalling fences runs
+ * their callbacks and syncs host memory, which has no place in hard IRQ.
  */
 #include <linux/interrupt.h>
 #include <linux/jiffies.h>
@@ -74,7 +76,12 @@ static irqreturn_t csa_irq_cq(int irq, void *arg)
 
 	/* clear first: a completion posted while we reap raises a new edge */
 	csa_write(cdev, CSA_REG_IRQ_STATUS, CSA_IRQ_CQ);
-	csa_ring_reap(cdev);
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t csa_irq_cq_thread(int irq, void *arg)
+{
+	csa_ring_reap(arg);
 	return IRQ_HANDLED;
 }
 
@@ -101,11 +108,9 @@ static irqreturn_t csa_irq_shared(int irq, void *arg)
 	if (!status)
 		return IRQ_NONE;
 	csa_write(cdev, CSA_REG_IRQ_STATUS, status);
-	if (status & CSA_IRQ_CQ)
-		csa_ring_reap(cdev);
 	if (status & CSA_IRQ_ERROR)
 		csa_handle_error(cdev);
-	return IRQ_HANDLED;
+	return status & CSA_IRQ_CQ ? IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
 static int csa_irq_alloc_vectors(struct csa_device *cdev)
@@ -160,8 +165,9 @@ int csa_irq_init(struct csa_device *cdev)
 	cdev->nr_vecs = n;
 
 	if (cdev->irq_kind == CSA_IRQ_KIND_MSIX) {
-		ret = request_irq(pci_irq_vector(pdev, CSA_MSIX_VEC_CQ),
-				  csa_irq_cq, 0, "csa-cq", cdev);
+		ret = request_threaded_irq(pci_irq_vector(pdev, CSA_MSIX_VEC_CQ),
+					   csa_irq_cq, csa_irq_cq_thread, 0,
+					   "csa-cq", cdev);
 		if (ret)
 			goto err_free_vectors;
 		ret = request_irq(pci_irq_vector(pdev, CSA_MSIX_VEC_ERROR),
@@ -171,9 +177,10 @@ int csa_irq_init(struct csa_device *cdev)
 			goto err_free_vectors;
 		}
 	} else {
-		ret = request_irq(pci_irq_vector(pdev, 0), csa_irq_shared,
-				  cdev->irq_kind == CSA_IRQ_KIND_INTX ?
-				  IRQF_SHARED : 0, "csa", cdev);
+		ret = request_threaded_irq(pci_irq_vector(pdev, 0),
+					   csa_irq_shared, csa_irq_cq_thread,
+					   cdev->irq_kind == CSA_IRQ_KIND_INTX ?
+					   IRQF_SHARED : 0, "csa", cdev);
 		if (ret)
 			goto err_free_vectors;
 	}

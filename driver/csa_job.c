@@ -16,6 +16,9 @@
 #include "csa_compat.h"
 #include "csa_drv.h"
 
+#define CREATE_TRACE_POINTS
+#include "csa_trace.h"
+
 static const char *csa_fence_get_driver_name(struct dma_fence *fence)
 {
 	return DRM_CSA_DRIVER_NAME;
@@ -47,20 +50,47 @@ void csa_result_put(struct csa_result *result)
 	kref_put(&result->ref, csa_result_release);
 }
 
+static void csa_client_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct csa_client, ref));
+}
+
+struct csa_client *csa_client_alloc(void)
+{
+	struct csa_client *client;
+
+	client = kzalloc(sizeof(*client), GFP_KERNEL_ACCOUNT);
+	if (client)
+		kref_init(&client->ref);
+	return client;
+}
+
+void csa_client_put(struct csa_client *client)
+{
+	if (client)
+		kref_put(&client->ref, csa_client_release);
+}
+
+/*
+ * Everything a job needs on the fence-signalling path (run_job, completion)
+ * is allocated here, at submit: the hardware fence too.  User-driven
+ * allocations are charged to the submitter's memory cgroup.
+ */
 struct csa_job *csa_job_alloc(struct csa_device *cdev, u32 num_desc)
 {
 	struct csa_job *job;
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
 	if (!job)
 		return NULL;
 	job->cdev = cdev;
 	job->num_desc = num_desc;
 	INIT_LIST_HEAD(&job->sg_bufs);
 	INIT_LIST_HEAD(&job->inflight_link);
-	job->desc = kvcalloc(num_desc, sizeof(*job->desc), GFP_KERNEL);
-	job->result = kzalloc(sizeof(*job->result), GFP_KERNEL);
-	if (!job->desc || !job->result) {
+	job->desc = kvcalloc(num_desc, sizeof(*job->desc), GFP_KERNEL_ACCOUNT);
+	job->result = kzalloc(sizeof(*job->result), GFP_KERNEL_ACCOUNT);
+	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL_ACCOUNT);
+	if (!job->desc || !job->result || !job->hw_fence) {
 		csa_job_cleanup(job);
 		return NULL;
 	}
@@ -86,28 +116,98 @@ void csa_job_cleanup(struct csa_job *job)
 		drm_gem_object_put(job->bos[i]);
 	kvfree(job->bos);
 	kvfree(job->desc);
-	dma_fence_put(job->hw_fence);
+	if (job->hw_fence_armed)
+		dma_fence_put(job->hw_fence);
+	else
+		kfree(job->hw_fence);
 	if (job->result)
 		csa_result_put(job->result);
+	if (job->client) {
+		atomic64_sub(job->sg_bytes, &job->client->sg_bytes);
+		atomic_dec(&job->client->jobs);
+		csa_client_put(job->client);
+	}
 	kfree(job);
 }
 
-/* Called with ring_lock held, once per job, from the IRQ or from recovery. */
-void csa_job_complete(struct csa_job *job, u32 status, u32 index, u64 cycles,
-		      int error)
+/*
+ * Host BOs are mapped once for the device (drm_gem_shmem_get_pages_sgt()),
+ * but with bounce buffers (swiotlb) or a non-coherent platform what the CPU
+ * wrote reaches the device, and what the device wrote reaches the CPU, only
+ * through a sync.  Each SG table names exactly the ranges one DMA touches.
+ */
+static void csa_job_sync(struct csa_job *job, bool for_device)
 {
+	struct device *dev = &job->cdev->pdev->dev;
+	struct csa_sg_buf *buf;
+	u32 i;
+
+	list_for_each_entry(buf, &job->sg_bufs, link) {
+		const struct csa_sg_entry *e = buf->cpu;
+
+		if (!for_device && buf->dir == DMA_TO_DEVICE)
+			continue;
+		for (i = 0; i < buf->count; i++) {
+			if (for_device)
+				dma_sync_single_for_device(dev, e[i].addr,
+							   e[i].len, buf->dir);
+			else
+				dma_sync_single_for_cpu(dev, e[i].addr,
+							e[i].len, buf->dir);
+		}
+	}
+}
+
+void csa_job_sync_for_device(struct csa_job *job)
+{
+	csa_job_sync(job, true);
+}
+
+/*
+ * With ring_lock held, once per job (from the completion handler or from
+ * recovery): record what WAIT reports and move the job to @done, which
+ * csa_jobs_signal() finishes once the lock is dropped.
+ */
+void csa_job_finish_locked(struct csa_job *job, u32 status, u32 index,
+			   u64 cycles, int error, struct list_head *done)
+{
+	struct csa_device *cdev = job->cdev;
 	struct csa_result *result = job->result;
+	ktime_t now = ktime_get();
 
 	WRITE_ONCE(result->failed_index, status == CSA_STATUS_OK ? 0 : index);
 	WRITE_ONCE(result->cycles, cycles);
 	WRITE_ONCE(result->status, status);
+	/* device time: from when it could start (in ring order) to now */
+	if (job->client)
+		atomic64_add(ktime_to_ns(ktime_sub(now,
+						   ktime_after(job->start, cdev->last_done) ?
+						   job->start : cdev->last_done)),
+			     &job->client->busy_ns);
+	cdev->last_done = now;
 	/* counted here, not in free_job, which may run much later */
 	if (!job->internal)
-		atomic64_inc(&job->cdev->jobs_completed);
+		atomic64_inc(&cdev->jobs_completed);
 	job->counted = true;
-	if (error)
-		dma_fence_set_error(job->hw_fence, error);
-	dma_fence_signal(job->hw_fence);
+	job->fence_error = error;
+	list_move_tail(&job->inflight_link, done);
+}
+
+/* Without locks: give host memory back to the CPU, then signal, in order. */
+void csa_jobs_signal(struct csa_device *cdev, struct list_head *done)
+{
+	struct csa_job *job, *tmp;
+
+	list_for_each_entry_safe(job, tmp, done, inflight_link) {
+		list_del_init(&job->inflight_link);
+		csa_job_sync(job, false);
+		trace_csa_complete(job->seqno, READ_ONCE(job->result->status),
+				   READ_ONCE(job->result->cycles),
+				   job->fence_error);
+		if (job->fence_error)
+			dma_fence_set_error(job->hw_fence, job->fence_error);
+		dma_fence_signal(job->hw_fence);
+	}
 }
 
 static struct dma_fence *csa_run_job(struct drm_sched_job *sched_job)
@@ -118,26 +218,29 @@ static struct dma_fence *csa_run_job(struct drm_sched_job *sched_job)
 	int idx;
 
 	/*
-	 * Cancelled while queued (failed dependency, killed entity), or
-	 * submitted before a reset, which aborts queued jobs too: the result
-	 * keeps its initial CSA_STATUS_ABORTED.
+	 * Cancelled while queued (failed dependency, killed entity), submitted
+	 * before a reset, which aborts queued jobs too, or refused by a wedged
+	 * device: the result keeps its initial CSA_STATUS_ABORTED and the
+	 * finished fence carries the error.
 	 */
 	if (unlikely(sched_job->s_fence->finished.error))
-		return NULL;
-	if (job->seqno <= READ_ONCE(cdev->abort_before))
-		return NULL;
+		return ERR_PTR(sched_job->s_fence->finished.error);
+	if (job->seqno <= READ_ONCE(cdev->abort_before) ||
+	    (job->client &&
+	     job->seqno <= atomic64_read(&job->client->abort_before)))
+		return ERR_PTR(-ECANCELED);
+	if (READ_ONCE(cdev->wedged))
+		return ERR_PTR(-EIO);
 	if (!drm_dev_enter(&cdev->drm, &idx))
 		return ERR_PTR(-ENODEV);
 
-	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
-	if (!fence) {
-		drm_dev_exit(idx);
-		return ERR_PTR(-ENOMEM);
-	}
 	/* run_job is serialized by the scheduler: ring order is seqno order */
+	fence = job->hw_fence;
 	dma_fence_init(fence, &csa_fence_ops, &cdev->fence_lock,
 		       cdev->fence_context, ++cdev->hw_seqno);
-	job->hw_fence = fence;
+	job->hw_fence_armed = true;
+	trace_csa_run(job->seqno, job->num_desc);
+	csa_job_sync_for_device(job);
 	csa_ring_push_job(cdev, job);
 	drm_dev_exit(idx);
 	return dma_fence_get(fence);
@@ -150,6 +253,8 @@ static enum drm_gpu_sched_stat csa_timedout_job(struct drm_sched_job *sched_job)
 
 	drm_warn(&cdev->drm, "job %llu timed out after %u ms: resetting the device\n",
 		 job->seqno, csa_job_timeout_ms);
+	trace_csa_timeout(job->seqno, job->num_desc);
+	csa_coredump(cdev, job);
 	csa_recover(cdev, sched_job);
 	if (drm_dev_is_unplugged(&cdev->drm))
 		return DRM_GPU_SCHED_STAT_ENODEV;
@@ -173,12 +278,31 @@ static const struct drm_sched_backend_ops csa_sched_ops = {
 	.free_job = csa_free_job,
 };
 
-/* After the last file is closed: no entity can reach the scheduler. */
+/*
+ * After the last file is closed: no entity can reach the scheduler.  The
+ * device was stopped and every job on it completed at removal, but their
+ * free_job work may not have run, and drm_sched_fini() (6.12) only cancels
+ * it: free those jobs here, or their BOs and SG tables would leak.
+ */
 static void csa_sched_fini(struct drm_device *drm, void *arg)
 {
 	struct csa_device *cdev = to_csa_device(drm);
+	struct drm_gpu_scheduler *sched = &cdev->sched;
+	struct drm_sched_job *job, *tmp;
+	LIST_HEAD(left);
 
-	drm_sched_fini(&cdev->sched);
+	drm_sched_wqueue_stop(sched);
+	cancel_delayed_work_sync(&sched->work_tdr);
+	spin_lock(&sched->job_list_lock);
+	list_splice_init(&sched->pending_list, &left);
+	spin_unlock(&sched->job_list_lock);
+	list_for_each_entry_safe(job, tmp, &left, list) {
+		list_del_init(&job->list);
+		/* completed at removal; wait for the scheduler's callback */
+		dma_fence_wait(&job->s_fence->finished, false);
+		csa_free_job(job);
+	}
+	drm_sched_fini(sched);
 }
 
 int csa_sched_init(struct csa_device *cdev)

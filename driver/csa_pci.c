@@ -109,6 +109,9 @@ static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = csa_clear_init(cdev);
 	if (ret)
 		return ret;
+	ret = csa_coredump_init(cdev);
+	if (ret)
+		return ret;
 
 	ret = csa_regs_soft_reset(cdev);
 	if (ret)
@@ -141,22 +144,87 @@ static void csa_remove(struct pci_dev *pdev)
 {
 	struct csa_device *cdev = pci_get_drvdata(pdev);
 
-	/* ioctls now fail with -ENODEV; waits for hardware sections to end */
+	/*
+	 * Stop the device first: no job reaches the ring any more, and the
+	 * card stops fetching, executing and mastering the bus before
+	 * anything it could write is freed.  Only then unplug (ioctls fail
+	 * with -ENODEV; waits for hardware sections to end).
+	 */
+	drm_sched_wqueue_stop(&cdev->sched);
+	csa_stop_dma(cdev);
 	drm_dev_unplug(&cdev->drm);
-	/* stop DMA before the rings and the jobs' tables are freed */
-	csa_regs_disable(cdev);
 	csa_irq_fini(cdev);
-	/* complete every in-flight job (ABORTED) so waiters wake up */
+	/* an AER recovery that never got to resume() must not block the queue */
+	complete(&cdev->pci_reset_go);
+	/*
+	 * Complete every in-flight job (ABORTED) so waiters wake up; a
+	 * recovery that was running is over once this returns, so stop the
+	 * device once more in case it had started the rings again.
+	 */
 	csa_reset_sync(cdev);
+	csa_stop_dma(cdev);
 }
 
+/* Reboot and kexec: the next kernel must not find the card writing memory. */
 static void csa_shutdown(struct pci_dev *pdev)
 {
 	struct csa_device *cdev = pci_get_drvdata(pdev);
 
-	if (cdev)
-		csa_regs_disable(cdev);
+	if (!cdev)
+		return;
+	if (cdev->sched_ready)
+		drm_sched_wqueue_stop(&cdev->sched);
+	csa_stop_dma(cdev);
+	csa_irq_sync(cdev);
 }
+
+/*
+ * Function reset (sysfs "reset", a hypervisor): the rings are lost, so the
+ * jobs on them are aborted before and the rings programmed again after.
+ */
+static void csa_reset_prepare(struct pci_dev *pdev)
+{
+	csa_pci_reset_begin(pci_get_drvdata(pdev));
+}
+
+static void csa_reset_done(struct pci_dev *pdev)
+{
+	csa_pci_reset_end(pci_get_drvdata(pdev));
+}
+
+/* AER: quiesce, let the core reset the link, then start again. */
+static pci_ers_result_t csa_error_detected(struct pci_dev *pdev,
+					   pci_channel_state_t state)
+{
+	struct csa_device *cdev = pci_get_drvdata(pdev);
+
+	if (state == pci_channel_io_perm_failure)
+		return PCI_ERS_RESULT_DISCONNECT;
+	drm_err(&cdev->drm, "PCI channel error (state %d): resetting\n", state);
+	csa_pci_reset_begin(cdev);
+	return PCI_ERS_RESULT_NEED_RESET;
+}
+
+static pci_ers_result_t csa_slot_reset(struct pci_dev *pdev)
+{
+	pci_restore_state(pdev);
+	pci_save_state(pdev);
+	pci_set_master(pdev);
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static void csa_error_resume(struct pci_dev *pdev)
+{
+	csa_pci_reset_end(pci_get_drvdata(pdev));
+}
+
+static const struct pci_error_handlers csa_err_handlers = {
+	.error_detected = csa_error_detected,
+	.slot_reset = csa_slot_reset,
+	.resume = csa_error_resume,
+	.reset_prepare = csa_reset_prepare,
+	.reset_done = csa_reset_done,
+};
 
 struct pci_driver csa_pci_driver = {
 	.name = DRM_CSA_DRIVER_NAME,
@@ -164,5 +232,6 @@ struct pci_driver csa_pci_driver = {
 	.probe = csa_probe,
 	.remove = csa_remove,
 	.shutdown = csa_shutdown,
+	.err_handler = &csa_err_handlers,
 	.dev_groups = csa_sysfs_groups,
 };

@@ -9,6 +9,7 @@
 
 #include "csa_compat.h"
 #include "csa_drv.h"
+#include "csa_trace.h"
 
 /* Complete every job the device holds: @bad timed out, the rest aborted. */
 static void csa_abort_inflight(struct csa_device *cdev,
@@ -16,46 +17,145 @@ static void csa_abort_inflight(struct csa_device *cdev,
 {
 	struct csa_job *job, *tmp;
 	unsigned long flags;
+	LIST_HEAD(done);
 
 	spin_lock_irqsave(&cdev->ring_lock, flags);
 	list_for_each_entry_safe(job, tmp, &cdev->inflight, inflight_link) {
 		bool guilty = bad && &job->base == bad;
 
-		list_del_init(&job->inflight_link);
-		csa_job_complete(job, guilty ? CSA_STATUS_TIMEOUT :
-				 CSA_STATUS_ABORTED, 0, 0,
-				 guilty ? -ETIME : -ECANCELED);
+		csa_job_finish_locked(job, guilty ? CSA_STATUS_TIMEOUT :
+				      CSA_STATUS_ABORTED, 0, 0,
+				      guilty ? -ETIME : -ECANCELED, &done);
 	}
 	if (bad)
 		cdev->last_error_status = CSA_STATUS_TIMEOUT;
 	spin_unlock_irqrestore(&cdev->ring_lock, flags);
+	csa_jobs_signal(cdev, &done);
 }
 
-void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
+/*
+ * The card touches no host memory after this: no fetch, no executing
+ * descriptor (a soft reset ends it, where clearing ENABLE lets it finish),
+ * no bus mastering.  Removal and shutdown call it before freeing anything
+ * the device could still write.
+ */
+void csa_stop_dma(struct csa_device *cdev)
 {
+	WRITE_ONCE(cdev->removing, true);
+	/* surprise removal: nothing answers, and nothing is left to stop */
+	if (!pci_device_is_present(cdev->pdev))
+		return;
+	csa_regs_disable(cdev);
+	csa_regs_soft_reset(cdev);
+	/* the reset left every interrupt source unmasked */
+	csa_set_irq_mask(cdev, CSA_IRQ_CQ | CSA_IRQ_ERROR);
+	pci_clear_master(cdev->pdev);
+}
+
+/*
+ * First half of a recovery: stop the scheduler, complete what the device
+ * holds.  Returns whether the device is still there; then *idx is the
+ * drm_dev_enter() section csa_recover_end() leaves.
+ */
+static bool csa_recover_begin(struct csa_device *cdev,
+			      struct drm_sched_job *bad, int *idx)
+{
+	struct csa_client *guilty = bad ? to_csa_job(bad)->client : NULL;
+	u64 seqno = atomic64_read(&cdev->seqno);
 	bool present;
-	int idx;
 
 	drm_sched_stop(&cdev->sched, bad);
-	/* every submit made so far is aborted, also the ones still queued */
-	WRITE_ONCE(cdev->abort_before, atomic64_read(&cdev->seqno));
+	/*
+	 * The reset loses every job on the ring.  Of the submits still queued
+	 * in entities, a timeout aborts only the hung job's file's (they may
+	 * depend on it); other files' queued work runs after the reset.  A
+	 * RESET or a removal, with no job to blame, aborts them all.
+	 */
+	if (guilty)
+		atomic64_set(&guilty->abort_before, seqno);
+	else
+		WRITE_ONCE(cdev->abort_before, seqno);
 
-	present = drm_dev_enter(&cdev->drm, &idx);
+	present = drm_dev_enter(&cdev->drm, idx);
 	if (present)
 		csa_set_irq_mask(cdev, CSA_IRQ_CQ | CSA_IRQ_ERROR);
 	/* a handler still running elsewhere may be completing a job */
 	csa_irq_sync(cdev);
 	csa_abort_inflight(cdev, bad);
+	return present;
+}
 
-	if (present) {
-		if (!csa_regs_soft_reset(cdev) && !csa_ring_start(cdev))
-			drm_info(&cdev->drm, "device reset, rings re-initialized\n");
+/* Second half: soft reset, rings on again, scheduler restarted. */
+static void csa_recover_end(struct csa_device *cdev,
+			    struct drm_sched_job *bad, bool present, int idx)
+{
+	if (present && !READ_ONCE(cdev->removing)) {
+		bool failed = atomic_xchg(&cdev->inject_reset_fail, 0);
+
+		if (failed)
+			drm_info(&cdev->drm, "fault injection: this reset fails\n");
 		else
-			drm_err(&cdev->drm, "device did not come back from reset\n");
+			failed = csa_regs_soft_reset(cdev) ||
+				 csa_ring_start(cdev);
+		/*
+		 * Resetting again at every timeout would not help: refuse new
+		 * work (SUBMIT -EIO) until a RESET succeeds or the device is
+		 * bound again.
+		 */
+		if (failed) {
+			csa_regs_disable(cdev);
+			drm_err(&cdev->drm, "device did not come back from reset: wedged, new work refused\n");
+		} else {
+			drm_info(&cdev->drm, "device reset, rings re-initialized\n");
+		}
+		WRITE_ONCE(cdev->wedged, failed);
+		trace_csa_reset(bad ? to_csa_job(bad)->seqno : 0, failed);
 		atomic64_inc(&cdev->resets);
-		drm_dev_exit(idx);
 	}
+	if (present)
+		drm_dev_exit(idx);
 	csa_sched_start(&cdev->sched);
+}
+
+void csa_recover(struct csa_device *cdev, struct drm_sched_job *bad)
+{
+	int idx;
+	bool present = csa_recover_begin(cdev, bad, &idx);
+
+	csa_recover_end(cdev, bad, present, idx);
+}
+
+/*
+ * A reset from outside (pci_reset_function(): sysfs "reset", AER) wipes
+ * the rings.  It is a recovery split in two around the PCI reset, run as
+ * one work item on the ordered reset queue, so that no timeout or RESET
+ * runs in between: the item stops everything, tells the caller, waits for
+ * the reset to be over, then starts the rings again.
+ */
+static void csa_pci_reset_work(struct work_struct *work)
+{
+	struct csa_device *cdev = container_of(work, struct csa_device,
+					       pci_reset_work);
+	int idx;
+	bool present = csa_recover_begin(cdev, NULL, &idx);
+
+	complete(&cdev->pci_reset_stopped);
+	wait_for_completion(&cdev->pci_reset_go);
+	csa_recover_end(cdev, NULL, present, idx);
+}
+
+void csa_pci_reset_begin(struct csa_device *cdev)
+{
+	reinit_completion(&cdev->pci_reset_stopped);
+	reinit_completion(&cdev->pci_reset_go);
+	queue_work(cdev->reset_wq, &cdev->pci_reset_work);
+	wait_for_completion(&cdev->pci_reset_stopped);
+}
+
+void csa_pci_reset_end(struct csa_device *cdev)
+{
+	complete(&cdev->pci_reset_go);
+	flush_work(&cdev->pci_reset_work);
 }
 
 static void csa_reset_work(struct work_struct *work)
@@ -66,14 +166,14 @@ static void csa_reset_work(struct work_struct *work)
 	csa_recover(cdev, NULL);
 }
 
-/* Reset now (RESET ioctl, removal) and wait until it is done. */
+/* Reset now (RESET ioctl, removal) and wait; -EIO if the device is wedged. */
 int csa_reset_sync(struct csa_device *cdev)
 {
 	if (!cdev->sched_ready)
 		return -ENODEV;
 	queue_work(cdev->reset_wq, &cdev->reset_work);
 	flush_work(&cdev->reset_work);
-	return 0;
+	return READ_ONCE(cdev->wedged) ? -EIO : 0;
 }
 
 static void csa_reset_fini(struct drm_device *drm, void *arg)
@@ -89,5 +189,8 @@ int csa_reset_init(struct csa_device *cdev)
 	if (!cdev->reset_wq)
 		return -ENOMEM;
 	INIT_WORK(&cdev->reset_work, csa_reset_work);
+	INIT_WORK(&cdev->pci_reset_work, csa_pci_reset_work);
+	init_completion(&cdev->pci_reset_stopped);
+	init_completion(&cdev->pci_reset_go);
 	return drmm_add_action_or_reset(&cdev->drm, csa_reset_fini, NULL);
 }

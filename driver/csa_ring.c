@@ -145,6 +145,7 @@ void csa_ring_push_job(struct csa_device *cdev, struct csa_job *job)
 	cdev->sq_tail = csa_ring_add(cdev->sq_tail, job->num_desc,
 				     cdev->sq.entries);
 	list_add_tail(&job->inflight_link, &cdev->inflight);
+	job->start = ktime_get();
 	if (job->inject_hang)
 		cdev->hung = true;
 	/* descriptors must be visible before the device sees the new tail */
@@ -163,6 +164,7 @@ unsigned int csa_ring_reap(struct csa_device *cdev)
 	struct csa_cqe *cq = cdev->cq.cpu;
 	unsigned int n = 0;
 	unsigned long flags;
+	LIST_HEAD(done);
 
 	spin_lock_irqsave(&cdev->ring_lock, flags);
 	while (n < cdev->cq.entries) {
@@ -193,13 +195,14 @@ unsigned int csa_ring_reap(struct csa_device *cdev)
 					    cqe.tag, job ? lower_32_bits(job->seqno) : 0);
 			continue;
 		}
-		list_del_init(&job->inflight_link);
 		if (cqe.status != CSA_STATUS_OK)
 			cdev->last_error_status = cqe.status;
-		csa_job_complete(job, cqe.status, cqe.index, cqe.cycles, 0);
+		csa_job_finish_locked(job, cqe.status, cqe.index, cqe.cycles, 0,
+				      &done);
 	}
 	if (n)
 		csa_write(cdev, CSA_REG_CQ_HEAD, cdev->cq_head);
 	spin_unlock_irqrestore(&cdev->ring_lock, flags);
+	csa_jobs_signal(cdev, &done);
 	return n;
 }

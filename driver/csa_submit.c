@@ -16,6 +16,7 @@
 
 #include "common/csa_translate.h"
 #include "csa_drv.h"
+#include "csa_trace.h"
 
 /* Results kept per file for WAIT; older completed ones are dropped. */
 #define CSA_RESULTS_KEEP	4096
@@ -26,6 +27,7 @@
 struct csa_submit_ctx {
 	struct drm_file *file;
 	struct csa_job *job;
+	u8 opcode;		/* of the command being translated */
 };
 
 /* Keep one reference per distinct BO for the job's lifetime. */
@@ -43,7 +45,7 @@ static int csa_job_add_bo(struct csa_job *job, struct drm_gem_object *obj)
 	if (job->num_bos == job->max_bos) {
 		u32 max = job->max_bos ? job->max_bos * 2 : 8;
 
-		bos = kvmalloc_array(max, sizeof(*bos), GFP_KERNEL);
+		bos = kvmalloc_array(max, sizeof(*bos), GFP_KERNEL_ACCOUNT);
 		if (!bos) {
 			drm_gem_object_put(obj);
 			return -ENOMEM;
@@ -132,10 +134,12 @@ static int csa_build_sg(void *opaque, u32 handle, u64 offset, u64 bytes,
 			u64 *sg_bus_addr, u32 *sg_count)
 {
 	struct csa_submit_ctx *ctx = opaque;
-	struct device *dev = &ctx->job->cdev->pdev->dev;
+	struct csa_job *job = ctx->job;
+	struct device *dev = &job->cdev->pdev->dev;
 	struct drm_gem_object *obj;
 	struct sg_table *sgt;
 	struct csa_sg_buf *buf;
+	size_t charge;
 	u32 count;
 	int ret;
 
@@ -152,16 +156,46 @@ static int csa_build_sg(void *opaque, u32 handle, u64 offset, u64 bytes,
 	count = csa_sg_fill(sgt, offset, bytes, NULL);
 	if (!count || count > CSA_SG_MAX)
 		return -EINVAL;
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	/*
+	 * SG tables are DMA memory the user makes the kernel hold until the
+	 * job is freed: charge the file.  A job that alone exceeds the limit
+	 * never fits (-E2BIG); otherwise the file waits for its jobs (-EBUSY).
+	 */
+	charge = PAGE_ALIGN(count * sizeof(struct csa_sg_entry));
+	if (job->sg_bytes + charge > CSA_FILE_MAX_SG_BYTES)
+		return -E2BIG;
+	if (job->client) {
+		if (atomic64_add_return(charge, &job->client->sg_bytes) >
+		    CSA_FILE_MAX_SG_BYTES) {
+			atomic64_sub(charge, &job->client->sg_bytes);
+			return -EBUSY;
+		}
+		job->sg_bytes += charge;
+	}
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
-	buf->size = count * sizeof(struct csa_sg_entry);
-	buf->cpu = dma_alloc_coherent(dev, buf->size, &buf->dma, GFP_KERNEL);
+	buf->size = charge;
+	buf->count = count;
+	/* which way the data moves decides what the syncs copy */
+	switch (ctx->opcode) {
+	case CSA_OP_DMA_H2D:
+		buf->dir = DMA_TO_DEVICE;
+		break;
+	case CSA_OP_DMA_D2H:
+		buf->dir = DMA_FROM_DEVICE;
+		break;
+	default:
+		buf->dir = DMA_BIDIRECTIONAL;
+		break;
+	}
+	buf->cpu = dma_alloc_coherent(dev, buf->size, &buf->dma,
+				      GFP_KERNEL_ACCOUNT);
 	if (!buf->cpu) {
 		kfree(buf);
 		return -ENOMEM;
 	}
-	list_add_tail(&buf->link, &ctx->job->sg_bufs);
+	list_add_tail(&buf->link, &job->sg_bufs);
 	csa_sg_fill(sgt, offset, bytes, buf->cpu);
 	*sg_bus_addr = buf->dma;
 	*sg_count = count;
@@ -184,7 +218,7 @@ static struct drm_csa_cmd *csa_copy_cmds(u64 uptr, u32 n, u32 cmd_size)
 	u32 i;
 	int ret;
 
-	cmds = kvmalloc_array(n, sizeof(*cmds), GFP_KERNEL);
+	cmds = kvmalloc_array(n, sizeof(*cmds), GFP_KERNEL_ACCOUNT);
 	if (!cmds)
 		return ERR_PTR(-ENOMEM);
 	if (cmd_size == sizeof(*cmds)) {
@@ -235,6 +269,7 @@ static int csa_translate_job(struct csa_job *job, struct drm_file *file,
 	int ret;
 
 	for (i = 0; i < job->num_desc; i++) {
+		ctx.opcode = cmds[i].opcode;
 		ret = csa_translate_cmd(&cmds[i], &csa_submit_ops, &ctx,
 					&job->desc[i]);
 		if (ret)
@@ -283,7 +318,13 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 		return -EINVAL;
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
+	if (READ_ONCE(cdev->wedged)) {
+		drm_err_ratelimited(drm, "device wedged after a failed reset: SUBMIT refused until a RESET succeeds\n");
+		ret = -EIO;
+		goto out_exit;
+	}
 
+	csa_coredump_prepare(cdev);
 	cmds = csa_copy_cmds(args->cmds, args->num_cmds, args->cmd_size);
 	if (IS_ERR(cmds)) {
 		ret = PTR_ERR(cmds);
@@ -293,6 +334,13 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	if (!job) {
 		ret = -ENOMEM;
 		goto out_free_cmds;
+	}
+	/* charged until free_job; the file waits for its jobs beyond this */
+	kref_get(&cfile->client->ref);
+	job->client = cfile->client;
+	if (atomic_inc_return(&job->client->jobs) > CSA_FILE_MAX_JOBS) {
+		ret = -EBUSY;
+		goto out_cleanup;
 	}
 	seqno = atomic64_inc_return(&cdev->seqno);
 	job->seqno = seqno;
@@ -328,6 +376,7 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	list_add_tail(&result->fifo_link, &cfile->results_fifo);
 	cfile->nr_results++;
 	atomic64_inc(&cdev->jobs_submitted);
+	trace_csa_submit(seqno, job->num_desc);
 	drm_sched_entity_push_job(&job->base);
 	csa_results_prune(cfile);
 	mutex_unlock(&cfile->results_lock);

@@ -35,6 +35,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -42,6 +43,8 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
 
 #include "csa/csa_device.h"
 #include "drm/csa_accel.h"
@@ -1567,6 +1570,938 @@ static void test_device_del_with_open_file(void)
 	CU_ASSERT_NOT_EQUAL(access(dev_path, F_OK), 0);
 }
 
+/* ---- boundary: every core ioctl an accel node accepts ------------------- */
+
+static int prime_export(int f, uint32_t handle, int *out_fd)
+{
+	struct drm_prime_handle p = { .handle = handle,
+				      .flags = DRM_CLOEXEC | DRM_RDWR };
+	int ret = xioctl(f, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
+
+	if (!ret)
+		*out_fd = p.fd;
+	return ret;
+}
+
+static int prime_import(int f, int dmabuf, uint32_t *handle)
+{
+	struct drm_prime_handle p = { .fd = dmabuf };
+	int ret = xioctl(f, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+
+	if (!ret)
+		*handle = p.handle;
+	return ret;
+}
+
+static int bo_info(int f, uint32_t handle, struct drm_csa_bo_info *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	bi->handle = handle;
+	return xioctl(f, DRM_IOCTL_CSA_BO_INFO, bi);
+}
+
+/* One DMA command, waited for; the job's status or -errno. */
+static int dma_wait(int f, struct drm_csa_cmd c)
+{
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+	int ret = submit(f, &c, 1, &fence);
+
+	if (ret)
+		return ret;
+	ret = wait_fence(f, fence, 20ll * 1000000000, &w);
+	return ret ? ret : (int)w.status;
+}
+
+/*
+ * A device BO's memory is not host memory: PRIME_HANDLE_TO_FD refuses it
+ * (a dma-buf of it, mmapped without BAR2, used to map host physical memory
+ * at the BO's device offset), with BAR2 and without.
+ */
+static void test_prime_device_bo_refused(void)
+{
+	int dmabuf = -1;
+
+	CU_ASSERT_EQUAL(prime_export(fd, dev_bo, &dmabuf), -EOPNOTSUPP);
+	if (dmabuf >= 0) {
+		void *p = mmap(NULL, TEST_BO_SIZE, PROT_READ, MAP_SHARED,
+			       dmabuf, 0);
+
+		CU_ASSERT(p == MAP_FAILED);
+		if (p != MAP_FAILED)
+			munmap(p, TEST_BO_SIZE);
+		close(dmabuf);
+	}
+}
+
+/*
+ * Host BOs export and import: the dma-buf maps the same pages, another open
+ * file imports it and a DMA through its handle lands in the exporter's
+ * mapping; importing into the exporting file gives back the same handle.
+ */
+static void test_prime_host_bo_both_ways(void)
+{
+	const size_t size = 64 * 1024;
+	uint32_t h = 0, self = 0, imported = 0, f2_dev = 0;
+	uint64_t off = 0;
+	unsigned char *m, *dm;
+	int dmabuf = -1, f2;
+	size_t i;
+	int bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &h, &off), 0);
+	m = map_bo(fd, off, size);
+	CU_ASSERT_FATAL(m != NULL);
+	memset(m, 0x11, size);
+	CU_ASSERT_EQUAL_FATAL(prime_export(fd, h, &dmabuf), 0);
+	dm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
+	CU_ASSERT_FATAL(dm != MAP_FAILED);
+	CU_ASSERT_EQUAL(dm[size - 1], 0x11);
+	dm[5] = 0x77;
+	CU_ASSERT_EQUAL(m[5], 0x77);
+	CU_ASSERT_EQUAL(prime_import(fd, dmabuf, &self), 0);
+	CU_ASSERT_EQUAL(self, h);
+
+	f2 = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(f2 >= 0);
+	CU_ASSERT_EQUAL_FATAL(prime_import(f2, dmabuf, &imported), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(f2, size, CSA_BO_DEVICE, &f2_dev, NULL), 0);
+	/* f2 fills its device BO from a pattern, then DMAs it into the import */
+	{
+		struct drm_csa_bo_info bi;
+		uint32_t src = 0;
+		uint64_t soff = 0;
+		unsigned char *s;
+
+		CU_ASSERT_EQUAL(bo_info(f2, imported, &bi), 0);
+		CU_ASSERT_EQUAL(bi.flags, CSA_BO_HOST);
+		CU_ASSERT_EQUAL(bi.size, size);
+		CU_ASSERT_EQUAL_FATAL(bo_create(f2, size, CSA_BO_HOST, &src, &soff), 0);
+		s = map_bo(f2, soff, size);
+		CU_ASSERT_FATAL(s != NULL);
+		for (i = 0; i < size; i++)
+			s[i] = (unsigned char)(i * 13 + 1);
+		CU_ASSERT_EQUAL(dma_wait(f2, cmd_dma(CSA_OP_DMA_H2D, src, 0,
+						     f2_dev, 0, size)), 0);
+		CU_ASSERT_EQUAL(dma_wait(f2, cmd_dma(CSA_OP_DMA_D2H, imported,
+						     0, f2_dev, 0, size)), 0);
+		for (i = 0; i < size; i++)
+			bad += m[i] != (unsigned char)(i * 13 + 1);
+		CU_ASSERT_EQUAL(bad, 0);
+		/* and back: what the exporter writes, the importer's DMA reads */
+		memset(m, 0x3c, size);
+		CU_ASSERT_EQUAL(dma_wait(f2, cmd_dma(CSA_OP_DMA_H2D, imported,
+						     0, f2_dev, 0, size)), 0);
+		CU_ASSERT_EQUAL(dma_wait(f2, cmd_dma(CSA_OP_DMA_D2H, src, 0,
+						     f2_dev, 0, size)), 0);
+		for (i = 0, bad = 0; i < size; i++)
+			bad += s[i] != 0x3c;
+		CU_ASSERT_EQUAL(bad, 0);
+		munmap(s, size);
+	}
+	close(f2);
+	munmap(dm, size);
+	close(dmabuf);
+	munmap(m, size);
+	gem_close(fd, h);
+}
+
+/*
+ * A dma-buf of another exporter (the kernel's system heap) imports as a
+ * host BO: the device reads what the CPU wrote into it and writes what the
+ * CPU then reads (with the dma-buf's own CPU-access sync).
+ */
+static void test_prime_import_foreign(void)
+{
+	const size_t size = 64 * 1024;
+	struct dma_heap_allocation_data a = {
+		.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	struct dma_buf_sync sync;
+	struct drm_csa_bo_info bi;
+	uint32_t h = 0, d = 0;
+	unsigned char *m;
+	size_t i;
+	int heap, bad = 0;
+
+	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	if (heap < 0) {
+		CU_FAIL("no /dev/dma_heap/system (CONFIG_DMABUF_HEAPS_SYSTEM)");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(xioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a), 0);
+	close(heap);
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, (int)a.fd, 0);
+	CU_ASSERT_FATAL(m != MAP_FAILED);
+	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW;
+	CU_ASSERT_EQUAL(xioctl((int)a.fd, DMA_BUF_IOCTL_SYNC, &sync), 0);
+	for (i = 0; i < size; i++)
+		m[i] = (unsigned char)(i * 3 + 7);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+	CU_ASSERT_EQUAL(xioctl((int)a.fd, DMA_BUF_IOCTL_SYNC, &sync), 0);
+
+	CU_ASSERT_EQUAL_FATAL(prime_import(fd, (int)a.fd, &h), 0);
+	CU_ASSERT_EQUAL(bo_info(fd, h, &bi), 0);
+	CU_ASSERT_EQUAL(bi.flags, CSA_BO_HOST);
+	CU_ASSERT_EQUAL(bi.size, size);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &d, NULL), 0);
+	/* heap -> device, device -> heap at an offset, compare */
+	CU_ASSERT_EQUAL(dma_wait(fd, cmd_dma(CSA_OP_DMA_H2D, h, 0, d, 0, size)), 0);
+	CU_ASSERT_EQUAL(dma_wait(fd, cmd_dma(CSA_OP_DMA_D2H, h, 4096, d, 0,
+					     size - 4096)), 0);
+	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
+	CU_ASSERT_EQUAL(xioctl((int)a.fd, DMA_BUF_IOCTL_SYNC, &sync), 0);
+	for (i = 4096; i < size; i++)
+		bad += m[i] != (unsigned char)((i - 4096) * 3 + 7);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+	CU_ASSERT_EQUAL(xioctl((int)a.fd, DMA_BUF_IOCTL_SYNC, &sync), 0);
+	CU_ASSERT_EQUAL(bad, 0);
+	/* the import is the exporter's: the device BO refuses to stand in */
+	CU_ASSERT_EQUAL(dma_wait(fd, cmd_dma(CSA_OP_DMA_H2D, d, 0, h, 0, 4096)),
+			-EINVAL);
+	munmap(m, size);
+	gem_close(fd, h);
+	gem_close(fd, d);
+	close((int)a.fd);
+}
+
+/* Not a dma-buf, or no file at all: refused, nothing created. */
+static void test_prime_import_garbage(void)
+{
+	uint32_t h = 0;
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	CU_ASSERT_FATAL(null_fd >= 0);
+	CU_ASSERT_NOT_EQUAL(prime_import(fd, null_fd, &h), 0);
+	CU_ASSERT_EQUAL(prime_import(fd, fd, &h), -EINVAL);
+	close(null_fd);
+	CU_ASSERT_EQUAL(prime_import(fd, null_fd, &h), -EBADF);
+	CU_ASSERT_EQUAL(prime_export(fd, 0xdead, &null_fd), -ENOENT);
+}
+
+/*
+ * The core's dumb-buffer ioctls are reachable on an accel node: they must
+ * not create BOs outside BO_CREATE's checks, nor mmap offsets for device
+ * BOs (which, without BAR2, mapped host physical memory).
+ */
+static void test_dumb_refused(void)
+{
+	struct drm_mode_create_dumb c = { .width = 64, .height = 64, .bpp = 32 };
+	struct drm_mode_map_dumb m = { .handle = dev_bo };
+
+	CU_ASSERT_NOT_EQUAL(xioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c), 0);
+	CU_ASSERT_EQUAL(c.handle, 0);
+	CU_ASSERT_NOT_EQUAL(xioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m), 0);
+	m.handle = host_bo;
+	m.offset = 0;
+	CU_ASSERT_NOT_EQUAL(xioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m), 0);
+}
+
+/*
+ * mmap of a device BO: without BAR2 there is no offset and nothing maps;
+ * with it, only the whole BO from its start, never more than the BO.
+ */
+static void test_device_bo_mmap_bounds(void)
+{
+	struct drm_csa_bo_info bi;
+	void *p;
+
+	CU_ASSERT_EQUAL_FATAL(bo_info(fd, dev_bo, &bi), 0);
+	if (!(info.capabilities & CSA_CAP_DEVMEM_BAR)) {
+		CU_ASSERT_EQUAL(bi.mmap_offset, 0);
+		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		CU_ASSERT(p == MAP_FAILED);
+		return;
+	}
+	CU_ASSERT_NOT_EQUAL_FATAL(bi.mmap_offset, 0);
+	p = mmap(NULL, TEST_BO_SIZE + 4096, PROT_READ, MAP_SHARED, fd,
+		 (off_t)bi.mmap_offset);
+	CU_ASSERT(p == MAP_FAILED);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd,
+		 (off_t)bi.mmap_offset + 4096);
+	CU_ASSERT(p == MAP_FAILED);
+	p = mmap(NULL, TEST_BO_SIZE, PROT_READ, MAP_SHARED, fd,
+		 (off_t)bi.mmap_offset);
+	CU_ASSERT(p != MAP_FAILED);
+	if (p != MAP_FAILED)
+		munmap(p, TEST_BO_SIZE);
+}
+
+/* Child of test_flink_open: an unprivileged user with the node open. */
+static int child_unprivileged(void)
+{
+	struct drm_gem_flink fl = { .handle = 1 };
+	struct drm_gem_open op = { .name = 1 };
+	struct drm_csa_reset r = { 0 };
+	int f;
+
+	if (setgid(65534) || setuid(65534))
+		return 10;
+	f = open(dev_path, O_RDWR | O_CLOEXEC);
+	if (f < 0)
+		return 11;
+	if (xioctl(f, DRM_IOCTL_GEM_FLINK, &fl) != -EACCES)
+		return 12;
+	if (xioctl(f, DRM_IOCTL_GEM_OPEN, &op) != -EACCES)
+		return 13;
+	if (xioctl(f, DRM_IOCTL_CSA_RESET, &r) != -EPERM)
+		return 14;
+	/* the node itself works for the user */
+	if (xioctl(f, DRM_IOCTL_CSA_GET_INFO, &info))
+		return 15;
+	if (debugfs_dir[0] && inject("hang") != -EACCES)
+		return 16;
+	close(f);
+	return 0;
+}
+
+/*
+ * FLINK/OPEN are DRM_AUTH: on an accel node (no DRM master) only a
+ * CAP_SYS_ADMIN opener has them.  Root can share BOs by name; what it opens
+ * is the same BO, with the same placement rules (a device BO gets no mmap
+ * offset without BAR2).  An ordinary user gets -EACCES, and -EPERM from
+ * RESET.
+ */
+static void test_flink_open(void)
+{
+	struct drm_gem_flink fl = { .handle = dev_bo };
+	struct drm_gem_open op = { 0 };
+	struct drm_csa_bo_info bi;
+	struct stat st;
+	pid_t pid;
+	int f2, status = -1;
+
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd, DRM_IOCTL_GEM_FLINK, &fl), 0);
+	CU_ASSERT_NOT_EQUAL(fl.name, 0);
+	f2 = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(f2 >= 0);
+	op.name = fl.name;
+	CU_ASSERT_EQUAL_FATAL(xioctl(f2, DRM_IOCTL_GEM_OPEN, &op), 0);
+	CU_ASSERT_EQUAL(op.size, TEST_BO_SIZE);
+	CU_ASSERT_EQUAL(bo_info(f2, op.handle, &bi), 0);
+	CU_ASSERT_EQUAL(bi.flags, CSA_BO_DEVICE);
+	if (!(info.capabilities & CSA_CAP_DEVMEM_BAR))
+		CU_ASSERT_EQUAL(bi.mmap_offset, 0);
+	/* the opened handle is usable and names the same memory */
+	CU_ASSERT_EQUAL(dma_wait(f2, cmd_copy(op.handle, 0, op.handle, 8192,
+					      4096)), 0);
+	CU_ASSERT_EQUAL(gem_close(f2, op.handle), 0);
+	close(f2);
+
+	CU_ASSERT_EQUAL_FATAL(stat(dev_path, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(chmod(dev_path, 0666), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		_exit(child_unprivileged());
+	waitpid(pid, &status, 0);
+	chmod(dev_path, st.st_mode & 07777);
+	CU_ASSERT(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+}
+
+/*
+ * GEM_CLOSE: a second close fails; closing the handles of BOs a queued job
+ * uses leaves the job its own references (it completes and writes the
+ * memory another mapping still sees).
+ */
+static void test_gem_close(void)
+{
+	const size_t size = 64 * 1024;
+	uint32_t h = 0, d = 0;
+	uint64_t off = 0, fence = 0;
+	struct drm_csa_cmd c[2];
+	struct drm_csa_wait w;
+	unsigned char *m;
+	size_t i;
+	int bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &h, &off), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &d, NULL), 0);
+	m = map_bo(fd, off, size);
+	CU_ASSERT_FATAL(m != NULL);
+	for (i = 0; i < size; i++)
+		m[i] = (unsigned char)i;
+	c[0] = cmd_dma(CSA_OP_DMA_H2D, h, 0, d, 0, size);
+	c[1] = cmd_dma(CSA_OP_DMA_D2H, h, 0, d, 4, size - 4);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 2, &fence), 0);
+	CU_ASSERT_EQUAL(gem_close(fd, h), 0);
+	CU_ASSERT_EQUAL(gem_close(fd, d), 0);
+	CU_ASSERT_EQUAL(gem_close(fd, h), -EINVAL);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 20ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	for (i = 0; i < size - 4; i++)
+		bad += m[i] != (unsigned char)(i + 4);
+	CU_ASSERT_EQUAL(bad, 0);
+	munmap(m, size);
+}
+
+/* No DRIVER_SYNCOBJ: every SYNCOBJ ioctl is refused. */
+static void test_syncobj_refused(void)
+{
+	struct drm_syncobj_create c = { 0 };
+	struct drm_syncobj_destroy d = { .handle = 1 };
+	struct drm_syncobj_handle h = { .handle = 1 };
+	struct drm_syncobj_wait w = { 0 };
+
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c), -EOPNOTSUPP);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY, &d), -EOPNOTSUPP);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h),
+			-EOPNOTSUPP);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w), -EOPNOTSUPP);
+}
+
+/*
+ * WAIT never says -ETIME before its deadline: a hung job, deadlines of 1, 2
+ * and 3 ms, each started at a different point of the 4 ms jiffy (a spin of
+ * k * 0.25 ms first): a wait rounded to whole jiffies ends at the next tick,
+ * which can come before the deadline.
+ */
+static void test_wait_never_early(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_reset r = { 0 };
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+	int k, early = 0;
+
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	for (k = 0; k < 48; k++) {
+		int64_t spin_end = now_ns() + (k % 16) * 250000ll;
+		int64_t deadline, end;
+		int ret;
+
+		while (now_ns() < spin_end)
+			;
+		deadline = now_ns() + (1 + k / 16) * 1000000ll;
+		memset(&w, 0, sizeof(w));
+		w.fence = fence;
+		w.timeout_ns = deadline;
+		ret = xioctl(fd, DRM_IOCTL_CSA_WAIT, &w);
+		end = now_ns();
+		CU_ASSERT_EQUAL(ret, -ETIME);
+		if (end < deadline && !early++)
+			fprintf(stderr, "WAIT of %d ms returned %lld us early\n",
+				1 + k / 16, (long long)(deadline - end) / 1000);
+	}
+	CU_ASSERT_EQUAL(early, 0);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_ABORTED);
+}
+
+/*
+ * fdinfo has the DRM usage keys: the driver's name, device time of the
+ * file's jobs (grows with a job) and its BO memory per region.
+ */
+static void test_fdinfo(void)
+{
+	char path[64], buf[4096], *p;
+	struct drm_csa_cmd c = cmd_nop();
+	unsigned long long before = 0, after = 0;
+	uint64_t fence = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	CU_ASSERT_FATAL(read_text(path, buf, sizeof(buf)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "drm-driver:\tcsa\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "drm-total-host:\t"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "drm-total-device:\t"));
+	p = strstr(buf, "drm-engine-csa:\t");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	before = strtoull(p + strlen("drm-engine-csa:\t"), NULL, 10);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_fence(fd, fence, 10ll * 1000000000, NULL), 0);
+	CU_ASSERT_FATAL(read_text(path, buf, sizeof(buf)) > 0);
+	p = strstr(buf, "drm-engine-csa:\t");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	after = strtoull(p + strlen("drm-engine-csa:\t"), NULL, 10);
+	CU_ASSERT(after > before);
+}
+
+/* The csa trace events record a job's submit, run and completion. */
+static void test_tracepoints(void)
+{
+	const char *tr = "/sys/kernel/tracing";
+	char path[128], want[96], *buf = malloc(1 << 16);
+	struct drm_csa_cmd c = cmd_nop();
+	uint64_t fence = 0;
+
+	CU_ASSERT_FATAL(buf != NULL);
+	if (access("/sys/kernel/tracing/trace", F_OK))
+		mount("tracefs", tr, "tracefs", 0, NULL);
+	snprintf(path, sizeof(path), "%s/events/csa/enable", tr);
+	CU_ASSERT_EQUAL_FATAL(write_file(path, "1"), 0);
+	snprintf(path, sizeof(path), "%s/trace", tr);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, NULL), 0);
+	CU_ASSERT(read_text(path, buf, 1 << 16) > 0);
+	snprintf(want, sizeof(want), "csa_submit: seqno=%llu descriptors=1",
+		 (unsigned long long)fence);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+	snprintf(want, sizeof(want), "csa_run: seqno=%llu descriptors=1",
+		 (unsigned long long)fence);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+	snprintf(want, sizeof(want), "csa_complete: seqno=%llu status=0",
+		 (unsigned long long)fence);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+	snprintf(path, sizeof(path), "%s/events/csa/enable", tr);
+	write_file(path, "0");
+	free(buf);
+}
+
+/* ---- limits ------------------------------------------------------------- */
+
+#define FILE_MAX_JOBS		1024		/* CSA_FILE_MAX_JOBS */
+#define FILE_MAX_SG_BYTES	(64u << 20)	/* CSA_FILE_MAX_SG_BYTES */
+
+/* Submit @c until one fails; how many were accepted, the error in *err. */
+static unsigned int submit_until_refused(int f, struct drm_csa_cmd *c,
+					 uint32_t n, unsigned int max, int *err,
+					 uint64_t *last)
+{
+	unsigned int i;
+
+	*err = 0;
+	for (i = 0; i < max; i++) {
+		*err = submit(f, c, n, last);
+		if (*err)
+			break;
+	}
+	return i;
+}
+
+/* Submit once, retrying -EBUSY while the file's jobs are freed (5 s). */
+static int submit_when_room(int f, struct drm_csa_cmd *c, uint32_t n,
+			    uint64_t *fence)
+{
+	int t, ret = -EBUSY;
+
+	for (t = 0; t < 100 && ret == -EBUSY; t++) {
+		ret = submit(f, c, n, fence);
+		if (ret == -EBUSY)
+			usleep(50000);
+	}
+	return ret;
+}
+
+/*
+ * A file can have CSA_FILE_MAX_JOBS jobs unfinished, then SUBMIT says
+ * -EBUSY; other files are not charged for it; once the jobs are done the
+ * file submits again.  The device is hung (injected) so none can finish
+ * while counting.
+ */
+static void test_limit_jobs_in_flight(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_reset r = { 0 };
+	struct drm_csa_wait w;
+	uint64_t last = 0, other = 0, next = 0;
+	unsigned int n;
+	int err, f2;
+
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	n = submit_until_refused(fd, &c, 1, FILE_MAX_JOBS + 8, &err, &last);
+	CU_ASSERT_EQUAL(n, FILE_MAX_JOBS);
+	CU_ASSERT_EQUAL(err, -EBUSY);
+	f2 = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(f2 >= 0);
+	CU_ASSERT_EQUAL(submit(f2, &c, 1, &other), 0);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, last, 20ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(wait_fence(f2, other, 20ll * 1000000000, &w), 0);
+	close(f2);
+	CU_ASSERT_EQUAL_FATAL(submit_when_room(fd, &c, 1, &next), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, next, 20ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+}
+
+/*
+ * SG tables are charged to the file: jobs of max_cmds small DMAs each (one
+ * page of SG table per command) until the file holds CSA_FILE_MAX_SG_BYTES,
+ * then -EBUSY; after the jobs are done the same job is accepted again.
+ */
+static void test_limit_sg_bytes(void)
+{
+	uint32_t n = info.max_cmds, i;
+	uint64_t per_job = (uint64_t)n * 4096, last = 0;
+	unsigned int expect = (unsigned int)(FILE_MAX_SG_BYTES / per_job);
+	struct drm_csa_cmd *c = calloc(n, sizeof(*c));
+	struct drm_csa_cmd nop = cmd_nop();
+	struct drm_csa_reset r = { 0 };
+	struct drm_csa_wait w;
+	unsigned int got;
+	int err;
+
+	CU_ASSERT_FATAL(c != NULL);
+	for (i = 0; i < n; i++)
+		c[i] = cmd_dma(CSA_OP_DMA_H2D, host_bo, (i * 4) % TEST_BO_SIZE,
+			       dev_bo, (i * 4) % TEST_BO_SIZE, 4);
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	/* the hang is consumed by a job of its own, with no SG table */
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &nop, 1, NULL), 0);
+	got = submit_until_refused(fd, c, n, expect + 4, &err, &last);
+	CU_ASSERT_EQUAL(got, expect);
+	CU_ASSERT_EQUAL(err, -EBUSY);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), 0);
+	if (got)
+		CU_ASSERT_EQUAL(wait_fence(fd, last, 60ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(submit_when_room(fd, c, n, &last), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, last, 60ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	free(c);
+}
+
+/* No host BO may pin more than half of RAM (it is pinned whole). */
+static void test_limit_host_bo_size(void)
+{
+	struct sysinfo si;
+	uint64_t ram, half;
+	uint32_t h = 0;
+
+	CU_ASSERT_EQUAL_FATAL(sysinfo(&si), 0);
+	ram = (uint64_t)si.totalram * si.mem_unit;
+	half = ram / 2;
+	CU_ASSERT_EQUAL(bo_create(fd, half + (16u << 20), CSA_BO_HOST, &h, NULL),
+			-E2BIG);
+	CU_ASSERT_EQUAL(bo_create(fd, ram, CSA_BO_HOST, &h, NULL), -E2BIG);
+}
+
+/*
+ * A failed reset wedges the device (injected: the next recovery acts as if
+ * the card did not come back): SUBMIT is refused with -EIO instead of
+ * resetting at every timeout; a RESET that works brings it back.
+ */
+static void test_wedged_after_failed_reset(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_reset r = { 0 };
+	struct drm_csa_wait w;
+	uint64_t hung = 0, next = 0;
+	uint32_t d = 0;
+
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &hung), 0);
+	CU_ASSERT_EQUAL_FATAL(inject("reset-fail"), 0);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), -EIO);
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_ABORTED);
+	CU_ASSERT_EQUAL(submit(fd, &c, 1, NULL), -EIO);
+	CU_ASSERT_EQUAL(bo_create(fd, 4096, CSA_BO_DEVICE, &d, NULL), -EIO);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &next), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, next, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+}
+
+/*
+ * A hung job aborts its own file's queued work, not other files': file A
+ * hangs the device and fills the ring (every credit taken), file B's job
+ * waits in B's queue; after the timeout A's jobs are TIMEOUT/ABORTED and
+ * B's runs normally.
+ */
+static void test_hang_spares_other_files(void)
+{
+	uint32_t n = info.max_cmds, i, jobs;
+	struct drm_csa_cmd *c = calloc(n, sizeof(*c));
+	struct drm_csa_cmd nop = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t hung = 0, last = 0, theirs = 0;
+	int f2;
+
+	CU_ASSERT_FATAL(c != NULL);
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		free(c);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		c[i] = cmd_nop();
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &nop, 1, &hung), 0);
+	/* ring_entries - 1 credits: A's jobs take all of them and one more */
+	jobs = (info.ring_entries - 1) / n + 1;
+	for (i = 0; i < jobs; i++)
+		CU_ASSERT_EQUAL_FATAL(submit(fd, c, n, &last), 0);
+	f2 = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(f2 >= 0);
+	CU_ASSERT_EQUAL_FATAL(submit(f2, &nop, 1, &theirs), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, (job_timeout_ms + 10000) *
+				   1000000ll, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_TIMEOUT);
+	CU_ASSERT_EQUAL(wait_fence(fd, last, 20ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_ABORTED);
+	CU_ASSERT_EQUAL(wait_fence(f2, theirs, 20ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	close(f2);
+	free(c);
+}
+
+/* Delete every pending devcoredump (writing to "data" dismisses it). */
+static void devcd_dismiss_all(void)
+{
+	glob_t g;
+	size_t i;
+
+	if (glob("/sys/class/devcoredump/devcd*/data", 0, NULL, &g))
+		return;
+	for (i = 0; i < g.gl_pathc; i++)
+		write_file(g.gl_pathv[i], "1");
+	globfree(&g);
+}
+
+/* The text of this card's devcoredump, or -ENOENT. */
+static ssize_t devcd_read(const char *bdf, char *buf, size_t len)
+{
+	char link[PATH_MAX], target[PATH_MAX], data[PATH_MAX + 8];
+	ssize_t n, ret = -ENOENT;
+	glob_t g;
+	size_t i;
+
+	if (glob("/sys/class/devcoredump/devcd*", 0, NULL, &g))
+		return -ENOENT;
+	for (i = 0; i < g.gl_pathc && ret == -ENOENT; i++) {
+		snprintf(link, sizeof(link), "%s/failing_device", g.gl_pathv[i]);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(strrchr(target, '/') ? strrchr(target, '/') + 1 : target,
+			   bdf))
+			continue;
+		snprintf(data, sizeof(data), "%s/data", g.gl_pathv[i]);
+		ret = read_text(data, buf, len);
+		write_file(data, "1");
+	}
+	globfree(&g);
+	return ret;
+}
+
+/*
+ * A job timeout leaves a devcoredump of the card: registers, ring indices
+ * and the hung job's descriptors, taken before the reset.
+ */
+static void test_hang_coredump(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_wait w;
+	char bdf[64], want[64], *buf = malloc(65536);
+	uint64_t hung = 0;
+
+	CU_ASSERT_FATAL(buf != NULL);
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		free(buf);
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(pci_name(bdf, sizeof(bdf)), 0);
+	devcd_dismiss_all();
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &hung), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, (job_timeout_ms + 10000) *
+				   1000000ll, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_TIMEOUT);
+	CU_ASSERT_FATAL(devcd_read(bdf, buf, 65536) > 0);
+	snprintf(want, sizeof(want), "job: seqno %llu descriptors 1\n",
+		 (unsigned long long)hung);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "csa devcoredump\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "reg STATUS: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "desc 0: opcode "));
+	free(buf);
+}
+
+/*
+ * A function reset from outside (sysfs "reset": a bus reset behind the
+ * root port) wipes the card's rings: the driver's reset_prepare/reset_done
+ * abort what was on them and program them again, so the next job runs at
+ * once instead of timing out.  Only where the kernel offers a reset method.
+ */
+static void test_pci_reset(void)
+{
+	char bdf[64], path[PATH_MAX];
+	struct drm_csa_counters a, b;
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+
+	CU_ASSERT_EQUAL_FATAL(pci_name(bdf, sizeof(bdf)), 0);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
+	if (access(path, W_OK)) {
+		fprintf(stderr, "pci reset test skipped: no %s\n", path);
+		return;
+	}
+	CU_ASSERT_EQUAL(get_counters(fd, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(write_file(path, "1"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	/* well before the job timeout would have reset the device */
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, job_timeout_ms / 2 * 1000000ll,
+				   &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(get_counters(fd, &b), 0);
+	CU_ASSERT_EQUAL(b.resets, a.resets + 1);
+}
+
+/* ---- teardown ----------------------------------------------------------- */
+
+static int read_reg(const char *bdf, uint32_t reg, uint32_t *val)
+{
+	char path[PATH_MAX];
+	volatile uint32_t *regs;
+	int f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	f = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	regs = mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, 0);
+	close(f);
+	if (regs == MAP_FAILED)
+		return -errno;
+	*val = regs[reg / 4];
+	munmap((void *)regs, 4096);
+	return 0;
+}
+
+static int pci_command(const char *bdf, uint16_t *cmd)
+{
+	char path[PATH_MAX];
+	int f;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = pread(f, cmd, 2, 4);
+	close(f);
+	return n == 2 ? 0 : -EIO;
+}
+
+static long meminfo_kb(const char *key)
+{
+	char buf[4096], *p;
+
+	if (read_text("/proc/meminfo", buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, key);
+	return p ? strtol(p + strlen(key) + 1, NULL, 10) : -1;
+}
+
+static int rebind(const char *bdf)
+{
+	int t;
+
+	if (write_file("/sys/bus/pci/drivers/csa/bind", bdf))
+		return -1;
+	for (t = 0; t < 100 && access(dev_path, F_OK); t++)
+		usleep(50000);
+	return access(dev_path, F_OK) ? -1 : 0;
+}
+
+/* Child: pins a 32 MiB host BO into a job that hangs the device. */
+static int child_pin_and_hang(int ready)
+{
+	const size_t size = 32u << 20;
+	uint32_t h = 0, d = 0;
+	uint64_t off = 0;
+	unsigned char *m;
+	struct drm_csa_cmd c;
+	int f = open(dev_path, O_RDWR | O_CLOEXEC);
+
+	if (f < 0 || bo_create(f, size, CSA_BO_HOST, &h, &off) ||
+	    bo_create(f, 4096, CSA_BO_DEVICE, &d, NULL))
+		return 1;
+	m = map_bo(f, off, size);
+	if (!m)
+		return 2;
+	memset(m, 0x5a, size);
+	munmap(m, size);
+	if (inject("hang"))
+		return 3;
+	c = cmd_dma(CSA_OP_DMA_H2D, h, 0, d, 0, 4096);
+	if (submit(f, &c, 1, NULL))
+		return 4;
+	/* the job holds the BO; drop the handle so only the job does */
+	gem_close(f, h);
+	if (write(ready, "r", 1) != 1)
+		return 5;
+	for (;;)
+		pause();
+}
+
+/*
+ * Unbind with a job on the ring, its BO pinned and no file open (its owner
+ * was killed): removal stops the card before freeing (afterwards it holds
+ * no ring address, is disabled, and bus mastering is off), completes the
+ * job and frees it, so the BO's 32 MiB of shmem are given back.
+ */
+static void test_unbind_stops_card(void)
+{
+	char bdf[64], path[PATH_MAX], c;
+	uint32_t v = 1;
+	uint16_t cmd = 0xffff;
+	long shmem_pinned, shmem_after = -1;
+	pid_t pid;
+	int p[2], t;
+
+	if (getenv("CSA_SKIP_UNBIND") || !debugfs_dir[0])
+		return;
+	if (fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	CU_ASSERT_EQUAL_FATAL(pci_name(bdf, sizeof(bdf)), 0);
+	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(child_pin_and_hang(p[1]));
+	}
+	close(p[1]);
+	CU_ASSERT_EQUAL_FATAL(read(p[0], &c, 1), 1);
+	close(p[0]);
+	shmem_pinned = meminfo_kb("Shmem:");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+
+	CU_ASSERT_EQUAL_FATAL(write_file("/sys/bus/pci/drivers/csa/unbind", bdf), 0);
+	CU_ASSERT_EQUAL(pci_command(bdf, &cmd), 0);
+	CU_ASSERT_EQUAL(cmd & 0x4, 0);	/* PCI_COMMAND_MASTER */
+	/* registers read through sysfs need memory decoding on */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/enable", bdf);
+	CU_ASSERT_EQUAL(write_file(path, "1"), 0);
+	CU_ASSERT_EQUAL(read_reg(bdf, CSA_REG_CONTROL, &v), 0);
+	CU_ASSERT_EQUAL(v, 0);
+	CU_ASSERT_EQUAL(read_reg(bdf, CSA_REG_SQ_BASE_LO, &v), 0);
+	CU_ASSERT_EQUAL(v, 0);
+	CU_ASSERT_EQUAL(read_reg(bdf, CSA_REG_CQ_BASE_LO, &v), 0);
+	CU_ASSERT_EQUAL(v, 0);
+	CU_ASSERT_EQUAL(write_file(path, "0"), 0);
+	for (t = 0; t < 50; t++) {
+		shmem_after = meminfo_kb("Shmem:");
+		if (shmem_after >= 0 && shmem_pinned - shmem_after >= 28 * 1024)
+			break;
+		usleep(100000);
+	}
+	if (shmem_pinned - shmem_after < 28 * 1024)
+		fprintf(stderr, "Shmem %ld kB with the job, %ld kB after unbind\n",
+			shmem_pinned, shmem_after);
+	CU_ASSERT(shmem_pinned - shmem_after >= 28 * 1024);
+	CU_ASSERT_EQUAL_FATAL(rebind(bdf), 0);
+	fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT(fd >= 0);
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 static int suite_init(void)
@@ -1644,14 +2579,45 @@ static const struct test_def faults[] = {
 
 static const struct test_def lifetime[] = {
 	T(test_kill_during_long_job), T(test_kill_during_hung_job),
+	T(test_pci_reset),
 	T(test_rmmod_with_open_file), T(test_unbind_with_open_file),
+	T(test_unbind_stops_card),
 	T(test_device_del_with_open_file), { NULL, NULL },
+};
+
+/* every core and driver ioctl at the trust boundary, with BAR2 or without */
+static const struct test_def boundary[] = {
+	T(test_prime_device_bo_refused), T(test_prime_host_bo_both_ways),
+	T(test_prime_import_foreign), T(test_prime_import_garbage),
+	T(test_dumb_refused), T(test_device_bo_mmap_bounds),
+	T(test_flink_open), T(test_gem_close), T(test_syncobj_refused),
+	T(test_wait_never_early), T(test_fdinfo), T(test_tracepoints),
+	{ NULL, NULL },
+};
+
+static const struct test_def limits[] = {
+	T(test_limit_jobs_in_flight), T(test_limit_sg_bytes),
+	T(test_limit_host_bo_size), T(test_wedged_after_failed_reset),
+	T(test_hang_spares_other_files), T(test_hang_coredump),
+	{ NULL, NULL },
 };
 
 static int add_suite(const char *name, const struct test_def *t)
 {
-	CU_pSuite s = CU_add_suite(name, suite_init, suite_fini);
+	const char *only = getenv("CSA_TEST_SUITES");
+	CU_pSuite s;
+	char want[64];
 
+	/* CSA_TEST_SUITES=a,b runs only those suites */
+	snprintf(want, sizeof(want), ",%s,", name);
+	if (only) {
+		char list[256];
+
+		snprintf(list, sizeof(list), ",%s,", only);
+		if (!strstr(list, want))
+			return 0;
+	}
+	s = CU_add_suite(name, suite_init, suite_fini);
 	if (!s)
 		return -1;
 	for (; t->name; t++)
@@ -1676,8 +2642,9 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	if (add_suite("rejects", rejects) || add_suite("basics", basics) ||
-	    add_suite("isolation", isolation) || add_suite("faults", faults) ||
-	    add_suite("lifetime", lifetime)) {
+	    add_suite("isolation", isolation) ||
+	    add_suite("boundary", boundary) || add_suite("limits", limits) ||
+	    add_suite("faults", faults) || add_suite("lifetime", lifetime)) {
 		CU_cleanup_registry();
 		return 2;
 	}

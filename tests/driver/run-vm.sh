@@ -17,6 +17,8 @@
 #                   build/static/test-libaccel (with ACCEL_DEVICE=/dev/accel/accel0)
 #   CSA_JOB_TIMEOUT_MS  module job_timeout_ms (default 2000)
 #   CSA_VM_PARAMS   more csa.ko parameters, comma separated, e.g. "sq_entries=4"
+#   CSA_VM_APPEND   more guest kernel arguments, e.g. "swiotlb=force"
+#   CSA_VM_SUITES   run only these test-driver suites, comma separated
 #   CSA_VM_WORK     work directory for the initramfs and logs (default
 #                   build/driver-vm; give concurrent runs their own)
 # Needs: make module driver-tests-static done first (this script runs them).
@@ -71,6 +73,8 @@ params=$(cat /proc/cmdline | sed -n 's/.*csa_params=\([^ ]*\).*/\1/p' | tr , ' '
 insmod /lib/modules/csa.ko $params || echo "VM: insmod csa failed"
 sleep 1
 grep -q csa_device_del=1 /proc/cmdline && export CSA_EXPECT_DEVICE_DEL=1
+suites=$(sed -n 's/.*csa_suites=\([^ ]*\).*/\1/p' /proc/cmdline)
+[ -n "$suites" ] && export CSA_TEST_SUITES=$suites
 extra_rc=0
 for b in /extra/*; do
 	[ -x "$b" ] || continue
@@ -130,7 +134,7 @@ for mode in $modes; do
 		-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu \
 		-monitor "unix:$work/mon.sock,server=on,wait=off" -serial stdio \
 		$dev -kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet csa_params=irq_mode=$irq,job_timeout_ms=$timeout_ms${CSA_VM_PARAMS:+,$CSA_VM_PARAMS}$extra" \
+		-append "console=ttyS0 panic=-1 quiet csa_params=irq_mode=$irq,job_timeout_ms=$timeout_ms${CSA_VM_PARAMS:+,$CSA_VM_PARAMS}$extra${CSA_VM_SUITES:+ csa_suites=$CSA_VM_SUITES}${CSA_VM_APPEND:+ $CSA_VM_APPEND}" \
 		>"$log" 2>&1 </dev/null &
 	qpid=$!
 	if [ "$mode" = hotplug ]; then

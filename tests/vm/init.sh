@@ -196,6 +196,11 @@ if have /lib/modules/csa.ko && step insmod-csa load_csa; then
 	if [ "$mode" = full ] && have /bin/test-driver; then
 		step test-driver env CSA_JOB_TIMEOUT_MS="$timeout_ms" /bin/test-driver
 	fi
+	# the iommu boot's card has no BAR2: the trust-boundary suite again
+	if [ "$mode" = iommu ] && have /bin/test-driver; then
+		step test-driver-boundary env CSA_TEST_SUITES=boundary \
+			CSA_JOB_TIMEOUT_MS="$timeout_ms" /bin/test-driver
+	fi
 	if [ "$mode" = full ] && have /bin/test-accel-info-vm; then
 		step test-accel-info-vm /bin/test-accel-info-vm
 	fi

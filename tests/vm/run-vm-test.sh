@@ -13,7 +13,9 @@
 # Every piece is expected: one that cannot be built or is missing from the
 # VM makes the run FAIL (the other pieces still run, to show the rest).
 # 4b. a second, shorter boot behind -device intel-iommu (CSA_VM_IOMMU=0
-#    skips it): libaccel's suite and accel-llm with DMA through the IOMMU
+#    skips it), on a card without BAR2 (devmem-bar=off): libaccel's suite,
+#    test-driver's trust-boundary suite and accel-llm with DMA through the
+#    IOMMU
 # 4c. a third, driverless boot with the device's fault injection armed
 # Environment: CSA_VM_TIMEOUT (seconds per boot, default 1200),
 # CSA_FUZZ_ITERS (default 2000), CSA_VM_MEM (MiB, default 1024), MODELS.
@@ -158,6 +160,7 @@ expected_steps() {
 	[ -n "$csa_ko" ] || return 0
 	echo insmod-csa
 	[ -x "$stage/bin/test-libaccel" ] && echo test-libaccel
+	[ "$mode" = iommu ] && [ -x "$stage/bin/test-driver" ] && echo test-driver-boundary
 	if [ "$mode" = full ]; then
 		[ -x "$stage/bin/test-driver" ] && echo test-driver
 		[ -x "$stage/bin/test-accel-info-vm" ] && echo test-accel-info-vm
@@ -223,6 +226,9 @@ boot() {
 	elif [ "$mode" = faults ]; then
 		name=console-faults
 		card=(-device csa-accel,id=csa0,hang-after=3,dma-fault-after=6)
+	elif [ "$mode" = iommu ]; then
+		# no BAR2: device memory reachable only by DMA
+		card=(-device csa-accel,id=csa0,devmem-bar=off)
 	else
 		card=(-device csa-accel,id=csa0)
 	fi
