@@ -13,7 +13,8 @@ TOOLS += accel-serve
 accel-serve_SRCS := userspace-tools/accel-serve/accel_serve.c
 accel-serve_LIBS := csaserve csallm accel
 accel-serve_LDLIBS = $(SERVE_LDLIBS) $(ACCEL_LIBDRM_LIBS)
-serve_main_CFLAGS := $(SERVE_CFLAGS) -DLLM_MODELS_DIR='"$(MODELS)"'
+# the install prefix's model directory ends the search path (llm_paths.h)
+serve_main_CFLAGS := $(SERVE_CFLAGS) -DLLM_MODELS_DIR='"$(PREFIX)/share/csa/models"'
 serve_engine_CFLAGS := $(SERVE_CFLAGS)
 serve_api_CFLAGS := $(SERVE_CFLAGS)
 serve_http_CFLAGS := $(SERVE_CFLAGS)

@@ -15,10 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "llm_paths.h"
 #include "serve.h"
 
 #ifndef LLM_MODELS_DIR
-#define LLM_MODELS_DIR ""
+#define LLM_MODELS_DIR "/usr/local/share/csa/models"
 #endif
 
 #define MAX_BODY (1u << 20)
@@ -37,7 +38,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: accel-serve [options]\n"
 "  -m, --model FILE        llama2.c checkpoint or CSA packed model\n"
-"                          (default $ACCEL_MODELS or " LLM_MODELS_DIR ", stories260K.bin)\n"
+"                          (default stories260K.bin on accel-llm's model path:\n"
+"                          $ACCEL_MODELS, the XDG data dirs, " LLM_MODELS_DIR ")\n"
 "  -z, --tokenizer FILE    tokenizer (default tok512.bin / tokenizer.bin beside the model)\n"
 "  -d, --device SPEC       sim, sim:devmem=SIZE, /dev/accel/accelN (default: first card,\n"
 "                          else sim); one server per card\n"
@@ -157,30 +159,35 @@ static int parse_options(int argc, char **argv, struct serve_options *o)
 	return 0;
 }
 
-/* Model and tokenizer paths as accel-llm finds them. */
+/* Model and tokenizer paths as accel-llm finds them: a name without a
+ * directory on the model search path (llm_paths.h), the tokenizer beside
+ * the model or else on the path. */
 static int find_files(struct serve_options *o, char *model, char *tok, size_t n)
 {
-	const char *env = getenv("ACCEL_MODELS");
-	const char *dir = env && *env ? env : LLM_MODELS_DIR;
+	char tried[1024];
 
 	if (!o->model) {
-		if (!*dir) {
-			fprintf(stderr, "accel-serve: no model: give -m FILE or set ACCEL_MODELS\n");
+		if (llm_find_model_file("stories260K.bin", LLM_MODELS_DIR, model, n,
+					tried, sizeof(tried))) {
+			fprintf(stderr, "accel-serve: no stories260K.bin in %s; give -m FILE or set ACCEL_MODELS\n",
+				tried);
 			return -1;
 		}
-		snprintf(model, n, "%s/stories260K.bin", dir);
 		o->model = model;
 	}
 	if (!o->tokenizer) {
 		const char *slash = strrchr(o->model, '/');
+		int dir = slash ? (int)(slash - o->model + 1) : 0;
 
 		/* the vocabulary size is known only once the model is read:
-		 * tok512.bin beside the model if there is one, else tokenizer.bin */
-		snprintf(tok, n, "%.*stok512.bin", slash ? (int)(slash - o->model + 1) : 0,
-			 o->model);
+		 * tok512.bin if there is one, else tokenizer.bin */
+		snprintf(tok, n, "%.*stok512.bin", dir, o->model);
 		if (access(tok, R_OK))
-			snprintf(tok, n, "%.*stokenizer.bin",
-				 slash ? (int)(slash - o->model + 1) : 0, o->model);
+			snprintf(tok, n, "%.*stokenizer.bin", dir, o->model);
+		if (access(tok, R_OK) &&
+		    llm_find_model_file("tok512.bin", LLM_MODELS_DIR, tok, n, NULL, 0) &&
+		    llm_find_model_file("tokenizer.bin", LLM_MODELS_DIR, tok, n, NULL, 0))
+			snprintf(tok, n, "%.*stokenizer.bin", dir, o->model);
 		o->tokenizer = tok;
 	}
 	return 0;
