@@ -1,0 +1,290 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""test_qemu_device.py - the QEMU device itself, driven by qtest (no guest
+kernel): timing mode on the virtual clock, the engine worker keeping the
+monitor responsive during the longest legal command, resets while a command
+runs, host DMA into the card's own BAR2 window, and the trace points.
+
+Every state a test checks is made by construction: qtest owns the virtual
+clock, so a command in timing mode stays in flight until the test advances
+the clock; real time only bounds how long a test waits for the host.
+
+  tests/qemu-device/test_qemu_device.py [-v] [TEST...]
+  CSA_QEMU=path/to/qemu-system-x86_64 (default build/qemu/qemu-system-x86_64)
+Prints one line per test and "N passed, N failed".
+"""
+import struct
+import sys
+import time
+import traceback
+
+from qtest_csa import (C, BAR2, HOST_BUF, SG, Machine, desc)
+
+OK = C['CSA_STATUS_OK']
+LAST = C['CSA_DESC_F_LAST']
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def f32_bits(x):
+    return struct.unpack('<I', struct.pack('<f', x))[0]
+
+
+def nop(tag, last=True):
+    return desc(C['CSA_OP_NOP'], tag=tag, last=last)
+
+
+def copy(tag, nbytes, src, dst, last=True):
+    return desc(C['CSA_OP_COPY'], tag=tag, last=last, args=(nbytes,), addrs=(src, dst))
+
+
+# The longest legal command (docs/commands.md limits): ATTENTION over 256
+# heads sharing one KV head, head_dim 512, seq_len = max_seq = 16384; its KV
+# cache is 64 MiB, so it fits a 128 MiB card.
+LONG_KV = 0
+LONG_Q = 64 << 20
+LONG_OUT = LONG_Q + (256 * 512 * 4)
+
+
+def longest_attention(tag):
+    return desc(C['CSA_OP_ATTENTION'], tag=tag,
+                args=(256, 1, 512, 16384, 16384, f32_bits(1.0 / 512 ** 0.5)),
+                addrs=(LONG_Q, LONG_KV, LONG_OUT))
+
+
+def cycles_ns(cycles, clock_khz):
+    return cycles * 1000000 // clock_khz
+
+
+# ---- tests ---------------------------------------------------------------
+
+def test_identity_and_nop():
+    """Config space IDs, the identity registers, one NOP job."""
+    with Machine() as m:
+        ids = m.cfg_read(0)
+        check(ids & 0xffff == C['CSA_PCI_VENDOR_ID'], 'vendor id 0x%x' % (ids & 0xffff))
+        check(ids >> 16 == C['CSA_PCI_DEVICE_ID'], 'device id 0x%x' % (ids >> 16))
+        check(m.cfg_read(8) >> 8 == C['CSA_PCI_CLASS'], 'class code')
+        check(m.start() == C['CSA_STS_READY'], 'READY after enable')
+        check(m.reg('MAGIC') == C['CSA_MAGIC'], 'magic')
+        m.submit(nop(0x11))
+        e = m.cq_pop()
+        check(e and e.tag == 0x11 and e.status == OK, 'NOP completes OK')
+
+
+def test_timing_completion_at_modelled_time():
+    """timing=on: a COPY completes exactly fetch time + its cycles at the
+    card's clock on QEMU_CLOCK_VIRTUAL, not before; timing=off at once."""
+    n = 4 << 20
+    with Machine('timing=on') as m:
+        m.start()
+        khz = m.reg('CLOCK_KHZ')
+        # learn the command's modelled cycles from one completed run
+        m.submit(copy(1, n, 0, n))
+        m.clock_step(10 ** 10)
+        e = m.cq_pop()
+        check(e and e.status == OK, 'first COPY completes')
+        cycles = e.cycles
+        due = cycles_ns(cycles, khz)
+        check(due > 100000, 'a 4 MiB copy models more than 100 us (%d ns)' % due)
+        # the same command again, the clock frozen at its fetch
+        t0 = m.clock_now()
+        m.submit(copy(2, n, 0, n))
+        time.sleep(0.5)            # the host has long executed it
+        check(m.cq_peek() is None, 'no completion at fetch time')
+        check(m.reg('STATUS') & C['CSA_STS_READY'], 'device ready while in flight')
+        commands = m.reg64('PERF_COMMANDS')
+        m.clock_step(due - 1)
+        time.sleep(0.3)
+        check(m.cq_peek() is None, 'no completion 1 ns before its time')
+        check(m.reg64('PERF_COMMANDS') == commands, 'not counted before completion')
+        t1 = m.clock_step(1)
+        check(t1 == t0 + due, 'clock at the due time')
+        e = m.cq_pop()
+        check(e and e.tag == 2 and e.cycles == cycles, 'completes at its modelled time')
+        check(m.reg64('PERF_COMMANDS') == commands + 1, 'counted at completion')
+    with Machine() as m:                     # timing off: no clock needed
+        m.start()
+        m.submit(copy(3, n, 0, n))
+        e = m.cq_pop()
+        check(e and e.tag == 3 and e.cycles == cycles, 'timing=off completes at once')
+
+
+def test_timing_jobs_in_order():
+    """timing=on: the commands of a job run back to back, each for its
+    modelled time, so the job completes at the sum even when the clock
+    jumps past several of them at once; a soft reset while a command waits
+    for its time drops it."""
+    n = 1 << 20
+    with Machine('timing=on') as m:
+        m.start()
+        khz = m.reg('CLOCK_KHZ')
+        m.submit(copy(4, n, 0, n))
+        m.clock_step(10 ** 10)
+        e = m.cq_pop()
+        check(e and e.status == OK, 'one COPY completes')
+        one = e.cycles
+        t0 = m.clock_now()
+        m.submit(copy(5, n, 0, n, last=False), copy(5, n, n, 0, last=False), copy(5, n, 0, n))
+        m.clock_step(3 * cycles_ns(one, khz) - 1)
+        time.sleep(0.5)
+        check(m.cq_peek() is None, 'job not done 1 ns before three commands\' time')
+        t1 = m.clock_step(1)
+        check(t1 == t0 + 3 * cycles_ns(one, khz), 'clock at the job\'s time')
+        e = m.cq_pop()
+        check(e and e.tag == 5 and e.index == 2 and e.cycles == 3 * one,
+              'job of three completes with the summed cycles')
+        # a command waiting for its time, then a soft reset
+        m.submit(copy(6, n, 0, n))
+        time.sleep(0.3)
+        m.set_reg('CONTROL', C['CSA_CTRL_RESET'])
+        m.clock_step(10 ** 10)
+        time.sleep(0.2)
+        check(m.cq_peek() is None, 'nothing posted after the reset')
+        check(m.start() == C['CSA_STS_READY'], 're-enabled')
+        m.submit(nop(7))
+        m.clock_step(10 ** 6)
+        e = m.cq_pop()
+        check(e and e.tag == 7 and e.status == OK, 'works after the reset')
+
+
+def monitor_latencies(worker):
+    """Submit the longest legal command; time QMP round trips until it
+    completes.  Returns (latencies in s, status, command's host seconds)."""
+    with Machine('worker=%s' % ('on' if worker else 'off'), devmem='128M') as m:
+        m.start()
+        m.qmp_connect()
+        m.submit(longest_attention(9))
+        t0 = time.monotonic()
+        lat = []
+        e = None
+        while e is None and time.monotonic() - t0 < 120:
+            q0 = time.monotonic()
+            check(m.qmp_call('query-status')['status'] in ('running', 'prelaunch'),
+                  'VM status')
+            lat.append(time.monotonic() - q0)
+            e = m.cq_peek()
+            time.sleep(0.01)
+        e = m.cq_pop(timeout=1)
+        return lat, e, time.monotonic() - t0
+
+
+def test_monitor_answers_during_longest_command():
+    """worker=on (default): while the longest legal command runs, every QMP
+    query-status answers within 100 ms.  worker=off shows the test can fail:
+    the same command holds the BQL and the monitor waits for it."""
+    lat, e, took = monitor_latencies(True)
+    check(e and e.status == OK, 'the long ATTENTION completes OK')
+    check(len(lat) >= 5, 'the command ran long enough to ask 5 times (%d)' % len(lat))
+    worst = max(lat)
+    print('    worker=on: %d queries over %.1f s, worst %.1f ms' % (len(lat), took, worst * 1e3))
+    check(worst < 0.100, 'monitor answered within 100 ms (worst %.1f ms)' % (worst * 1e3))
+    lat, e, took = monitor_latencies(False)
+    worst = max(lat)
+    print('    worker=off: %d queries over %.1f s, worst %.1f ms' % (len(lat), took, worst * 1e3))
+    check(e and e.status == OK, 'worker=off completes too')
+    check(worst > 0.5, 'worker=off: the command blocks the monitor (control)')
+
+
+def test_reset_while_engine_runs():
+    """system_reset while the worker runs a long command: the command is
+    dropped, the card comes back after a fresh setup, QEMU stays up."""
+    with Machine(devmem='128M') as m:
+        m.start()
+        m.qmp_connect()
+        m.submit(longest_attention(10))
+        time.sleep(0.2)
+        m.qmp_call('system_reset')
+        check(m.reg('STATUS') == 0, 'power-on state after reset')
+        check(m.start() == C['CSA_STS_READY'], 'ready after a new setup')
+        m.submit(nop(12))
+        e = m.cq_pop(timeout=120)
+        check(e and e.tag == 12 and e.status == OK, 'NOP after reset completes')
+        check(m.reg('CQ_TAIL') == 1, 'nothing of the dropped command posted')
+
+
+def test_dma_into_own_bar2():
+    """DMA_H2D whose host segment is the card's own BAR2 window: bytes move
+    like a copy (through the bounce buffer), including an overlapping one."""
+    with Machine() as m:
+        m.start(bar2=True)
+        pattern = bytes((i * 7 + 3) & 0xff for i in range(8192))
+        m.write(BAR2 + 0x1000, pattern)                   # devmem 0x1000..
+        sg = HOST_BUF
+        m.write(sg, SG.pack(BAR2 + 0x1000, 8192, 0))
+        m.submit(desc(C['CSA_OP_DMA_H2D'], tag=20, args=(8192, 1), addrs=(sg, 0x10000)))
+        e = m.cq_pop()
+        check(e and e.status == OK, 'DMA from own BAR2 OK')
+        check(m.read(BAR2 + 0x10000, 8192) == pattern, 'bytes arrived')
+        # overlapping: source devmem 0x10000.., destination 0x10000 + 4096
+        sg2 = HOST_BUF + 0x100
+        m.write(sg2, SG.pack(BAR2 + 0x10000, 8192, 0))
+        m.submit(desc(C['CSA_OP_DMA_H2D'], tag=21, args=(8192, 1),
+                      addrs=(sg2, 0x10000 + 4096)))
+        e = m.cq_pop()
+        check(e is not None, 'overlapping DMA completes')
+        check(m.reg('MAGIC') == C['CSA_MAGIC'], 'device still answers')
+
+
+def test_trace_points():
+    """-trace 'csa_*' reports doorbell, fetch, execute, completion,
+    interrupt, error and reset."""
+    with Machine(trace='csa_*') as m:
+        m.start()
+        m.set_reg('IRQ_MASK', 0)
+        m.submit(nop(30))
+        check(m.cq_pop() is not None, 'NOP completes')
+        m.set_reg('SQ_TAIL', 1000)                 # out of range: an error
+        m.qmp_connect()
+        m.qmp_call('system_reset')
+        m.qmp_call('query-status')
+        time.sleep(0.2)
+        text = m.stderr_text()
+    for point in ('csa_doorbell', 'csa_fetch', 'csa_execute', 'csa_complete',
+                  'csa_irq', 'csa_error', 'csa_reset', 'csa_dma'):
+        check(point in text, 'trace point %s seen' % point)
+
+
+TESTS = [
+    test_identity_and_nop,
+    test_timing_completion_at_modelled_time,
+    test_timing_jobs_in_order,
+    test_monitor_answers_during_longest_command,
+    test_reset_while_engine_runs,
+    test_dma_into_own_bar2,
+    test_trace_points,
+]
+
+
+def main(argv):
+    names = [a for a in argv if not a.startswith('-')]
+    passed = failed = 0
+    for t in TESTS:
+        if names and t.__name__ not in names:
+            continue
+        t0 = time.monotonic()
+        try:
+            t()
+            passed += 1
+            print('PASS %s (%.1f s)' % (t.__name__, time.monotonic() - t0))
+        except Failure as exc:
+            failed += 1
+            print('FAIL %s: %s' % (t.__name__, exc))
+        except Exception:                    # a harness error is a failure too
+            failed += 1
+            print('FAIL %s: exception' % t.__name__)
+            traceback.print_exc(file=sys.stdout)
+        sys.stdout.flush()
+    print('qemu-device: %d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
