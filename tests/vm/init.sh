@@ -75,8 +75,8 @@ unload_csa() {
 csa_present() {
 	# (a device may vanish between the glob and the read)
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1b36 ] &&
-			[ "$(cat "$d/device" 2>/dev/null)" = 0x11c5 ] && return 0
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1234 ] &&
+			[ "$(cat "$d/device" 2>/dev/null)" = 0xc5a0 ] && return 0
 	done
 	return 1
 }
@@ -171,7 +171,7 @@ fi
 # iommu boot would prove nothing.
 iommu_translates() {
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = 0x1b36 ] && [ "$(cat "$d/device")" = 0x11c5 ] || continue
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0xc5a0 ] || continue
 		[ -e "$d/iommu_group/type" ] || { echo "$d: no IOMMU group"; return 1; }
 		type=$(cat "$d/iommu_group/type")
 		echo "$d: IOMMU domain $type"
