@@ -288,6 +288,7 @@ static void csa_exit(PCIDevice *pdev)
     CsaAccelState *s = CSA_ACCEL(pdev);
 
     csa_runner_exit(s);
+    csa_pcie_exit(s);
     msi_uninit(pdev);
     msix_uninit_exclusive_bar(pdev);
     g_free(s->bounce);
@@ -310,6 +311,10 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
+    pdev->config_write = csa_pcie_write_config;
+    if (!csa_pcie_init(s, errp)) {
+        return;
+    }
     pci_config_set_interrupt_pin(conf, 1);
 
     memory_region_init_io(&s->regs, OBJECT(s), &csa_mmio_ops, s,
@@ -391,6 +396,8 @@ static Property csa_properties[] = {
     DEFINE_PROP_BOOL("timing", CsaAccelState, timing, false),
     /* engines on a worker thread, off the BQL */
     DEFINE_PROP_BOOL("worker", CsaAccelState, worker, true),
+    /* Express endpoint capability, AER and FLR when on a PCIe bus */
+    DEFINE_PROP_BOOL("pcie", CsaAccelState, pcie, true),
     /* cycle model; 0 takes the model's default */
     DEFINE_PROP_UINT32("clock-khz", CsaAccelState, cycles.clock_khz,
                        0),
@@ -412,6 +419,13 @@ static Property csa_properties[] = {
     DEFINE_PROP_UINT32("dma-fault-after", CsaAccelState, dma_fault_after, 0),
     DEFINE_PROP_END_OF_LIST(),
 };
+
+/* A hybrid device: the Express capability's config space must exist before
+ * realize; csa_pcie_init() drops it again on a conventional bus. */
+static void csa_instance_init(Object *obj)
+{
+    PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_EXPRESS;
+}
 
 static void csa_class_init(ObjectClass *klass, void *data)
 {
@@ -435,6 +449,7 @@ static void csa_class_init(ObjectClass *klass, void *data)
 static void csa_register_types(void)
 {
     static InterfaceInfo interfaces[] = {
+        { INTERFACE_PCIE_DEVICE },
         { INTERFACE_CONVENTIONAL_PCI_DEVICE },
         { },
     };
@@ -442,6 +457,7 @@ static void csa_register_types(void)
         .name = TYPE_CSA_ACCEL,
         .parent = TYPE_PCI_DEVICE,
         .instance_size = sizeof(CsaAccelState),
+        .instance_init = csa_instance_init,
         .class_init = csa_class_init,
         .interfaces = interfaces,
     };

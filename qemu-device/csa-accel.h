@@ -71,6 +71,7 @@ struct CsaAccelState {
     bool devmem_bar;
     bool timing;
     bool worker;
+    bool pcie;
     uint32_t hang_after;
     uint32_t dma_fault_after;
     struct csa_cycle_params cycles;
@@ -86,6 +87,12 @@ struct CsaAccelState {
 
 /* csa-accel.c: after the model changed state (interrupt line, error log) */
 void csa_after_model(CsaAccelState *s);
+
+/* csa-pcie.c: Express endpoint capability, AER and FLR on a PCIe bus */
+bool csa_pcie_init(CsaAccelState *s, Error **errp);
+void csa_pcie_exit(CsaAccelState *s);
+void csa_pcie_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
+                           int len);
 
 /* csa-runner.c */
 void csa_runner_init(CsaAccelState *s, Error **errp);

@@ -51,6 +51,8 @@ PCI_SLOT = 4
 BAR0 = 0xfebf0000
 BAR4 = 0xfebe0000
 BAR2 = 0xe0000000
+ROOT_PORT_SLOT = 2
+ECAM_BASE = 0xb0000000
 SQ_BUS = 0x00100000
 CQ_BUS = 0x00110000
 HOST_BUF = 0x00200000     # host data buffers from here
@@ -83,20 +85,33 @@ class Cqe:
 class Machine:
     """One QEMU process: qtest on its stdin/stdout, QMP on a UNIX socket."""
 
-    def __init__(self, device_props='', devmem='16M', extra=(), trace=None, mem=256):
+    def __init__(self, device_props='', devmem='16M', extra=(), trace=None, mem=256,
+                 machine='pc', root_port=False):
+        """root_port: q35 with the card behind a PCIe root port (bus 1)."""
         self.dir = tempfile.mkdtemp(prefix='csa-qtest-')
         self.qmp_path = os.path.join(self.dir, 'qmp.sock')
         self.stderr_path = os.path.join(self.dir, 'stderr.log')
-        props = 'csa-accel,id=csa0,addr=%d.0,devmem=%s' % (PCI_SLOT, devmem)
+        self.bus = 0
+        self.slot = PCI_SLOT
+        extra = list(extra)
+        if root_port:
+            machine = 'q35'
+            extra = ['-device', 'pcie-root-port,id=rp0,chassis=1,slot=1,addr=%d.0'
+                     % ROOT_PORT_SLOT] + extra
+            props = 'csa-accel,id=csa0,bus=rp0,addr=0.0,devmem=%s' % devmem
+            self.bus, self.slot = 1, 0
+        else:
+            props = 'csa-accel,id=csa0,addr=%d.0,devmem=%s' % (PCI_SLOT, devmem)
+        self.root_port = root_port
         if device_props:
             props += ',' + device_props
-        cmd = [qemu_binary(), '-M', 'pc', '-m', str(mem), '-accel', 'qtest',
+        cmd = [qemu_binary(), '-M', machine, '-m', str(mem), '-accel', 'qtest',
                '-qtest', 'stdio', '-qtest-log', '/dev/null',
                '-display', 'none', '-nodefaults', '-vga', 'none', '-nic', 'none',
                '-L', '/usr/share/qemu', '-L', '/usr/share/seabios',
                '-L', '/usr/lib/ipxe/qemu',
-               '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path,
-               '-device', props] + list(extra)
+               '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path] + extra + [
+               '-device', props]
         if trace:
             cmd += ['-trace', trace]
         self.stderr = open(self.stderr_path, 'w')
@@ -142,19 +157,53 @@ class Machine:
         return self.clock_step(0)
 
     # ---- PCI configuration through ports 0xcf8/0xcfc --------------------
-    def cfg_addr(self, off):
-        return 0x80000000 | (PCI_SLOT << 11) | (off & 0xfc)
+    def cfg_addr(self, off, bus=None, slot=None):
+        bus = self.bus if bus is None else bus
+        slot = self.slot if slot is None else slot
+        return 0x80000000 | (bus << 16) | (slot << 11) | (off & 0xfc)
 
-    def cfg_read(self, off):
-        self.cmd('outl 0xcf8 0x%x' % self.cfg_addr(off))
+    def cfg_read(self, off, bus=None, slot=None):
+        self.cmd('outl 0xcf8 0x%x' % self.cfg_addr(off, bus, slot))
         return int(self.cmd('inl 0xcfc'), 16)
 
-    def cfg_write(self, off, val):
-        self.cmd('outl 0xcf8 0x%x' % self.cfg_addr(off))
+    def cfg_write(self, off, val, bus=None, slot=None):
+        self.cmd('outl 0xcf8 0x%x' % self.cfg_addr(off, bus, slot))
         self.cmd('outl 0xcfc 0x%x' % val)
+
+    def find_cap(self, cap_id):
+        """Offset of a capability in the first 256 bytes, or 0."""
+        if not self.cfg_read(0x04) >> 16 & 0x10:
+            return 0
+        pos = self.cfg_read(0x34) & 0xfc
+        while pos:
+            v = self.cfg_read(pos)
+            if v & 0xff == cap_id:
+                return pos
+            pos = v >> 8 & 0xfc
+        return 0
+
+    def ecam_enable(self):
+        """q35: MCH PCIEXBAR at ECAM_BASE (256 buses), as firmware would."""
+        self.cfg_write(0x64, 0, bus=0, slot=0)
+        self.cfg_write(0x60, ECAM_BASE | 1, bus=0, slot=0)
+
+    def ecam_read(self, off):
+        return self.readl(ECAM_BASE + (self.bus << 20) + (self.slot << 15) + off)
+
+    def root_port_enable(self):
+        """Bus numbers and windows a firmware would give the root port."""
+        rp = dict(bus=0, slot=ROOT_PORT_SLOT)
+        self.cfg_write(0x18, 0x010100, **rp)                  # pri 0, sec 1, sub 1
+        self.cfg_write(0x20, 0xfeb0fe80, **rp)                # 0xfe800000..0xfebfffff
+        self.cfg_write(0x24, 0xeff1e001, **rp)                # 64-bit pref 0xe0000000..
+        self.cfg_write(0x28, 0, **rp)
+        self.cfg_write(0x2c, 0, **rp)
+        self.cfg_write(0x04, 0x0006, **rp)
 
     def pci_enable(self, bar2=True):
         """Place the BARs, enable memory decoding and bus mastering."""
+        if self.root_port:
+            self.root_port_enable()
         self.cfg_write(0x10, BAR0)
         if bar2:
             self.cfg_write(0x18, BAR2)

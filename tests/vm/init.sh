@@ -167,6 +167,29 @@ if [ "$mode" = full ] && have /bin/test-qemu-fuzz; then
 	step test-qemu-fuzz env CSA_FUZZ_ITERS="$fuzz_iters" /bin/test-qemu-fuzz
 fi
 
+# Behind the PCIe root port the card is an Express endpoint with a gen3 x4
+# link (qemu-device/csa-pcie.c), and offers FLR.
+pcie_link_ok() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0xc5a0 ] || continue
+		speed=$(cat "$d/current_link_speed" 2>/dev/null)
+		width=$(cat "$d/current_link_width" 2>/dev/null)
+		echo "$d: link $speed x$width (max $(cat "$d/max_link_speed" 2>/dev/null) x$(cat "$d/max_link_width" 2>/dev/null))"
+		case $speed in 8.0*) ;; *) return 1 ;; esac
+		[ "$width" = 4 ] || return 1
+		[ -e "$d/reset" ] || { echo "no reset method (FLR)"; return 1; }
+		echo "reset methods: $(cat "$d/reset_method" 2>/dev/null)"
+		grep -q flr "$d/reset_method" || return 1
+		return 0
+	done
+	echo "no CSA device"
+	return 1
+}
+
+if [ "$mode" = full ]; then
+	step pcie-link pcie_link_ok
+fi
+
 # Behind the IOMMU the card must sit in a translated (DMA) domain, or the
 # iommu boot would prove nothing.
 iommu_translates() {

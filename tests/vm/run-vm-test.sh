@@ -15,8 +15,13 @@
 # 4b. a second, shorter boot behind -device intel-iommu (CSA_VM_IOMMU=0
 #    skips it): libaccel's suite and accel-llm with DMA through the IOMMU
 # 4c. a third, driverless boot with the device's fault injection armed
+# The full and iommu boots run the card in timing mode (timing=on: a job is
+# in flight for its modelled time, docs/qemu.md) under -icount, so a guest
+# test that checks a job right after submitting it finds it running by
+# construction, not by racing the host.
 # Environment: CSA_VM_TIMEOUT (seconds per boot, default 1200),
-# CSA_FUZZ_ITERS (default 2000), CSA_VM_MEM (MiB, default 1024), MODELS.
+# CSA_FUZZ_ITERS (default 2000), CSA_VM_MEM (MiB, default 1024), MODELS,
+# CSA_VM_ICOUNT (-icount argument, default shift=0,sleep=on; "off" drops it).
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,6 +31,7 @@ stage=$out/root
 timeout_s=${CSA_VM_TIMEOUT:-1200}
 fuzz_iters=${CSA_FUZZ_ITERS:-2000}
 mem=${CSA_VM_MEM:-1024}
+icount=${CSA_VM_ICOUNT:-shift=0,sleep=on}
 models=${MODELS:-}
 make_q=(make --no-print-directory -j2)
 
@@ -153,6 +159,7 @@ expected_steps() {
 		return 0
 	fi
 	[ "$mode" = full ] && [ -x "$stage/bin/test-qemu-fuzz" ] && echo test-qemu-fuzz
+	[ "$mode" = full ] && echo pcie-link
 	[ "$mode" = iommu ] && echo iommu-domain
 	echo insmod-deps
 	[ -n "$csa_ko" ] || return 0
@@ -194,7 +201,7 @@ monitor_driver() {
 			sent_del=1
 		fi
 		if [ $sent_del = 1 ] && grep -q "^CSA-VM: REPLUG-NOW" "$log" 2>/dev/null; then
-			echo "device_add csa-accel,id=csa1,bus=rp0" >&8
+			echo "device_add csa-accel,id=csa1,bus=rp0,timing=on" >&8
 			sent_add=1
 		fi
 		sleep 0.2
@@ -204,7 +211,7 @@ monitor_driver() {
 
 # boot MODE: one VM run; its log is $out/console[-MODE].log
 boot() {
-	local mode=$1 name=console extra=() append t qrc verdict
+	local mode=$1 name=console extra=() append t qrc verdict clock=()
 	append="console=ttyS0 panic=-1 quiet csa_fuzz_iters=$fuzz_iters csa_vm_mode=$mode"
 	if [ "$mode" = iommu ]; then
 		name=console-iommu
@@ -217,19 +224,20 @@ boot() {
 		extra=(-device pcie-root-port,id=rp0,chassis=1,slot=1
 			-chardev "pipe,id=mon0,path=$out/monitor"
 			-mon chardev=mon0,mode=readline)
-		card=(-device csa-accel,id=csa0,bus=rp0)
+		card=(-device csa-accel,id=csa0,bus=rp0,timing=on)
 		rm -f "$out/monitor.in" "$out/monitor.out"
 		mkfifo "$out/monitor.in" "$out/monitor.out"
 	elif [ "$mode" = faults ]; then
 		name=console-faults
 		card=(-device csa-accel,id=csa0,hang-after=3,dma-fault-after=6)
 	else
-		card=(-device csa-accel,id=csa0)
+		card=(-device csa-accel,id=csa0,timing=on)
 	fi
+	[ "$mode" != faults ] && [ "$icount" != off ] && clock=(-icount "$icount")
 	expected_steps "$mode" >"$out/$name.steps"
 	note "booting ($mode: TCG, ${mem}M, timeout ${timeout_s}s)"
 	t=$(now)
-	timeout --foreground -k 10 "$timeout_s" "$qemu" "${machine[@]}" "${extra[@]}" \
+	timeout --foreground -k 10 "$timeout_s" "$qemu" "${machine[@]}" "${clock[@]}" "${extra[@]}" \
 		"${card[@]}" \
 		-kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" -append "$append" \
 		-d guest_errors -D "$out/qemu-guest-errors-$mode.log" \
