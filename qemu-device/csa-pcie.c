@@ -28,6 +28,11 @@ static void csa_pcie_set_link(PCIDevice *pdev)
     pci_long_test_and_set_mask(exp + PCI_EXP_LNKCAP,
                                QEMU_PCI_EXP_LNKCAP_MLW(QEMU_PCI_EXP_LNK_X4) |
                                QEMU_PCI_EXP_LNKCAP_MLS(QEMU_PCI_EXP_LNK_8GT));
+    /* Linux reads the maximum speed from the supported-speeds vector */
+    pci_long_test_and_set_mask(exp + PCI_EXP_LNKCAP2,
+                               PCI_EXP_LNKCAP2_SLS_2_5GB |
+                               PCI_EXP_LNKCAP2_SLS_5_0GB |
+                               PCI_EXP_LNKCAP2_SLS_8_0GB);
     /* the trained link: QEMU has no link training, the endpoint's own */
     pci_word_test_and_clear_mask(exp + PCI_EXP_LNKSTA,
                                  PCI_EXP_LNKSTA_CLS | PCI_EXP_LNKSTA_NLW);

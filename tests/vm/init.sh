@@ -176,6 +176,7 @@ pcie_link_ok() {
 		width=$(cat "$d/current_link_width" 2>/dev/null)
 		echo "$d: link $speed x$width (max $(cat "$d/max_link_speed" 2>/dev/null) x$(cat "$d/max_link_width" 2>/dev/null))"
 		case $speed in 8.0*) ;; *) return 1 ;; esac
+		case $(cat "$d/max_link_speed" 2>/dev/null) in 8.0*) ;; *) return 1 ;; esac
 		[ "$width" = 4 ] || return 1
 		[ -e "$d/reset" ] || { echo "no reset method (FLR)"; return 1; }
 		echo "reset methods: $(cat "$d/reset_method" 2>/dev/null)"
