@@ -100,13 +100,29 @@ csa_absent() {
 	! csa_present
 }
 
+# The removal is over when pciehp has powered the slot off: a card added
+# before that races the slot's power-off sequence.
+slot_powered_off() {
+	for p in /sys/bus/pci/slots/*/power; do
+		[ "$(cat "$p" 2>/dev/null)" = 0 ] && return 0
+	done
+	return 1
+}
+
+slot_state() {
+	for p in /sys/bus/pci/slots/*; do
+		echo "slot $p: power $(cat "$p/power" 2>/dev/null) address $(cat "$p/address" 2>/dev/null)"
+	done
+}
+
 hot_unplug() {
 	echo "CSA-VM: UNPLUG-NOW"
 	wait_until 300 csa_absent || { echo "the card did not go away"; return 1; }
 	wait_until 50 no_accel0 || { echo "/dev/accel/accel0 outlived the card"; return 1; }
-	echo "card and /dev/accel/accel0 gone"
+	wait_until 100 slot_powered_off || { echo "the slot stayed powered"; slot_state; return 1; }
+	echo "card and /dev/accel/accel0 gone, slot powered off"
 	echo "CSA-VM: REPLUG-NOW"
-	wait_until 300 csa_present || { echo "the new card did not appear"; return 1; }
+	wait_until 600 csa_present || { echo "the new card did not appear"; slot_state; return 1; }
 	wait_for /dev/accel/accel0 || { echo "no /dev/accel/accel0 for the new card"; return 1; }
 	echo "new card bound: $(ls -d /sys/bus/pci/drivers/csa/0000:* 2>/dev/null)"
 	llm_matches f32 $(grep '^f32 ' /share/llm-configs.txt | cut -d' ' -f2-)
