@@ -289,6 +289,8 @@ static void csa_exit(PCIDevice *pdev)
 
     csa_runner_exit(s);
     csa_pcie_exit(s);
+    /* a card plugged again registers its device memory under this name */
+    vmstate_unregister_ram(&s->devmem, DEVICE(s));
     msi_uninit(pdev);
     msix_uninit_exclusive_bar(pdev);
     g_free(s->bounce);
@@ -322,7 +324,7 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
     pci_register_bar(pdev, CSA_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->regs);
 
-    memory_region_init_ram_nomigrate(&s->devmem, OBJECT(s),
+    memory_region_init_ram(&s->devmem, OBJECT(s),
                                      "csa-accel.devmem", s->devmem_size,
                                      &err);
     if (err) {
@@ -383,11 +385,6 @@ static void csa_reset(DeviceState *dev)
     csa_power_on(s, &error_abort);
     csa_update_intx(s);
 }
-
-static const VMStateDescription csa_vmstate = {
-    .name = TYPE_CSA_ACCEL,
-    .unmigratable = 1,
-};
 
 static Property csa_properties[] = {
     DEFINE_PROP_SIZE("devmem", CsaAccelState, devmem_size, 256 * MiB),

@@ -12,6 +12,7 @@
 #include "qemu/timer.h"
 #include "hw/pci/pci.h"
 #include "qom/object.h"
+#include "migration/vmstate.h"
 
 #include "csa_hw.h"
 
@@ -29,7 +30,7 @@ typedef struct CsaRunner {
     QEMUBH *bh;             /* fetch, host DMA commands, dispatch */
     QEMUBH *done_bh;        /* the worker finished a command */
     QEMUTimer *timer;       /* timing mode: the modelled completion time */
-    CsaRunPhase phase;
+    uint32_t phase;         /* CsaRunPhase (uint32_t: migrated) */
     struct csa_hw_cmd cmd;  /* the command between fetch and completion */
     uint64_t epoch;         /* power-ons so far */
     uint64_t cmd_epoch;     /* the power-on the command was fetched in */
@@ -97,6 +98,12 @@ void csa_pcie_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
 /* csa-runner.c */
 void csa_runner_init(CsaAccelState *s, Error **errp);
 void csa_runner_exit(CsaAccelState *s);
+/* Migration: wait for the command on the worker and take it back (it is
+ * then idle or waiting for its modelled time); after loading, re-arm. */
+void csa_runner_quiesce(CsaAccelState *s);
+void csa_runner_resume(CsaAccelState *s);
+/* csa-migration.c */
+extern const VMStateDescription csa_vmstate;
 /* A power-on: the command in flight (if any) is dropped. */
 void csa_runner_reset(CsaAccelState *s);
 /* ops->kick: work to fetch or an interrupt to send. */

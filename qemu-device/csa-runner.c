@@ -55,6 +55,11 @@ static void csa_complete(CsaAccelState *s, int64_t due)
 
     r->phase = CSA_RUN_IDLE;
     posted = csa_hw_complete(&s->hw, c);
+    /* the engines wrote device memory behind QEMU's back: a migration in
+     * progress must send it again */
+    if (!c->skip) {
+        memory_region_set_dirty(&s->devmem, 0, s->devmem_size);
+    }
     /* A command already queued starts the moment this one ends, however
      * late the bottom half gets to fetch it. */
     r->next_start_ns = s->hw.sq_head != s->hw.sq_tail ? due : 0;
@@ -115,6 +120,7 @@ static void *csa_worker_main(void *opaque)
         csa_hw_execute(&r->exe, &r->cmd);
         qemu_mutex_lock(&r->lock);
         r->work = false;
+        qemu_cond_broadcast(&r->cond);      /* csa_runner_quiesce() */
         qemu_bh_schedule(r->done_bh);
     }
     qemu_mutex_unlock(&r->lock);
@@ -193,6 +199,31 @@ static void csa_run_bh(void *opaque)
 }
 
 /* ---- the device's hooks ------------------------------------------------ */
+
+void csa_runner_quiesce(CsaAccelState *s)
+{
+    CsaRunner *r = &s->run;
+
+    if (r->phase != CSA_RUN_ENGINE) {
+        return;
+    }
+    qemu_mutex_lock(&r->lock);
+    while (r->work) {
+        qemu_cond_wait(&r->cond, &r->lock);
+    }
+    qemu_mutex_unlock(&r->lock);
+    csa_done_bh(s);     /* now, not when the main loop gets to it */
+}
+
+void csa_runner_resume(CsaAccelState *s)
+{
+    CsaRunner *r = &s->run;
+
+    if (r->phase == CSA_RUN_TIMED) {
+        timer_mod_ns(r->timer, r->due_ns);
+    }
+    qemu_bh_schedule(r->bh);
+}
 
 void csa_runner_kick(CsaAccelState *s)
 {

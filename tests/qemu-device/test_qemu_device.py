@@ -13,8 +13,10 @@ the clock; real time only bounds how long a test waits for the host.
   CSA_QEMU=path/to/qemu-system-x86_64 (default build/qemu/qemu-system-x86_64)
 Prints one line per test and "N passed, N failed".
 """
+import os
 import struct
 import sys
+import tempfile
 import time
 import traceback
 
@@ -298,6 +300,90 @@ def test_pcie_endpoint_link_aer_flr():
         check(m.start() == C['CSA_STS_READY'], 'conventional PCI still works')
 
 
+def wait_migration(m, what):
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        st = m.qmp_call('query-migrate').get('status')
+        if st == 'completed':
+            return
+        check(st not in ('failed', 'cancelled'), '%s: migration %s' % (what, st))
+        time.sleep(0.05)
+    raise Failure('%s: migration did not complete' % what)
+
+
+def test_migration_with_a_command_in_flight():
+    """timing=on: a COPY fetched and executed but waiting for its modelled
+    time is migrated (to a file and back into a new QEMU) with the rings,
+    registers and device memory; it completes there, at its time, with the
+    bytes it copied."""
+    size = 64 << 10
+    pattern = bytes((i * 13 + 5) & 0xff for i in range(size))
+    path = os.path.join(tempfile.mkdtemp(prefix='csa-mig-'), 'state')
+    with Machine('timing=on') as a:
+        a.start()
+        a.qmp_connect()
+        a.write(BAR2, pattern)
+        a.set_reg('SCRATCH', 0x5a5a)
+        a.submit(nop(49))
+        a.clock_step(10 ** 9)
+        check(a.cq_pop() is not None, 'a job before the migration')
+        a.submit(copy(50, size, 0, 0x100000))
+        time.sleep(0.5)
+        check(a.cq_peek() is None, 'in flight when migrating')
+        t0 = a.clock_now()
+        a.qmp_call('migrate', uri='exec:cat > %s' % path)
+        wait_migration(a, 'save')
+        ring = (a.sq_tail, a.cq_head, a.phase)
+    with Machine('timing=on', extra=['-incoming', 'defer']) as b:
+        b.qmp_connect()
+        b.qmp_call('migrate-incoming', uri='exec:cat %s' % path)
+        wait_migration(b, 'load')
+        b.sq_tail, b.cq_head, b.phase = ring
+        check(b.reg('SCRATCH') == 0x5a5a, 'registers carried over')
+        check(b.reg('STATUS') == C['CSA_STS_READY'], 'still enabled')
+        check(b.reg('SQ_HEAD') == b.sq_tail, 'the copy was fetched before')
+        # qtest keeps its own virtual clock, which a migration does not
+        # carry (a TCG or KVM guest's QEMU_CLOCK_VIRTUAL is migrated): set it
+        time.sleep(0.3)
+        check(b.cq_peek() is None, 'still in flight after loading')
+        b.cmd('clock_set %d' % (t0 + 10 ** 9))
+        e = b.cq_pop()
+        check(e and e.tag == 50 and e.status == OK and e.cycles > 0,
+              'completes on the new QEMU')
+        check(b.read(BAR2 + 0x100000, size) == pattern, 'device memory migrated')
+        b.submit(nop(51))
+        b.clock_step(10 ** 6)
+        e = b.cq_pop()
+        check(e and e.tag == 51, 'the card goes on working')
+    os.unlink(path)
+    os.rmdir(os.path.dirname(path))
+
+
+def test_unplug_and_plug_again():
+    """device_del (the ACPI eject a guest would do, done by the test) and a
+    new card in the same slot: its device memory registers again (no
+    RAMBlock name clash), the new card works."""
+    with Machine() as m:
+        m.qmp_connect()
+        for n in range(2):
+            def present():
+                return any(d.get('qdev_id') == 'hp%d' % n
+                           for d in m.qmp_call('query-pci')[0]['devices'])
+            m.qmp_call('device_add', driver='csa-accel', id='hp%d' % n, addr='5.0',
+                       devmem='16M')
+            check(present(), 'card %d plugged' % n)
+            m.qmp_call('device_del', id='hp%d' % n)
+            m.cmd('outl 0xae08 0x%x' % (1 << 5))       # PCI hotplug: eject slot 5
+            end = time.monotonic() + 30
+            while present():
+                check(time.monotonic() < end, 'card %d removed' % n)
+                time.sleep(0.05)
+        check(m.start() == C['CSA_STS_READY'], 'the boot card still works')
+        m.submit(nop(60))
+        e = m.cq_pop()
+        check(e and e.tag == 60, 'NOP after two plug/unplug cycles')
+
+
 TESTS = [
     test_identity_and_nop,
     test_timing_completion_at_modelled_time,
@@ -307,6 +393,8 @@ TESTS = [
     test_dma_into_own_bar2,
     test_trace_points,
     test_pcie_endpoint_link_aer_flr,
+    test_migration_with_a_command_in_flight,
+    test_unplug_and_plug_again,
 ]
 
 
