@@ -20,7 +20,7 @@ import tempfile
 import time
 import traceback
 
-from qtest_csa import (C, BAR2, HOST_BUF, SG, Machine, desc)
+from qtest_csa import (C, BAR0, BAR2, BAR4, CQ_BUS, HOST_BUF, SG, SQ_BUS, Machine, desc)
 
 OK = C['CSA_STATUS_OK']
 LAST = C['CSA_DESC_F_LAST']
@@ -384,6 +384,119 @@ def test_unplug_and_plug_again():
         check(e and e.tag == 60, 'NOP after two plug/unplug cycles')
 
 
+def test_qtest_fuzz():
+    """Bounded qtest fuzz of the guest-facing surface (seeded, reproducible:
+    CSA_QTEST_FUZZ_SEED, CSA_QTEST_FUZZ_SECONDS, default 20): BAR0 accesses
+    of every width, config-space writes, MSI-X table writes, random and
+    near-valid descriptors whose device and bus addresses aim anywhere
+    (RAM, the rings themselves, the card's own BAR0/BAR2/BAR4, nothing),
+    SG tables likewise, soft and system resets, a second card unplugged
+    while it has work.  QEMU must never die or stop answering, and after
+    each health check the card runs a NOP.  (Release build: the sanitizer
+    build of QEMU is not done yet.)"""
+    import random
+    seed = int(os.environ.get('CSA_QTEST_FUZZ_SEED', '0x5eedc5a'), 0)
+    budget = float(os.environ.get('CSA_QTEST_FUZZ_SECONDS', '20'))
+    rnd = random.Random(seed)
+    targets = [0, 4, 0x1000, 0x100000, 16 << 20, (16 << 20) - 4, SQ_BUS, CQ_BUS,
+               HOST_BUF, BAR0, BAR0 + 0x4c, BAR2, BAR2 + 0x1000, BAR4,
+               0xfee00000, 0xffffffff00000000, 1 << 63]
+    stats = {'ops': 0, 'descs': 0, 'entries': 0, 'resets': 0, 'unplugs': 0}
+
+    def addr():
+        r = rnd.random()
+        if r < 0.5:
+            return rnd.choice(targets) + rnd.choice((0, 0, 4, 64, 4096, -4)) & (2 ** 64 - 1)
+        if r < 0.8:
+            return rnd.randrange(0, 16 << 20, 4)
+        return rnd.getrandbits(64)
+
+    def fuzz_desc(tag):
+        op = rnd.randrange(0, 18)
+        args = [rnd.choice((0, 1, 4, 64, 4096, 1 << 20, rnd.getrandbits(32)))
+                for _ in range(rnd.randrange(0, 11))]
+        if op in (C['CSA_OP_DMA_H2D'], C['CSA_OP_DMA_D2H']) and rnd.random() < 0.7:
+            n = rnd.randrange(1, 4)
+            sg = HOST_BUF + 0x10000
+            m.write(sg, b''.join(SG.pack(addr(), rnd.choice((4, 64, 4096, 1 << 16)), 0)
+                                 for _ in range(n)))
+            args = [rnd.choice((4, 64, 4096)), n]
+            addrs = [sg, rnd.randrange(0, 16 << 20, 4)]
+        else:
+            addrs = [addr() for _ in range(rnd.randrange(0, 7))]
+        return desc(op & 0xff, tag=tag, last=rnd.random() < 0.7,
+                    flags=rnd.choice((0, 0, 0, 1, 2, 4, 8)) & 0x7f,
+                    args=[a & 0xffffffff for a in args], addrs=addrs)
+
+    def health(tag):
+        m.pci_enable()
+        check(m.reg('MAGIC') == C['CSA_MAGIC'], 'card answers (seed 0x%x)' % seed)
+        m.set_reg('CONTROL', C['CSA_CTRL_RESET'])
+        check(m.start() == C['CSA_STS_READY'], 'ready after a reset (seed 0x%x)' % seed)
+        m.submit(nop(tag))
+        e = m.cq_pop(timeout=120)
+        check(e and e.tag == tag and e.status == OK, 'NOP after fuzzing (seed 0x%x)' % seed)
+
+    with Machine(devmem='16M') as m:
+        m.qmp_connect()
+        m.start()
+        end = time.monotonic() + budget
+        tag = 1000
+        while time.monotonic() < end:
+            r = rnd.random()
+            stats['ops'] += 1
+            if r < 0.25:
+                off = rnd.randrange(0, 0x1000)
+                width = rnd.choice(('b', 'w', 'l', 'l', 'l', 'q'))
+                m.cmd('write%s 0x%x 0x%x' % (width, BAR0 + off,
+                                             rnd.getrandbits({'b': 8, 'w': 16, 'l': 32, 'q': 64}[width])))
+            elif r < 0.35:
+                m.cmd('read%s 0x%x' % (rnd.choice('bwlq'), BAR0 + rnd.randrange(0, 0x1000)))
+            elif r < 0.40:
+                m.cfg_write(rnd.randrange(0x04, 0x100, 4), rnd.getrandbits(32))
+            elif r < 0.45:
+                m.writel(BAR4 + rnd.randrange(0, 0x1000, 4), rnd.getrandbits(32))
+            elif r < 0.85:
+                n = rnd.randrange(1, 8)
+                m.submit(*[fuzz_desc(tag + i) for i in range(n)])
+                stats['descs'] += n
+                tag += n
+                while m.cq_peek():
+                    m.cq_pop(timeout=0)
+                    stats['entries'] += 1
+            elif r < 0.92:
+                m.set_reg('CONTROL', rnd.choice((C['CSA_CTRL_RESET'], 0, C['CSA_CTRL_ENABLE'])))
+                stats['resets'] += 1
+            elif r < 0.96:
+                m.qmp_call('system_reset')
+                stats['resets'] += 1
+                m.start()
+            else:
+                # a second card with work in flight, unplugged
+                m.qmp_call('device_add', driver='csa-accel', id='fz', addr='6.0', devmem='16M')
+                slot = dict(bus=0, slot=6)
+                m.cfg_write(0x10, 0xfeb00000, **slot)
+                m.cfg_write(0x04, 6, **slot)
+                base = 0xfeb00000
+                m.writel(base + C['CSA_REG_SQ_BASE_LO'], HOST_BUF + 0x20000)
+                m.writel(base + C['CSA_REG_SQ_SIZE'], 16)
+                m.writel(base + C['CSA_REG_CQ_BASE_LO'], HOST_BUF + 0x30000)
+                m.writel(base + C['CSA_REG_CQ_SIZE'], 16)
+                m.writel(base + C['CSA_REG_CONTROL'], C['CSA_CTRL_ENABLE'])
+                m.write(HOST_BUF + 0x20000, copy(1, 1 << 20, 0, 8 << 20) * 8)
+                m.writel(base + C['CSA_REG_SQ_TAIL'], 8)
+                m.qmp_call('device_del', id='fz')
+                m.cmd('outl 0xae08 0x%x' % (1 << 6))
+                stats['unplugs'] += 1
+            if stats['ops'] % 200 == 0:
+                health(tag)
+                tag += 1
+        health(tag)
+        check(m.proc.poll() is None, 'QEMU alive')
+    print('    fuzz seed 0x%x: %s' % (seed, ' '.join('%s %d' % kv for kv in stats.items())))
+    check(m.proc.returncode in (0, -15), 'QEMU exited cleanly (%s)' % m.proc.returncode)
+
+
 TESTS = [
     test_identity_and_nop,
     test_timing_completion_at_modelled_time,
@@ -395,6 +508,7 @@ TESTS = [
     test_pcie_endpoint_link_aer_flr,
     test_migration_with_a_command_in_flight,
     test_unplug_and_plug_again,
+    test_qtest_fuzz,
 ]
 
 
