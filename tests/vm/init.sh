@@ -178,6 +178,37 @@ if [ "$mode" = faults ]; then
 	poweroff -f
 fi
 
+# The migrate boot: a decode the host migrates to a new QEMU while it runs.
+llm_across_migration() {
+	# shellcheck disable=SC2046
+	/bin/accel-llm -d /dev/accel/accel0 $(cat /share/migrate-args.txt) \
+		>/tmp/llm-migrate.txt 2>/tmp/llm-migrate.err &
+	pid=$!
+	sleep 0.3
+	kill -0 $pid 2>/dev/null || { echo "the decode ended before the migration"; return 1; }
+	echo "decoding (pid $pid), migrate now"
+	echo "CSA-VM: MIGRATE-NOW"
+	wait $pid
+	rc=$?
+	[ $rc -eq 0 ] || { cat /tmp/llm-migrate.err; return $rc; }
+	if ! cmp -s /tmp/llm-migrate.txt /share/expected-migrate.txt; then
+		echo "the decode across the migration differs from the sim backend's:"
+		cat /share/expected-migrate.txt
+		echo "---"
+		cat /tmp/llm-migrate.txt
+		return 1
+	fi
+	echo "identical to the sim backend across the migration ($(wc -c </tmp/llm-migrate.txt) bytes)"
+}
+
+if [ "$mode" = migrate ]; then
+	step insmod-deps load_deps
+	step insmod-csa load_csa && step accel-llm-migrated llm_across_migration
+	step rmmod-csa unload_csa
+	echo "CSA-VM: DONE $(cut -d' ' -f1 /proc/uptime)s"
+	poweroff -f
+fi
+
 # 1. The device alone, no driver: identity, rings, errors, fuzz.
 if [ "$mode" = full ] && have /bin/test-qemu-fuzz; then
 	step test-qemu-fuzz env CSA_FUZZ_ITERS="$fuzz_iters" /bin/test-qemu-fuzz
