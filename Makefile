@@ -3,6 +3,7 @@
 #   make test       every CUnit suite under ASan+UBSan (build/asan), then a summary
 #   make bench      benchmarks (release build)
 #   make module     the kernel module (KDIR=<kernel build dir>)
+#   make qemu-test  the QEMU device under qtest (tests/qemu-device)
 #   make vm-test    the whole stack in a QEMU VM
 #   make install    PREFIX=/usr/local DESTDIR=
 # Each area adds itself through its own build.mk (see mk/rules.mk for the

@@ -13,6 +13,7 @@
 #include "csa_compat.h"
 #include "csa_drv.h"
 
+/* The QEMU model; a board adds its own vendor:device line (docs/board.md) */
 static const struct pci_device_id csa_pci_ids[] = {
 	{ PCI_DEVICE(CSA_PCI_VENDOR_ID, CSA_PCI_DEVICE_ID) },
 	{ }

@@ -197,21 +197,26 @@ static int execute(struct csa_hw *hw, const struct csa_desc *d,
 	return csa_hw_exec(hw, d, cycles);
 }
 
-/* Run (or skip) the descriptor just consumed from SQ slot @slot. */
-static void step(struct csa_hw *hw, const struct csa_desc *d, uint32_t slot)
+/* Account for a descriptor csa_hw_execute() ran (or skipped), post its
+ * completion entries and advance the job state. */
+static void step(struct csa_hw *hw, const struct csa_hw_cmd *cmd)
 {
+	const struct csa_desc *d = &cmd->desc;
 	int last = d->flags & CSA_DESC_F_LAST;
-	uint64_t cycles = 0;
-	int st;
+	uint32_t slot = cmd->slot;
+	unsigned int e;
 
 	if (!hw->job_failed) {
-		st = execute(hw, d, &cycles);
-		hw->job_cycles += cycles;
-		hw->ctr.total += cycles;
+		for (e = 0; e < CSA_ENGINE_COUNT; e++)
+			hw->ctr.busy[e] += cmd->ctr.busy[e];
+		hw->ctr.dma_bytes += cmd->ctr.dma_bytes;
+		hw->ctr.mem_bytes += cmd->ctr.mem_bytes;
+		hw->job_cycles += cmd->cycles;
+		hw->ctr.total += cmd->cycles;
 		hw->ctr.commands++;
-		if (st != CSA_STATUS_OK) {
+		if (cmd->status != CSA_STATUS_OK) {
 			hw->ctr.errors++;
-			if (post(hw, d->tag, st, 0, 0, slot))
+			if (post(hw, d->tag, cmd->status, 0, 0, slot))
 				return;
 			hw->job_failed = 1;
 		} else if (d->opcode == CSA_OP_FENCE) {
@@ -250,40 +255,89 @@ static int can_fetch(const struct csa_hw *hw)
 	return hw->sq_head != hw->sq_tail;
 }
 
-unsigned int csa_hw_run(struct csa_hw *hw, unsigned int max_desc)
+int csa_hw_fetch(struct csa_hw *hw, struct csa_hw_cmd *cmd)
 {
-	unsigned int done = 0;
-	struct csa_desc d;
+	uint32_t slot = hw->sq_head;
 
-	irq_flush(hw);
-	while (can_fetch(hw)) {
-		uint32_t slot = hw->sq_head;
-
-		if (max_desc && done == max_desc) {
-			/* Budget spent: ask to be run again. */
-			if (hw->ops->kick)
-				hw->ops->kick(hw->ctx);
-			break;
-		}
-		if (!csa_cq_free(hw))
-			break;
-		if (csa_sq_fetch(hw, &d)) {
-			csa_halt(hw, CSA_ERR_SQ_FETCH, 0, slot);
-			break;
-		}
-		/* Not consumed until its completions fit: re-read later. */
-		if (csa_cq_free(hw) < cq_need(hw, &d))
-			break;
-		csa_sq_consume(hw);
-		done++;
-		step(hw, &d, slot);
-		irq_flush(hw);
+	if (!can_fetch(hw) || !csa_cq_free(hw))
+		return 0;
+	if (csa_sq_fetch(hw, &cmd->desc)) {
+		csa_halt(hw, CSA_ERR_SQ_FETCH, 0, slot);
+		return 0;
 	}
+	/* Not consumed until its completions fit: re-read later. */
+	if (csa_cq_free(hw) < cq_need(hw, &cmd->desc))
+		return 0;
+	csa_sq_consume(hw);
+	cmd->slot = slot;
+	cmd->ring_gen = hw->ring_gen;
+	cmd->skip = hw->job_failed;
+	cmd->status = CSA_STATUS_OK;
+	cmd->cycles = 0;
+	memset(&cmd->ctr, 0, sizeof(cmd->ctr));
+	return 1;
+}
+
+int csa_hw_cmd_uses_host(const struct csa_hw_cmd *cmd)
+{
+	return !cmd->skip && (cmd->desc.opcode == CSA_OP_DMA_H2D ||
+			      cmd->desc.opcode == CSA_OP_DMA_D2H);
+}
+
+void csa_hw_execute(struct csa_hw *exe, struct csa_hw_cmd *cmd)
+{
+	struct csa_hw_counters saved = exe->ctr;
+
+	cmd->status = CSA_STATUS_OK;
+	cmd->cycles = 0;
+	memset(&cmd->ctr, 0, sizeof(cmd->ctr));
+	if (cmd->skip)
+		return;
+	/* The engines count into exe->ctr: collect this command's share. */
+	memset(&exe->ctr, 0, sizeof(exe->ctr));
+	cmd->status = execute(exe, &cmd->desc, &cmd->cycles);
+	cmd->ctr = exe->ctr;
+	exe->ctr = saved;
+}
+
+int csa_hw_complete(struct csa_hw *hw, const struct csa_hw_cmd *cmd)
+{
+	if (cmd->ring_gen != hw->ring_gen)
+		return 0;	/* the rings restarted since the fetch */
+	step(hw, cmd);
+	irq_flush(hw);
+	return 1;
+}
+
+void csa_hw_flush(struct csa_hw *hw)
+{
 	/* Stalled on a full CQ, or out of work: no completion waits for
 	 * more company before it is signalled. */
 	if (hw->sq_head == hw->sq_tail || csa_cq_free(hw) < 2 ||
 	    (hw->status & CSA_STS_HALTED))
 		cq_signal(hw);
 	irq_flush(hw);
+}
+
+unsigned int csa_hw_run(struct csa_hw *hw, unsigned int max_desc)
+{
+	unsigned int done = 0;
+	struct csa_hw_cmd cmd;
+
+	irq_flush(hw);
+	while (can_fetch(hw)) {
+		if (max_desc && done == max_desc) {
+			/* Budget spent: ask to be run again. */
+			if (hw->ops->kick)
+				hw->ops->kick(hw->ctx);
+			break;
+		}
+		if (!csa_hw_fetch(hw, &cmd))
+			break;
+		done++;
+		csa_hw_execute(hw, &cmd);
+		csa_hw_complete(hw, &cmd);
+	}
+	csa_hw_flush(hw);
 	return done;
 }

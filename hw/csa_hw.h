@@ -99,6 +99,8 @@ struct csa_hw {
 	uint64_t job_cycles;
 	int job_failed;
 
+	uint32_t ring_gen;		/* bumped each time the rings (re)start */
+
 	uint64_t fetched;		/* descriptors fetched since reset */
 	struct csa_hw_counters ctr;
 
@@ -120,6 +122,45 @@ void csa_hw_mmio_write(struct csa_hw *hw, uint32_t offset, uint32_t value);
 /* Run the command processor: fetch and execute up to @max_desc descriptors
  * (0 = until the ring is empty or the CQ is full).  Returns the number run. */
 unsigned int csa_hw_run(struct csa_hw *hw, unsigned int max_desc);
+
+/*
+ * The command processor in steps, for an embedder that runs the engines
+ * outside its lock or completes a command at its modelled time (QEMU).
+ * csa_hw_run() is fetch + execute + complete per descriptor, then flush.
+ * One command at a time may be between fetch and complete.
+ */
+struct csa_hw_cmd {
+	struct csa_desc desc;
+	uint32_t slot;		/* the SQ slot it came from */
+	uint32_t ring_gen;	/* hw->ring_gen at fetch */
+	int skip;		/* its job already failed: not executed */
+	int status;		/* enum drm_csa_status, from execute */
+	uint64_t cycles;	/* modelled cycles, from execute */
+	struct csa_hw_counters ctr;	/* engine counters it adds */
+};
+
+/* Consume the next descriptor if one can run now (ready, not hung, room in
+ * the CQ for its completions): 1 with @cmd filled, else 0 (a failed SQ
+ * read halts the device, as in csa_hw_run). */
+int csa_hw_fetch(struct csa_hw *hw, struct csa_hw_cmd *cmd);
+
+/* 1 when executing @cmd reads or writes host memory (ops->dma_*): DMA_H2D
+ * and DMA_D2H.  Every other command touches device memory only. */
+int csa_hw_cmd_uses_host(const struct csa_hw_cmd *cmd);
+
+/* Run @cmd on the engines of @exe: reads exe->cfg, exe->ops/ctx (host
+ * DMA), writes device memory and exe->scratch_f only.  @exe may be the
+ * fetching model itself or a copy (same cfg) used by another thread. */
+void csa_hw_execute(struct csa_hw *exe, struct csa_hw_cmd *cmd);
+
+/* Account for @cmd, post its completion entries, advance the job and send
+ * the interrupts due.  Returns 0 (and does nothing) when the rings were
+ * restarted (enable, soft reset) since the fetch. */
+int csa_hw_complete(struct csa_hw *hw, const struct csa_hw_cmd *cmd);
+
+/* Signal completions nothing more will join (idle, CQ full, halted) and
+ * send every unmasked pending interrupt. */
+void csa_hw_flush(struct csa_hw *hw);
 
 /* Level of the INTx line: (IRQ_STATUS & ~IRQ_MASK) != 0. */
 int csa_hw_irq_level(const struct csa_hw *hw);

@@ -49,6 +49,7 @@ void csa_rings_start(struct csa_hw *hw)
 	hw->job_index = 0;
 	hw->job_cycles = 0;
 	hw->job_failed = 0;
+	hw->ring_gen++;
 }
 
 uint32_t csa_sq_pending(const struct csa_hw *hw)

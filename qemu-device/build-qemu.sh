@@ -22,7 +22,7 @@ qdir=$cache/qemu
 qemu_series=7.2
 jobs=${QEMU_JOBS:-2}
 # Bump when the way the tree is patched (step 2) changes.
-patch_version=1
+patch_version=2
 
 configure_flags=(
 	--target-list=x86_64-softmmu
@@ -98,20 +98,24 @@ if [ ! -f "$tree/.patched" ]; then
 	cp -a "$qdir/source" "$src"
 	cat "$repo/qemu-device/Kconfig" >>"$src/hw/misc/Kconfig"
 	echo "subdir('csa')" >>"$src/hw/misc/meson.build"
+	# the device's trace-events: a trace group of its own
+	sed -i "s|^    'hw/misc',\$|    'hw/misc',\n    'hw/misc/csa',|" "$src/meson.build"
+	grep -q "'hw/misc/csa'," "$src/meson.build" || die "cannot add hw/misc/csa to trace_events_subdirs"
 	cp "$repo/qemu-device/csa.mak" "$src/configs/devices/x86_64-softmmu/csa.mak"
 	mkdir -p "$src/hw/misc/csa"
 	touch "$tree/.patched"
-	# old trees of earlier configurations are dead weight
-	for old in "$qdir"/tree-*; do
-		[ "$old" = "$tree" ] || rm -rf "$old"
-	done
+	# old trees of earlier configurations are dead weight; the newest
+	# other one stays (another checkout may be building it)
+	ls -1dt "$qdir"/tree-*/ 2>/dev/null | tail -n +3 | xargs -r rm -rf
 fi
 
 # ---- 3. the device and the model, copied in only when changed ----------
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/src/hw" "$stage/src/include" "$stage/src/common" "$stage/api/csa"
-cp "$repo"/qemu-device/csa-accel.c "$repo"/qemu-device/meson.build "$stage/"
+cp "$repo"/qemu-device/*.c "$repo"/qemu-device/*.h "$repo"/qemu-device/meson.build \
+	"$repo"/qemu-device/trace-events "$stage/"
+echo '#include "trace/trace-hw_misc_csa.h"' >"$stage/trace.h"
 cp -r "$repo"/include/. "$stage/src/include/"
 cp "$repo"/hw/*.h "$stage/src/hw/"
 cp "$repo"/hw/csa_hw.h "$stage/api/"

@@ -11,10 +11,11 @@
  *         mapped prefetchable (CSA_CAP_DEVMEM_BAR) unless devmem-bar=off
  *   BAR4  MSI-X, two vectors; MSI (one vector) and INTx as fallbacks
  *   DMA   pci_dma_read/pci_dma_write, so it goes through an emulated IOMMU
- *   work  the doorbell only schedules a bottom half; the bottom half runs
- *         the command processor in bounded batches, so the guest's MMIO
- *         write returns at once and completions arrive by interrupt.
- * Everything runs under the BQL, which serializes the model as it requires.
+ *   work  the doorbell only schedules the runner (csa-runner.c): fetch
+ *         and completion in a bottom half, engines on a worker thread off
+ *         the BQL, completions at modelled time with timing=on.
+ * The model's register state is touched under the BQL only; the worker
+ * runs the engines on its own copy of the model (csa_hw_execute).
  */
 #include "qemu/osdep.h"
 #include "qemu/units.h"
@@ -30,41 +31,12 @@
 #include "sysemu/dma.h"
 #include "qom/object.h"
 
-#include "csa_hw.h"
+#include "csa-accel.h"
+#include "trace.h"
 
-#define TYPE_CSA_ACCEL "csa-accel"
-OBJECT_DECLARE_SIMPLE_TYPE(CsaAccelState, CSA_ACCEL)
-
-/* Descriptors per bottom-half run: keeps the main loop responsive while a
- * long job (a whole decoded token) executes. */
-#define CSA_BH_BATCH 64
-
-struct CsaAccelState {
-    PCIDevice parent_obj;
-
-    MemoryRegion regs;
-    MemoryRegion devmem;
-    QEMUBH *bh;
-
-    struct csa_hw hw;
-    struct csa_hw_config cfg;
-
-    /* properties */
-    uint64_t devmem_size;
-    bool devmem_bar;
-    uint32_t hang_after;
-    uint32_t dma_fault_after;
-    struct csa_cycle_params cycles;
-    char *board;            /* board profile name, NULL = default */
-
-    /* fault injection state: DMA transfers since realize/reset */
-    uint64_t dma_count;
-    bool dma_fault_fired;
-
-    /* last error state seen, to log each new guest error once */
-    uint32_t logged_error_status;
-    uint64_t logged_errors;
-};
+/* Size of the host DMA bounce buffer (the model moves at most 64 KiB per
+ * transfer; a larger one goes through it in pieces). */
+#define CSA_BOUNCE_SIZE (64 * KiB)
 
 /* ---- callbacks the model calls -------------------------------------- */
 
@@ -83,16 +55,57 @@ static int csa_dma_fault(CsaAccelState *s)
     return 0;
 }
 
+static bool csa_in_devmem(CsaAccelState *s, const void *buf, size_t len)
+{
+    const uint8_t *p = buf, *mem = s->cfg.devmem;
+
+    return p + len > mem && p < mem + s->devmem_size;
+}
+
+/* A transfer from or to device memory: through the bounce buffer, since the
+ * bus address may be the device's own BAR2 window onto the same bytes. */
+static MemTxResult csa_dma_bounced(CsaAccelState *s, uint64_t bus_addr,
+                                   uint8_t *buf, size_t len, DMADirection dir)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    MemTxResult res = MEMTX_OK;
+
+    while (len && res == MEMTX_OK) {
+        size_t n = MIN(len, CSA_BOUNCE_SIZE);
+
+        if (dir == DMA_DIRECTION_TO_DEVICE) {
+            res = pci_dma_read(pdev, bus_addr, s->bounce, n);
+            memmove(buf, s->bounce, n);
+        } else {
+            memmove(s->bounce, buf, n);
+            res = pci_dma_write(pdev, bus_addr, s->bounce, n);
+        }
+        bus_addr += n;
+        buf += n;
+        len -= n;
+    }
+    return res;
+}
+
 /* One bus-master transfer: the fault injector has its say first, and a
  * failed transfer is logged as the guest's error. */
 static int csa_dma_rw(CsaAccelState *s, uint64_t bus_addr, void *buf,
                       size_t len, DMADirection dir)
 {
+    MemTxResult res;
+
     if (csa_dma_fault(s)) {
         return -EFAULT;
     }
-    if (pci_dma_rw(PCI_DEVICE(s), bus_addr, buf, len, dir,
-                   MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+    if (csa_in_devmem(s, buf, len)) {
+        res = csa_dma_bounced(s, bus_addr, buf, len, dir);
+    } else {
+        res = pci_dma_rw(PCI_DEVICE(s), bus_addr, buf, len, dir,
+                         MEMTXATTRS_UNSPECIFIED);
+    }
+    trace_csa_dma(dir == DMA_DIRECTION_TO_DEVICE ? "read" : "write",
+                  bus_addr, len, res);
+    if (res != MEMTX_OK) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "csa-accel: DMA %s of %zu bytes at 0x%" PRIx64
                       " failed\n",
@@ -135,21 +148,22 @@ static void csa_irq(void *ctx, unsigned int vector)
 
     if (msix_enabled(pdev)) {
         if (vector < CSA_MSIX_VECTORS) {
+            trace_csa_irq("msix", vector);
             msix_notify(pdev, vector);
         }
     } else if (msi_enabled(pdev)) {
         /* One MSI vector: the handler reads IRQ_STATUS. */
+        trace_csa_irq("msi", vector);
         msi_notify(pdev, 0);
     } else {
+        trace_csa_irq("intx", vector);
         csa_update_intx(s);
     }
 }
 
 static void csa_kick(void *ctx)
 {
-    CsaAccelState *s = ctx;
-
-    qemu_bh_schedule(s->bh);
+    csa_runner_kick(ctx);
 }
 
 static const struct csa_hw_ops csa_ops = {
@@ -166,6 +180,7 @@ static void csa_log_new_errors(CsaAccelState *s)
     uint32_t fresh = s->hw.error_status & ~s->logged_error_status;
 
     if (fresh) {
+        trace_csa_error(s->hw.error_status, s->hw.error_info);
         qemu_log_mask(LOG_GUEST_ERROR,
                       "csa-accel: ERROR_STATUS 0x%x (new 0x%x) ERROR_INFO "
                       "0x%x, SQ head %u tail %u\n", s->hw.error_status,
@@ -199,10 +214,14 @@ static uint64_t csa_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     CsaAccelState *s = opaque;
 
+    uint32_t val;
+
     if (!csa_mmio_access_ok(addr, size, "read")) {
         return 0;
     }
-    return csa_hw_mmio_read(&s->hw, (uint32_t)addr);
+    val = csa_hw_mmio_read(&s->hw, (uint32_t)addr);
+    trace_csa_mmio_read(addr, val);
+    return val;
 }
 
 static void csa_mmio_write(void *opaque, hwaddr addr, uint64_t val,
@@ -213,10 +232,16 @@ static void csa_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     if (!csa_mmio_access_ok(addr, size, "write")) {
         return;
     }
+    if (addr == CSA_REG_SQ_TAIL || addr == CSA_REG_CQ_HEAD) {
+        trace_csa_doorbell(addr == CSA_REG_SQ_TAIL ? "sq-tail" : "cq-head",
+                           (uint32_t)val);
+    } else {
+        trace_csa_mmio_write(addr, (uint32_t)val);
+    }
     csa_hw_mmio_write(&s->hw, (uint32_t)addr, (uint32_t)val);
-    csa_log_new_errors(s);
+    csa_runner_mmio_done(s);
     /* IRQ_STATUS/IRQ_MASK writes move the INTx level. */
-    csa_update_intx(s);
+    csa_after_model(s);
 }
 
 static const MemoryRegionOps csa_mmio_ops = {
@@ -235,14 +260,8 @@ static const MemoryRegionOps csa_mmio_ops = {
     },
 };
 
-/* ---- the command processor's worker ---------------------------------- */
-
-static void csa_bh(void *opaque)
+void csa_after_model(CsaAccelState *s)
 {
-    CsaAccelState *s = opaque;
-    /* With work left after a full batch the model calls ops->kick()
-     * again, so the main loop gets its turn between batches. */
-    csa_hw_run(&s->hw, CSA_BH_BATCH);
     csa_log_new_errors(s);
     csa_update_intx(s);
 }
@@ -268,10 +287,14 @@ static void csa_exit(PCIDevice *pdev)
 {
     CsaAccelState *s = CSA_ACCEL(pdev);
 
-    qemu_bh_delete(s->bh);
-    s->bh = NULL;
+    csa_runner_exit(s);
+    csa_pcie_exit(s);
+    /* a card plugged again registers its device memory under this name */
+    vmstate_unregister_ram(&s->devmem, DEVICE(s));
     msi_uninit(pdev);
     msix_uninit_exclusive_bar(pdev);
+    g_free(s->bounce);
+    s->bounce = NULL;
 }
 
 static void csa_realize(PCIDevice *pdev, Error **errp)
@@ -299,6 +322,10 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
         }
     }
 
+    pdev->config_write = csa_pcie_write_config;
+    if (!csa_pcie_init(s, errp)) {
+        return;
+    }
     pci_config_set_interrupt_pin(conf, 1);
 
     memory_region_init_io(&s->regs, OBJECT(s), &csa_mmio_ops, s,
@@ -306,7 +333,7 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
     pci_register_bar(pdev, CSA_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->regs);
 
-    memory_region_init_ram_nomigrate(&s->devmem, OBJECT(s),
+    memory_region_init_ram(&s->devmem, OBJECT(s),
                                      "csa-accel.devmem", s->devmem_size,
                                      &err);
     if (err) {
@@ -320,13 +347,18 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
                          PCI_BASE_ADDRESS_MEM_TYPE_64, &s->devmem);
     }
 
+    /* MSI-X is optional too (the machine may lack MSI): MSI and INTx
+     * remain. */
     if (msix_init_exclusive_bar(pdev, CSA_MSIX_VECTORS, CSA_BAR_MSIX,
                                 &err)) {
-        error_propagate(errp, err);
-        return;
-    }
-    for (unsigned int v = 0; v < CSA_MSIX_VECTORS; v++) {
-        msix_vector_use(pdev, v);
+        qemu_log_mask(LOG_UNIMP, "csa-accel: no MSI-X: %s\n",
+                      error_get_pretty(err));
+        error_free(err);
+        err = NULL;
+    } else {
+        for (unsigned int v = 0; v < CSA_MSIX_VECTORS; v++) {
+            msix_vector_use(pdev, v);
+        }
     }
     /* MSI is optional: without it the guest still has MSI-X and INTx. */
     if (msi_init(pdev, 0, 1, true, false, NULL) < 0) {
@@ -340,9 +372,11 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
     s->cfg.fault_hang_after = s->hang_after;
     s->cfg.cycles = s->cycles;
 
-    s->bh = qemu_bh_new_guarded(csa_bh, s,
-                                &DEVICE(s)->mem_reentrancy_guard);
-    csa_power_on(s, &err);
+    s->bounce = g_malloc(CSA_BOUNCE_SIZE);
+    csa_runner_init(s, &err);
+    if (!err) {
+        csa_power_on(s, &err);
+    }
     if (err) {
         /* realize failed: exit() will not run, undo it here */
         error_propagate(errp, err);
@@ -356,15 +390,10 @@ static void csa_reset(DeviceState *dev)
 {
     CsaAccelState *s = CSA_ACCEL(dev);
 
-    qemu_bh_cancel(s->bh);
+    csa_runner_reset(s);
     csa_power_on(s, &error_abort);
     csa_update_intx(s);
 }
-
-static const VMStateDescription csa_vmstate = {
-    .name = TYPE_CSA_ACCEL,
-    .unmigratable = 1,
-};
 
 static Property csa_properties[] = {
     DEFINE_PROP_SIZE("devmem", CsaAccelState, devmem_size, 256 * MiB),
@@ -373,6 +402,14 @@ static Property csa_properties[] = {
      * its values; 0 takes the profile's value */
     DEFINE_PROP_STRING("board", CsaAccelState, board),
 
+    /* completions at modelled time on QEMU_CLOCK_VIRTUAL */
+    DEFINE_PROP_BOOL("timing", CsaAccelState, timing, false),
+    /* engines on a worker thread, off the BQL */
+    DEFINE_PROP_BOOL("worker", CsaAccelState, worker, true),
+    /* Express endpoint capability, AER and FLR when on a PCIe bus */
+    DEFINE_PROP_BOOL("pcie", CsaAccelState, pcie, true),
+    /* overrides of the board profile's cycle-model values; 0 takes
+     * the profile's value */
     DEFINE_PROP_UINT32("clock-khz", CsaAccelState, cycles.clock_khz,
                        0),
     DEFINE_PROP_UINT32("dram-mbps", CsaAccelState, cycles.dram_mbps,
@@ -393,6 +430,13 @@ static Property csa_properties[] = {
     DEFINE_PROP_UINT32("dma-fault-after", CsaAccelState, dma_fault_after, 0),
     DEFINE_PROP_END_OF_LIST(),
 };
+
+/* A hybrid device: the Express capability's config space must exist before
+ * realize; csa_pcie_init() drops it again on a conventional bus. */
+static void csa_instance_init(Object *obj)
+{
+    PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_EXPRESS;
+}
 
 static void csa_class_init(ObjectClass *klass, void *data)
 {
@@ -416,6 +460,7 @@ static void csa_class_init(ObjectClass *klass, void *data)
 static void csa_register_types(void)
 {
     static InterfaceInfo interfaces[] = {
+        { INTERFACE_PCIE_DEVICE },
         { INTERFACE_CONVENTIONAL_PCI_DEVICE },
         { },
     };
@@ -423,6 +468,7 @@ static void csa_register_types(void)
         .name = TYPE_CSA_ACCEL,
         .parent = TYPE_PCI_DEVICE,
         .instance_size = sizeof(CsaAccelState),
+        .instance_init = csa_instance_init,
         .class_init = csa_class_init,
         .interfaces = interfaces,
     };

@@ -18,8 +18,12 @@
 #endif
 
 /* ---- PCI identity --------------------------------------------------- */
-#define CSA_PCI_VENDOR_ID	0x1b36	/* QEMU's vendor ID for the model */
-#define CSA_PCI_DEVICE_ID	0x11c5	/* "CSA" in the QEMU model */
+/* The QEMU model's IDs: vendor 0x1234 is the test vendor ID QEMU's own
+ * example devices use (edu is 1234:11e8), device 0xc5a0 is this project's
+ * pick.  A board carries its own vendor/device and subsystem IDs
+ * (docs/board.md); the driver lists each pair it binds. */
+#define CSA_PCI_VENDOR_ID	0x1234
+#define CSA_PCI_DEVICE_ID	0xc5a0
 #define CSA_PCI_CLASS		0x120000 /* processing accelerator */
 #define CSA_BAR_REGS		0	/* 4 KiB of registers */
 #define CSA_BAR_DEVMEM		2	/* optional prefetchable devmem window */

@@ -1149,6 +1149,60 @@ static int null_write(void *ctx, uint64_t addr, const void *src, size_t len)
 }
 
 /* An embedder may poll: no irq, no kick callbacks. */
+/* The stepwise API: a copy of the model executes (as QEMU's worker does),
+ * the completion is the one csa_hw_run() posts; a command fetched before a
+ * soft reset is dropped by complete. */
+static void test_stepwise_fetch_execute_complete(void)
+{
+	struct tdev *t = tdev_open(1 << 20, 1 << 20);
+	static struct csa_hw exe;
+	struct csa_hw_cmd cmd;
+	struct csa_cqe e;
+
+	CU_ASSERT_EQUAL_FATAL(tdev_setup(t, 16, 16), 0);
+	memset(t->devmem, 0x5a, 4096);
+	submit(t, &(struct csa_desc){ .flags = 0 });
+	submit(t, &(struct csa_desc){ 0 });
+	sq_put(t, &(struct csa_desc){ 0 });
+	{
+		struct csa_desc c = d_copy(7, 4096, 0, 8192, 1);
+
+		submit(t, &c);
+	}
+	exe = *t->hw;
+	CU_ASSERT_EQUAL_FATAL(csa_hw_fetch(t->hw, &cmd), 1);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_SQ_HEAD), 1);
+	CU_ASSERT_FALSE(csa_hw_cmd_uses_host(&cmd));
+	csa_hw_execute(&exe, &cmd);
+	CU_ASSERT_EQUAL(cmd.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(cq_pop(t, &e), 0);	/* nothing before complete */
+	CU_ASSERT_EQUAL(csa_hw_complete(t->hw, &cmd), 1);
+	/* the rest as csa_hw_run would: two NOPs and the COPY ending the job */
+	while (csa_hw_fetch(t->hw, &cmd)) {
+		csa_hw_execute(&exe, &cmd);
+		CU_ASSERT_EQUAL(csa_hw_complete(t->hw, &cmd), 1);
+	}
+	csa_hw_flush(t->hw);
+	CU_ASSERT_EQUAL_FATAL(cq_pop(t, &e), 1);
+	CU_ASSERT_EQUAL(e.tag, 7);
+	CU_ASSERT_EQUAL(e.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(e.index, 3);
+	CU_ASSERT(e.cycles > 0);
+	CU_ASSERT_EQUAL(memcmp(t->devmem, t->devmem + 8192, 4096), 0);
+	CU_ASSERT_EQUAL(rd64(t, CSA_REG_PERF_COMMANDS), 4);
+	CU_ASSERT(rd64(t, CSA_REG_PERF_MEM_BYTES) >= 8192);
+	/* fetched, then the rings restart: complete drops it */
+	submit(t, &(struct csa_desc){ .flags = CSA_DESC_F_LAST });
+	CU_ASSERT_EQUAL_FATAL(csa_hw_fetch(t->hw, &cmd), 1);
+	csa_hw_execute(&exe, &cmd);
+	wr(t, CSA_REG_CONTROL, 0);
+	wr(t, CSA_REG_CONTROL, CSA_CTRL_ENABLE);
+	CU_ASSERT_EQUAL(csa_hw_complete(t->hw, &cmd), 0);
+	CU_ASSERT_EQUAL(rd(t, CSA_REG_CQ_TAIL), 0);
+	CU_ASSERT(guards_intact(t));
+	tdev_close(t);
+}
+
 static void test_null_irq_and_kick(void)
 {
 	static const struct csa_hw_ops polling = {
@@ -1217,6 +1271,7 @@ int main(void)
 		{ "INTx level", test_intx_level },
 		{ "performance counters", test_perf_counters },
 		{ "no irq and kick callbacks", test_null_irq_and_kick },
+		{ "fetch, execute, complete", test_stepwise_fetch_execute_complete },
 	};
 	CU_pSuite suite;
 	unsigned int i, failed;

@@ -780,10 +780,14 @@ static void test_fuzz(void)
 	CU_ASSERT_EQUAL_FATAL(start(), 0);
 	if (dev.devmem)
 		fill_regions();
+	/* Tags the device may still complete: every job since the ring last
+	 * (re)started.  A card in timing mode (docs/qemu.md) completes a job
+	 * some time after fetching it, so an entry may arrive rounds later. */
+	uint32_t tag_lo = tag;
+
 	for (unsigned int round = 0; round < iters; round++) {
 		struct csa_desc d[8];
 		unsigned int n = 1 + rnd_below(8);
-		uint32_t tag_lo = tag;
 		int ret;
 
 		fuzz_sg_table();
@@ -825,10 +829,14 @@ static void test_fuzz(void)
 				CU_FAIL("ring restart failed");
 				return;
 			}
+			tag_lo = tag;
 		}
-		if (round % 50 == 49 && !health_check(round)) {
-			CU_FAIL("health check failed");
-			return;
+		if (round % 50 == 49) {
+			if (!health_check(round)) {
+				CU_FAIL("health check failed");
+				return;
+			}
+			tag_lo = tag;
 		}
 	}
 	CU_ASSERT_TRUE(health_check(iters));

@@ -75,8 +75,8 @@ unload_csa() {
 csa_present() {
 	# (a device may vanish between the glob and the read)
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1b36 ] &&
-			[ "$(cat "$d/device" 2>/dev/null)" = 0x11c5 ] && return 0
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1234 ] &&
+			[ "$(cat "$d/device" 2>/dev/null)" = 0xc5a0 ] && return 0
 	done
 	return 1
 }
@@ -100,13 +100,29 @@ csa_absent() {
 	! csa_present
 }
 
+# The removal is over when pciehp has powered the slot off: a card added
+# before that races the slot's power-off sequence.
+slot_powered_off() {
+	for p in /sys/bus/pci/slots/*/power; do
+		[ "$(cat "$p" 2>/dev/null)" = 0 ] && return 0
+	done
+	return 1
+}
+
+slot_state() {
+	for p in /sys/bus/pci/slots/*; do
+		echo "slot $p: power $(cat "$p/power" 2>/dev/null) address $(cat "$p/address" 2>/dev/null)"
+	done
+}
+
 hot_unplug() {
 	echo "CSA-VM: UNPLUG-NOW"
 	wait_until 300 csa_absent || { echo "the card did not go away"; return 1; }
 	wait_until 50 no_accel0 || { echo "/dev/accel/accel0 outlived the card"; return 1; }
-	echo "card and /dev/accel/accel0 gone"
+	wait_until 100 slot_powered_off || { echo "the slot stayed powered"; slot_state; return 1; }
+	echo "card and /dev/accel/accel0 gone, slot powered off"
 	echo "CSA-VM: REPLUG-NOW"
-	wait_until 300 csa_present || { echo "the new card did not appear"; return 1; }
+	wait_until 600 csa_present || { echo "the new card did not appear"; slot_state; return 1; }
 	wait_for /dev/accel/accel0 || { echo "no /dev/accel/accel0 for the new card"; return 1; }
 	echo "new card bound: $(ls -d /sys/bus/pci/drivers/csa/0000:* 2>/dev/null)"
 	llm_matches f32 $(grep '^f32 ' /share/llm-configs.txt | cut -d' ' -f2-)
@@ -162,16 +178,71 @@ if [ "$mode" = faults ]; then
 	poweroff -f
 fi
 
+# The migrate boot: a decode the host migrates to a new QEMU while it runs.
+llm_across_migration() {
+	# shellcheck disable=SC2046
+	/bin/accel-llm -d /dev/accel/accel0 $(cat /share/migrate-args.txt) \
+		>/tmp/llm-migrate.txt 2>/tmp/llm-migrate.err &
+	pid=$!
+	sleep 0.3
+	kill -0 $pid 2>/dev/null || { echo "the decode ended before the migration"; return 1; }
+	echo "decoding (pid $pid), migrate now"
+	echo "CSA-VM: MIGRATE-NOW"
+	wait $pid
+	rc=$?
+	[ $rc -eq 0 ] || { cat /tmp/llm-migrate.err; return $rc; }
+	if ! cmp -s /tmp/llm-migrate.txt /share/expected-migrate.txt; then
+		echo "the decode across the migration differs from the sim backend's:"
+		cat /share/expected-migrate.txt
+		echo "---"
+		cat /tmp/llm-migrate.txt
+		return 1
+	fi
+	echo "identical to the sim backend across the migration ($(wc -c </tmp/llm-migrate.txt) bytes)"
+}
+
+if [ "$mode" = migrate ]; then
+	step insmod-deps load_deps
+	step insmod-csa load_csa && step accel-llm-migrated llm_across_migration
+	step rmmod-csa unload_csa
+	echo "CSA-VM: DONE $(cut -d' ' -f1 /proc/uptime)s"
+	poweroff -f
+fi
+
 # 1. The device alone, no driver: identity, rings, errors, fuzz.
 if [ "$mode" = full ] && have /bin/test-qemu-fuzz; then
 	step test-qemu-fuzz env CSA_FUZZ_ITERS="$fuzz_iters" /bin/test-qemu-fuzz
+fi
+
+# Behind the PCIe root port the card is an Express endpoint with a gen3 x4
+# link (qemu-device/csa-pcie.c), and offers FLR.
+pcie_link_ok() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0xc5a0 ] || continue
+		speed=$(cat "$d/current_link_speed" 2>/dev/null)
+		width=$(cat "$d/current_link_width" 2>/dev/null)
+		echo "$d: link $speed x$width (max $(cat "$d/max_link_speed" 2>/dev/null) x$(cat "$d/max_link_width" 2>/dev/null))"
+		case $speed in 8.0*) ;; *) return 1 ;; esac
+		case $(cat "$d/max_link_speed" 2>/dev/null) in 8.0*) ;; *) return 1 ;; esac
+		[ "$width" = 4 ] || return 1
+		[ -e "$d/reset" ] || { echo "no reset method (FLR)"; return 1; }
+		echo "reset methods: $(cat "$d/reset_method" 2>/dev/null)"
+		grep -q flr "$d/reset_method" || return 1
+		return 0
+	done
+	echo "no CSA device"
+	return 1
+}
+
+if [ "$mode" = full ]; then
+	step pcie-link pcie_link_ok
 fi
 
 # Behind the IOMMU the card must sit in a translated (DMA) domain, or the
 # iommu boot would prove nothing.
 iommu_translates() {
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = 0x1b36 ] && [ "$(cat "$d/device")" = 0x11c5 ] || continue
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0xc5a0 ] || continue
 		[ -e "$d/iommu_group/type" ] || { echo "$d: no IOMMU group"; return 1; }
 		type=$(cat "$d/iommu_group/type")
 		echo "$d: IOMMU domain $type"

@@ -17,8 +17,15 @@
 #    test-driver's trust-boundary suite and accel-llm with DMA through the
 #    IOMMU
 # 4c. a third, driverless boot with the device's fault injection armed
+# 4d. a fourth boot migrated to a file and into a new QEMU mid-decode
+#    (CSA_VM_MIGRATE=0 skips it; CSA_VM_ONLY=migrate runs only it)
+# The full and iommu boots run the card in timing mode (timing=on: a job is
+# in flight for its modelled time, docs/qemu.md) under -icount, so a guest
+# test that checks a job right after submitting it finds it running by
+# construction, not by racing the host.
 # Environment: CSA_VM_TIMEOUT (seconds per boot, default 1200),
-# CSA_FUZZ_ITERS (default 2000), CSA_VM_MEM (MiB, default 1024), MODELS.
+# CSA_FUZZ_ITERS (default 2000), CSA_VM_MEM (MiB, default 1024), MODELS,
+# CSA_VM_ICOUNT (-icount argument, default shift=0,sleep=on; "off" drops it).
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +35,7 @@ stage=$out/root
 timeout_s=${CSA_VM_TIMEOUT:-1200}
 fuzz_iters=${CSA_FUZZ_ITERS:-2000}
 mem=${CSA_VM_MEM:-1024}
+icount=${CSA_VM_ICOUNT:-shift=0,sleep=on}
 models=${MODELS:-}
 make_q=(make --no-print-directory -j2)
 
@@ -136,6 +144,16 @@ llm_prepare() {
 	done
 }
 [ -x "$stage/bin/accel-llm" ] && llm_prepare
+# The migrate boot's decode: long enough on a slow card (below) that the VM
+# is migrated while it runs.
+migrate_args="-m /share/stories260K.bin -z /share/tok512.bin -t 0 -s 1 -n 200 -q"
+if [ -f "$stage/share/stories260K.bin" ]; then
+	# shellcheck disable=SC2086
+	(cd "$stage/share" && ../bin/accel-llm -d sim ${migrate_args//\/share\//}) \
+		>"$stage/share/expected-migrate.txt" 2>"$out/llm-migrate.err" ||
+		lack "accel-llm for the migrate boot on the host's sim backend"
+	echo "$migrate_args" >"$stage/share/migrate-args.txt"
+fi
 
 # ---- 4. initramfs and boot -------------------------------------------------
 if ! tests/vm/mkinitramfs.sh "$stage" "$out/initramfs.cpio.gz" "$moddir" "$csa_ko"; then
@@ -154,7 +172,12 @@ expected_steps() {
 		echo test-qemu-faults
 		return 0
 	fi
+	if [ "$mode" = migrate ]; then
+		printf '%s\n' insmod-deps insmod-csa accel-llm-migrated rmmod-csa
+		return 0
+	fi
 	[ "$mode" = full ] && [ -x "$stage/bin/test-qemu-fuzz" ] && echo test-qemu-fuzz
+	[ "$mode" = full ] && echo pcie-link
 	[ "$mode" = iommu ] && echo iommu-domain
 	echo insmod-deps
 	[ -n "$csa_ko" ] || return 0
@@ -197,7 +220,7 @@ monitor_driver() {
 			sent_del=1
 		fi
 		if [ $sent_del = 1 ] && grep -q "^CSA-VM: REPLUG-NOW" "$log" 2>/dev/null; then
-			echo "device_add csa-accel,id=csa1,bus=rp0" >&8
+			echo "device_add csa-accel,id=csa1,bus=rp0,timing=on" >&8
 			sent_add=1
 		fi
 		sleep 0.2
@@ -207,7 +230,7 @@ monitor_driver() {
 
 # boot MODE: one VM run; its log is $out/console[-MODE].log
 boot() {
-	local mode=$1 name=console extra=() append t qrc verdict
+	local mode=$1 name=console extra=() append t qrc verdict clock=()
 	append="console=ttyS0 panic=-1 quiet csa_fuzz_iters=$fuzz_iters csa_vm_mode=$mode"
 	if [ "$mode" = iommu ]; then
 		name=console-iommu
@@ -220,7 +243,7 @@ boot() {
 		extra=(-device pcie-root-port,id=rp0,chassis=1,slot=1
 			-chardev "pipe,id=mon0,path=$out/monitor"
 			-mon chardev=mon0,mode=readline)
-		card=(-device csa-accel,id=csa0,bus=rp0)
+		card=(-device csa-accel,id=csa0,bus=rp0,timing=on)
 		rm -f "$out/monitor.in" "$out/monitor.out"
 		mkfifo "$out/monitor.in" "$out/monitor.out"
 	elif [ "$mode" = faults ]; then
@@ -230,12 +253,13 @@ boot() {
 		# no BAR2: device memory reachable only by DMA
 		card=(-device csa-accel,id=csa0,devmem-bar=off)
 	else
-		card=(-device csa-accel,id=csa0)
+		card=(-device csa-accel,id=csa0,timing=on)
 	fi
+	[ "$mode" != faults ] && [ "$icount" != off ] && clock=(-icount "$icount")
 	expected_steps "$mode" >"$out/$name.steps"
 	note "booting ($mode: TCG, ${mem}M, timeout ${timeout_s}s)"
 	t=$(now)
-	timeout --foreground -k 10 "$timeout_s" "$qemu" "${machine[@]}" "${extra[@]}" \
+	timeout --foreground -k 10 "$timeout_s" "$qemu" "${machine[@]}" "${clock[@]}" "${extra[@]}" \
 		"${card[@]}" \
 		-kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" -append "$append" \
 		-d guest_errors -D "$out/qemu-guest-errors-$mode.log" \
@@ -264,11 +288,107 @@ boot() {
 	total_failed=$((total_failed + $3))
 }
 
+# The migrate boot: the guest decodes on a slow card in timing mode; when
+# it says so, the host migrates the running VM to a file and quits; a new
+# QEMU loads it and the guest finishes the decode, whose text must equal
+# the sim backend's.
+migrate_driver() {
+	local log=$1
+	exec 8<>"$out/monitor.in"
+	cat <>"$out/monitor.out" >"$out/monitor-migrate.log" &
+	echo $! >"$out/monitor-cat.pid"
+	while ! grep -q "^CSA-VM: MIGRATE-NOW" "$log" 2>/dev/null; do
+		sleep 0.1
+	done
+	# Stopped first: a busy card dirties its whole device memory with
+	# every command, so a live migration would not converge (docs/qemu.md).
+	echo "stop" >&8
+	echo "migrate \"exec:cat > $out/vmstate\"" >&8
+	echo "info migrate" >&8
+	echo "quit" >&8
+	exec 8>&-
+}
+
+# The loaded VM stays paused, as the source was: continue it once loaded.
+resume_driver() {
+	exec 8<>"$out/monitor.in"
+	cat <>"$out/monitor.out" >"$out/monitor-resume.log" &
+	echo $! >"$out/monitor-cat.pid"
+	# "paused (inmigrate)" while loading, plain "paused" once loaded
+	while ! tr -d '\033\r' <"$out/monitor-resume.log" | grep -q "VM status: paused$"; do
+		echo "info status" >&8
+		sleep 0.5
+	done
+	echo "cont" >&8
+	exec 8>&-
+}
+
+boot_migrate() {
+	local t qrc verdict a=$out/console-migrate-a.log b=$out/console-migrate-b.log mpid
+	local append="console=ttyS0 panic=-1 quiet csa_vm_mode=migrate"
+	local args=("${machine[@]}")
+	[ "$icount" != off ] && args+=(-icount "$icount")
+	args+=(-device pcie-root-port,id=rp0,chassis=1,slot=1
+		-device csa-accel,id=csa0,bus=rp0,timing=on,dram-mbps=100
+		-kernel "$vmlinuz" -initrd "$out/initramfs.cpio.gz" -append "$append")
+	expected_steps migrate >"$out/console-migrate.steps"
+	rm -f "$out/monitor.in" "$out/monitor.out" "$out/vmstate"
+	mkfifo "$out/monitor.in" "$out/monitor.out"
+	note "booting (migrate: TCG, ${mem}M, timeout ${timeout_s}s)"
+	t=$(now)
+	timeout --foreground -k 10 "$timeout_s" "$qemu" "${args[@]}" \
+		-chardev "pipe,id=mon0,path=$out/monitor" -mon chardev=mon0,mode=readline \
+		</dev/null >"$a" 2>"$out/qemu-migrate-a.stderr" &
+	local qpid=$!
+	migrate_driver "$a" >"$out/migrate-driver.log" 2>&1 &
+	mpid=$!
+	wait "$qpid"
+	qrc=$?
+	kill "$mpid" 2>/dev/null
+	[ -f "$out/monitor-cat.pid" ] && kill "$(cat "$out/monitor-cat.pid")" 2>/dev/null
+	wait "$mpid" 2>/dev/null
+	note "migrate: source QEMU exit $qrc after $(since "$t")s, state $(du -h "$out/vmstate" 2>/dev/null | cut -f1)"
+	if [ "$qrc" -eq 0 ] && [ -s "$out/vmstate" ]; then
+		rm -f "$out/monitor.in" "$out/monitor.out"
+		mkfifo "$out/monitor.in" "$out/monitor.out"
+		timeout --foreground -k 10 "$timeout_s" "$qemu" "${args[@]}" \
+			-chardev "pipe,id=mon0,path=$out/monitor" -mon chardev=mon0,mode=readline \
+			-incoming "exec:cat $out/vmstate" \
+			</dev/null >"$b" 2>"$out/qemu-migrate-b.stderr" &
+		qpid=$!
+		resume_driver >"$out/resume-driver.log" 2>&1 &
+		mpid=$!
+		wait "$qpid"
+		qrc=$?
+		kill "$mpid" 2>/dev/null
+		[ -f "$out/monitor-cat.pid" ] && kill "$(cat "$out/monitor-cat.pid")" 2>/dev/null
+		wait "$mpid" 2>/dev/null
+	fi
+	cat "$a" "$b" >"$out/console-migrate.log" 2>/dev/null
+	vm_times+=("migrate $(since "$t")s")
+	note "migrate VMs ran $(since "$t")s (QEMU exit $qrc); console log: $out/console-migrate.log"
+	verdict=$(tests/vm/check-log.sh "$out/console-migrate.log" "$out/console-migrate.steps" "$qrc")
+	echo "$verdict"
+	set -- $(echo "$verdict" | tail -n 1)
+	total_passed=$((total_passed + $1))
+	total_failed=$((total_failed + $3))
+}
+
+if [ "${CSA_VM_ONLY:-}" = migrate ]; then
+	boot_migrate
+	note "VM times: ${vm_times[*]}; total $(since "$t_all")s"
+	echo "$total_passed passed, $total_failed failed"
+	[ "$total_failed" -eq 0 ]
+	exit
+fi
+
 boot full
 if [ "${CSA_VM_IOMMU:-1}" = 1 ]; then
 	boot iommu
 fi
 [ -x "$stage/bin/test-qemu-fuzz" ] && boot faults
+[ "${CSA_VM_MIGRATE:-1}" = 1 ] && [ -f "$stage/share/migrate-args.txt" ] && [ -n "$csa_ko" ] &&
+	boot_migrate
 
 note "VM times: ${vm_times[*]}; total $(since "$t_all")s"
 echo "$total_passed passed, $total_failed failed"
