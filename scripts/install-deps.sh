@@ -24,4 +24,7 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing
 fi
+# Optional, not installed here (nothing in make check needs it): re-training
+# the ConSmax twins (scripts/train_consmax.py, models/consmax260K) takes
+#   apt-get install python3-torch libopenblas0-serial
 echo "install-deps: all packages present"
