@@ -197,12 +197,13 @@ def test_monitor_answers_during_longest_command():
     # slowest must still be far below the command's own time.
     p95 = sorted(lat)[int(len(lat) * 0.95)]
     check(p95 < 0.100, '95 %% of answers within 100 ms (p95 %.1f ms)' % (p95 * 1e3))
-    check(worst < 0.5, 'no answer waited for the command (worst %.1f ms)' % (worst * 1e3))
+    check(worst < 1.0 and worst < took / 4,
+          'no answer waited for the command (worst %.1f ms)' % (worst * 1e3))
     lat, e, took = monitor_latencies(False)
     worst = max(lat)
     print('    worker=off: %d queries over %.1f s, worst %.1f ms' % (len(lat), took, worst * 1e3))
     check(e and e.status == OK, 'worker=off completes too')
-    check(worst > 0.5, 'worker=off: the command blocks the monitor (control)')
+    check(worst > 1.0, 'worker=off: the command blocks the monitor (control)')
 
 
 def test_reset_while_engine_runs():
