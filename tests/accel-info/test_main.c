@@ -3,11 +3,10 @@
 #include <CUnit/Basic.h>
 
 #include "tests/accel-info/suites.h"
+#include "tests/common/cunit_run.h"
 
 int main(void)
 {
-	unsigned int failures;
-
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	if (add_json_suite() || add_pci_suite() || add_cli_suite() ||
@@ -15,9 +14,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return cunit_run_and_cleanup();
 }

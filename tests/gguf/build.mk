@@ -4,7 +4,8 @@
 ifndef CSA_MK_TEST_GGUF
 CSA_MK_TEST_GGUF := 1
 TEST_BINS += test-gguf
-test-gguf_SRCS := tests/gguf/test_gguf.c
+test-gguf_SRCS := tests/gguf/test_gguf.c tests/common/models_fixture.c
+models_fixture_CFLAGS := -DLLM_MODELS_DIR='"$(MODELS)"'
 test-gguf_LIBS := csallm accel
 test-gguf_LDLIBS = -lcunit $(ACCEL_LIBDRM_LIBS)
 test_gguf_CFLAGS := -Iuserspace-tools/llm-common -DLLM_MODELS_DIR='"$(MODELS)"' \

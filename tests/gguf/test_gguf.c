@@ -28,43 +28,15 @@
 #include "llm_model.h"
 #include "llm_sample.h"
 #include "llm_tokenizer.h"
+#include "tests/common/cunit_run.h"
+#include "tests/common/models_fixture.h"
 
-#ifndef LLM_MODELS_DIR
-#define LLM_MODELS_DIR ""
-#endif
 #ifndef TOOLS_BIN_DIR
 #error "TOOLS_BIN_DIR must name the directory of the built tools"
 #endif
 
-#define REF_TOKENS 64
-
-static char tmpdir[] = "/tmp/test-gguf-XXXXXX";
-static char model_path[4096], tok_path[4096], ref_path[4096];
-static int ref_ids[REF_TOKENS];
-static int have_models;
 static struct llm_model src;		/* stories260K from the llama2.c file */
 static struct llm_tokenizer src_tok;
-
-static const char *models_dir(void)
-{
-	const char *env = getenv("ACCEL_MODELS");
-
-	return env && *env ? env : LLM_MODELS_DIR;
-}
-
-static int need_models(void)
-{
-	if (!have_models)
-		fprintf(stderr, "\n  MODELS directory '%s' lacks stories260K.bin, tok512.bin or reference-stories260K.txt (docs/accel-llm.md)\n",
-			models_dir());
-	CU_ASSERT_FATAL(have_models);
-	return have_models;
-}
-
-static void tmp_path(char *buf, size_t n, const char *name)
-{
-	snprintf(buf, n, "%s/%s", tmpdir, name);
-}
 
 /* ---- the writer --------------------------------------------------------- */
 
@@ -333,35 +305,21 @@ static int write_default(const char *path, uint32_t type)
 static int suite_init(void)
 {
 	struct llm_err e;
-	FILE *f;
+	int ref = models_fixture_init("/tmp/test-gguf-XXXXXX");
 
-	if (!mkdtemp(tmpdir))
+	if (ref < 0)
 		return -1;
-	snprintf(model_path, sizeof(model_path), "%s/stories260K.bin", models_dir());
-	snprintf(tok_path, sizeof(tok_path), "%s/tok512.bin", models_dir());
-	snprintf(ref_path, sizeof(ref_path), "%s/reference-stories260K.txt", models_dir());
-	f = fopen(ref_path, "r");
-	if (f) {
-		int n = 0;
-
-		while (n < REF_TOKENS && fscanf(f, "%d", &ref_ids[n]) == 1)
-			n++;
-		fclose(f);
-		have_models = n == REF_TOKENS && !llm_model_load(&src, model_path, &e) &&
-			      !llm_tokenizer_load(&src_tok, tok_path, 512, &e);
-	}
+	have_models = ref && !llm_model_load(&src, model_path, &e) &&
+		      !llm_tokenizer_load(&src_tok, tok_path, 512, &e);
 	return 0;
 }
 
 static int suite_clean(void)
 {
-	char cmd[256];
-
 	llm_model_free(&src);
 	if (src_tok.pieces)
 		llm_tokenizer_free(&src_tok);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return models_fixture_clean();
 }
 
 /* Every weight array of @m, as (pointer, count) pairs, in one order. */
@@ -692,7 +650,6 @@ static void test_tools_take_gguf(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned int failed;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -706,9 +663,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run_and_cleanup();
 }

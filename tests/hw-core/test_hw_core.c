@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "hw/cycle_model.h"
 #include "uapi/drm/csa_accel.h"
+#include "tests/common/cunit_run.h"
 
 #define MiB (1024u * 1024u)
 #define ISSUE CSA_CYCLES_ISSUE	/* cycles of a NOP, FENCE or rejected descriptor */
@@ -1274,7 +1275,7 @@ int main(void)
 		{ "fetch, execute, complete", test_stepwise_fetch_execute_complete },
 	};
 	CU_pSuite suite;
-	unsigned int i, failed;
+	unsigned int i;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -1284,11 +1285,7 @@ int main(void)
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
 		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
 			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run_and_cleanup();
 fail:
 	CU_cleanup_registry();
 	return 2;

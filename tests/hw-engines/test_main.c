@@ -8,11 +8,10 @@
 #include <CUnit/Basic.h>
 
 #include "tests.h"
+#include "tests/common/cunit_run.h"
 
 int main(void)
 {
-	unsigned int failed;
-
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	if (add_footprint_suite() || add_compute_suite() ||
@@ -21,10 +20,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() +
-		 CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run_and_cleanup();
 }

@@ -30,39 +30,8 @@
 #include "llm_project.h"
 #include "llm_sample.h"
 #include "llm_tokenizer.h"
-
-#ifndef LLM_MODELS_DIR
-#define LLM_MODELS_DIR ""
-#endif
-
-#define REF_TOKENS 64
-
-static char tmpdir[] = "/tmp/test-llm-XXXXXX";
-static char model_path[4096], tok_path[4096], ref_path[4096];
-static int ref_ids[REF_TOKENS];
-static int have_models;
-
-static const char *models_dir(void)
-{
-	const char *env = getenv("ACCEL_MODELS");
-
-	return env && *env ? env : LLM_MODELS_DIR;
-}
-
-/* Fails the current test when the models are missing (CI always has them). */
-static int need_models(void)
-{
-	if (!have_models)
-		fprintf(stderr, "\n  MODELS directory '%s' lacks stories260K.bin, tok512.bin or reference-stories260K.txt: set MODELS=... or ACCEL_MODELS (docs/accel-llm.md says where to get them)\n",
-			models_dir());
-	CU_ASSERT_FATAL(have_models);
-	return have_models;
-}
-
-static void tmp_path(char *buf, size_t n, const char *name)
-{
-	snprintf(buf, n, "%s/%s", tmpdir, name);
-}
+#include "tests/common/cunit_run.h"
+#include "tests/common/models_fixture.h"
 
 static void write_bytes(const char *path, const void *data, size_t len)
 {
@@ -96,32 +65,17 @@ static void *read_bytes(const char *path, size_t *len)
 
 static int suite_init(void)
 {
-	FILE *f;
+	int ref = models_fixture_init("/tmp/test-llm-XXXXXX");
 
-	if (!mkdtemp(tmpdir))
+	if (ref < 0)
 		return -1;
-	snprintf(model_path, sizeof(model_path), "%s/stories260K.bin", models_dir());
-	snprintf(tok_path, sizeof(tok_path), "%s/tok512.bin", models_dir());
-	snprintf(ref_path, sizeof(ref_path), "%s/reference-stories260K.txt", models_dir());
-	f = fopen(ref_path, "r");
-	if (f) {
-		int n = 0;
-
-		while (n < REF_TOKENS && fscanf(f, "%d", &ref_ids[n]) == 1)
-			n++;
-		fclose(f);
-		have_models = n == REF_TOKENS && !access(model_path, R_OK) &&
-			      !access(tok_path, R_OK);
-	}
+	have_models = ref && !access(model_path, R_OK) && !access(tok_path, R_OK);
 	return 0;
 }
 
 static int suite_clean(void)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return models_fixture_clean();
 }
 
 /* ---- checkpoints ------------------------------------------------------ */
@@ -1406,7 +1360,6 @@ int fwd(void *c, int token, int pos, float *logits)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned int failed;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -1440,9 +1393,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run_and_cleanup();
 }

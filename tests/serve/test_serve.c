@@ -32,6 +32,7 @@
 #include "llm_packed.h"
 #include "llm_tokenizer.h"
 #include "serve.h"
+#include "tests/common/cunit_run.h"
 
 #ifndef LLM_MODELS_DIR
 #define LLM_MODELS_DIR ""
@@ -944,7 +945,6 @@ static void test_bad_options(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned int failed;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -962,9 +962,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run_and_cleanup();
 }

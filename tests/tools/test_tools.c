@@ -33,6 +33,7 @@
 #include "llm_paths.h"
 #include "llm_sample_filters.h"
 #include "llm_text.h"
+#include "tests/common/cunit_run.h"
 
 #ifndef TOOLS_BIN_DIR
 #error "TOOLS_BIN_DIR must name the directory of the built tools"
@@ -939,7 +940,6 @@ static void test_packed_rejects_non_finite(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned int failed;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -970,9 +970,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run_and_cleanup();
 }

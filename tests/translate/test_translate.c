@@ -16,6 +16,7 @@
 
 #include "drm/csa_accel.h"
 #include "common/csa_translate.h"
+#include "tests/common/cunit_run.h"
 
 /* ---- the fake handle table ---------------------------------------------- */
 
@@ -695,16 +696,12 @@ int main(void)
 		{ "FENCE cookie", test_fence_cookie_passes },
 	};
 	CU_pSuite suite;
-	unsigned int i, failed;
+	unsigned int i;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	suite = CU_add_suite("translate", NULL, NULL);
 	for (i = 0; suite && i < sizeof(tests) / sizeof(tests[0]); i++)
 		CU_add_test(suite, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cunit_run_and_cleanup();
 }

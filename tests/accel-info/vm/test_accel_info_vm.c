@@ -23,6 +23,7 @@
 #include "userspace-tools/accel-info/pci_scan.h"
 #include "userspace-tools/accel-info/report.h"
 #include "userspace-tools/accel-info/selftest.h"
+#include "tests/common/cunit_run.h"
 
 static struct pci_card card;	/* the first CSA card, from the scan */
 static bool have_card;
@@ -201,7 +202,6 @@ static void test_missing_node(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned int failures;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -216,9 +216,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return cunit_run_and_cleanup();
 }
