@@ -620,11 +620,11 @@ static const char *mode_name(const struct llm_packed *p, char *buf, size_t n)
 		snprintf(buf, n, "f32");
 	else if (planes != (double)p->planes)
 		snprintf(buf, n, "bcq mixed %.3f planes, %s scales, %.3f bits/weight", planes,
-			 p->pow2 ? (p->scale16 ? "apot" : "pow2") : (p->scale16 ? "f16" : "f32"),
+			 llm_scales_name(p->pow2, p->scale16),
 			 llm_packed_bits_per_weight(p));
 	else
 		snprintf(buf, n, "bcq%u, %s scales, %.3f bits/weight", p->planes,
-			 p->pow2 ? (p->scale16 ? "apot" : "pow2") : (p->scale16 ? "f16" : "f32"),
+			 llm_scales_name(p->pow2, p->scale16),
 			 llm_packed_bits_per_weight(p));
 	if (p->planes && p->classifier_bcq && strlen(buf) + 1 < n)
 		snprintf(buf + strlen(buf), n - strlen(buf), ", BCQ classifier");

@@ -249,7 +249,7 @@ static void weights_name(const struct llm_project_opts *p, char *buf, size_t n)
 		snprintf(buf, n, "f32");
 	else
 		snprintf(buf, n, "bcq%d, %s scales", p->planes,
-			 p->pow2 ? (p->scale16 ? "apot" : "pow2") : (p->scale16 ? "f16" : "f32"));
+			 llm_scales_name(p->pow2, p->scale16));
 }
 
 /* Device memory the model needs: the matrices (one token reads each

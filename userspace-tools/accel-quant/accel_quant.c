@@ -293,7 +293,7 @@ int main(int argc, char **argv)
 	if (o.planes || o.mixed > 0)
 		fprintf(stderr, "accel-quant: wrote %s: bcq planes %.3f mean, group %d, scales %s%s%s, %.3f bits/weight, %.2f MiB (checkpoint %.2f MiB), relative weight error %.4f\n",
 			o.out, llm_packed_mean_planes(&p), o.group,
-			o.pow2 ? (o.scale16 ? "apot" : "pow2") : (o.scale16 ? "f16" : "f32"),
+			llm_scales_name(o.pow2, o.scale16),
 			p.classifier_bcq ? " +classifier" : "", o.consmax ? " +consmax" : "",
 			llm_packed_bits_per_weight(&p), file_mib(o.out), file_mib(o.in),
 			weight_error(&orig, &p));

@@ -958,19 +958,27 @@ int llm_parse_weights(const char *s, int *planes)
 	return 0;
 }
 
+static const struct { const char *name; int pow2, scale16; } scale_fmts[] = {
+	{ "f32", 0, 0 }, { "f16", 0, 1 }, { "pow2", 1, 0 }, { "apot", 1, 1 },
+};
+
 int llm_parse_scales(const char *s, int *pow2, int *scale16)
 {
-	static const struct { const char *name; int pow2, scale16; } fmts[] = {
-		{ "f32", 0, 0 }, { "f16", 0, 1 }, { "pow2", 1, 0 }, { "apot", 1, 1 },
-	};
-
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
-		if (!strcmp(s, fmts[i].name)) {
-			*pow2 = fmts[i].pow2;
-			*scale16 = fmts[i].scale16;
+	for (size_t i = 0; i < sizeof(scale_fmts) / sizeof(scale_fmts[0]); i++)
+		if (!strcmp(s, scale_fmts[i].name)) {
+			*pow2 = scale_fmts[i].pow2;
+			*scale16 = scale_fmts[i].scale16;
 			return 0;
 		}
 	return -EINVAL;
+}
+
+const char *llm_scales_name(int pow2, int scale16)
+{
+	for (size_t i = 0; i < sizeof(scale_fmts) / sizeof(scale_fmts[0]); i++)
+		if (scale_fmts[i].pow2 == !!pow2 && scale_fmts[i].scale16 == !!scale16)
+			return scale_fmts[i].name;
+	return "?";
 }
 
 int llm_parse_mixed_planes(const char *s, double *mean)

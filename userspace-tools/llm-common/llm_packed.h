@@ -85,6 +85,8 @@ int llm_parse_weights(const char *s, int *planes);
 /* BCQ scale storage: "f32", "f16" (binary16), "pow2" (int8 exponent,
  * one shift) or "apot" (u16, up to three power-of-two terms). */
 int llm_parse_scales(const char *s, int *pow2, int *scale16);
+/* The name llm_parse_scales() takes for @pow2, @scale16. */
+const char *llm_scales_name(int pow2, int scale16);
 /* "A" with 1 <= A <= 4 (mean planes of --mixed-planes). */
 int llm_parse_mixed_planes(const char *s, double *mean);
 /* "max", "lse" or "sum" (see llm_consmax.h); else -EINVAL. */
