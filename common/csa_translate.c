@@ -119,15 +119,21 @@ int csa_translate_cmd(const struct drm_csa_cmd *cmd,
 {
 	struct csa_cmd_footprint fp;
 	struct csa_desc out;
+	uint32_t dep;
 	int ret;
 
 	if (!cmd || !ops || !ops->resolve_device || !ops->build_sg || !desc)
 		return -EINVAL;
-	if (cmd->opcode >= CSA_OP_COUNT || (cmd->flags & ~CSA_CMD_F_USER_MASK))
+	if (cmd->opcode >= CSA_OP_COUNT ||
+	    (cmd->flags & ~(CSA_CMD_F_USER_MASK | CSA_CMD_DEP_MASK)))
+		return -EINVAL;
+	dep = cmd->flags >> CSA_CMD_DEP_SHIFT;
+	if ((dep & CSA_DEP_RSVD_MASK) || (dep && !(dep & CSA_DEP_EXPLICIT)))
 		return -EINVAL;
 
 	memset(&fp, 0, sizeof(fp));
-	ret = csa_cmd_footprint(cmd->opcode, cmd->flags, cmd->arg, &fp);
+	ret = csa_cmd_footprint(cmd->opcode, cmd->flags & CSA_CMD_F_USER_MASK,
+				cmd->arg, &fp);
 	if (ret)
 		return ret;
 	ret = check_cmd(cmd, &fp);
@@ -136,7 +142,8 @@ int csa_translate_cmd(const struct drm_csa_cmd *cmd,
 
 	memset(&out, 0, sizeof(out));
 	out.opcode = (uint8_t)cmd->opcode;
-	out.flags = (uint8_t)cmd->flags;
+	out.flags = (uint8_t)(cmd->flags & CSA_CMD_F_USER_MASK);
+	out.dep = (uint16_t)dep;
 	memcpy(out.arg, cmd->arg, sizeof(out.arg));
 
 	if (cmd->opcode == CSA_OP_DMA_H2D || cmd->opcode == CSA_OP_DMA_D2H)
@@ -147,5 +154,14 @@ int csa_translate_cmd(const struct drm_csa_cmd *cmd,
 		return ret;
 
 	memcpy(desc, &out, sizeof(out));
+	return 0;
+}
+
+int csa_translate_dep(const struct drm_csa_cmd *cmd, uint32_t index)
+{
+	uint32_t dep = cmd->flags >> CSA_CMD_DEP_SHIFT;
+
+	if ((dep & CSA_DEP_EXPLICIT) && (dep & CSA_DEP_DIST_MASK) > index)
+		return -EINVAL;
 	return 0;
 }

@@ -71,4 +71,11 @@ int csa_translate_cmd(const struct drm_csa_cmd *cmd,
 		      const struct csa_translate_ops *ops, void *ctx,
 		      struct csa_desc *desc);
 
+/*
+ * The dependency of the command at @index of its submit must name a
+ * command of the same submit (docs/device-spec.md 3.4): 0 or -EINVAL.
+ * csa_translate_cmd() checks the field's form, this its range.
+ */
+int csa_translate_dep(const struct drm_csa_cmd *cmd, uint32_t index);
+
 #endif /* CSA_TRANSLATE_H */

@@ -270,6 +270,9 @@ static int csa_translate_job(struct csa_job *job, struct drm_file *file,
 
 	for (i = 0; i < job->num_desc; i++) {
 		ctx.opcode = cmds[i].opcode;
+		ret = csa_translate_dep(&cmds[i], i);
+		if (ret)
+			return ret;
 		ret = csa_translate_cmd(&cmds[i], &csa_submit_ops, &ctx,
 					&job->desc[i]);
 		if (ret)

@@ -12,6 +12,7 @@
 
 #include "hw/csa_core.h"
 #include "hw/engines.h"
+#include "hw/timeline.h"
 #include "uapi/drm/csa_accel.h"
 
 /* Host DMA moves at most this much per dma_read/dma_write call. */
@@ -188,13 +189,53 @@ static int exec_dma(struct csa_hw *hw, const struct csa_desc *d,
 /* ---- one descriptor ------------------------------------------------------ */
 
 /* NOP and FENCE are checked and costed like any engine command; the
- * command processor adds FENCE's completion entry itself. */
+ * command processor adds FENCE's completion entry itself.  A dependency
+ * reaching before the job's first descriptor is BAD_ARG, after the
+ * descriptor's own checks (exec.c's order). */
 static int execute(struct csa_hw *hw, const struct csa_desc *d,
-		   uint64_t *cycles)
+		   uint32_t job_index, uint64_t *cycles)
 {
+	if (csa_dep_out_of_job(d->dep, job_index)) {
+		struct csa_cmd_footprint fp;
+		int st = csa_hw_check_desc(hw, d, &fp);
+
+		*cycles += CSA_CYCLES_ISSUE;
+		return st ? st : CSA_STATUS_BAD_ARG;
+	}
 	if (d->opcode == CSA_OP_DMA_H2D || d->opcode == CSA_OP_DMA_D2H)
 		return exec_dma(hw, d, cycles);
 	return csa_hw_exec(hw, d, cycles);
+}
+
+/* The command on the timeline: its own price and bytes, its queue and
+ * dependency.  A skipped one (its job failed) takes no time. */
+static uint64_t place(struct csa_hw *hw, const struct csa_hw_cmd *cmd,
+		      uint64_t *start)
+{
+	struct csa_cycle_params params;
+	struct csa_tl_cmd c;
+
+	if (cmd->skip || hw->job_failed) {
+		*start = hw->tl.job_end;
+		return hw->tl.job_end;
+	}
+	csa_cycle_params_resolve(&hw->cfg.cycles, &params);
+	c.queue = csa_queue_of(cmd->desc.opcode);
+	/* a rejected field gets the in-order default; it costs issue only */
+	c.dep = cmd->status == CSA_STATUS_OK ? cmd->desc.dep : 0;
+	c.job_index = cmd->job_index;
+	c.cycles = cmd->cycles;
+	c.mem_bytes = cmd->ctr.mem_bytes;
+	return csa_timeline_place(&hw->tl, &params, &c, start);
+}
+
+uint64_t csa_hw_place(struct csa_hw *hw, struct csa_hw_cmd *cmd)
+{
+	if (!cmd->placed && cmd->ring_gen == hw->ring_gen) {
+		cmd->end = place(hw, cmd, &cmd->start);
+		cmd->placed = 1;
+	}
+	return cmd->end;
 }
 
 /* Account for a descriptor csa_hw_execute() ran (or skipped), post its
@@ -211,7 +252,14 @@ static void step(struct csa_hw *hw, const struct csa_hw_cmd *cmd)
 			hw->ctr.busy[e] += cmd->ctr.busy[e];
 		hw->ctr.dma_bytes += cmd->ctr.dma_bytes;
 		hw->ctr.mem_bytes += cmd->ctr.mem_bytes;
-		hw->job_cycles += cmd->cycles;
+		if (!cmd->placed) {
+			uint64_t start;
+
+			place(hw, cmd, &start);
+		}
+		/* the job's span on the two queues: the sum of its
+		 * commands' cycles when each waits for the one before */
+		hw->job_cycles = csa_timeline_job_cycles(&hw->tl);
 		hw->ctr.total += cmd->cycles;
 		hw->ctr.commands++;
 		if (cmd->status != CSA_STATUS_OK) {
@@ -275,6 +323,10 @@ int csa_hw_fetch(struct csa_hw *hw, struct csa_hw_cmd *cmd)
 	cmd->status = CSA_STATUS_OK;
 	cmd->cycles = 0;
 	memset(&cmd->ctr, 0, sizeof(cmd->ctr));
+	cmd->job_index = hw->job_index;
+	cmd->placed = 0;
+	cmd->start = 0;
+	cmd->end = 0;
 	return 1;
 }
 
@@ -295,7 +347,7 @@ void csa_hw_execute(struct csa_hw *exe, struct csa_hw_cmd *cmd)
 		return;
 	/* The engines count into exe->ctr: collect this command's share. */
 	memset(&exe->ctr, 0, sizeof(exe->ctr));
-	cmd->status = execute(exe, &cmd->desc, &cmd->cycles);
+	cmd->status = execute(exe, &cmd->desc, cmd->job_index, &cmd->cycles);
 	cmd->ctr = exe->ctr;
 	exe->ctr = saved;
 }

@@ -76,6 +76,27 @@ struct csa_hw_counters {
 	uint64_t resets;
 };
 
+/* The modelled schedule of the two engine queues (hw/timeline.h,
+ * docs/device-spec.md 3.4).  Breakpoints of the bandwidth profile kept
+ * for the commands still running; past CSA_TL_POINTS the two oldest
+ * pieces merge (charging the larger rate to both: never more bandwidth
+ * than the memory has). */
+#define CSA_TL_POINTS		256u
+/* Bandwidth in bytes per cycle x 2^CSA_TL_RATE_SHIFT. */
+#define CSA_TL_RATE_SHIFT	16u
+
+struct csa_timeline {
+	uint64_t queue_free[CSA_QUEUE_COUNT];	/* end of each queue's last */
+	uint64_t job_begin;	/* end of everything before the current job */
+	uint64_t job_end;	/* latest end in the current job */
+	uint64_t last_end;	/* latest end of any descriptor */
+	uint64_t done[CSA_DEP_MAX + 1];	/* end, by index in the job mod 1024 */
+	/* memory bandwidth in use: rate[i] over [t[i], t[i+1]), 0 after */
+	uint32_t npoints;
+	uint64_t t[CSA_TL_POINTS];
+	uint64_t rate[CSA_TL_POINTS];
+};
+
 /* Scratch the engines use as on-chip SRAM (attention scores, BCQ tables). */
 #define CSA_HW_SCRATCH_FLOATS	(CSA_SEQ_MAX + 4096)
 
@@ -100,6 +121,7 @@ struct csa_hw {
 	int job_failed;
 
 	uint32_t ring_gen;		/* bumped each time the rings (re)start */
+	struct csa_timeline tl;		/* restarts with the rings */
 
 	uint64_t fetched;		/* descriptors fetched since reset */
 	struct csa_hw_counters ctr;
@@ -137,6 +159,9 @@ struct csa_hw_cmd {
 	int status;		/* enum drm_csa_status, from execute */
 	uint64_t cycles;	/* modelled cycles, from execute */
 	struct csa_hw_counters ctr;	/* engine counters it adds */
+	uint32_t job_index;	/* its index in its job, at fetch */
+	int placed;		/* csa_hw_place() ran: start/end are set */
+	uint64_t start, end;	/* on the timeline (hw->tl), cycles */
 };
 
 /* Consume the next descriptor if one can run now (ready, not hung, room in
@@ -152,6 +177,13 @@ int csa_hw_cmd_uses_host(const struct csa_hw_cmd *cmd);
  * DMA), writes device memory and exe->scratch_f only.  @exe may be the
  * fetching model itself or a copy (same cfg) used by another thread. */
 void csa_hw_execute(struct csa_hw *exe, struct csa_hw_cmd *cmd);
+
+/* Place executed @cmd on the two queues' timeline (once; csa_hw_complete
+ * does it if the embedder did not) and return its end cycle: when the
+ * card would finish it (docs/device-spec.md 3.4).  The timeline is in
+ * cycles since the rings started; hw->tl.last_end is the end of all the
+ * work placed so far.  Skipped commands end where the job stands. */
+uint64_t csa_hw_place(struct csa_hw *hw, struct csa_hw_cmd *cmd);
 
 /* Account for @cmd, post its completion entries, advance the job and send
  * the interrupts due.  Returns 0 (and does nothing) when the rings were

@@ -80,7 +80,10 @@ int csa_hw_check_desc(const struct csa_hw *hw, const struct csa_desc *d,
 
 	if (d->opcode >= CSA_OP_COUNT)
 		return CSA_STATUS_BAD_OPCODE;
-	if (d->rsvd0)
+	/* dep: reserved bits, or a distance without CSA_DEP_EXPLICIT (its
+	 * range within the job is the command processor's check) */
+	if ((d->dep & CSA_DEP_RSVD_MASK) ||
+	    (!(d->dep & CSA_DEP_EXPLICIT) && d->dep))
 		return CSA_STATUS_RESERVED;
 	for (i = 0; i < 4; i++)
 		if (d->rsvd1[i])

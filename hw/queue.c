@@ -9,6 +9,7 @@
  * and the device never writes the entry at cq_head - 1 + 1 == cq_head.
  */
 #include "hw/csa_core.h"
+#include "hw/timeline.h"
 
 static int ring_size_ok(uint32_t size)
 {
@@ -49,6 +50,7 @@ void csa_rings_start(struct csa_hw *hw)
 	hw->job_index = 0;
 	hw->job_cycles = 0;
 	hw->job_failed = 0;
+	csa_timeline_reset(&hw->tl);
 	hw->ring_gen++;
 }
 

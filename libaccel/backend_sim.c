@@ -779,9 +779,12 @@ static int sim_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 	sim->cur = &tmp;	/* build_sg collects the job's SG table here */
 	sim->cur_sg_len = 0;
 	sim->cur_sg_cap = 0;
-	for (i = 0; i < count && !ret; i++)
-		ret = csa_translate_cmd(&cmds[i], &sim_translate_ops, sim,
-					&descs[i]);
+	for (i = 0; i < count && !ret; i++) {
+		ret = csa_translate_dep(&cmds[i], i);
+		if (!ret)
+			ret = csa_translate_cmd(&cmds[i], &sim_translate_ops,
+						sim, &descs[i]);
+	}
 	sim->cur = NULL;
 	if (ret) {
 		job_free_sg(sim, &tmp);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/csa_translate.h"
+#include "hw/timeline.h"
 #include "libaccel/accel_internal.h"
 
 /* accel.h restates the device limits and layouts: keep them equal. */
@@ -23,6 +24,10 @@ SAME(ACCEL_SEQ_MAX, CSA_SEQ_MAX);
 SAME(ACCEL_BATCH_MAX, CSA_BATCH_MAX);
 SAME(ACCEL_KV_BANKS, CSA_KV_BANKS);
 SAME(ACCEL_CONSMAX_HEAD_BYTES, CSA_CONSMAX_HEAD_BYTES);
+SAME(ACCEL_QUEUE_VECTOR, CSA_QUEUE_VECTOR);
+SAME(ACCEL_QUEUE_ATTN, CSA_QUEUE_ATTN);
+SAME(ACCEL_DEP_MAX, CSA_CMD_DEP_MAX);
+SAME(ACCEL_DEP_MAX, CSA_DEP_MAX);
 
 int accel_cmdlist_create(struct accel_dev *dev, struct accel_cmdlist **out)
 {
@@ -407,4 +412,25 @@ int accel_cmd_softmax(struct accel_cmdlist *cl, struct accel_ref x,
 	return accel_cmd_raw(cl, CSA_OP_SOFTMAX,
 			     consmax_table.bo ? CSA_CMD_F_CONSMAX : 0, a,
 			     NARGS(a), b, NARGS(b));
+}
+
+unsigned int accel_cmd_queue(uint32_t opcode)
+{
+	return opcode > 0xff ? CSA_QUEUE_VECTOR : csa_queue_of((uint8_t)opcode);
+}
+
+int accel_cmd_after(struct accel_cmdlist *cl, uint32_t index, uint32_t on)
+{
+	uint32_t dist = 0;
+
+	if (!cl || index >= cl->count)
+		return -EINVAL;
+	if (on != ACCEL_DEP_NONE) {
+		if (on >= index || index - on > ACCEL_DEP_MAX)
+			return -EINVAL;
+		dist = index - on;
+	}
+	cl->cmds[index].flags = (cl->cmds[index].flags & ~CSA_CMD_DEP_MASK) |
+				CSA_CMD_DEP(dist);
+	return 0;
 }

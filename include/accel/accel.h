@@ -350,6 +350,31 @@ int accel_cmd_softmax(struct accel_cmdlist *cl, struct accel_ref x,
 		      struct accel_ref y, struct accel_ref consmax_table,
 		      uint32_t n);
 
+/*
+ * Engine queues (docs/device-spec.md 3.4).  A command runs on the vector
+ * queue (DMA, copies, vector ops, matvecs) or the attention queue
+ * (KV_APPEND, ATTENTION), after the earlier commands of its own queue.
+ * By default it also waits for the command before it, so a list runs
+ * strictly in order.  accel_cmd_after() lets it wait for an earlier
+ * command of the list instead, so the two queues overlap (one sub-batch's
+ * attention beside the other's matvecs); the results are the same, the
+ * modelled cycles of the list (accel_status.cycles) are the overlapped
+ * schedule's.  A device without CSA_CAP_DEP_QUEUES rejects such a list.
+ */
+#define ACCEL_QUEUE_VECTOR		0u
+#define ACCEL_QUEUE_ATTN		1u
+#define ACCEL_DEP_MAX			1023u	/* farthest dependency, in commands */
+#define ACCEL_DEP_NONE			UINT32_MAX
+
+/* accel_cmd_queue - the queue @opcode (enum drm_csa_opcode) runs on. */
+unsigned int accel_cmd_queue(uint32_t opcode);
+
+/* accel_cmd_after - command @index of the list waits for command @on
+ * (on < index, index - on <= ACCEL_DEP_MAX) instead of the one before it;
+ * @on = ACCEL_DEP_NONE: for nothing beyond its own queue's order.
+ * -EINVAL otherwise (the list is unchanged). */
+int accel_cmd_after(struct accel_cmdlist *cl, uint32_t index, uint32_t on);
+
 /* ---- submission ------------------------------------------------------- */
 
 /* Completion of one command list. */

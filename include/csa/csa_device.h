@@ -121,7 +121,7 @@
 struct csa_desc {
 	uint8_t opcode;		/* enum drm_csa_opcode */
 	uint8_t flags;		/* CSA_CMD_F_* | CSA_DESC_F_* */
-	uint16_t rsvd0;		/* must be zero */
+	uint16_t dep;		/* CSA_DEP_*: 0 = after the previous descriptor */
 	uint32_t tag;		/* job tag, copied into the completion */
 	uint32_t arg[CSA_DESC_ARGS];
 	uint64_t addr[CSA_DESC_ADDRS]; /* device or bus addresses, per opcode */
@@ -131,6 +131,23 @@ struct csa_desc {
 /* Descriptor flags only the kernel (or libaccel's translation) sets */
 #define CSA_DESC_F_LAST		(1u << 7) /* last descriptor of a job: post a completion */
 #define CSA_DESC_F_MASK		(0x3fu | CSA_DESC_F_LAST)
+
+/* Dependency field (docs/device-spec.md 3.4, "Engine queues").  Each
+ * descriptor runs on one of two engine queues, fixed by its opcode
+ * (hw/timeline.c: KV_APPEND and ATTENTION on the attention queue, every
+ * other opcode on the vector queue) and always after the earlier
+ * descriptors of its own queue.  dep 0: also after the previous
+ * descriptor of the ring (strictly in order).  CSA_DEP_EXPLICIT | n: also
+ * after the descriptor n before it in the same job (n = 0: nothing more),
+ * n <= its index in the job, else BAD_ARG.  Bits 14:10 reserved. */
+#define CSA_DEP_EXPLICIT	(1u << 15)
+#define CSA_DEP_DIST_MASK	0x3ffu
+#define CSA_DEP_MAX		1023u
+#define CSA_DEP_RSVD_MASK	0x7c00u
+
+#define CSA_QUEUE_VECTOR	0u	/* DMA, copy, vector ops, matvecs */
+#define CSA_QUEUE_ATTN		1u	/* KV append, attention */
+#define CSA_QUEUE_COUNT		2u
 
 /* ---- completion ring entry, 32 bytes ----------------------------------- */
 struct csa_cqe {

@@ -183,7 +183,7 @@ static void check_reserved(const struct variant *v)
 		if (v->arg[i] || (v->op == CSA_OP_FENCE && i < 2))
 			nargs = i + 1;
 	m = d;
-	m.rsvd0 = 1;
+	m.dep = 1;
 	expect_reject(&m, CSA_STATUS_RESERVED);
 	for (i = 0; i < 4; i++) {
 		m = d;

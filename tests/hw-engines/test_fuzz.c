@@ -53,7 +53,7 @@ static void tame(struct csa_desc *d)
 	unsigned int i, m;
 
 	d->flags &= CSA_CMD_F_USER_MASK;
-	d->rsvd0 = 0;
+	d->dep = 0;
 	d->opcode %= CSA_OP_COUNT;
 	for (i = 0; i < CSA_DESC_ARGS; i++)
 		d->arg[i] = h_rand32() % 4 ? 1 + h_rand32() % 40 : fuzz_arg();
@@ -105,7 +105,7 @@ static void test_fuzz_descriptors(void)
 		for (i = 0; i < CSA_DESC_ADDRS; i++)
 			d.addr[i] = h_rand32() % 3 ? fuzz_addr() : 0;
 		if (h_rand32() % 64 == 0)
-			d.rsvd0 = 1;
+			d.dep = 1;
 		if (round % 2)
 			tame(&d);
 		memcpy(before, h_mem, FUZZ_MEM);

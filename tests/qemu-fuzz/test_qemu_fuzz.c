@@ -685,7 +685,7 @@ static struct csa_desc fuzz_desc(uint32_t tag, int last)
 			d.rsvd1[rnd_below(4)] = rnd();
 			break;
 		case 3:
-			d.rsvd0 = (uint16_t)rnd();
+			d.dep = (uint16_t)rnd();
 			break;
 		default:
 			d.flags ^= (uint8_t)(1u << rnd_below(7));

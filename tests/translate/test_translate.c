@@ -365,7 +365,8 @@ static void test_flags_not_allowed(void)
 			/* F_CONSMAX_NORM alone (without F_CONSMAX) is refused */
 			if (op == CSA_OP_ATTENTION || op == CSA_OP_KV_APPEND)
 				allowed |= CSA_CMD_F_KV_F16;
-			if (allowed & (1u << bit))
+			/* bit 31 alone is CSA_CMD_DEP(0): test_dependency */
+			if ((allowed & (1u << bit)) || bit == 31)
 				continue;
 			make_valid(op, &v);
 			v.cmd.flags = 1u << bit;
@@ -536,6 +537,46 @@ static void test_exact_fit_accepted(void)
 	EXPECT_REJECT(&v.cmd, -ERANGE);
 }
 
+/* The dependency field: its form here, its range in the submit by
+ * csa_translate_dep() (docs/device-spec.md 3.4). */
+static void test_dependency(void)
+{
+	struct valid_cmd v;
+	struct fake_ctx ctx;
+	struct csa_desc d;
+
+	make_valid(CSA_OP_ADD, &v);
+	v.cmd.flags = CSA_CMD_DEP(0);
+	CU_ASSERT_EQUAL(translate(&v.cmd, &ctx, &d), 0);
+	CU_ASSERT_EQUAL(d.dep, CSA_DEP_EXPLICIT);
+	CU_ASSERT_EQUAL(d.flags, 0);
+	CU_ASSERT_EQUAL(csa_translate_dep(&v.cmd, 0), 0);
+
+	v.cmd.flags = CSA_CMD_DEP(CSA_CMD_DEP_MAX);
+	CU_ASSERT_EQUAL(translate(&v.cmd, &ctx, &d), 0);
+	CU_ASSERT_EQUAL(d.dep, CSA_DEP_EXPLICIT | CSA_DEP_MAX);
+	CU_ASSERT_EQUAL(csa_translate_dep(&v.cmd, CSA_CMD_DEP_MAX), 0);
+	CU_ASSERT_EQUAL(csa_translate_dep(&v.cmd, CSA_CMD_DEP_MAX - 1), -EINVAL);
+
+	make_valid(CSA_OP_ATTENTION, &v);
+	v.cmd.flags = CSA_CMD_F_KV_F16 | CSA_CMD_DEP(3);
+	CU_ASSERT_EQUAL(translate(&v.cmd, &ctx, &d), 0);
+	CU_ASSERT_EQUAL(d.flags, CSA_CMD_F_KV_F16);
+	CU_ASSERT_EQUAL(d.dep, CSA_DEP_EXPLICIT | 3);
+	CU_ASSERT_EQUAL(csa_translate_dep(&v.cmd, 2), -EINVAL);
+	CU_ASSERT_EQUAL(csa_translate_dep(&v.cmd, 3), 0);
+
+	/* a distance without the explicit bit, or a reserved bit */
+	make_valid(CSA_OP_ADD, &v);
+	v.cmd.flags = 3u << CSA_CMD_DEP_SHIFT;
+	EXPECT_REJECT(&v.cmd, -EINVAL);
+	v.cmd.flags = CSA_CMD_DEP(0) | (1u << 26);
+	EXPECT_REJECT(&v.cmd, -EINVAL);
+	/* the default: in order, nothing to check */
+	v.cmd.flags = 0;
+	CU_ASSERT_EQUAL(csa_translate_dep(&v.cmd, 0), 0);
+}
+
 /* ---- correct resolution -------------------------------------------------- */
 
 static void check_desc_common(const struct drm_csa_cmd *c,
@@ -545,7 +586,7 @@ static void check_desc_common(const struct drm_csa_cmd *c,
 
 	CU_ASSERT_EQUAL(d->opcode, c->opcode);
 	CU_ASSERT_EQUAL(d->flags, c->flags);
-	CU_ASSERT_EQUAL(d->rsvd0, 0);
+	CU_ASSERT_EQUAL(d->dep, 0);
 	CU_ASSERT_EQUAL(d->tag, 0);
 	for (i = 0; i < 4; i++)
 		CU_ASSERT_EQUAL(d->rsvd1[i], 0);
@@ -681,6 +722,7 @@ int main(void)
 		{ "NULL arguments", test_null_arguments },
 		{ "unknown opcode", test_unknown_opcode },
 		{ "flags not allowed for the opcode", test_flags_not_allowed },
+		{ "dependency field", test_dependency },
 		{ "unused args non-zero", test_unused_args_nonzero },
 		{ "used args out of range", test_used_args_out_of_range },
 		{ "used ref: pad set or handle 0", test_used_ref_pad_or_handle },

@@ -48,7 +48,8 @@ extern "C" {
 
 /* UAPI version reported by DRM_IOCTL_CSA_GET_INFO (major breaks, minor grows) */
 #define DRM_CSA_UAPI_MAJOR	1
-#define DRM_CSA_UAPI_MINOR	1	/* 1: board profile in drm_csa_info */
+#define DRM_CSA_UAPI_MINOR	2	/* 1: board profile in drm_csa_info
+					 * 2: CSA_CMD_DEP() in drm_csa_cmd.flags */
 
 #define DRM_CSA_GET_INFO	0x00
 #define DRM_CSA_BO_CREATE	0x01
@@ -84,6 +85,7 @@ extern "C" {
 #define CSA_CAP_DEVMEM_BAR	(1ULL << 5) /* BAR2 maps device memory */
 #define CSA_CAP_POW2_SCALES	(1ULL << 6) /* MATVEC_BCQ power-of-two scales */
 #define CSA_CAP_BCQ_BATCH	(1ULL << 7) /* MATVEC_BCQ_BATCH (opcode 0x10) */
+#define CSA_CAP_DEP_QUEUES	(1ULL << 9) /* two engine queues, CSA_CMD_DEP() */
 
 /* Engines, the index of drm_csa_counters.busy_cycles[] */
 enum drm_csa_engine {
@@ -217,6 +219,24 @@ enum drm_csa_opcode {
 #define CSA_CMD_F_SCALE16	(1u << 5) /* MATVEC_BCQ: 16-bit scales (binary16, or APoT with F_POW2) */
 #define CSA_CMD_F_USER_MASK	0x3fu
 
+/*
+ * Dependency (docs/device-spec.md 3.4, "Engine queues"): bits 31:16 of
+ * drm_csa_cmd.flags become the descriptor's dep field.  Every command runs
+ * on one of two engine queues fixed by its opcode (KV_APPEND and ATTENTION
+ * on the attention queue, the rest on the vector queue) and after the
+ * earlier commands of its queue.  0 (the default): also after the previous
+ * command (strictly in order).  CSA_CMD_DEP(n): also after the command n
+ * before it in the same submit (0 <= n <= CSA_CMD_DEP_MAX and n <= its
+ * index; n = 0: nothing more), else SUBMIT fails with -EINVAL.  Results
+ * are the same either way; the device runs the commands as their
+ * dependencies allow, and reports the overlapped time.
+ */
+#define CSA_CMD_DEP_SHIFT	16
+#define CSA_CMD_DEP_MASK	0xffff0000u
+#define CSA_CMD_DEP_EXPLICIT	0x80000000u
+#define CSA_CMD_DEP_MAX		1023u
+#define CSA_CMD_DEP(n)		(CSA_CMD_DEP_EXPLICIT | ((n) << CSA_CMD_DEP_SHIFT))
+
 /* Command completion status (device statuses plus the driver's own) */
 enum drm_csa_status {
 	CSA_STATUS_OK = 0,
@@ -274,8 +294,9 @@ struct drm_csa_cmd {
  * @pad: must be zero
  * @fence: out, sequence number to pass to DRM_IOCTL_CSA_WAIT
  *
- * Commands of one submit run in order; submits of one file run in order.
- * On the first failing command the rest of the list is skipped.
+ * Commands of one submit run in order (or, with CSA_CMD_DEP(), as their
+ * dependencies allow: results are the same); submits of one file run in
+ * order.  On the first failing command the rest of the list is skipped.
  */
 struct drm_csa_submit {
 	__u64 cmds;
