@@ -38,6 +38,8 @@ typedef struct CsaRunner {
     int64_t due_ns;         /* timing: when the TIMED command completes */
     int64_t next_start_ns;  /* timing: when the next queued command starts
                              * (the previous one's completion), or 0 */
+    int64_t origin_ns;      /* timing: the virtual time of ... */
+    uint64_t origin_cycle;  /* ... this cycle of the model's timeline */
 
     /* the engine worker; lock guards work and stop */
     QemuThread thread;

@@ -25,6 +25,9 @@ static int csa_post_load(void *opaque, int version_id)
 {
     CsaAccelState *s = opaque;
 
+    if (s->hw.tl.npoints > CSA_TL_POINTS) {
+        return -EINVAL;
+    }
     csa_runner_resume(s);
     csa_after_model(s);
     return 0;
@@ -48,7 +51,7 @@ static const VMStateDescription csa_vmstate_counters = {
 
 static const VMStateDescription csa_vmstate_cmd = {
     .name = "csa-accel/cmd",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .fields = (VMStateField[]) {
         VMSTATE_BUFFER_UNSAFE(desc, struct csa_hw_cmd, 0,
@@ -60,6 +63,10 @@ static const VMStateDescription csa_vmstate_cmd = {
         VMSTATE_UINT64(cycles, struct csa_hw_cmd),
         VMSTATE_STRUCT(ctr, struct csa_hw_cmd, 1, csa_vmstate_counters,
                        struct csa_hw_counters),
+        VMSTATE_UINT32_V(job_index, struct csa_hw_cmd, 2),
+        VMSTATE_INT32_V(placed, struct csa_hw_cmd, 2),
+        VMSTATE_UINT64_V(start, struct csa_hw_cmd, 2),
+        VMSTATE_UINT64_V(end, struct csa_hw_cmd, 2),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -67,9 +74,10 @@ static const VMStateDescription csa_vmstate_cmd = {
 #define CSA_HW_U32(f) VMSTATE_UINT32(hw.f, CsaAccelState)
 #define CSA_HW_U64(f) VMSTATE_UINT64(hw.f, CsaAccelState)
 
+/* Version 2: the two engine queues' timeline (docs/device-spec.md 3.4). */
 const VMStateDescription csa_vmstate = {
     .name = TYPE_CSA_ACCEL,
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .pre_save = csa_pre_save,
     .post_load = csa_post_load,
@@ -101,6 +109,17 @@ const VMStateDescription csa_vmstate = {
         VMSTATE_INT64(run.next_start_ns, CsaAccelState),
         VMSTATE_UINT64(dma_count, CsaAccelState),
         VMSTATE_BOOL(dma_fault_fired, CsaAccelState),
+        VMSTATE_UINT64_ARRAY_V(hw.tl.queue_free, CsaAccelState,
+                               CSA_QUEUE_COUNT, 2),
+        VMSTATE_UINT64_V(hw.tl.job_begin, CsaAccelState, 2),
+        VMSTATE_UINT64_V(hw.tl.job_end, CsaAccelState, 2),
+        VMSTATE_UINT64_V(hw.tl.last_end, CsaAccelState, 2),
+        VMSTATE_UINT64_ARRAY_V(hw.tl.done, CsaAccelState, CSA_DEP_MAX + 1, 2),
+        VMSTATE_UINT32_V(hw.tl.npoints, CsaAccelState, 2),
+        VMSTATE_UINT64_ARRAY_V(hw.tl.t, CsaAccelState, CSA_TL_POINTS, 2),
+        VMSTATE_UINT64_ARRAY_V(hw.tl.rate, CsaAccelState, CSA_TL_POINTS, 2),
+        VMSTATE_INT64_V(run.origin_ns, CsaAccelState, 2),
+        VMSTATE_UINT64_V(run.origin_cycle, CsaAccelState, 2),
         VMSTATE_END_OF_LIST()
     }
 };

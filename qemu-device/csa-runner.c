@@ -12,10 +12,14 @@
  *             MMIO; they are bounded by the device memory size.
  *             worker=off runs engines in the bottom half too.
  *   complete  under the BQL: counters, CQ entries, interrupts.  In timing
- *             mode (timing=on) not before fetch time + the command's
- *             modelled cycles at clock-khz, on QEMU_CLOCK_VIRTUAL, so the
- *             guest sees a command in flight for as long as the card
- *             would need it (and a stopped VM stops the card's time).
+ *             mode (timing=on) not before the command's end on the two
+ *             engine queues' timeline (csa_hw_place, docs/device-spec.md
+ *             3.4) at clock-khz, on QEMU_CLOCK_VIRTUAL, counted from when
+ *             the card last went idle, so the guest sees a command in
+ *             flight for as long as the card would need it (and a stopped
+ *             VM stops the card's time).  Completions stay in ring order:
+ *             a command that ends before the one ahead of it completes
+ *             right after it.
  * A power-on (bus reset) drops the command in flight; a guest soft reset
  * or ring restart makes csa_hw_complete() drop it.
  */
@@ -78,7 +82,10 @@ static void csa_executed(CsaAccelState *s)
     trace_csa_execute(r->cmd.slot, r->cmd.desc.opcode, r->cmd.status,
                       r->cmd.cycles);
     if (s->timing) {
-        due = r->fetch_ns + csa_cycles_ns(s, r->cmd.cycles);
+        uint64_t end = csa_hw_place(&s->hw, &r->cmd);
+
+        due = r->origin_ns + (end > r->origin_cycle ?
+                              csa_cycles_ns(s, end - r->origin_cycle) : 0);
         if (csa_now() < due) {
             r->phase = CSA_RUN_TIMED;
             r->due_ns = due;
@@ -180,6 +187,11 @@ static void csa_run_bh(void *opaque)
             break;
         }
         r->fetch_ns = r->next_start_ns ? r->next_start_ns : csa_now();
+        if (!r->next_start_ns) {
+            /* the card was idle: its timeline resumes now */
+            r->origin_ns = r->fetch_ns;
+            r->origin_cycle = s->hw.tl.last_end;
+        }
         r->next_start_ns = 0;
         r->cmd_epoch = r->epoch;
         trace_csa_fetch(r->cmd.slot, r->cmd.desc.opcode, r->cmd.desc.tag,

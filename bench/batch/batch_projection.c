@@ -1,71 +1,112 @@
 // SPDX-License-Identifier: MIT
 #include "batch_projection.h"
 
-#include <math.h>
-#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "drm/csa_accel.h"
+#include "hw/bcq_batch.h"
 #include "hw/cycle_model.h"
+#include "hw/timeline.h"
+#include "llm_bcq.h"
 
-/* One command's price for b requests, split the way batching changes it. */
-struct price {
-	double cycles;		/* b separate commands, or one batched matvec */
-	double ext_bytes;	/* bytes over the DRAM interface */
+/* A descriptor list as the card would run it (addresses do not matter to
+ * the price, so they stay zero). */
+struct list {
+	struct csa_desc *d;
+	uint32_t n, cap;
+	int bad;		/* out of memory, or a dependency too far */
 };
 
-static void add(struct price *a, struct price b)
+static void push(struct list *l, uint32_t op, uint32_t flags, const uint32_t *args, int nargs)
 {
-	a->cycles += b.cycles;
-	a->ext_bytes += b.ext_bytes;
-}
+	struct csa_desc *d;
 
-static void desc(struct csa_desc *d, uint32_t op, uint32_t flags, const uint32_t *args,
-		 int n)
-{
+	if (l->bad)
+		return;
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? 2 * l->cap : 1024;
+
+		d = realloc(l->d, cap * sizeof(*d));
+		if (!d) {
+			l->bad = 1;
+			return;
+		}
+		l->d = d;
+		l->cap = cap;
+	}
+	d = &l->d[l->n++];
 	memset(d, 0, sizeof(*d));
 	d->opcode = (uint8_t)op;
 	d->flags = (uint8_t)flags;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < nargs; i++)
 		d->arg[i] = args[i];
 }
 
-/* A per-request command (vector unit, KV append, attention): b copies. */
-static struct price per_request(const struct csa_cycle_params *p, uint32_t op,
-				uint32_t flags, const uint32_t *args, int n, int b)
-{
-	struct csa_desc d;
-	struct csa_cmd_cost c;
-	struct price r;
+/* Descriptor @first waits for descriptor @on (before it) instead of the
+ * one before it; NO_DEP: for nothing beyond its queue's order. */
+#define NO_DEP UINT32_MAX
 
-	desc(&d, op, flags, args, n);
-	csa_cycles_cmd(p, &d, &c);
-	r.cycles = (double)c.cycles * b;
-	/* attention reads K and V inside the PIM banks: only q, the output
-	 * and the ConSmax table cross the interface (cycle_model.c) */
-	if (op == CSA_OP_ATTENTION)
-		r.ext_bytes = (double)args[0] * args[2] * 8 +
-			      ((flags & CSA_CMD_F_CONSMAX) ? (double)args[0] * CSA_CONSMAX_HEAD_BYTES : 0);
+static void after(struct list *l, uint32_t first, uint32_t on)
+{
+	uint32_t dist = on == NO_DEP ? 0 : first - on;
+
+	if (l->bad || first >= l->n)
+		return;
+	if (dist > CSA_DEP_MAX)
+		l->bad = 1;
 	else
-		r.ext_bytes = (double)c.mem_bytes;
-	r.ext_bytes *= b;
-	return r;
+		l->d[first].dep = (uint16_t)(CSA_DEP_EXPLICIT | dist);
+}
+
+/* The price the device gives a descriptor (hw/exec.c, hw/cmdproc.c):
+ * its cycles with the memory to itself and the device bytes it moves. */
+static void price(const struct csa_cycle_params *p, const struct csa_desc *d,
+		  uint64_t *cycles, uint64_t *bytes)
+{
+	struct csa_cmd_cost c;
+
+	if (d->opcode == CSA_OP_DMA_D2H || d->opcode == CSA_OP_DMA_H2D) {
+		*cycles = csa_cycles_dma(p, d->arg[0]);
+		*bytes = d->arg[0];
+		return;
+	}
+	if (d->opcode == CSA_OP_MATVEC_BCQ_BATCH)
+		csa_cycles_bcq_batch(p, d, &c);
+	else
+		csa_cycles_cmd(p, d, &c);
+	*cycles = c.cycles;
+	*bytes = c.mem_bytes;
+}
+
+/* The list on the two queues, in submits of at most CSA_SUBMIT_MAX_CMDS
+ * (as llm_batch splits a step; each submit a job, jobs one after the
+ * other; a dependency reaching into an earlier submit is met by then). */
+static double run(const struct csa_cycle_params *p, const struct list *l)
+{
+	static struct csa_timeline tl;	/* ~12 KiB; the bench is single-threaded */
+
+	csa_timeline_reset(&tl);
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct csa_tl_cmd c;
+
+		c.queue = csa_queue_of(l->d[i].opcode);
+		c.dep = l->d[i].dep;
+		c.job_index = i % CSA_SUBMIT_MAX_CMDS;
+		price(p, &l->d[i], &c.cycles, &c.mem_bytes);
+		csa_timeline_place(&tl, p, &c, NULL);
+	}
+	return (double)tl.last_end;
 }
 
 /* Matrix @which (a layer kind, or the classifier) for b activation
- * vectors: BCQ weights go through MATVEC_BCQ_BATCH (hw/bcq_batch.c: one
- * pass over the weights per CSA_BATCH_MAX vectors, priced the same way
- * here), f32 weights through one MATVEC_F32 per vector. */
-static struct price matvec(const struct csa_cycle_params *p, const struct bp_model *m,
-			   int which, int b)
+ * vectors, as llm_batch emits it: BCQ weights through MATVEC_BCQ_BATCH
+ * (one pass over the weights per CSA_BATCH_MAX vectors; a single vector
+ * through MATVEC_BCQ, the same price), f32 weights one MATVEC_F32 each. */
+static void matvec(struct list *l, const struct bp_model *m, int which, int b)
 {
 	const struct llm_config *c = &m->cfg;
-	struct csa_cycle_params fast = *p;
-	struct csa_cmd_cost cost, compute;
-	struct csa_desc d;
 	uint32_t rows, cols;
-	double wbytes, abytes, mem;
-	struct price r;
 
 	if (which == LLM_LAYER_MATRICES) {
 		rows = (uint32_t)c->vocab_size;
@@ -74,186 +115,230 @@ static struct price matvec(const struct csa_cycle_params *p, const struct bp_mod
 		llm_matrix_shape(c, which, &rows, &cols);
 	}
 	if (m->planes && (which < LLM_LAYER_MATRICES || m->classifier_bcq)) {
-		const uint32_t a[] = { cols, rows, (uint32_t)m->planes, m->group_of[which] };
+		uint32_t flags = m->bcq_flags ? m->bcq_flags : m->pow2 ? CSA_CMD_F_POW2 : 0;
 
-		desc(&d, CSA_OP_MATVEC_BCQ, m->pow2 ? CSA_CMD_F_POW2 : 0, a, 4);
-	} else {
+		for (int j = 0; j < b; j += CSA_BATCH_MAX) {
+			uint32_t nb = (uint32_t)(b - j < (int)CSA_BATCH_MAX ? b - j : (int)CSA_BATCH_MAX);
+			const uint32_t a[] = { cols, rows, (uint32_t)m->planes, m->group_of[which], nb };
+
+			if (nb == 1)
+				push(l, CSA_OP_MATVEC_BCQ, flags, a, 4);
+			else
+				push(l, CSA_OP_MATVEC_BCQ_BATCH, flags, a, 5);
+		}
+		return;
+	}
+	for (int j = 0; j < b; j++) {
 		const uint32_t a[] = { cols, rows };
 
-		desc(&d, CSA_OP_MATVEC_F32, 0, a, 2);
+		push(l, CSA_OP_MATVEC_F32, 0, a, 2);
 	}
-	csa_cycles_cmd(p, &d, &cost);
-	if (b == 1 || d.opcode != CSA_OP_MATVEC_BCQ) {
-		r.cycles = (double)cost.cycles * b;
-		r.ext_bytes = (double)cost.mem_bytes * b;
-		return r;
-	}
-	/* compute alone: the same command with unbounded bandwidth */
-	fast.dram_mbps = UINT32_MAX;
-	csa_cycles_cmd(&fast, &d, &compute);
-	abytes = 4.0 * cols + 4.0 * rows;	/* x in, y out */
-	wbytes = (double)cost.mem_bytes - abytes;
-	r.cycles = 0;
-	r.ext_bytes = 0;
-	for (int j = 0; j < b; j += CSA_BATCH_MAX) {
-		int nb = b - j < (int)CSA_BATCH_MAX ? b - j : (int)CSA_BATCH_MAX;
-		double bytes = wbytes + nb * abytes;
-
-		mem = (double)csa_cycles_for_bytes(p, (uint64_t)bytes, p->dram_mbps);
-		r.cycles += fmax((double)nb * (double)(compute.cycles - CSA_CYCLES_ISSUE), mem) +
-			    CSA_CYCLES_ISSUE;
-		r.ext_bytes += bytes;
-	}
-	return r;
 }
 
-/* The token graph in four parts, for b requests at pos. */
-struct parts {
-	struct price head, pre[BP_MAX_LAYERS], attn[BP_MAX_LAYERS], post[BP_MAX_LAYERS], tail;
+/* One sub-batch of b requests at pos through the parts of a step; each
+ * returns the index of its first descriptor. */
+struct shape {
+	uint32_t dim, hid, hs, seq, nh, nkv, vocab, pos;
 };
 
-static void price_parts(const struct csa_cycle_params *p, const struct bp_model *m,
-			int b, int pos, struct parts *t)
+static void shape_of(const struct bp_model *m, int pos, struct shape *s)
 {
 	const struct llm_config *c = &m->cfg;
-	uint32_t dim = (uint32_t)c->dim, hid = (uint32_t)c->hidden_dim;
-	uint32_t hs = (uint32_t)llm_head_size(c), seq = (uint32_t)c->seq_len;
-	uint32_t nh = (uint32_t)c->n_heads, nkv = (uint32_t)c->n_kv_heads;
-	uint32_t up = (uint32_t)pos, scale = 0x3f800000u, eps = 0x3727c5acu;
-	const uint32_t embed[] = { dim, (uint32_t)c->vocab_size, 0 };
-	const uint32_t norm[] = { dim, eps }, vdim[] = { dim }, vhid[] = { hid };
-	const uint32_t ropeq[] = { nh, hs, up, seq }, ropek[] = { nkv, hs, up, seq };
-	const uint32_t kv[] = { nkv, hs, up, seq };
-	const uint32_t att[] = { nh, nkv, hs, up + 1, seq, scale };
-	const uint32_t amax[] = { (uint32_t)c->vocab_size };
 
-	memset(t, 0, sizeof(*t));
-	t->head = per_request(p, CSA_OP_EMBED, 0, embed, 3, b);
-	for (int l = 0; l < c->n_layers; l++) {
-		add(&t->pre[l], per_request(p, CSA_OP_RMSNORM, 0, norm, 2, b));
-		add(&t->pre[l], matvec(p, m, LLM_WQ, b));
-		add(&t->pre[l], matvec(p, m, LLM_WK, b));
-		add(&t->pre[l], matvec(p, m, LLM_WV, b));
-		add(&t->pre[l], per_request(p, CSA_OP_ROPE, 0, ropeq, 4, b));
-		add(&t->pre[l], per_request(p, CSA_OP_ROPE, 0, ropek, 4, b));
-		add(&t->attn[l], per_request(p, CSA_OP_KV_APPEND, 0, kv, 4, b));
-		add(&t->attn[l], per_request(p, CSA_OP_ATTENTION,
-					     m->consmax ? CSA_CMD_F_CONSMAX : 0, att, 6, b));
-		add(&t->post[l], matvec(p, m, LLM_WO, b));
-		add(&t->post[l], per_request(p, CSA_OP_ADD, 0, vdim, 1, b));
-		add(&t->post[l], per_request(p, CSA_OP_RMSNORM, 0, norm, 2, b));
-		add(&t->post[l], matvec(p, m, LLM_W1, b));
-		add(&t->post[l], matvec(p, m, LLM_W3, b));
-		add(&t->post[l], per_request(p, CSA_OP_SILU_MUL, 0, vhid, 1, b));
-		add(&t->post[l], matvec(p, m, LLM_W2, b));
-		add(&t->post[l], per_request(p, CSA_OP_ADD, 0, vdim, 1, b));
+	s->dim = (uint32_t)c->dim;
+	s->hid = (uint32_t)c->hidden_dim;
+	s->hs = (uint32_t)llm_head_size(c);
+	s->seq = (uint32_t)c->seq_len;
+	s->nh = (uint32_t)c->n_heads;
+	s->nkv = (uint32_t)c->n_kv_heads;
+	s->vocab = (uint32_t)c->vocab_size;
+	s->pos = (uint32_t)pos;
+}
+
+static const uint32_t EPS = 0x3727c5acu;	/* 1e-5f */
+
+static uint32_t head(struct list *l, const struct shape *s, int b)
+{
+	const uint32_t embed[] = { s->dim, s->vocab, 0 };
+	uint32_t first = l->n;
+
+	for (int i = 0; i < b; i++)
+		push(l, CSA_OP_EMBED, 0, embed, 3);
+	return first;
+}
+
+/* RMSNorm, Q K V, RoPE: the vector queue before attention. */
+static uint32_t pre(struct list *l, const struct bp_model *m, const struct shape *s, int b)
+{
+	const uint32_t norm[] = { s->dim, EPS };
+	const uint32_t ropeq[] = { s->nh, s->hs, s->pos, s->seq };
+	const uint32_t ropek[] = { s->nkv, s->hs, s->pos, s->seq };
+	uint32_t first = l->n;
+
+	for (int i = 0; i < b; i++)
+		push(l, CSA_OP_RMSNORM, 0, norm, 2);
+	matvec(l, m, LLM_WQ, b);
+	matvec(l, m, LLM_WK, b);
+	matvec(l, m, LLM_WV, b);
+	for (int i = 0; i < b; i++) {
+		push(l, CSA_OP_ROPE, 0, ropeq, 4);
+		push(l, CSA_OP_ROPE, 0, ropek, 4);
 	}
-	add(&t->tail, per_request(p, CSA_OP_RMSNORM, 0, norm, 2, b));
-	add(&t->tail, matvec(p, m, LLM_LAYER_MATRICES, b));
-	add(&t->tail, per_request(p, CSA_OP_ARGMAX, 0, amax, 1, b));
-	t->tail.cycles += (double)csa_cycles_dma(p, 8) * b;
-	t->tail.ext_bytes += 8.0 * b;
+	return first;
 }
 
-static double one_queue(const struct parts *t, int layers)
+/* KV append and attention per request: the attention queue. */
+static uint32_t attn(struct list *l, const struct bp_model *m, const struct shape *s, int b)
 {
-	double sum = t->head.cycles + t->tail.cycles;
+	const uint32_t kv[] = { s->nkv, s->hs, s->pos, s->seq };
+	const uint32_t att[] = { s->nh, s->nkv, s->hs, s->pos + 1, s->seq, 0x3f800000u };
+	uint32_t first = l->n;
 
-	for (int l = 0; l < layers; l++)
-		sum += t->pre[l].cycles + t->attn[l].cycles + t->post[l].cycles;
-	return sum;
+	for (int i = 0; i < b; i++) {
+		push(l, CSA_OP_KV_APPEND, m->kv_flags, kv, 4);
+		push(l, CSA_OP_ATTENTION, (m->consmax ? CSA_CMD_F_CONSMAX : 0) | m->kv_flags, att, 6);
+	}
+	return first;
 }
 
-static double bytes_of(const struct parts *t, int layers)
+/* Output projection, residual, FFN: the vector queue after attention. */
+static uint32_t post(struct list *l, const struct bp_model *m, const struct shape *s, int b)
 {
-	double sum = t->head.ext_bytes + t->tail.ext_bytes;
+	const uint32_t norm[] = { s->dim, EPS }, vdim[] = { s->dim }, vhid[] = { s->hid };
+	uint32_t first = l->n;
 
-	for (int l = 0; l < layers; l++)
-		sum += t->pre[l].ext_bytes + t->attn[l].ext_bytes + t->post[l].ext_bytes;
-	return sum;
+	matvec(l, m, LLM_WO, b);
+	for (int i = 0; i < b; i++) {
+		push(l, CSA_OP_ADD, 0, vdim, 1);
+		push(l, CSA_OP_RMSNORM, 0, norm, 2);
+	}
+	matvec(l, m, LLM_W1, b);
+	matvec(l, m, LLM_W3, b);
+	for (int i = 0; i < b; i++)
+		push(l, CSA_OP_SILU_MUL, 0, vhid, 1);
+	matvec(l, m, LLM_W2, b);
+	for (int i = 0; i < b; i++)
+		push(l, CSA_OP_ADD, 0, vdim, 1);
+	return first;
+}
+
+/* Final norm, classifier, greedy pick and its 8-byte DMA. */
+static uint32_t tail(struct list *l, const struct bp_model *m, const struct shape *s, int b)
+{
+	const uint32_t norm[] = { s->dim, EPS }, amax[] = { s->vocab }, dma[] = { 8 };
+	uint32_t first = l->n;
+
+	for (int i = 0; i < b; i++)
+		push(l, CSA_OP_RMSNORM, 0, norm, 2);
+	matvec(l, m, LLM_LAYER_MATRICES, b);
+	for (int i = 0; i < b; i++) {
+		push(l, CSA_OP_ARGMAX, 0, amax, 1);
+		push(l, CSA_OP_DMA_D2H, 0, dma, 1);
+	}
+	return first;
+}
+
+/* b requests as one sub-batch, every command after the one before it. */
+static void one_queue(struct list *l, const struct bp_model *m, const struct shape *s, int b)
+{
+	head(l, s, b);
+	for (int i = 0; i < m->cfg.n_layers; i++) {
+		pre(l, m, s, b);
+		attn(l, m, s, b);
+		post(l, m, s, b);
+	}
+	tail(l, m, s, b);
+}
+
+/*
+ * Two sub-batches S0 (b0 requests) and S1 (b1), NeuPIMs' interleaving.
+ * Ring order: head0 head1 pre0[0] attn0[0] pre1[0] attn1[0], then per
+ * layer post0[l] pre0[l+1] attn0[l+1] post1[l] pre1[l+1] attn1[l+1], then
+ * tail0 tail1.  On the queues: the vector queue runs
+ * ... post0[l] pre0[l+1] post1[l] pre1[l+1] ..., the attention queue
+ * attn0[l+1] beside post1[l] pre1[l+1], attn1[l+1] beside post0[l+1]
+ * pre0[l+2].  Only the first descriptor of a part needs an explicit
+ * dependency, where the one before it in the ring is not its producer:
+ * pre1[0] (after head1, its own queue), post_s[l] (after attn_s[l]).
+ */
+static void two_queues(struct list *l, const struct bp_model *m, const struct shape *s,
+		       int b0, int b1)
+{
+	int layers = m->cfg.n_layers;
+	uint32_t attn_end[2], first;
+
+	head(l, s, b0);
+	head(l, s, b1);
+	pre(l, m, s, b0);
+	attn(l, m, s, b0);
+	attn_end[0] = l->n - 1;
+	first = pre(l, m, s, b1);
+	after(l, first, NO_DEP);
+	attn(l, m, s, b1);
+	attn_end[1] = l->n - 1;
+	for (int i = 0; i < layers; i++) {
+		for (int sb = 0; sb < 2; sb++) {
+			int b = sb ? b1 : b0;
+
+			first = post(l, m, s, b);
+			after(l, first, attn_end[sb]);
+			if (i + 1 < layers) {
+				pre(l, m, s, b);
+				attn(l, m, s, b);
+				attn_end[sb] = l->n - 1;
+			}
+		}
+	}
+	tail(l, m, s, b0);
+	tail(l, m, s, b1);
 }
 
 uint64_t bp_token_cycles(const struct csa_cycle_params *p, const struct bp_model *m,
 			 int pos)
 {
-	static struct parts t;
 	struct csa_cycle_params rp;
+	struct list l = { 0 };
+	struct shape s;
+	double cycles;
 
 	if (m->cfg.n_layers > BP_MAX_LAYERS)
 		return 0;
 	csa_cycle_params_resolve(p, &rp);
-	price_parts(&rp, m, 1, pos, &t);
-	return (uint64_t)one_queue(&t, m->cfg.n_layers);
-}
-
-/*
- * Two sub-batches S0, S1 through L layers on two in-order queues.
- * V (shift-add/vector): head0 head1 pre0[0] pre1[0], then per layer
- * post0[l] pre0[l+1] post1[l] pre1[l+1], then tail0 tail1.
- * A (attention): attn0[0] attn1[0] attn0[1] attn1[1] ...
- * Each task starts when its queue is free and its sub-batch's previous
- * task (head -> pre -> attn -> post -> pre ... -> tail) has ended.
- */
-static double two_queues(const struct parts *s0, const struct parts *s1, int layers)
-{
-	const struct parts *s[2] = { s0, s1 };
-	double v = 0, a = 0, done[2];
-
-	for (int i = 0; i < 2; i++) {
-		v += s[i]->head.cycles;
-		done[i] = v;
-	}
-	for (int i = 0; i < 2; i++) {
-		v = fmax(v, done[i]) + s[i]->pre[0].cycles;
-		done[i] = v;
-	}
-	for (int l = 0; l < layers; l++) {
-		double attn_end[2];
-
-		for (int i = 0; i < 2; i++) {
-			a = fmax(a, done[i]) + s[i]->attn[l].cycles;
-			attn_end[i] = a;
-		}
-		for (int i = 0; i < 2; i++) {
-			v = fmax(v, attn_end[i]) + s[i]->post[l].cycles;
-			if (l + 1 < layers)
-				v += s[i]->pre[l + 1].cycles;
-			done[i] = v;
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		v = fmax(v, done[i]) + s[i]->tail.cycles;
-		done[i] = v;
-	}
-	return v;
+	shape_of(m, pos, &s);
+	one_queue(&l, m, &s, 1);
+	cycles = l.bad ? 0 : run(&rp, &l);
+	free(l.d);
+	return (uint64_t)cycles;
 }
 
 int bp_step(const struct csa_cycle_params *p, const struct bp_model *m, int batch,
 	    int pos, struct bp_result *r)
 {
-	/* static: a parts table is ~20 KiB; the bench is single-threaded */
-	static struct parts one, all, half0, half1;
 	struct csa_cycle_params rp;
-	int layers = m->cfg.n_layers;
+	struct list one = { 0 }, all = { 0 }, two = { 0 };
+	struct shape s;
+	int bad;
 
 	memset(r, 0, sizeof(*r));
-	if (layers > BP_MAX_LAYERS || batch < 1 || pos < 0 || pos >= m->cfg.seq_len)
+	if (m->cfg.n_layers > BP_MAX_LAYERS || batch < 1 || pos < 0 || pos >= m->cfg.seq_len)
 		return -1;
 	csa_cycle_params_resolve(p, &rp);
-	price_parts(&rp, m, 1, pos, &one);
-	price_parts(&rp, m, batch, pos, &all);
-	r->sequential = one_queue(&one, layers) * batch;
-	r->npu_only = one_queue(&all, layers);
-	if (batch < 2) {
-		r->interleaved = r->npu_only;
-		return 0;
+	shape_of(m, pos, &s);
+	one_queue(&one, m, &s, 1);
+	one_queue(&all, m, &s, batch);
+	if (batch >= 2)
+		two_queues(&two, m, &s, (batch + 1) / 2, batch / 2);
+	bad = one.bad || all.bad || two.bad;
+	if (!bad) {
+		r->sequential = run(&rp, &one) * batch;
+		r->npu_only = run(&rp, &all);
+		r->interleaved = batch >= 2 ? run(&rp, &two) : r->npu_only;
+		r->descs = batch >= 2 ? two.n : all.n;
 	}
-	price_parts(&rp, m, (batch + 1) / 2, pos, &half0);
-	price_parts(&rp, m, batch / 2, pos, &half1);
-	r->bytes_bound = ceil((bytes_of(&half0, layers) + bytes_of(&half1, layers)) *
-			      rp.clock_khz / ((double)rp.dram_mbps * 1000));
-	r->interleaved = fmax(two_queues(&half0, &half1, layers), r->bytes_bound);
-	return 0;
+	free(one.d);
+	free(all.d);
+	free(two.d);
+	return bad ? -1 : 0;
 }
 
 void bp_model_from_packed(struct bp_model *m, const struct llm_packed *p, int consmax)
@@ -267,6 +352,7 @@ void bp_model_from_packed(struct bp_model *m, const struct llm_packed *p, int co
 	for (int w = 0; w <= LLM_LAYER_MATRICES; w++)
 		m->group_of[w] = p->group;
 	if (p->planes) {
+		m->bcq_flags = llm_bcq_flags(&p->bcq[0]);
 		for (int w = 0; w < LLM_LAYER_MATRICES; w++)
 			m->group_of[w] = p->bcq[w].group;
 		if (p->classifier_bcq)

@@ -1,26 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * batch_projection.h - what batching would buy on the card (issue 16),
- * priced with today's cycle model (hw/cycle_model.h, csa_cycles_cmd()):
+ * batch_projection.h - what batching buys on the card (issue 16), priced
+ * by the device's own code: each decode step is built as the descriptor
+ * list the card would run, every descriptor priced as hw/exec.c and
+ * hw/cmdproc.c price it (csa_cycles_cmd, csa_cycles_bcq_batch,
+ * csa_cycles_dma) and placed on the two engine queues by hw/timeline.c,
+ * as the sim and QEMU place what they run:
  *
- *  - sequential: B requests as today, each token's commands one after the
- *    other (what the sim runs now; at B = 1 it equals the sim's cycles);
- *  - npu_only: the batched shift-add matvec (MATVEC_BCQ_BATCH: B activation
- *    vectors against one weight matrix, weights read once: max(B x compute,
- *    bytes(W + B x act)) + issue; f32 matrices stay one MATVEC_F32 per
- *    vector), everything on one queue, the matvec side and the attention
- *    side in turn: what llm_batch_step() runs on the sim today;
- *  - interleaved (projected): NeuPIMs' two sub-batches on two queues
- *    (shift-add/vector and attention) with explicit dependencies, sub-batch A's attention
- *    overlapping sub-batch B's matvecs; the makespan of that schedule, and
- *    never less than the step's DRAM-interface bytes at full bandwidth
- *    (the memory both queues share).
- *
- * The batched matvec is in hw/ (hw/bcq_batch.c) and priced here as the
- * sim prices it (tests/batch checks a batch step's cycles); the second
- * queue is not: the interleaved figure is the model of it the device work
- * should meet.  It takes the board's struct csa_cycle_params so one call
- * per board profile prices each.
+ *  - sequential: B requests as separate token lists, one after the other;
+ *  - npu_only: one list for the batch, one MATVEC_BCQ_BATCH per BCQ
+ *    matrix (weights read once), every command after the one before it
+ *    (the matvec and attention sides in turn): what llm_batch_step()
+ *    submits, so the sim's cycles of a batch step equal it (tests/batch);
+ *  - interleaved: NeuPIMs' two sub-batches in one list, with explicit
+ *    dependencies (docs/device-spec.md 3.4) so that one sub-batch's
+ *    attention runs on the attention queue beside the other's matvecs;
+ *    the two queues share the memory bandwidth as the timeline says.
+ * It takes a board's struct csa_cycle_params so one call per board
+ * profile prices each.
  */
 #ifndef BATCH_PROJECTION_H
 #define BATCH_PROJECTION_H
@@ -37,12 +34,14 @@ struct bp_model {
 	struct llm_config cfg;
 	int planes;		/* 0: f32 matrices */
 	int pow2, classifier_bcq, consmax;
+	uint32_t bcq_flags;	/* MATVEC_BCQ flags (0: F_POW2 as pow2 says) */
+	uint32_t kv_flags;	/* CSA_CMD_F_KV_F16 or 0, as the decoder's cache */
 	uint32_t group_of[LLM_LAYER_MATRICES + 1];	/* BCQ group per kind, classifier last */
 };
 
 struct bp_result {
 	double sequential, npu_only, interleaved;	/* cycles of one step */
-	double bytes_bound;	/* the shared-bandwidth floor of interleaved */
+	uint32_t descs;		/* descriptors of the interleaved list */
 };
 
 void bp_model_from_packed(struct bp_model *m, const struct llm_packed *p, int consmax);
@@ -53,7 +52,8 @@ void bp_model_from_packed(struct bp_model *m, const struct llm_packed *p, int co
 uint64_t bp_token_cycles(const struct csa_cycle_params *p, const struct bp_model *m,
 			 int pos);
 
-/* One decode step of @batch requests, all at @pos; -1 on a bad argument. */
+/* One decode step of @batch requests, all at @pos; -1 on a bad argument
+ * or a list the device could not take (a dependency beyond CSA_DEP_MAX). */
 int bp_step(const struct csa_cycle_params *p, const struct bp_model *m, int batch,
 	    int pos, struct bp_result *r);
 

@@ -1,7 +1,7 @@
-# Batch benchmark (issue 16): aggregate tokens/s for batch 1, 4, 16, 64,
-# measured on the sim (accel-llm --batch) and projected by the cycle model
-# for sequential lists, a batched matvec on one queue and two interleaved
-# sub-batches on two queues.  Part of `make bench`, or alone: make bench-batch.
+# Batch benchmark (issue 16): aggregate tokens/s for batch 1, 4, 16, 64 on
+# every board profile, measured on the sim (accel-llm --batch) and projected
+# by the device's cycle model and two-queue timeline: one queue in turn against
+# two interleaved sub-batches.  Part of `make bench`, or alone: make bench-batch.
 BENCH_BINS += bench-batch
 bench-batch_SRCS := bench/batch/bench_batch.c bench/batch/batch_projection.c
 bench-batch_LIBS := csallm accel

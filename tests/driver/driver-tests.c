@@ -427,6 +427,35 @@ static void test_cmd_unknown_flag(void)
 	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
 }
 
+/* Dependencies (docs/device-spec.md 3.4): one on a command of the same
+ * submit runs; one before the first command, or malformed, is -EINVAL. */
+static void test_cmd_dependency(void)
+{
+	struct drm_csa_cmd c[2] = { cmd_nop(), cmd_nop() };
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+
+	c[1].flags = CSA_CMD_DEP(1);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 2, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	c[1].flags = CSA_CMD_DEP(0);
+	c[0].flags = CSA_CMD_DEP(0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, c, 2, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	c[1].flags = CSA_CMD_DEP(2);		/* before the submit */
+	CU_ASSERT_EQUAL(submit(fd, c, 2, &fence), -EINVAL);
+	c[1].flags = 0;
+	c[0].flags = CSA_CMD_DEP(1);
+	CU_ASSERT_EQUAL(submit(fd, c, 2, &fence), -EINVAL);
+	c[0].flags = 5u << CSA_CMD_DEP_SHIFT;	/* no explicit bit */
+	CU_ASSERT_EQUAL(submit(fd, c, 2, &fence), -EINVAL);
+	c[0].flags = CSA_CMD_DEP(0) | (1u << 27);	/* reserved */
+	CU_ASSERT_EQUAL(submit(fd, c, 2, &fence), -EINVAL);
+	CU_ASSERT_EQUAL(submit_one(cmd_nop()), 0);	/* nothing stuck */
+}
+
 static void test_cmd_flag_not_for_opcode(void)
 {
 	struct drm_csa_cmd c = cmd_nop();
@@ -2542,7 +2571,7 @@ static const struct test_def rejects[] = {
 	T(test_submit_num_cmds_zero), T(test_submit_num_cmds_too_many),
 	T(test_submit_cmd_size_small), T(test_submit_cmd_size_huge),
 	T(test_submit_cmd_size_growth), T(test_submit_bad_pointer),
-	T(test_cmd_bad_opcode), T(test_cmd_unknown_flag),
+	T(test_cmd_bad_opcode), T(test_cmd_unknown_flag), T(test_cmd_dependency),
 	T(test_cmd_flag_not_for_opcode), T(test_cmd_unused_arg),
 	T(test_cmd_unused_buf_handle), T(test_cmd_unused_buf_offset),
 	T(test_cmd_buf_pad), T(test_cmd_missing_handle),

@@ -65,10 +65,10 @@ def qemu_binary():
     return path
 
 
-def desc(opcode, tag=1, last=True, flags=0, args=(), addrs=()):
+def desc(opcode, tag=1, last=True, flags=0, args=(), addrs=(), dep=0):
     a = list(args) + [0] * (10 - len(args))
     b = list(addrs) + [0] * (6 - len(addrs))
-    return DESC.pack(opcode, flags | (C['CSA_DESC_F_LAST'] if last else 0), 0, tag,
+    return DESC.pack(opcode, flags | (C['CSA_DESC_F_LAST'] if last else 0), dep, tag,
                      *a, *b, 0, 0, 0, 0)
 
 

@@ -119,6 +119,75 @@ def test_timing_completion_at_modelled_time():
         check(e and e.tag == 3 and e.cycles == cycles, 'timing=off completes at once')
 
 
+def attention(tag, seq, last=True, dep=0):
+    """8 heads of 64 over @seq tokens of a zero KV cache at 0 (8 MiB at
+    seq 2048), q at 14 MiB, out after it: the attention queue."""
+    return desc(C['CSA_OP_ATTENTION'], tag=tag, last=last, dep=dep,
+                args=(8, 8, 64, seq, seq, f32_bits(0.125)),
+                addrs=(14 << 20, 0, (14 << 20) + 8 * 64 * 4))
+
+
+def matvec(tag, last=True):
+    """1024 x 1024 f32 (zeros): x at 8 MiB, W after it, y at 13 MiB; the
+    vector queue, compute-bound on the default board."""
+    return desc(C['CSA_OP_MATVEC_F32'], tag=tag, last=last, args=(1024, 1024),
+                addrs=(8 << 20, (8 << 20) + 4096, 13 << 20))
+
+
+def test_timing_two_queues_overlap():
+    """timing=on: a MATVEC_F32 (vector queue) and an ATTENTION (attention queue)
+    of one job; in order the job completes at the sum of their cycles, with
+    the attention depending on nothing but its queue at the overlapped
+    timeline's end (docs/device-spec.md 3.4), less than the sum, and
+    exactly then on the virtual clock."""
+    explicit = C['CSA_DEP_EXPLICIT']
+    with Machine('timing=on') as m:
+        m.start()
+        khz = m.reg('CLOCK_KHZ')
+        alone = []
+        for tag, d in ((1, matvec(1)), (2, attention(2, 2048))):
+            m.submit(d)
+            m.clock_step(10 ** 10)
+            e = m.cq_pop()
+            check(e and e.tag == tag and e.status == OK, 'command %d alone completes' % tag)
+            alone.append(e.cycles)
+        t0 = m.clock_now()
+        m.submit(matvec(3, last=False), attention(3, 2048))
+        m.clock_step(10 ** 10)
+        e = m.cq_pop()
+        check(e and e.tag == 3 and e.cycles == alone[0] + alone[1],
+              'in order: the sum (%s, %s)' % (e and e.cycles, alone))
+        t0 = m.clock_now()
+        m.submit(matvec(4, last=False),
+                 attention(4, 2048, dep=explicit))
+        time.sleep(0.5)
+        check(m.cq_peek() is None, 'overlapped job not done at its fetch')
+        m.clock_step(10 ** 10)
+        e = m.cq_pop()
+        both = e.cycles if e else 0
+        check(e and e.tag == 4 and e.status == OK, 'overlapped job completes')
+        check(max(alone) <= both < alone[0] + alone[1],
+              'overlapped: %d cycles, alone %s' % (both, alone))
+        # the same job again, the clock stepped to one ns before its end
+        t0 = m.clock_now()
+        m.submit(matvec(5, last=False),
+                 attention(5, 2048, dep=explicit))
+        due = cycles_ns(both, khz)
+        m.clock_step(due - 1)
+        time.sleep(0.5)
+        check(m.cq_peek() is None, 'no completion 1 ns before the timeline\'s end')
+        t1 = m.clock_step(1)
+        check(t1 == t0 + due, 'clock at the overlapped end')
+        e = m.cq_pop()
+        check(e and e.tag == 5 and e.cycles == both, 'completes at the overlapped end')
+        # a dependency outside the job: BAD_ARG at its index
+        m.submit(attention(6, 16, dep=explicit | 1))
+        m.clock_step(10 ** 10)
+        e = m.cq_pop()
+        check(e and e.tag == 6 and e.status == C['CSA_STATUS_BAD_ARG'],
+              'a dependency before the job: BAD_ARG')
+
+
 def test_timing_jobs_in_order():
     """timing=on: the commands of a job run back to back, each for its
     modelled time, so the job completes at the sum even when the clock
@@ -502,6 +571,7 @@ TESTS = [
     test_identity_and_nop,
     test_timing_completion_at_modelled_time,
     test_timing_jobs_in_order,
+    test_timing_two_queues_overlap,
     test_monitor_answers_during_longest_command,
     test_reset_while_engine_runs,
     test_dma_into_own_bar2,
