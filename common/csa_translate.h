@@ -73,7 +73,7 @@ int csa_translate_cmd(const struct drm_csa_cmd *cmd,
 
 /*
  * The dependency of the command at @index of its submit must name a
- * command of the same submit (docs/device-spec.md 3.4): 0 or -EINVAL.
+ * command of the same submit (docs/device-spec.md 3.6): 0 or -EINVAL.
  * csa_translate_cmd() checks the field's form, this its range.
  */
 int csa_translate_dep(const struct drm_csa_cmd *cmd, uint32_t index);

@@ -77,7 +77,7 @@ struct csa_hw_counters {
 };
 
 /* The modelled schedule of the two engine queues (hw/timeline.h,
- * docs/device-spec.md 3.4).  Breakpoints of the bandwidth profile kept
+ * docs/device-spec.md 3.6).  Breakpoints of the bandwidth profile kept
  * for the commands still running; past CSA_TL_POINTS the two oldest
  * pieces merge (charging the larger rate to both: never more bandwidth
  * than the memory has). */
@@ -180,7 +180,7 @@ void csa_hw_execute(struct csa_hw *exe, struct csa_hw_cmd *cmd);
 
 /* Place executed @cmd on the two queues' timeline (once; csa_hw_complete
  * does it if the embedder did not) and return its end cycle: when the
- * card would finish it (docs/device-spec.md 3.4).  The timeline is in
+ * card would finish it (docs/device-spec.md 3.6).  The timeline is in
  * cycles since the rings started; hw->tl.last_end is the end of all the
  * work placed so far.  Skipped commands end where the job stands. */
 uint64_t csa_hw_place(struct csa_hw *hw, struct csa_hw_cmd *cmd);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * timeline.c - the modelled schedule of the two engine queues.  The rules
- * are the specification (docs/device-spec.md 3.4):
+ * are the specification (docs/device-spec.md 3.6):
  *  - start = max(job begin, the queue's last end, the dependency's end);
  *  - a command alone lasts its priced cycles D and draws its bytes M at
  *    the even rate r = M / D over them;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * timeline.h - when each descriptor starts and ends on the card's two
- * engine queues (docs/device-spec.md 3.4, docs/commands.md "Cycle model").
+ * engine queues (docs/device-spec.md 3.6, docs/commands.md "Cycle model").
  *
  * The engines execute descriptors in ring order (results do not depend on
  * the schedule as long as the dependencies hold); this file computes the

@@ -74,7 +74,7 @@ static const VMStateDescription csa_vmstate_cmd = {
 #define CSA_HW_U32(f) VMSTATE_UINT32(hw.f, CsaAccelState)
 #define CSA_HW_U64(f) VMSTATE_UINT64(hw.f, CsaAccelState)
 
-/* Version 2: the two engine queues' timeline (docs/device-spec.md 3.4). */
+/* Version 2: the two engine queues' timeline (docs/device-spec.md 3.6). */
 const VMStateDescription csa_vmstate = {
     .name = TYPE_CSA_ACCEL,
     .version_id = 2,

@@ -13,7 +13,7 @@
  *    (the matvec and attention sides in turn): what llm_batch_step()
  *    submits, so the sim's cycles of a batch step equal it (tests/batch);
  *  - interleaved: NeuPIMs' two sub-batches in one list, with explicit
- *    dependencies (docs/device-spec.md 3.4) so that one sub-batch's
+ *    dependencies (docs/device-spec.md 3.6) so that one sub-batch's
  *    attention runs on the attention queue beside the other's matvecs;
  *    the two queues share the memory bandwidth as the timeline says.
  * It takes a board's struct csa_cycle_params so one call per board

@@ -351,7 +351,7 @@ int accel_cmd_softmax(struct accel_cmdlist *cl, struct accel_ref x,
 		      uint32_t n);
 
 /*
- * Engine queues (docs/device-spec.md 3.4).  A command runs on the vector
+ * Engine queues (docs/device-spec.md 3.6).  A command runs on the vector
  * queue (DMA, copies, vector ops, matvecs) or the attention queue
  * (KV_APPEND, ATTENTION), after the earlier commands of its own queue.
  * By default it also waits for the command before it, so a list runs

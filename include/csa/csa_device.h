@@ -132,7 +132,7 @@ struct csa_desc {
 #define CSA_DESC_F_LAST		(1u << 7) /* last descriptor of a job: post a completion */
 #define CSA_DESC_F_MASK		(0x3fu | CSA_DESC_F_LAST)
 
-/* Dependency field (docs/device-spec.md 3.4, "Engine queues").  Each
+/* Dependency field (docs/device-spec.md 3.6, "Engine queues").  Each
  * descriptor runs on one of two engine queues, fixed by its opcode
  * (hw/timeline.c: KV_APPEND and ATTENTION on the attention queue, every
  * other opcode on the vector queue) and always after the earlier

@@ -427,7 +427,7 @@ static void test_cmd_unknown_flag(void)
 	CU_ASSERT_EQUAL(submit_one(c), -EINVAL);
 }
 
-/* Dependencies (docs/device-spec.md 3.4): one on a command of the same
+/* Dependencies (docs/device-spec.md 3.6): one on a command of the same
  * submit runs; one before the first command, or malformed, is -EINVAL. */
 static void test_cmd_dependency(void)
 {

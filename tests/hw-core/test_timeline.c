@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_timeline.c - the two engine queues' modelled schedule
- * (hw/timeline.c, docs/device-spec.md 3.4): the timeline alone with
+ * (hw/timeline.c, docs/device-spec.md 3.6): the timeline alone with
  * hand-checked numbers, then the device through MMIO: an overlapped job
  * reports less than the sum of its commands and leaves device memory
  * exactly as the in-order job does; a dependency outside its job is

@@ -909,7 +909,7 @@ static void test_cmd_attention_exact(void)
 
 /* One matvec (vector queue) and one attention (attention queue) that do
  * not depend on each other: run in order, then with the attention waiting
- * for nothing (docs/device-spec.md 3.4).  Same bytes out, fewer modelled
+ * for nothing (docs/device-spec.md 3.6).  Same bytes out, fewer modelled
  * cycles, never fewer than the longer command alone. */
 static void run_pair(struct attn_fixture *f, struct accel_bo *m, uint32_t on,
 		     float *y, float *out, uint64_t *cycles)

@@ -138,7 +138,7 @@ def test_timing_two_queues_overlap():
     """timing=on: a MATVEC_F32 (vector queue) and an ATTENTION (attention queue)
     of one job; in order the job completes at the sum of their cycles, with
     the attention depending on nothing but its queue at the overlapped
-    timeline's end (docs/device-spec.md 3.4), less than the sum, and
+    timeline's end (docs/device-spec.md 3.6), less than the sum, and
     exactly then on the virtual clock."""
     explicit = C['CSA_DEP_EXPLICIT']
     with Machine('timing=on') as m:

@@ -538,7 +538,7 @@ static void test_exact_fit_accepted(void)
 }
 
 /* The dependency field: its form here, its range in the submit by
- * csa_translate_dep() (docs/device-spec.md 3.4). */
+ * csa_translate_dep() (docs/device-spec.md 3.6). */
 static void test_dependency(void)
 {
 	struct valid_cmd v;

@@ -220,7 +220,7 @@ enum drm_csa_opcode {
 #define CSA_CMD_F_USER_MASK	0x3fu
 
 /*
- * Dependency (docs/device-spec.md 3.4, "Engine queues"): bits 31:16 of
+ * Dependency (docs/device-spec.md 3.6, "Engine queues"): bits 31:16 of
  * drm_csa_cmd.flags become the descriptor's dep field.  Every command runs
  * on one of two engine queues fixed by its opcode (KV_APPEND and ATTENTION
  * on the attention queue, the rest on the vector queue) and after the
