@@ -299,18 +299,45 @@ static AVX2 __m256 pow2_ps(__m256i e)
 	return _mm256_castsi256_ps(_mm256_blendv_epi8(sub, normal, is_normal));
 }
 
+/*
+ * 8 binary16 codes to f32, bit for bit csa_f32_from_f16: normal codes
+ * rebias the exponent; inf and NaN keep their payload (quiet or not, which
+ * vcvtph2ps would not); subnormals are m * 2^-24, exact in f32.
+ */
+static AVX2 __m256 f16x8_to_ps(const uint8_t *p)
+{
+	__m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)
+							  (const void *)p));
+	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(h,
+					 _mm256_set1_epi32(0x8000)), 16);
+	__m256i em = _mm256_and_si256(h, _mm256_set1_epi32(0x7fff));
+	__m256i wide = _mm256_slli_epi32(em, 13);
+	__m256i normal = _mm256_add_epi32(wide, _mm256_set1_epi32(112 << 23));
+	__m256i special = _mm256_or_si256(wide, _mm256_set1_epi32(0x7f800000));
+	__m256i sub = _mm256_castps_si256(_mm256_mul_ps(_mm256_cvtepi32_ps(em),
+					  _mm256_set1_ps(1.0f / 16777216.0f)));
+	__m256i is_special = _mm256_cmpgt_epi32(em, _mm256_set1_epi32(0x7bff));
+	__m256i is_sub = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x400), em);
+	__m256i v = _mm256_blendv_epi8(normal, special, is_special);
+
+	return _mm256_castsi256_ps(_mm256_or_si256(sign,
+				   _mm256_blendv_epi8(v, sub, is_sub)));
+}
+
 /* 8 consecutive scales from element @idx on, as f32 */
 static AVX2 __m256 scales8(const struct bcq_shape *s, uint64_t idx)
 {
 	float v[8];
 	unsigned int i;
 
+	if (s->fmt == BCQ_SCALE_F16)
+		return f16x8_to_ps(s->scales + 2 * idx);
 	if (s->fmt == BCQ_SCALE_POW2)
 		return pow2_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
 			(const __m128i *)(const void *)(s->scales + idx))));
 	if (s->fmt == BCQ_SCALE_F32)
 		return _mm256_loadu_ps((const float *)(const void *)(s->scales + 4 * idx));
-	/* 16-bit codes: the scalar decoding, 8 at a time */
+	/* APoT codes: the scalar decoding, 8 at a time */
 	for (i = 0; i < 8; i++)
 		v[i] = bcq_scale_at(s, idx + i);
 	return _mm256_loadu_ps(v);
