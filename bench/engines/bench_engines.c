@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-engines: csa_hw_init failed\n");
 		return 1;
 	}
-	csa_bcq_set_simd(simd);
+	csa_bcq_set_simd(simd ? CSA_BCQ_SIMD_BEST : CSA_BCQ_SIMD_SCALAR);
 	printf("MATVEC engines of the C model, 1 thread, CPU us per command (best of 3), weights cycled through %llu MiB (not cache-resident);\n"
 	       "BCQ: P=3 G=%u f32 scales (f16: f16 scales, vector kernel); vector kernel: %s\n",
 	       COLD_BYTES >> 20, GROUP, csa_bcq_kernel());
@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 		}
 		csa_bcq_set_simd(0);
 		ts = time_cmd(d, nd, budget);
-		csa_bcq_set_simd(simd);
+		csa_bcq_set_simd(simd ? CSA_BCQ_SIMD_BEST : CSA_BCQ_SIMD_SCALAR);
 		tv = simd ? time_cmd(d, nd, budget) : ts;
 		/* the same bits with f16 scales (half the scale bytes) */
 		nsc = csa_bcq_scale_bytes_elem(s->k, s->n, 3, GROUP, 2);
