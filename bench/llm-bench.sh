@@ -10,6 +10,9 @@
 # Usage: bench/llm-bench.sh BINDIR MODELSDIR [MEMBW-BINARY]
 set -e
 bin=$1; models=$2; membw_bin=${3:-build/rel/bench/bench-membw}
+# accel-llm looks for tokenizer.bin / tok512.bin on its search path, not
+# beside the model: the random checkpoints in build/bench use MODELSDIR's
+export ACCEL_MODELS="$models"
 out=build/bench
 mkdir -p "$out"
 LLM="$bin/accel-llm"; QUANT="$bin/accel-quant"

@@ -15,7 +15,8 @@
  * Integer sums are exact in any order, so any vectorization of the
  * lookups gives the same bits.  This file is the portable scalar engine
  * and the dispatch: on an AVX2 host bcq_avx2.c does the rows in blocks of
- * 32 and this code only the last N % 32.  The tables and partial sums
+ * 32 (its lookups in 512-bit vectors with AVX-512BW) and this code only
+ * the last N % 32.  The tables and partial sums
  * live in the scratch SRAM (hw->scratch_f viewed as integers: this file
  * is built with -fno-strict-aliasing, see hw/build.mk), in chunks of rows
  * and tables.
@@ -41,17 +42,32 @@ typedef char bcq_avx2_scratch_fits[BCQ_AVX2_SCRATCH_BYTES <= SCRATCH_BYTES ?
 typedef char bcq_scale_flag_bits[CSA_CMD_F_SCALE16 == (1u << 5) &&
 				 CSA_CMD_F_POW2 == (1u << 1) ? 1 : -1];
 
-static int bcq_simd_allowed = 1;
+static int bcq_simd_level = CSA_BCQ_SIMD_BEST;
 
-void csa_bcq_set_simd(int allow)
+void csa_bcq_set_simd(int level)
 {
-	bcq_simd_allowed = !!allow;
+	bcq_simd_level = level < 0 ? 0 : level > CSA_BCQ_SIMD_BEST ?
+			 CSA_BCQ_SIMD_BEST : level;
 }
 
 static int bcq_use_avx2(void)
 {
 #if CSA_BCQ_HAVE_AVX2
-	return bcq_simd_allowed && __builtin_cpu_supports("avx2");
+	return bcq_simd_level >= CSA_BCQ_SIMD_AVX2 &&
+	       __builtin_cpu_supports("avx2");
+#else
+	return 0;
+#endif
+}
+
+static int bcq_use_avx512(void)
+{
+#if CSA_BCQ_HAVE_AVX512
+	/* libgcc's and clang's checks include the OS saving zmm state */
+	return bcq_simd_level >= CSA_BCQ_SIMD_AVX512 && bcq_use_avx2() &&
+	       __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512vl");
 #else
 	return 0;
 #endif
@@ -59,7 +75,7 @@ static int bcq_use_avx2(void)
 
 const char *csa_bcq_kernel(void)
 {
-	return bcq_use_avx2() ? "avx2" : "scalar";
+	return bcq_use_avx512() ? "avx512" : bcq_use_avx2() ? "avx2" : "scalar";
 }
 
 static void build_table(int16_t *tab, const struct bcq_shape *s,
@@ -172,7 +188,8 @@ int csa_eng_matvec_bcq(struct csa_hw *hw, const struct csa_desc *d)
 
 #if CSA_BCQ_HAVE_AVX2
 	if (bcq_use_avx2())
-		done = csa_bcq_rows_avx2(&s, (uint8_t *)(void *)hw->scratch_f);
+		done = csa_bcq_rows_avx2(&s, (uint8_t *)(void *)hw->scratch_f,
+					 bcq_use_avx512());
 #endif
 	if (done < s.n)
 		rows_scalar(hw, &s, done);

@@ -24,6 +24,8 @@
  *
  * Only this file's functions use AVX2 (target attribute): the rest of the
  * model is built for the baseline ISA and calls in after a run-time check.
+ * On a host with AVX-512BW the lookups of a 64-row block take one 512-bit
+ * vector per column (plane_sums64_512); everything else is the AVX2 code.
  */
 #include "hw/bcq_impl.h"
 
@@ -31,6 +33,9 @@
 #include <immintrin.h>
 
 #define AVX2		__attribute__((target("avx2")))
+/* the per-scale helpers run 8 times per 64 scales: no call for each */
+#define AVX2_INLINE	__attribute__((target("avx2"), always_inline)) inline
+#define AVX512		__attribute__((target("avx2,avx512f,avx512bw,avx512vl")))
 #define ROWS		32u	/* rows per vector of weight bytes (a block is 2) */
 #define CHUNK_KB	768u	/* byte columns whose tables are held at once */
 #define ABUF_PAIRS	64u	/* (group, plane) scales per row held at once */
@@ -46,6 +51,7 @@ struct chunk {
 	uint8_t *sg;		/* f32 s_g per group of the chunk */
 	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
 	float *abuf;		/* ABUF_PAIRS x ABUF_ROWS scales, see load_alphas */
+	int wide;		/* 64-row lookups with AVX-512BW */
 };
 
 /* Bytes a in the low half, b in the high half (values -128..255). */
@@ -262,6 +268,67 @@ static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
 	}
 }
 
+#if CSA_BCQ_HAVE_AVX512
+/*
+ * plane_sums64 with AVX-512BW: the 64 rows' bytes of a column are one
+ * 512-bit register and one lookup (vpshufb shuffles each 128-bit lane
+ * with the same broadcast table, as the AVX2 one does), then each 256-bit
+ * half is widened exactly as plane_sums64 widens its two vectors: the
+ * same integer sums, so the same bits.  The 32 vector registers also keep
+ * every accumulator out of memory.
+ */
+static AVX512 void plane_sums64_512(__m256i s[8], const uint8_t *bits,
+				    uint64_t stride, const uint8_t *tabs,
+				    uint32_t cols, const uint8_t *pf)
+{
+	const __m512i nib = _mm512_set1_epi8(0x0f);
+	__m512i lw, lo, hw, ho;
+	uint32_t run, i;
+	int first, pf2 = ((uintptr_t)pf & 63u) || (stride & 63u);
+
+	for (first = 1; cols; cols -= run, first = 0) {
+		run = cols < RUN_KB ? cols : RUN_KB;
+		lw = lo = hw = ho = _mm512_setzero_si512();
+		for (i = 0; i < run; i++) {
+			__m512i tll = _mm512_broadcast_i32x4(_mm_loadu_si128(
+				(const __m128i *)(const void *)tabs));
+			__m512i tlh = _mm512_broadcast_i32x4(_mm_loadu_si128(
+				(const __m128i *)(const void *)(tabs + 16)));
+			__m512i thl = _mm512_broadcast_i32x4(_mm_loadu_si128(
+				(const __m128i *)(const void *)(tabs + 32)));
+			__m512i thh = _mm512_broadcast_i32x4(_mm_loadu_si128(
+				(const __m128i *)(const void *)(tabs + 48)));
+			__m512i b = _mm512_loadu_si512((const void *)bits);
+			__m512i bl = _mm512_and_si512(b, nib);
+			__m512i bh = _mm512_and_si512(_mm512_srli_epi16(b, 4), nib);
+			__m512i ul = _mm512_add_epi8(_mm512_shuffle_epi8(tll, bl),
+						     _mm512_shuffle_epi8(tlh, bh));
+			__m512i uh = _mm512_add_epi8(_mm512_shuffle_epi8(thl, bl),
+						     _mm512_shuffle_epi8(thh, bh));
+
+			/* one line when the column's 64 bytes are aligned */
+			_mm_prefetch((const char *)pf, _MM_HINT_T0);
+			if (pf2)
+				_mm_prefetch((const char *)pf + 63, _MM_HINT_T0);
+			lw = _mm512_add_epi16(lw, ul);
+			lo = _mm512_add_epi16(lo, _mm512_srli_epi16(ul, 8));
+			hw = _mm512_add_epi16(hw, uh);
+			ho = _mm512_add_epi16(ho, _mm512_srli_epi16(uh, 8));
+			bits += stride;
+			pf += stride;
+			tabs += TAB_BYTES;
+		}
+		add_run(s, _mm512_castsi512_si256(lw), _mm512_castsi512_si256(lo),
+			_mm512_castsi512_si256(hw), _mm512_castsi512_si256(ho),
+			run, first);
+		add_run(s + 4, _mm512_extracti64x4_epi64(lw, 1),
+			_mm512_extracti64x4_epi64(lo, 1),
+			_mm512_extracti64x4_epi64(hw, 1),
+			_mm512_extracti64x4_epi64(ho, 1), run, first);
+	}
+}
+#endif
+
 /* plane_sums64 for a last block of 32 rows (into s[0..3]) */
 static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 			      uint64_t stride, const uint8_t *tabs,
@@ -288,7 +355,7 @@ static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 }
 
 /* 2^e for int32 lanes e in -128..127, bit for bit csa_pow2f */
-static AVX2 __m256 pow2_ps(__m256i e)
+static AVX2_INLINE __m256 pow2_ps(__m256i e)
 {
 	__m256i normal = _mm256_slli_epi32(_mm256_add_epi32(e,
 					   _mm256_set1_epi32(127)), 23);
@@ -299,18 +366,45 @@ static AVX2 __m256 pow2_ps(__m256i e)
 	return _mm256_castsi256_ps(_mm256_blendv_epi8(sub, normal, is_normal));
 }
 
+/*
+ * 8 binary16 codes to f32, bit for bit csa_f32_from_f16: normal codes
+ * rebias the exponent; inf and NaN keep their payload (quiet or not, which
+ * vcvtph2ps would not); subnormals are m * 2^-24, exact in f32.
+ */
+static AVX2_INLINE __m256 f16x8_to_ps(const uint8_t *p)
+{
+	__m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)
+							  (const void *)p));
+	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(h,
+					 _mm256_set1_epi32(0x8000)), 16);
+	__m256i em = _mm256_and_si256(h, _mm256_set1_epi32(0x7fff));
+	__m256i wide = _mm256_slli_epi32(em, 13);
+	__m256i normal = _mm256_add_epi32(wide, _mm256_set1_epi32(112 << 23));
+	__m256i special = _mm256_or_si256(wide, _mm256_set1_epi32(0x7f800000));
+	__m256i sub = _mm256_castps_si256(_mm256_mul_ps(_mm256_cvtepi32_ps(em),
+					  _mm256_set1_ps(1.0f / 16777216.0f)));
+	__m256i is_special = _mm256_cmpgt_epi32(em, _mm256_set1_epi32(0x7bff));
+	__m256i is_sub = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x400), em);
+	__m256i v = _mm256_blendv_epi8(normal, special, is_special);
+
+	return _mm256_castsi256_ps(_mm256_or_si256(sign,
+				   _mm256_blendv_epi8(v, sub, is_sub)));
+}
+
 /* 8 consecutive scales from element @idx on, as f32 */
-static AVX2 __m256 scales8(const struct bcq_shape *s, uint64_t idx)
+static AVX2_INLINE __m256 scales8(const struct bcq_shape *s, uint64_t idx)
 {
 	float v[8];
 	unsigned int i;
 
+	if (s->fmt == BCQ_SCALE_F16)
+		return f16x8_to_ps(s->scales + 2 * idx);
 	if (s->fmt == BCQ_SCALE_POW2)
 		return pow2_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
 			(const __m128i *)(const void *)(s->scales + idx))));
 	if (s->fmt == BCQ_SCALE_F32)
 		return _mm256_loadu_ps((const float *)(const void *)(s->scales + 4 * idx));
-	/* 16-bit codes: the scalar decoding, 8 at a time */
+	/* APoT codes: the scalar decoding, 8 at a time */
 	for (i = 0; i < 8; i++)
 		v[i] = bcq_scale_at(s, idx + i);
 	return _mm256_loadu_ps(v);
@@ -438,9 +532,18 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 								      kb0) * s->n + n0;
 					const uint8_t *tabs = c->tabs + (kb0 - kbc) * TAB_BYTES;
 
-					if (nv == 8)	/* prefetch the next block's rows */
-						plane_sums64(sum, b, s->n, tabs, kb1 - kb0,
-							     n0 + 2 * ROWS < nfast ? b + 2 * ROWS : b);
+					/* prefetch the next block's rows */
+					const uint8_t *pf = n0 + 2 * ROWS < nfast ?
+							    b + 2 * ROWS : b;
+
+#if CSA_BCQ_HAVE_AVX512
+					if (nv == 8 && c->wide)
+						plane_sums64_512(sum, b, s->n, tabs,
+								 kb1 - kb0, pf);
+					else
+#endif
+					if (nv == 8)
+						plane_sums64(sum, b, s->n, tabs, kb1 - kb0, pf);
 					else
 						plane_sums32(sum, b, s->n, tabs, kb1 - kb0);
 					/* t = t + alpha * (float)S, row by row, from
@@ -461,7 +564,8 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 	}
 }
 
-AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
+AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
+				int avx512)
 {
 	uint32_t nfast = s->n & ~(ROWS - 1), kpg = s->group / 8;
 	uint32_t gpc = CHUNK_KB / kpg, g0, g1, g, kb, kb1;
@@ -475,6 +579,7 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 	c.sg = scratch + CHUNK_KB * TAB_BYTES;
 	c.skip = c.sg + 4 * CHUNK_KB;
 	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
+	c.wide = avx512;
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
 		for (g = g0; g < g1; g++) {

@@ -24,6 +24,14 @@
 #define CSA_BCQ_HAVE_AVX2 0
 #endif
 
+/* Its 64-row lookups with AVX-512BW need GCC >= 5 or clang. */
+#if CSA_BCQ_HAVE_AVX2 && (defined(__clang__) || __GNUC__ >= 5) && \
+	!defined(CSA_BCQ_NO_AVX512)
+#define CSA_BCQ_HAVE_AVX512 1
+#else
+#define CSA_BCQ_HAVE_AVX512 0
+#endif
+
 enum bcq_scale_fmt {
 	BCQ_SCALE_F32,		/* f32 */
 	BCQ_SCALE_POW2,		/* int8 e: 2^e */
@@ -132,10 +140,13 @@ static inline void bcq_quantize8(const struct bcq_shape *s, uint32_t kb,
 
 /*
  * Rows 0 .. (N & ~31) - 1 of the command with AVX2, exactly as the
- * scalar path computes them.  @scratch holds the tables (the engine's
- * SRAM).  Returns the number of rows done; the caller runs the rest.
+ * scalar path computes them; @avx512 (only when the host has AVX-512BW
+ * and VL) does the 64-row lookups in 512-bit vectors.  @scratch holds the
+ * tables (the engine's SRAM).  Returns the number of rows done; the
+ * caller runs the rest.
  */
 #define BCQ_AVX2_SCRATCH_BYTES	(768u * 64u + 768u * 5u + 64u * 64u * 4u)
-uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch);
+uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
+			   int avx512);
 
 #endif /* CSA_BCQ_IMPL_H */

@@ -8,22 +8,6 @@
 
 #include "hw/csa_math.h"
 
-uint32_t csa_f32_bits(float v)
-{
-	uint32_t b;
-
-	memcpy(&b, &v, sizeof(b));
-	return b;
-}
-
-float csa_f32_from_bits(uint32_t bits)
-{
-	float v;
-
-	memcpy(&v, &bits, sizeof(v));
-	return v;
-}
-
 float csa_pow2f(int32_t e)
 {
 	if (e > 127)
@@ -63,7 +47,7 @@ uint16_t csa_f16_from_f32(float v)
 	return (uint16_t)(sign | q);
 }
 
-float csa_f32_from_f16(uint16_t h)
+float csa_f32_from_f16_special(uint16_t h)
 {
 	uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
 	uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;

@@ -8,6 +8,7 @@
 #define CSA_MATH_H
 
 #include <stdint.h>
+#include <string.h>
 
 /* exp(x) in f32: Cody-Waite reduction by ln2, degree-7 Taylor polynomial,
  * exact scaling by 2^n.  Overflow -> +inf, deep underflow -> +0, NaN ->
@@ -21,16 +22,44 @@ int32_t csa_round_even(float v);
 /* 2^e for an int8 exponent (subnormal for e < -126), built from bits. */
 float csa_pow2f(int32_t e);
 
-/* IEEE-754 bit patterns. */
-uint32_t csa_f32_bits(float v);
-float csa_f32_from_bits(uint32_t bits);
+/* IEEE-754 bit patterns (inline: every engine's inner loops use them). */
+static inline uint32_t csa_f32_bits(float v)
+{
+	uint32_t b;
+
+	memcpy(&b, &v, sizeof(b));
+	return b;
+}
+
+static inline float csa_f32_from_bits(uint32_t bits)
+{
+	float v;
+
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
 
 /* IEEE-754 binary16 <-> binary32, from bits (no __fp16, no libm).
  * To binary16: round to nearest, ties to even; above the largest finite
  * binary16 (65504) by half an ulp or more -> inf; subnormals kept; NaN
  * stays a quiet NaN with the top 9 payload bits.  To binary32: exact. */
 uint16_t csa_f16_from_f32(float v);
-float csa_f32_from_f16(uint16_t h);
+
+/* binary16 zero, subnormal, inf and NaN to binary32 (the rare cases of
+ * csa_f32_from_f16, out of line) */
+float csa_f32_from_f16_special(uint16_t h);
+
+/* Inline: the f16 KV cache and f16 BCQ scales convert one per element. */
+static inline float csa_f32_from_f16(uint16_t h)
+{
+	uint32_t e = (h >> 10) & 0x1fu;
+
+	if (e - 1u < 30u)	/* normal: rebias the exponent, widen m */
+		return csa_f32_from_bits(((uint32_t)(h & 0x8000u) << 16) |
+					 (((uint32_t)(h & 0x7fffu) << 13) +
+					  (112u << 23)));
+	return csa_f32_from_f16_special(h);
+}
 
 static inline int csa_isnan(float v)
 {

@@ -4,7 +4,8 @@
  * layer shapes of the 15M and 110M Llama models (dim x dim projections,
  * dim -> hidden, hidden -> dim, the 32000-row classifier): MATVEC_F32 and
  * MATVEC_BCQ (G 64, f32 scales) with the vector kernel and with the
- * portable scalar kernel, side by side in one run, plus the matvec time
+ * portable scalar kernel, and with f16 scales (accel-llm's default) with
+ * the vector kernel, side by side in one run, plus the matvec time
  * of one decoded token.  Times are the thread's CPU time (the machine is
  * shared).  CSA_HW_NO_SIMD=1 runs only the scalar kernel.
  * Usage: bench-engines [seconds per measurement, default 0.15]
@@ -19,6 +20,7 @@
 #include "drm/csa_accel.h"
 #include "hw/bcq_simd.h"
 #include "hw/csa_hw.h"
+#include "hw/csa_math.h"
 
 #define DEVMEM_BYTES	(160ull << 20)
 #define COLD_BYTES	(96ull << 20)	/* weights cycled through: > the LLC */
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
 	int simd = !(nosimd && *nosimd && strcmp(nosimd, "0"));
 	double budget = arg_seconds(argc, argv);
 	double tok_f32[2] = { 0, 0 }, tok_scalar[2] = { 0, 0 }, tok_fast[2] = { 0, 0 };
+	double tok_f16[2] = { 0, 0 };
 	struct csa_hw_config cfg;
 	unsigned int i, m;
 
@@ -185,18 +188,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-engines: csa_hw_init failed\n");
 		return 1;
 	}
-	csa_bcq_set_simd(simd);
+	csa_bcq_set_simd(simd ? CSA_BCQ_SIMD_BEST : CSA_BCQ_SIMD_SCALAR);
 	printf("MATVEC engines of the C model, 1 thread, CPU us per command (best of 3), weights cycled through %llu MiB (not cache-resident);\n"
-	       "BCQ: P=3 G=%u f32 scales; vector kernel: %s\n",
+	       "BCQ: P=3 G=%u f32 scales (f16: f16 scales, vector kernel); vector kernel: %s\n",
 	       COLD_BYTES >> 20, GROUP, csa_bcq_kernel());
-	printf("%-5s %-16s | %9s | %9s %9s | %8s %8s\n", "model", "shape",
-	       "f32", "bcq3 scal", "bcq3 fast", "scal/fast", "f32/fast");
+	printf("%-5s %-16s | %9s | %9s %9s | %8s %8s | %9s\n", "model", "shape",
+	       "f32", "bcq3 scal", "bcq3 fast", "scal/fast", "f32/fast", "bcq3 f16");
 	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		const struct shape *s = &shapes[i];
 		uint64_t nbits, nsc, sc, stride, j;
 		struct csa_desc d[MAX_COPIES];
 		unsigned int nd, c;
-		double tf, ts, tv;
+		double tf, ts, tv, th;
 
 		m = strcmp(s->model, "15M") != 0;
 		/* MATVEC_F32: x, W[n][k], y */
@@ -237,20 +240,38 @@ int main(int argc, char **argv)
 		}
 		csa_bcq_set_simd(0);
 		ts = time_cmd(d, nd, budget);
-		csa_bcq_set_simd(simd);
+		csa_bcq_set_simd(simd ? CSA_BCQ_SIMD_BEST : CSA_BCQ_SIMD_SCALAR);
 		tv = simd ? time_cmd(d, nd, budget) : ts;
-		printf("%-5s %-16s | %9.1f | %9.1f %9.1f | %7.2fx %7.2fx\n",
+		/* the same bits with f16 scales (half the scale bytes) */
+		nsc = csa_bcq_scale_bytes_elem(s->k, s->n, 3, GROUP, 2);
+		for (j = 0; j < nsc / 2; j++) {
+			uint16_t h = csa_f16_from_f32(0.001f + 0.049f *
+					(float)(rand32() >> 8) / 16777216.0f);
+
+			memcpy(devmem + WEIGHTS + sc + 2 * j, &h, 2);
+		}
+		nd = replicate(sc + nsc);
+		stride = (sc + nsc + 63) & ~63ull;
+		for (c = 0; c < nd; c++) {
+			d[c].flags = CSA_CMD_F_SCALE16;
+			d[c].addr[1] = WEIGHTS + c * stride;
+			d[c].addr[2] = WEIGHTS + c * stride + sc;
+		}
+		th = time_cmd(d, nd, budget);
+		printf("%-5s %-16s | %9.1f | %9.1f %9.1f | %7.2fx %7.2fx | %9.1f\n",
 		       s->model, s->name, tf * 1e6, ts * 1e6, tv * 1e6, ts / tv,
-		       tf / tv);
+		       tf / tv, th * 1e6);
 		tok_f32[m] += tf * s->per_token;
 		tok_scalar[m] += ts * s->per_token;
 		tok_fast[m] += tv * s->per_token;
+		tok_f16[m] += th * s->per_token;
 	}
 	for (m = 0; m < 2; m++)
-		printf("%-5s %-16s | %9.2f | %9.2f %9.2f | %7.2fx %7.2fx   (ms per token, all layers + classifier)\n",
+		printf("%-5s %-16s | %9.2f | %9.2f %9.2f | %7.2fx %7.2fx | %9.2f   (ms per token, all layers + classifier)\n",
 		       m ? "110M" : "15M", "per token", tok_f32[m] * 1e3,
 		       tok_scalar[m] * 1e3, tok_fast[m] * 1e3,
-		       tok_scalar[m] / tok_fast[m], tok_f32[m] / tok_fast[m]);
+		       tok_scalar[m] / tok_fast[m], tok_f32[m] / tok_fast[m],
+		       tok_f16[m] * 1e3);
 	free(devmem);
 	return 0;
 }

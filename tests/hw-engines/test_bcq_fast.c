@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_bcq_fast.c - MATVEC_BCQ's vectorized kernel (hw/bcq_avx2.c) and
- * its portable scalar kernel (hw/bcq.c) both against golden.c, bit for
- * bit: the golden cases run once per kernel, then random shapes that hit
+ * test_bcq_fast.c - MATVEC_BCQ's vectorized kernel (hw/bcq_avx2.c, with
+ * its AVX-512BW lookups where the host has them, and AVX2 alone) and its
+ * portable scalar kernel (hw/bcq.c) all against golden.c, bit for bit:
+ * the golden cases run once per kernel, then random shapes that hit
  * every tail (N % 32, K % 8, K % G, G = 8..4096, P = 1..4, every scale
  * format: f32, pow2, binary16, APoT), the 16-bit partial sums at their bounds, table chunks, skipped
  * groups, non-finite inputs and buffers that end at the end of device
@@ -205,8 +206,8 @@ static uint32_t values_differ(const float *a, const float *b, uint32_t n)
 }
 
 /*
- * Both kernels on one case.  With @golden the results must equal g_bcq's
- * bits; otherwise (NaN scales) the two kernels must give the same values,
+ * Every kernel on one case.  With @golden the results must equal g_bcq's
+ * bits; otherwise (NaN scales) the kernels must give the same values,
  * NaN where the other gives NaN.
  */
 static void run_both(const struct bcq_fast_case *c, int golden)
@@ -215,20 +216,26 @@ static void run_both(const struct bcq_fast_case *c, int golden)
 	float *want = calloc(c->n, sizeof(float));
 	float *fast = calloc(c->n, sizeof(float));
 	float *slow = calloc(c->n, sizeof(float));
+	float *avx2 = calloc(c->n, sizeof(float));
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fast);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(slow);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(avx2);
 	make_inputs(&in, c);
-	csa_bcq_set_simd(1);
+	csa_bcq_set_simd(CSA_BCQ_SIMD_BEST);	/* AVX-512 lookups on such hosts */
 	exec_bcq(c, &in, fast);
-	csa_bcq_set_simd(0);
+	csa_bcq_set_simd(CSA_BCQ_SIMD_AVX2);
+	exec_bcq(c, &in, avx2);
+	csa_bcq_set_simd(CSA_BCQ_SIMD_SCALAR);
 	exec_bcq(c, &in, slow);
-	csa_bcq_set_simd(1);
+	csa_bcq_set_simd(CSA_BCQ_SIMD_BEST);
 	if (golden) {
 		CU_ASSERT_EQUAL(bits_differ(fast, slow, c->n), 0);
+		CU_ASSERT_EQUAL(bits_differ(avx2, slow, c->n), 0);
 	} else {
 		CU_ASSERT_EQUAL(values_differ(fast, slow, c->n), 0);
+		CU_ASSERT_EQUAL(values_differ(avx2, slow, c->n), 0);
 	}
 	if (golden) {
 		g_bcq(in.x, in.bits, in.sc, c->k, c->n, c->planes, c->group,
@@ -240,6 +247,7 @@ static void run_both(const struct bcq_fast_case *c, int golden)
 	free(want);
 	free(fast);
 	free(slow);
+	free(avx2);
 }
 
 static struct bcq_fast_case shape(uint32_t k, uint32_t n, uint32_t planes,
@@ -260,14 +268,20 @@ static struct bcq_fast_case shape(uint32_t k, uint32_t n, uint32_t planes,
  * has AVX2, so the comparisons below compare two different kernels. */
 static void test_kernel_choice(void)
 {
-	csa_bcq_set_simd(0);
+	csa_bcq_set_simd(CSA_BCQ_SIMD_SCALAR);
 	CU_ASSERT_STRING_EQUAL(csa_bcq_kernel(), "scalar");
-	csa_bcq_set_simd(1);
+	csa_bcq_set_simd(CSA_BCQ_SIMD_AVX2);
 #if CSA_BCQ_HAVE_AVX2
 	if (__builtin_cpu_supports("avx2"))
 		CU_ASSERT_STRING_EQUAL(csa_bcq_kernel(), "avx2");
 #else
 	CU_ASSERT_STRING_EQUAL(csa_bcq_kernel(), "scalar");
+#endif
+	csa_bcq_set_simd(CSA_BCQ_SIMD_BEST);
+#if CSA_BCQ_HAVE_AVX512
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+		CU_ASSERT_STRING_EQUAL(csa_bcq_kernel(), "avx512");
 #endif
 }
 
