@@ -7,6 +7,7 @@
 
 #include "drm/csa_accel.h"
 #include "hw/cycle_model.h"
+#include "hw/pim_batch.h"
 
 /* One command's price for b requests, split the way batching changes it. */
 struct price {
@@ -49,6 +50,41 @@ static struct price per_request(const struct csa_cycle_params *p, uint32_t op,
 	else
 		r.ext_bytes = (double)c.mem_bytes;
 	r.ext_bytes *= b;
+	return r;
+}
+
+/* KV_APPEND_BATCH and ATTENTION_BATCH of b requests, all with len pos + 1,
+ * per CSA_BATCH_MAX requests, priced as the device prices the table it
+ * reads (hw/pim_batch.c). */
+static struct price kv_batch(const struct csa_cycle_params *p, uint32_t op,
+			     uint32_t flags, const uint32_t *args, int n, int b,
+			     uint32_t len)
+{
+	struct csa_kv_entry e[CSA_BATCH_MAX];
+	struct price r = { 0, 0 };
+	struct csa_cmd_work w;
+	struct csa_cmd_cost c;
+	struct csa_desc d;
+	int att = op == CSA_OP_ATTENTION_BATCH;
+
+	for (int j = 0; j < b; j += CSA_BATCH_MAX) {
+		int nb = b - j < (int)CSA_BATCH_MAX ? b - j : (int)CSA_BATCH_MAX;
+
+		desc(&d, op, flags, args, n);
+		d.arg[att ? 3 : 2] = (uint32_t)nb;
+		for (int i = 0; i < nb; i++) {
+			e[i].slot = (uint32_t)(j + i);
+			e[i].len = len;
+		}
+		csa_kv_batch_work(p, &d, e, &w);
+		csa_cmd_price(p, &w, p->dram_mbps, &c);
+		r.cycles += (double)c.cycles;
+		/* K and V stay in the PIM banks (as for ATTENTION above) */
+		r.ext_bytes += att ? (double)nb * args[0] * args[2] * 8 + 8.0 * nb +
+				     ((flags & CSA_CMD_F_CONSMAX) ?
+				      (double)args[0] * CSA_CONSMAX_HEAD_BYTES : 0) :
+				     (double)c.mem_bytes;
+	}
 	return r;
 }
 
@@ -113,7 +149,7 @@ struct parts {
 };
 
 static void price_parts(const struct csa_cycle_params *p, const struct bp_model *m,
-			int b, int pos, struct parts *t)
+			int b, int pos, int kv_batched, struct parts *t)
 {
 	const struct llm_config *c = &m->cfg;
 	uint32_t dim = (uint32_t)c->dim, hid = (uint32_t)c->hidden_dim;
@@ -126,9 +162,21 @@ static void price_parts(const struct csa_cycle_params *p, const struct bp_model 
 	const uint32_t kv[] = { nkv, hs, up, seq };
 	const uint32_t att[] = { nh, nkv, hs, up + 1, seq, scale };
 	const uint32_t amax[] = { (uint32_t)c->vocab_size };
+	/* llm_batch_step's pool holds one cache per request of the step */
+	const uint32_t kvb[] = { nkv, hs, 0, seq, (uint32_t)b };
+	const uint32_t attb[] = { nh, nkv, hs, 0, seq, scale, (uint32_t)b };
+	uint32_t aflags = m->consmax ? CSA_CMD_F_CONSMAX : 0;
+
+	/* one KV_APPEND_BATCH / ATTENTION_BATCH per layer from two requests
+	 * on (llm_batch.c), their table sent once per step */
+	kv_batched = kv_batched && b >= 2;
 
 	memset(t, 0, sizeof(*t));
 	t->head = per_request(p, CSA_OP_EMBED, 0, embed, 3, b);
+	if (kv_batched) {
+		t->head.cycles += (double)csa_cycles_dma(p, 8ull * b);
+		t->head.ext_bytes += 8.0 * b;
+	}
 	for (int l = 0; l < c->n_layers; l++) {
 		add(&t->pre[l], per_request(p, CSA_OP_RMSNORM, 0, norm, 2, b));
 		add(&t->pre[l], matvec(p, m, LLM_WQ, b));
@@ -136,9 +184,14 @@ static void price_parts(const struct csa_cycle_params *p, const struct bp_model 
 		add(&t->pre[l], matvec(p, m, LLM_WV, b));
 		add(&t->pre[l], per_request(p, CSA_OP_ROPE, 0, ropeq, 4, b));
 		add(&t->pre[l], per_request(p, CSA_OP_ROPE, 0, ropek, 4, b));
-		add(&t->attn[l], per_request(p, CSA_OP_KV_APPEND, 0, kv, 4, b));
-		add(&t->attn[l], per_request(p, CSA_OP_ATTENTION,
-					     m->consmax ? CSA_CMD_F_CONSMAX : 0, att, 6, b));
+		if (kv_batched) {
+			add(&t->attn[l], kv_batch(p, CSA_OP_KV_APPEND_BATCH, 0, kvb, 5, b, up + 1));
+			add(&t->attn[l], kv_batch(p, CSA_OP_ATTENTION_BATCH, aflags, attb, 7, b,
+						  up + 1));
+		} else {
+			add(&t->attn[l], per_request(p, CSA_OP_KV_APPEND, 0, kv, 4, b));
+			add(&t->attn[l], per_request(p, CSA_OP_ATTENTION, aflags, att, 6, b));
+		}
 		add(&t->post[l], matvec(p, m, LLM_WO, b));
 		add(&t->post[l], per_request(p, CSA_OP_ADD, 0, vdim, 1, b));
 		add(&t->post[l], per_request(p, CSA_OP_RMSNORM, 0, norm, 2, b));
@@ -182,7 +235,7 @@ uint64_t bp_token_cycles(const struct csa_cycle_params *p, const struct bp_model
 	if (m->cfg.n_layers > BP_MAX_LAYERS)
 		return 0;
 	csa_cycle_params_resolve(p, &rp);
-	price_parts(&rp, m, 1, pos, &t);
+	price_parts(&rp, m, 1, pos, 0, &t);
 	return (uint64_t)one_queue(&t, m->cfg.n_layers);
 }
 
@@ -240,16 +293,16 @@ int bp_step(const struct csa_cycle_params *p, const struct bp_model *m, int batc
 	if (layers > BP_MAX_LAYERS || batch < 1 || pos < 0 || pos >= m->cfg.seq_len)
 		return -1;
 	csa_cycle_params_resolve(p, &rp);
-	price_parts(&rp, m, 1, pos, &one);
-	price_parts(&rp, m, batch, pos, &all);
+	price_parts(&rp, m, 1, pos, 0, &one);
+	price_parts(&rp, m, batch, pos, 1, &all);
 	r->sequential = one_queue(&one, layers) * batch;
 	r->npu_only = one_queue(&all, layers);
 	if (batch < 2) {
 		r->interleaved = r->npu_only;
 		return 0;
 	}
-	price_parts(&rp, m, (batch + 1) / 2, pos, &half0);
-	price_parts(&rp, m, batch / 2, pos, &half1);
+	price_parts(&rp, m, (batch + 1) / 2, pos, 1, &half0);
+	price_parts(&rp, m, batch / 2, pos, 1, &half1);
 	r->bytes_bound = ceil((bytes_of(&half0, layers) + bytes_of(&half1, layers)) *
 			      rp.clock_khz / ((double)rp.dram_mbps * 1000));
 	r->interleaved = fmax(two_queues(&half0, &half1, layers), r->bytes_bound);

@@ -134,7 +134,7 @@ static void decode_batched(struct fixture *f, int n_req, int max_batch,
 
 		for (int s = 0; s < max_batch; s++)
 			if (owner[s] < 0 && next_req < n_req) {
-				CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g[s], &f->a, &f->t,
+				CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g[s], &b, &f->t,
 					prompts[next_req], max_new[next_req], temperature,
 					0.9f, 100 + next_req, &e), 0);
 				owner[s] = next_req++;
@@ -272,7 +272,7 @@ static void test_sampling_same_as_alone(void)
 
 		memset(&alone, 0, sizeof(alone));
 		CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 1, &e), 0);
-		CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &f.a, &f.t, prompts[r], max_new[r],
+		CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &b, &f.t, prompts[r], max_new[r],
 						    0.8f, 0.9f, 100 + r, &e), 0);
 		while (g.state == LLM_GEN_RUNNING) {
 			size_t len;
@@ -324,23 +324,34 @@ static void test_bcq_consmax_random_model(void)
 	}
 	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 3, &e), 0);
 	for (int r = 0; r < 3; r++)
-		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&a, &seq[r], &e), 0);
+		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&b, &seq[r], &e), 0);
+	/* the pool holds 3 caches: a fourth sequence gets none */
+	{
+		struct llm_seq more;
+
+		CU_ASSERT_EQUAL(llm_seq_init(&b, &more, &e), -ENOSPC);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "KV cache"));
+	}
 	bp_model_from_packed(&bm, &p, 1);
-	CU_ASSERT_TRUE(b.batched_matvec);	/* the sim's card has it */
+	CU_ASSERT_TRUE(b.batched_matvec);	/* the sim's card has them */
+	CU_ASSERT_TRUE(b.batched_kv);
 	for (int pos = 0; pos < 20; pos++) {
 		struct bp_result pr;
 
-		/* every other step as on a card without MATVEC_BCQ_BATCH: the
-		 * same tokens, at the price of separate lists' commands */
-		b.batched_matvec = pos & 1;
+		/* every other step as on a card without MATVEC_BCQ_BATCH and
+		 * KV_APPEND/ATTENTION_BATCH: the same tokens, at the price of
+		 * separate lists' commands; on every third step only the
+		 * attention is per request */
+		b.batched_matvec = pos & 1 || pos % 3 == 0;
+		b.batched_kv = pos & 1;
 		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
 		/* one MATVEC_BCQ_BATCH per matrix: the projection's one-queue
 		 * price of the step, cycle for cycle, and below 3 tokens' */
 		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, 3, pos, &pr), 0);
-		if (b.batched_matvec) {
+		if (b.batched_kv) {
 			CU_ASSERT_EQUAL((double)b.last_cycles, pr.npu_only);
 			CU_ASSERT_TRUE((double)b.last_cycles < pr.sequential);
-		} else {
+		} else if (!b.batched_matvec) {
 			CU_ASSERT_EQUAL((double)b.last_cycles, pr.sequential);
 		}
 		for (int r = 0; r < 3; r++) {
@@ -351,11 +362,14 @@ static void test_bcq_consmax_random_model(void)
 	}
 	CU_ASSERT_TRUE(b.last_cycles > 0);
 	/* refused steps move nothing: a sequence twice, a full context,
-	 * too many sequences, a bad token */
+	 * too many sequences, a bad token, a sequence of no batch */
 	{
-		struct llm_seq *twice[2] = { &seq[0], &seq[0] };
+		struct llm_seq *twice[2] = { &seq[0], &seq[0] }, stray = { 0 };
+		struct llm_seq *strays[3] = { &seq[0], &stray, &seq[2] };
 		int t2[3] = { 1, 1, 1 };
 
+		CU_ASSERT_EQUAL(llm_batch_step(&b, strays, t2, 3, NULL, next, &e), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no KV cache"));
 		CU_ASSERT_EQUAL(llm_batch_step(&b, twice, t2, 2, NULL, next, &e), -EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "twice"));
 		seq[1].pos = c.seq_len;
@@ -376,21 +390,30 @@ static void test_bcq_consmax_random_model(void)
 	llm_model_free(&fp32);
 }
 
-/* A prompt that fills the context is refused at start with a reason. */
+/* A prompt that fills the context is refused at start with a reason; a
+ * request beyond the batch's caches gets none. */
 static void test_prompt_too_long(void)
 {
 	struct fixture f;
-	struct llm_gen g;
+	struct llm_batch b;
+	struct llm_gen g, g2;
 	struct llm_err e = { "" };
 	char *text = malloc(4000);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	open_stories(&f);
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 1, &e), 0);
 	for (int i = 0; i < 3999; i++)
 		text[i] = "ab c"[i % 4];
 	text[3999] = 0;
-	CU_ASSERT_EQUAL(llm_gen_start(&g, &f.a, &f.t, text, 10, 0, 0, 1, &e), -E2BIG);
+	CU_ASSERT_EQUAL(llm_gen_start(&g, &b, &f.t, text, 10, 0, 0, 1, &e), -E2BIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "context"));
+	CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &b, &f.t, "Hi", 10, 0, 0, 1, &e), 0);
+	CU_ASSERT_EQUAL(llm_gen_start(&g2, &b, &f.t, "Ho", 10, 0, 0, 1, &e), -ENOSPC);
+	llm_gen_free(&g);
+	CU_ASSERT_EQUAL(llm_gen_start(&g2, &b, &f.t, "Ho", 10, 0, 0, 1, &e), 0);
+	llm_gen_free(&g2);
+	llm_batch_free(&b);
 	free(text);
 	close_fixture(&f);
 }

@@ -146,7 +146,7 @@ static void expected_sampled(const char *prompt, int max_tokens, float temperatu
 	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
 	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 0, &e), 0);
 	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 1, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &a, &t, prompt, max_tokens, temperature, top_p,
+	CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &b, &t, prompt, max_tokens, temperature, top_p,
 					    seed, &e), 0);
 	x->prompt_tokens = g.n_prompt;
 	while (g.state == LLM_GEN_RUNNING) {
