@@ -285,7 +285,7 @@ int bp_step(const struct csa_cycle_params *p, const struct bp_model *m, int batc
 	    int pos, struct bp_result *r)
 {
 	/* static: a parts table is ~20 KiB; the bench is single-threaded */
-	static struct parts one, all, half0, half1;
+	static struct parts one, all, half0, half1, singles;
 	struct csa_cycle_params rp;
 	int layers = m->cfg.n_layers;
 
@@ -297,6 +297,13 @@ int bp_step(const struct csa_cycle_params *p, const struct bp_model *m, int batc
 	price_parts(&rp, m, batch, pos, 1, &all);
 	r->sequential = one_queue(&one, layers) * batch;
 	r->npu_only = one_queue(&all, layers);
+	price_parts(&rp, m, batch, pos, 0, &singles);
+	r->attn_per_request = 0;
+	r->attn_batched = all.head.cycles - singles.head.cycles;	/* the table */
+	for (int l = 0; l < layers; l++) {
+		r->attn_batched += all.attn[l].cycles;
+		r->attn_per_request += singles.attn[l].cycles;
+	}
 	if (batch < 2) {
 		r->interleaved = r->npu_only;
 		return 0;

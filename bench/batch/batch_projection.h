@@ -43,6 +43,10 @@ struct bp_model {
 struct bp_result {
 	double sequential, npu_only, interleaved;	/* cycles of one step */
 	double bytes_bound;	/* the shared-bandwidth floor of interleaved */
+	/* the attention side of npu_only (KV append and attention of every
+	 * layer, the table's DMA included), and the same with one KV_APPEND
+	 * and one ATTENTION per request */
+	double attn_batched, attn_per_request;
 };
 
 void bp_model_from_packed(struct bp_model *m, const struct llm_packed *p, int consmax);

@@ -37,6 +37,31 @@ static void row(const struct csa_cycle_params *p, const char *name, const struct
 	putchar('\n');
 }
 
+/* The attention side of a step: one KV_APPEND and one ATTENTION per
+ * request and layer, against one KV_APPEND_BATCH and one ATTENTION_BATCH
+ * per layer (and the step's table), priced side by side. */
+static void attention_row(const struct csa_cycle_params *p, const char *name,
+			  const struct llm_config *c)
+{
+	struct bp_model m;
+	int pos = c->seq_len / 2;
+
+	memset(&m, 0, sizeof(m));
+	m.cfg = *c;
+	printf("%-13s %5d |", name, pos);
+	for (size_t i = 1; i < sizeof(batches) / sizeof(batches[0]); i++) {
+		struct bp_result r;
+
+		if (bp_step(p, &m, batches[i], pos, &r)) {
+			printf(" %-27s |", "-");
+			continue;
+		}
+		printf(" %9.0f %9.0f %5.3fx |", r.attn_per_request, r.attn_batched,
+		       r.attn_per_request / r.attn_batched);
+	}
+	putchar('\n');
+}
+
 static void shape(const struct csa_cycle_params *p, const char *name, const struct llm_config *c)
 {
 	struct bp_model m;
@@ -82,6 +107,23 @@ static void board(const struct csa_cycle_params *given, const char *name,
 		shape(&p, "15M shape", &c);
 	if (!llm_config_parse_shape("110M", &c, &e))
 		shape(&p, "110M shape", &c);
+	printf("attention side of a step (cycles, all layers): per-request KV_APPEND + ATTENTION vs\n"
+	       "one KV_APPEND_BATCH + ATTENTION_BATCH per layer (and the step's table)\n");
+	printf("%-13s %5s |", "model", "pos");
+	for (size_t i = 1; i < sizeof(batches) / sizeof(batches[0]); i++)
+		printf(" B=%-2d per-req   batched  gain |", batches[i]);
+	putchar('\n');
+	if (models && models[0]) {
+		snprintf(path, sizeof(path), "%s/stories260K.bin", models);
+		if (!llm_model_load(&model, path, &e)) {
+			attention_row(&p, "stories260K", &model.cfg);
+			llm_model_free(&model);
+		}
+	}
+	if (!llm_config_parse_shape("15M", &c, &e))
+		attention_row(&p, "15M shape", &c);
+	if (!llm_config_parse_shape("110M", &c, &e))
+		attention_row(&p, "110M shape", &c);
 }
 
 int main(int argc, char **argv)
@@ -100,7 +142,8 @@ int main(int argc, char **argv)
 	      models);
 	printf("seq: B requests' token lists one after the other; npu-only: what llm_batch_step() runs, one\n"
 	       "MATVEC_BCQ_BATCH per BCQ matrix (weights read once; f32 matrices, the f32 classifier too, stay\n"
-	       "one MATVEC_F32 per request), matvec and attention sides in turn on one queue; interl.: two\n"
+	       "one MATVEC_F32 per request) and one KV_APPEND_BATCH + ATTENTION_BATCH per layer (every K/V\n"
+	       "byte still read), matvec and attention sides in turn on one queue; interl.: two\n"
 	       "sub-batches on two queues (NeuPIMs), one's attention beside the other's matvecs, never faster\n"
 	       "than the step's DRAM-interface bytes (projected: the second queue is not in hw/ yet);\n"
 	       "gain = npu-only / interleaved step time.\n");
