@@ -54,6 +54,7 @@ static const struct op_shape op_shapes[CSA_OP_COUNT] = {
 	[CSA_OP_KV_APPEND_BATCH] = { 5, CSA_CMD_F_KV_F16 },
 	[CSA_OP_ATTENTION_BATCH] = { 7, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM |
 				     CSA_CMD_F_KV_F16 },
+	[CSA_OP_MATVEC_F32_BATCH] = { 3, 0 },
 };
 
 static int in_range(uint32_t v, uint32_t lo, uint32_t hi)
@@ -145,6 +146,22 @@ static int fp_matvec_f32(const uint32_t *arg, struct csa_cmd_footprint *fp)
 	slot(fp, 0, CSA_BUF_DEVICE_IN, (uint64_t)k * 4);
 	slot(fp, 1, CSA_BUF_DEVICE_IN, (uint64_t)n * k * 4);
 	slot(fp, 2, CSA_BUF_DEVICE_OUT, (uint64_t)n * 4);
+	return CSA_STATUS_OK;
+}
+
+/* B activation vectors against one f32 matrix. */
+static int fp_matvec_f32_batch(const uint32_t *arg, struct csa_cmd_footprint *fp)
+{
+	uint32_t b = arg[2];
+	int status;
+
+	if (!in_range(b, 1, CSA_BATCH_MAX))
+		return CSA_STATUS_BAD_ARG;
+	status = fp_matvec_f32(arg, fp);
+	if (status != CSA_STATUS_OK)
+		return status;
+	fp->bytes[0] *= b;
+	fp->bytes[2] *= b;
 	return CSA_STATUS_OK;
 }
 
@@ -359,6 +376,8 @@ int csa_cmd_check(uint32_t opcode, uint32_t flags, const uint32_t *arg,
 		return fp_kv_append_batch(flags, arg, fp);
 	case CSA_OP_ATTENTION_BATCH:
 		return fp_attention_batch(flags, arg, fp);
+	case CSA_OP_MATVEC_F32_BATCH:
+		return fp_matvec_f32_batch(arg, fp);
 	}
 	return CSA_STATUS_BAD_OPCODE;
 }

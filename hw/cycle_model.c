@@ -181,6 +181,13 @@ void csa_cmd_work_of(const struct csa_cycle_params *p,
 	case CSA_OP_MATVEC_BCQ:
 		work_bcq(p, d, w);
 		break;
+	case CSA_OP_MATVEC_F32_BATCH:	/* the matrix once, x and y per vector */
+		w->ops = (uint64_t)d->arg[0] * d->arg[1];
+		w->compute = d->arg[2] * div_ceil(w->ops, lanes);
+		w->mem_bytes = 4 * (w->ops + (uint64_t)d->arg[2] *
+				    ((uint64_t)d->arg[0] + d->arg[1]));
+		w->ops *= d->arg[2];
+		break;
 	case CSA_OP_ROPE:	/* x read and written, one table row */
 		w->ops = (uint64_t)d->arg[0] * d->arg[1];
 		w->compute = div_ceil(w->ops, lanes);

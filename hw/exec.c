@@ -150,6 +150,8 @@ static int run_engine(struct csa_hw *hw, const struct csa_desc *d)
 		return csa_eng_kv_append_batch(hw, d);
 	case CSA_OP_ATTENTION_BATCH:
 		return csa_eng_attention_batch(hw, d);
+	case CSA_OP_MATVEC_F32_BATCH:
+		return csa_eng_matvec_f32_batch(hw, d);
 	default:
 		/* DMA_H2D/D2H need host memory: the command processor runs
 		 * them (csa_hw_check_desc + ops->dma_*), never exec. */

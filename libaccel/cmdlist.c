@@ -274,6 +274,17 @@ int accel_cmd_matvec_f32(struct accel_cmdlist *cl, struct accel_ref x,
 			     NARGS(b));
 }
 
+int accel_cmd_matvec_f32_batch(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref w, struct accel_ref y, uint32_t k,
+			       uint32_t n, uint32_t batch)
+{
+	const uint32_t a[] = { k, n, batch };
+	const struct accel_ref b[] = { x, w, y };
+
+	return accel_cmd_raw(cl, CSA_OP_MATVEC_F32_BATCH, 0, a, NARGS(a), b,
+			     NARGS(b));
+}
+
 int accel_cmd_matvec_bcq_flags(struct accel_cmdlist *cl, struct accel_ref x,
 			       struct accel_ref bits, struct accel_ref scales,
 			       struct accel_ref y, uint32_t k, uint32_t n,

@@ -91,7 +91,8 @@ static struct price kv_batch(const struct csa_cycle_params *p, uint32_t op,
 /* Matrix @which (a layer kind, or the classifier) for b activation
  * vectors: BCQ weights go through MATVEC_BCQ_BATCH (hw/bcq_batch.c: one
  * pass over the weights per CSA_BATCH_MAX vectors, priced the same way
- * here), f32 weights through one MATVEC_F32 per vector. */
+ * here), f32 weights through MATVEC_F32_BATCH (the same, priced by
+ * csa_cmd_work_of()). */
 static struct price matvec(const struct csa_cycle_params *p, const struct bp_model *m,
 			   int which, int b)
 {
@@ -119,9 +120,23 @@ static struct price matvec(const struct csa_cycle_params *p, const struct bp_mod
 		desc(&d, CSA_OP_MATVEC_F32, 0, a, 2);
 	}
 	csa_cycles_cmd(p, &d, &cost);
-	if (b == 1 || d.opcode != CSA_OP_MATVEC_BCQ) {
-		r.cycles = (double)cost.cycles * b;
-		r.ext_bytes = (double)cost.mem_bytes * b;
+	if (b == 1) {
+		r.cycles = (double)cost.cycles;
+		r.ext_bytes = (double)cost.mem_bytes;
+		return r;
+	}
+	if (d.opcode == CSA_OP_MATVEC_F32) {
+		/* MATVEC_F32_BATCH: the cycle model prices it from its
+		 * descriptor (the matrix once per CSA_BATCH_MAX vectors) */
+		r.cycles = 0;
+		r.ext_bytes = 0;
+		d.opcode = CSA_OP_MATVEC_F32_BATCH;
+		for (int j = 0; j < b; j += CSA_BATCH_MAX) {
+			d.arg[2] = (uint32_t)(b - j < (int)CSA_BATCH_MAX ? b - j : (int)CSA_BATCH_MAX);
+			csa_cycles_cmd(p, &d, &cost);
+			r.cycles += (double)cost.cycles;
+			r.ext_bytes += (double)cost.mem_bytes;
+		}
 		return r;
 	}
 	/* compute alone: the same command with unbounded bandwidth */

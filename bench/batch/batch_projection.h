@@ -7,7 +7,7 @@
  *    other (what the sim runs now; at B = 1 it equals the sim's cycles);
  *  - npu_only: the batched shift-add matvec (MATVEC_BCQ_BATCH: B activation
  *    vectors against one weight matrix, weights read once: max(B x compute,
- *    bytes(W + B x act)) + issue; f32 matrices stay one MATVEC_F32 per
+ *    bytes(W + B x act)) + issue; f32 matrices through MATVEC_F32_BATCH, the same way per
  *    vector), everything on one queue, the matvec side and the attention
  *    side in turn: what llm_batch_step() runs on the sim today;
  *  - interleaved (projected): NeuPIMs' two sub-batches on two queues

@@ -141,8 +141,8 @@ int main(int argc, char **argv)
 	board(&balanced, "defaults with 256 BCQ lanes and 128 vector lanes (engines sized to the memory)",
 	      models);
 	printf("seq: B requests' token lists one after the other; npu-only: what llm_batch_step() runs, one\n"
-	       "MATVEC_BCQ_BATCH per BCQ matrix (weights read once; f32 matrices, the f32 classifier too, stay\n"
-	       "one MATVEC_F32 per request) and one KV_APPEND_BATCH + ATTENTION_BATCH per layer (every K/V\n"
+	       "MATVEC_BCQ_BATCH per BCQ matrix and one MATVEC_F32_BATCH per f32 matrix (the f32 classifier\n"
+	       "too; weights read once) and one KV_APPEND_BATCH + ATTENTION_BATCH per layer (every K/V\n"
 	       "byte still read), matvec and attention sides in turn on one queue; interl.: two\n"
 	       "sub-batches on two queues (NeuPIMs), one's attention beside the other's matvecs, never faster\n"
 	       "than the step's DRAM-interface bytes (projected: the second queue is not in hw/ yet);\n"

@@ -283,6 +283,12 @@ int accel_cmd_rmsnorm(struct accel_cmdlist *cl, struct accel_ref x,
 int accel_cmd_matvec_f32(struct accel_cmdlist *cl, struct accel_ref x,
 			 struct accel_ref w, struct accel_ref y, uint32_t k,
 			 uint32_t n);
+/* MATVEC_F32_BATCH: the same matrix against @batch vectors x[batch][k]
+ * into y[batch][n] (1..ACCEL_BATCH_MAX), each y[b] bit for bit MATVEC_F32
+ * of x[b]; the device reads the matrix once (CSA_CAP_F32_BATCH). */
+int accel_cmd_matvec_f32_batch(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref w, struct accel_ref y, uint32_t k,
+			       uint32_t n, uint32_t batch);
 /* MATVEC_BCQ: shift-add GEMV over binary-coded weights (layout in
  * csa_device.h): @planes 1..4, @group columns per scale (multiple of 8),
  * @pow2_scales non-zero for int8 power-of-two scales. */

@@ -203,6 +203,8 @@ struct csa_sg_entry {
  *        addr0 q f32[B][n_heads*hd], addr1 KV pool, addr2 out f32[B][n_heads*hd],
  *        addr3 ConSmax table (F_CONSMAX), addr4 table struct csa_kv_entry[B]:
  *        out[b] = ATTENTION(q[b], cache slot, seq_len = len) (len 0: out[b] = +0)
+ * MATVEC_F32_BATCH: arg0 K, arg1 N, arg2 B; addr0 x f32[B][K], addr1 W f32[N][K],
+ *        addr2 y f32[B][N]: y[b] = MATVEC_F32(x[b]) for each b
  * -------------------------------------------------------------------------- */
 
 #define CSA_DMA_MAX		(1u << 30)

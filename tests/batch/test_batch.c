@@ -251,9 +251,10 @@ static void test_greedy_split_lists(void)
 	CU_ASSERT_TRUE(per_token > 10);
 	llm_batch_free(&b);
 	close_fixture(&f);
-	/* one token per list, then two per list with one left over */
+	/* lists of one token's graph, and of one command more: a step of
+	 * three sequences needs several either way, split at other places */
 	check_greedy(3, per_token);
-	check_greedy(3, per_token * 2 + 1);
+	check_greedy(3, per_token + 1);
 }
 
 /* Sampling: request r in a batch draws the same tokens as alone (a batch
@@ -343,6 +344,7 @@ static void test_bcq_consmax_random_model(void)
 		 * separate lists' commands; on every third step only the
 		 * attention is per request */
 		b.batched_matvec = pos & 1 || pos % 3 == 0;
+		b.batched_f32 = b.batched_matvec;
 		b.batched_kv = pos & 1;
 		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
 		/* one MATVEC_BCQ_BATCH per matrix: the projection's one-queue
@@ -388,6 +390,47 @@ static void test_bcq_consmax_random_model(void)
 	accel_close(dev);
 	llm_packed_free(&p);
 	llm_model_free(&fp32);
+}
+
+/* f32 weights and classifier: a batch step (MATVEC_F32_BATCH, the
+ * per-request attention commands) gives the single decoder's tokens and
+ * costs, cycle for cycle, what the projection's npu-only step prices. */
+static void test_f32_model_step_priced(void)
+{
+	struct fixture f;
+	struct llm_batch b;
+	struct llm_seq seq[3], *run[3] = { &seq[0], &seq[1], &seq[2] };
+	struct csa_cycle_params defaults = { 0 };
+	struct llm_err e = { "" };
+	struct bp_model bm;
+	int tok[3] = { 1, 1, 1 }, want[12], next[3], t = 1;
+
+	open_stories(&f);
+	for (int pos = 0; pos < 12; pos++) {
+		CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&f.a, t, pos, NULL, &want[pos], &e), 0);
+		t = want[pos];
+	}
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 3, &e), 0);
+	CU_ASSERT_TRUE(b.batched_f32);
+	for (int r = 0; r < 3; r++)
+		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&b, &seq[r], &e), 0);
+	bp_model_from_packed(&bm, &f.p, 0);
+	for (int pos = 0; pos < 12; pos++) {
+		struct bp_result pr;
+
+		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
+		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, 3, pos, &pr), 0);
+		CU_ASSERT_EQUAL((double)b.last_cycles, pr.npu_only);
+		CU_ASSERT_TRUE(pr.npu_only < pr.sequential);
+		for (int r = 0; r < 3; r++) {
+			CU_ASSERT_EQUAL(next[r], want[pos]);
+			tok[r] = next[r];
+		}
+	}
+	for (int r = 0; r < 3; r++)
+		llm_seq_free(&seq[r]);
+	llm_batch_free(&b);
+	close_fixture(&f);
 }
 
 /* A prompt that fills the context is refused at start with a reason; a
@@ -491,6 +534,7 @@ int main(void)
 	    !CU_add_test(s, "greedy: lists split at the device limit", test_greedy_split_lists) ||
 	    !CU_add_test(s, "sampling: same draws as alone", test_sampling_same_as_alone) ||
 	    !CU_add_test(s, "BCQ + ConSmax random model, refused steps", test_bcq_consmax_random_model) ||
+	    !CU_add_test(s, "f32 model: batch step priced as projected", test_f32_model_step_priced) ||
 	    !CU_add_test(s, "prompt longer than the context", test_prompt_too_long) ||
 	    !CU_add_test(s, "batch projection at batch 1 = sim cycles", test_projection_matches_sim)) {
 		CU_cleanup_registry();

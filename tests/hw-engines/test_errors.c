@@ -111,6 +111,9 @@ static const struct variant variants[] = {
 	  { 2, 2, 4, 2, 3, F32_035, 2 },
 	  { { 1, 3 }, { 3, 0 }, { 5, F32_INF }, { 6, CSA_KV_POOL_MAX + 1 } }, 4,
 	  { 0, 0 } },
+	{ "MATVEC_F32_BATCH", CSA_OP_MATVEC_F32_BATCH, 0, { 16, 8, 3 },
+	  { { 0, 0 }, { 1, 0 }, { 2, 0 }, { 2, CSA_BATCH_MAX + 1 },
+	    { 0, CSA_MATVEC_MAX + 1 }, { 1, CSA_MATVEC_MAX + 1 } }, 6, { 0, 0 } },
 	{ "SILU_MUL", CSA_OP_SILU_MUL, 0, { 16 },
 	  { { 0, 0 }, { 0, CSA_VEC_MAX + 1 } }, 2, { 0, 0 } },
 	{ "ADD", CSA_OP_ADD, 0, { 16 },
@@ -468,7 +471,7 @@ VARIANT_TESTS(12) VARIANT_TESTS(13) VARIANT_TESTS(14) VARIANT_TESTS(15)
 VARIANT_TESTS(16) VARIANT_TESTS(17) VARIANT_TESTS(18) VARIANT_TESTS(19)
 VARIANT_TESTS(20) VARIANT_TESTS(21) VARIANT_TESTS(22) VARIANT_TESTS(23)
 VARIANT_TESTS(24) VARIANT_TESTS(25) VARIANT_TESTS(26) VARIANT_TESTS(27)
-VARIANT_TESTS(28) VARIANT_TESTS(29)
+VARIANT_TESTS(28) VARIANT_TESTS(29) VARIANT_TESTS(30)
 
 #define VARIANT_ROW(i) \
 	{ valid_##i, opcode_##i, reserved_##i, badarg_##i, range_##i, \
@@ -482,7 +485,7 @@ static const CU_TestFunc variant_tests[][7] = {
 	VARIANT_ROW(16), VARIANT_ROW(17), VARIANT_ROW(18), VARIANT_ROW(19),
 	VARIANT_ROW(20), VARIANT_ROW(21), VARIANT_ROW(22), VARIANT_ROW(23),
 	VARIANT_ROW(24), VARIANT_ROW(25), VARIANT_ROW(26), VARIANT_ROW(27),
-	VARIANT_ROW(28), VARIANT_ROW(29),
+	VARIANT_ROW(28), VARIANT_ROW(29), VARIANT_ROW(30),
 };
 
 static const char *const kinds[7] = {

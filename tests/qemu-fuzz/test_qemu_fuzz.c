@@ -533,6 +533,7 @@ static const struct { uint8_t args, addrs, flags; } slots[CSA_OP_COUNT] = {
 	[CSA_OP_KV_APPEND_BATCH] = { 5, 4, CSA_CMD_F_KV_F16 },
 	[CSA_OP_ATTENTION_BATCH] = { 7, 5, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM |
 				     CSA_CMD_F_KV_F16 },
+	[CSA_OP_MATVEC_F32_BATCH] = { 3, 3, 0 },
 };
 
 /* Operand regions of the near-valid descriptors: slot i in its own 4 MiB,
@@ -584,8 +585,11 @@ static void near_valid_args(struct csa_desc *d)
 		a[1] = f32_bits(1e-5f);
 		break;
 	case CSA_OP_MATVEC_F32:
+	case CSA_OP_MATVEC_F32_BATCH:
 		a[0] = 1 + rnd_below(256);
 		a[1] = 1 + rnd_below(256);
+		if (d->opcode == CSA_OP_MATVEC_F32_BATCH)
+			a[2] = 1 + rnd_below(4);
 		break;
 	case CSA_OP_MATVEC_BCQ:
 	case CSA_OP_MATVEC_BCQ_BATCH:

@@ -144,7 +144,7 @@ static const unsigned int used_args[CSA_OP_COUNT] = {
 	[CSA_OP_ATTENTION] = 6, [CSA_OP_SILU_MUL] = 1, [CSA_OP_ADD] = 1,
 	[CSA_OP_ARGMAX] = 1, [CSA_OP_SOFTMAX] = 1,
 	[CSA_OP_MATVEC_BCQ_BATCH] = 5, [CSA_OP_KV_APPEND_BATCH] = 5,
-	[CSA_OP_ATTENTION_BATCH] = 7,
+	[CSA_OP_ATTENTION_BATCH] = 7, [CSA_OP_MATVEC_F32_BATCH] = 3,
 };
 
 struct valid_cmd {
@@ -259,6 +259,15 @@ static void make_valid(uint32_t op, struct valid_cmd *v)
 		v->nbufs = 3;
 		v->bytes[0] = v->bytes[2] = 4 * 4 * 4;
 		v->bytes[1] = 2ull * 2 * 4 * 32 * 2 * 4;
+		break;
+	case CSA_OP_MATVEC_F32_BATCH:
+		c->arg[0] = 3;	/* K */
+		c->arg[1] = 2;	/* N */
+		c->arg[2] = 4;	/* B */
+		v->nbufs = 3;
+		v->bytes[0] = 4 * 12;
+		v->bytes[1] = 24;
+		v->bytes[2] = 4 * 8;
 		break;
 	case CSA_OP_KV_APPEND_BATCH:
 		c->arg[0] = 2;	/* kv heads */

@@ -17,6 +17,7 @@ static const char *const opcode_names[CSA_OP_COUNT] = {
 	[CSA_OP_SOFTMAX] = "SOFTMAX", [CSA_OP_MATVEC_BCQ_BATCH] = "MATVEC_BCQ_BATCH",
 	[CSA_OP_KV_APPEND_BATCH] = "KV_APPEND_BATCH",
 	[CSA_OP_ATTENTION_BATCH] = "ATTENTION_BATCH",
+	[CSA_OP_MATVEC_F32_BATCH] = "MATVEC_F32_BATCH",
 };
 
 static const char *const engine_names[CSA_ENGINE_COUNT] = {

@@ -105,6 +105,7 @@ int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
 			info.max_cmds : CSA_SUBMIT_MAX_CMDS;
 	b->batched_matvec = !!(info.capabilities & CSA_CAP_BCQ_BATCH);
 	b->batched_kv = !!(info.capabilities & CSA_CAP_KV_BATCH);
+	b->batched_f32 = !!(info.capabilities & CSA_CAP_F32_BATCH);
 	measure_token(b);
 	return 0;
 }
@@ -266,7 +267,18 @@ static int matvec_all(const struct step *s, int i, enum llm_batch_tensor x,
 		}
 		return 0;
 	}
-	for (int j = 0; j < s->n; j++)
+	/* f32 weights (the shared classifier too): the matrix once per
+	 * CSA_BATCH_MAX vectors, or one MATVEC_F32 per sequence */
+	for (int j = 0; s->b->batched_f32 && j < s->n; j += CSA_BATCH_MAX) {
+		uint32_t nb = (uint32_t)(s->n - j < (int)CSA_BATCH_MAX ? s->n - j :
+					 (int)CSA_BATCH_MAX);
+
+		EMIT(accel_cmd_matvec_f32_batch(s->b->cl, act(s, x, j),
+						ACCEL_REF(a->weights, i < 0 ? a->off_embed :
+							  a->off_mat[i]),
+						act(s, y, j), cols, rows, nb));
+	}
+	for (int j = 0; !s->b->batched_f32 && j < s->n; j++)
 		EMIT(accel_cmd_matvec_f32(s->b->cl, act(s, x, j),
 					  ACCEL_REF(a->weights, i < 0 ? a->off_embed : a->off_mat[i]),
 					  act(s, y, j), cols, rows));

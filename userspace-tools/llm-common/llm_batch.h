@@ -8,12 +8,14 @@
  * every sequence given by one token, layer by layer: per-request vector
  * commands (norms, RoPE, residual adds, argmax); for BCQ weights one
  * MATVEC_BCQ_BATCH per matrix and up to CSA_BATCH_MAX sequences, which
- * reads the weights once for all of them; and one KV_APPEND_BATCH and one
+ * reads the weights once for all of them (for f32 matrices, the shared
+ * classifier among them, one MATVEC_F32_BATCH); and one KV_APPEND_BATCH and one
  * ATTENTION_BATCH per layer and up to CSA_BATCH_MAX sequences, driven by a
  * table of (slot, length) the step writes once (one 8-byte entry per
  * sequence, a DMA at the start of the step), so sequences at different
  * positions share one command.  A card without CSA_CAP_BCQ_BATCH gets one
- * MATVEC_BCQ per sequence; one without CSA_CAP_KV_BATCH one KV_APPEND and
+ * MATVEC_BCQ per sequence, one without CSA_CAP_F32_BATCH one MATVEC_F32;
+ * one without CSA_CAP_KV_BATCH one KV_APPEND and
  * one ATTENTION per sequence on its slot.  The commands go into as few
  * lists as the device's list limit allows (lists of a device run in
  * order, so a list may end anywhere), all submitted before the first
@@ -61,6 +63,7 @@ struct llm_batch {
 	uint32_t list_limit;	/* commands per list on this device */
 	int batched_matvec;	/* the card has MATVEC_BCQ_BATCH (CSA_CAP_BCQ_BATCH) */
 	int batched_kv;		/* the card has KV_APPEND/ATTENTION_BATCH (CSA_CAP_KV_BATCH) */
+	int batched_f32;	/* the card has MATVEC_F32_BATCH (CSA_CAP_F32_BATCH) */
 	uint32_t token_cmds;	/* commands of one token's single-sequence graph */
 	int nf;			/* lists submitted in the current step */
 	uint64_t *fences;	/* [fences_cap] of the current step */

@@ -85,6 +85,7 @@ extern "C" {
 #define CSA_CAP_POW2_SCALES	(1ULL << 6) /* MATVEC_BCQ power-of-two scales */
 #define CSA_CAP_BCQ_BATCH	(1ULL << 7) /* MATVEC_BCQ_BATCH (opcode 0x10) */
 #define CSA_CAP_KV_BATCH	(1ULL << 8) /* KV_APPEND_BATCH, ATTENTION_BATCH (0x11, 0x12) */
+#define CSA_CAP_F32_BATCH	(1ULL << 9) /* MATVEC_F32_BATCH (0x13) */
 
 /* Engines, the index of drm_csa_counters.busy_cycles[] */
 enum drm_csa_engine {
@@ -208,7 +209,8 @@ enum drm_csa_opcode {
 	CSA_OP_MATVEC_BCQ_BATCH = 0x10, /* shift-add GEMV of B vectors, weights read once */
 	CSA_OP_KV_APPEND_BATCH = 0x11,	/* KV_APPEND of B requests, each its own KV slot */
 	CSA_OP_ATTENTION_BATCH = 0x12,	/* ATTENTION of B requests at their own lengths */
-	CSA_OP_COUNT = 0x13,
+	CSA_OP_MATVEC_F32_BATCH = 0x13,	/* MATVEC_F32 of B vectors, the matrix read once */
+	CSA_OP_COUNT = 0x14,
 };
 
 /* Command flags a user may set (per opcode, see the spec) */
