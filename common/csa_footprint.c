@@ -158,6 +158,10 @@ static int fp_matvec_f32_batch(const uint32_t *arg, struct csa_cmd_footprint *fp
 	if (!in_range(b, 1, CSA_BATCH_MAX))
 		return CSA_STATUS_BAD_ARG;
 	status = fp_matvec_f32(arg, fp);
+	/* no more multiply-adds than the largest single MATVEC_F32 */
+	if (status == CSA_STATUS_OK &&
+	    (uint64_t)b * arg[0] * arg[1] > (uint64_t)CSA_MATVEC_MAX * CSA_MATVEC_MAX)
+		return CSA_STATUS_BAD_ARG;
 	if (status != CSA_STATUS_OK)
 		return status;
 	fp->bytes[0] *= b;

@@ -46,6 +46,7 @@ int csa_kv_batch_table(struct csa_hw *hw, const struct csa_desc *d,
 		       struct csa_kv_entry *entries)
 {
 	struct kv_batch v;
+	uint64_t tokens = 0;
 	uint32_t i;
 
 	batch_view(d, &v);
@@ -56,7 +57,10 @@ int csa_kv_batch_table(struct csa_hw *hw, const struct csa_desc *d,
 		entries[i].len = csa_ld_u32(e + 4);
 		if (entries[i].slot >= v.slots || entries[i].len > v.max_seq)
 			return CSA_STATUS_BAD_ARG;
+		tokens += entries[i].len;
 	}
+	if (v.attention && tokens * d->arg[0] * v.hd > CSA_ATTN_BATCH_WORK_MAX)
+		return CSA_STATUS_BAD_ARG;
 	return CSA_STATUS_OK;
 }
 

@@ -13,7 +13,9 @@
 
 /* Reads the table of a descriptor csa_hw_check_desc() accepted into
  * @entries (CSA_BATCH_MAX room) and checks every entry: slot < slots and
- * len <= max_seq.  Returns CSA_STATUS_OK or CSA_STATUS_BAD_ARG. */
+ * len <= max_seq, and for ATTENTION_BATCH n_heads * head_dim * (sum of
+ * len) <= CSA_ATTN_BATCH_WORK_MAX.  Returns CSA_STATUS_OK or
+ * CSA_STATUS_BAD_ARG. */
 int csa_kv_batch_table(struct csa_hw *hw, const struct csa_desc *d,
 		       struct csa_kv_entry *entries);
 

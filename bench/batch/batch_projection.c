@@ -54,11 +54,12 @@ static struct price per_request(const struct csa_cycle_params *p, uint32_t op,
 }
 
 /* KV_APPEND_BATCH and ATTENTION_BATCH of b requests, all with len pos + 1,
- * per CSA_BATCH_MAX requests, priced as the device prices the table it
- * reads (hw/pim_batch.c). */
+ * per CSA_BATCH_MAX requests (fewer where the attention work would pass
+ * CSA_ATTN_BATCH_WORK_MAX, as llm_batch.c splits them), priced as the
+ * device prices the table it reads (hw/pim_batch.c). */
 static struct price kv_batch(const struct csa_cycle_params *p, uint32_t op,
 			     uint32_t flags, const uint32_t *args, int n, int b,
-			     uint32_t len)
+			     uint32_t len, int most)
 {
 	struct csa_kv_entry e[CSA_BATCH_MAX];
 	struct price r = { 0, 0 };
@@ -67,8 +68,8 @@ static struct price kv_batch(const struct csa_cycle_params *p, uint32_t op,
 	struct csa_desc d;
 	int att = op == CSA_OP_ATTENTION_BATCH;
 
-	for (int j = 0; j < b; j += CSA_BATCH_MAX) {
-		int nb = b - j < (int)CSA_BATCH_MAX ? b - j : (int)CSA_BATCH_MAX;
+	for (int j = 0, nb; j < b; j += nb) {
+		nb = b - j < most ? b - j : most;
 
 		desc(&d, op, flags, args, n);
 		d.arg[att ? 3 : 2] = (uint32_t)nb;
@@ -131,8 +132,13 @@ static struct price matvec(const struct csa_cycle_params *p, const struct bp_mod
 		r.cycles = 0;
 		r.ext_bytes = 0;
 		d.opcode = CSA_OP_MATVEC_F32_BATCH;
-		for (int j = 0; j < b; j += CSA_BATCH_MAX) {
-			d.arg[2] = (uint32_t)(b - j < (int)CSA_BATCH_MAX ? b - j : (int)CSA_BATCH_MAX);
+		uint64_t most = (uint64_t)CSA_MATVEC_MAX * CSA_MATVEC_MAX / ((uint64_t)rows * cols);
+
+		for (int j = 0, nb; j < b; j += nb) {
+			nb = b - j < (int)CSA_BATCH_MAX ? b - j : (int)CSA_BATCH_MAX;
+			if ((uint64_t)nb > most)
+				nb = (int)most;
+			d.arg[2] = (uint32_t)nb;
 			csa_cycles_cmd(p, &d, &cost);
 			r.cycles += (double)cost.cycles;
 			r.ext_bytes += (double)cost.mem_bytes;
@@ -183,7 +189,12 @@ static void price_parts(const struct csa_cycle_params *p, const struct bp_model 
 	uint32_t aflags = m->consmax ? CSA_CMD_F_CONSMAX : 0;
 
 	/* one KV_APPEND_BATCH / ATTENTION_BATCH per layer from two requests
-	 * on (llm_batch.c), their table sent once per step */
+	 * on (llm_batch.c), their table sent once per step; requests per
+	 * command as llm_batch.c splits them */
+	uint64_t per = (uint64_t)(up + 1) * nh * hs;
+	int most = per * CSA_BATCH_MAX <= CSA_ATTN_BATCH_WORK_MAX ? (int)CSA_BATCH_MAX :
+		   (int)(CSA_ATTN_BATCH_WORK_MAX / per);
+
 	kv_batched = kv_batched && b >= 2;
 
 	memset(t, 0, sizeof(*t));
@@ -200,9 +211,10 @@ static void price_parts(const struct csa_cycle_params *p, const struct bp_model 
 		add(&t->pre[l], per_request(p, CSA_OP_ROPE, 0, ropeq, 4, b));
 		add(&t->pre[l], per_request(p, CSA_OP_ROPE, 0, ropek, 4, b));
 		if (kv_batched) {
-			add(&t->attn[l], kv_batch(p, CSA_OP_KV_APPEND_BATCH, 0, kvb, 5, b, up + 1));
+			add(&t->attn[l], kv_batch(p, CSA_OP_KV_APPEND_BATCH, 0, kvb, 5, b, up + 1,
+						  most));
 			add(&t->attn[l], kv_batch(p, CSA_OP_ATTENTION_BATCH, aflags, attb, 7, b,
-						  up + 1));
+						  up + 1, most));
 		} else {
 			add(&t->attn[l], per_request(p, CSA_OP_KV_APPEND, 0, kv, 4, b));
 			add(&t->attn[l], per_request(p, CSA_OP_ATTENTION, aflags, att, 6, b));

@@ -217,6 +217,10 @@ struct csa_sg_entry {
 #define CSA_SEQ_MAX		16384u
 #define CSA_BATCH_MAX		64u		/* B of MATVEC_BCQ_BATCH, KV_APPEND/ATTENTION_BATCH */
 #define CSA_KV_POOL_MAX		65536u		/* caches (slots) in a KV pool */
+/* ATTENTION_BATCH: n_heads * head_dim * (sum of the entries' len) at most
+ * this, the work of the largest single ATTENTION (256 * 512 * 16384), so
+ * no batched command runs longer than the longest single one */
+#define CSA_ATTN_BATCH_WORK_MAX	(1ull << 31)
 
 /* MATVEC_BCQ weights:
  *  K8 = ceil(K / 8) bytes per row and plane; bit j of byte kb of row n in

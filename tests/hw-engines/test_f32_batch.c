@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/csa_footprint.h"
 #include "golden.h"
 #include "harness.h"
 #include "hw/cycle_model.h"
@@ -102,12 +103,31 @@ static void test_f32_batch(void)
 		run_case(cases[i][0], cases[i][1], cases[i][2]);
 }
 
+/* B * N * K at most the largest single MATVEC_F32's 2^32 multiply-adds. */
+static void test_work_bound(void)
+{
+	struct csa_cmd_footprint fp;
+	uint32_t a[CSA_DESC_ARGS] = { 65536, 65536, 1 };
+
+	CU_ASSERT_EQUAL(csa_cmd_footprint(CSA_OP_MATVEC_F32_BATCH, 0, a, &fp), 0);
+	CU_ASSERT_EQUAL(fp.bytes[1], 65536ull * 65536 * 4);
+	a[2] = 2;
+	CU_ASSERT_EQUAL(csa_cmd_check(CSA_OP_MATVEC_F32_BATCH, 0, a, &fp), CSA_STATUS_BAD_ARG);
+	a[0] = 32768;		/* half the columns, twice the vectors */
+	CU_ASSERT_EQUAL(csa_cmd_footprint(CSA_OP_MATVEC_F32_BATCH, 0, a, &fp), 0);
+	CU_ASSERT_EQUAL(fp.bytes[0], 2ull * 32768 * 4);
+	CU_ASSERT_EQUAL(fp.bytes[2], 2ull * 65536 * 4);
+	a[0] = 32769;
+	CU_ASSERT_EQUAL(csa_cmd_check(CSA_OP_MATVEC_F32_BATCH, 0, a, &fp), CSA_STATUS_BAD_ARG);
+}
+
 int add_f32_batch_suite(void)
 {
 	CU_pSuite s = CU_add_suite("MATVEC_F32_BATCH", h_init, h_fini);
 
 	if (!s || !CU_add_test(s, "batch = golden = B single commands, bit for bit; price",
-			       test_f32_batch))
+			       test_f32_batch) ||
+	    !CU_add_test(s, "work bound", test_work_bound))
 		return 1;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "golden.h"
 #include "harness.h"
 #include "hw/cycle_model.h"
+#include "hw/pim_batch.h"
 #include "tests.h"
 
 #define F32_035		0x3eb33333u	/* 0.35f */
@@ -345,6 +346,49 @@ static void test_bad_entries(void)
 	}
 }
 
+/* The attention work of one ATTENTION_BATCH is bounded by the largest
+ * single ATTENTION's: n_heads * head_dim * (sum of len) <= 2^31.  (The
+ * caches such a command needs do not fit the harness's device memory, so
+ * the table check is called on its own.) */
+static void test_work_bound(void)
+{
+	struct csa_kv_entry got[CSA_BATCH_MAX];
+	struct csa_desc d = t_desc(CSA_OP_ATTENTION_BATCH, 0);
+	uint32_t tab[8] = { 0, 16384, 1, 16384, 2, 16384, 3, 16384 };
+
+	h_reset();
+	d.arg[0] = 256;		/* 2^17 per token with head_dim 512 */
+	d.arg[1] = 1;
+	d.arg[2] = 512;
+	d.arg[3] = 4;
+	d.arg[4] = CSA_SEQ_MAX;
+	d.arg[5] = F32_035;
+	d.arg[6] = 4;
+	d.addr[4] = put_new(tab, sizeof(tab));
+	CU_ASSERT_EQUAL(csa_kv_batch_table(h_hw, &d, got), CSA_STATUS_BAD_ARG);
+	d.arg[3] = 1;		/* one full request: the single command's work */
+	CU_ASSERT_EQUAL(csa_kv_batch_table(h_hw, &d, got), CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(got[0].len, 16384);
+	tab[1] = 8192;		/* two halves: exactly the bound */
+	tab[3] = 8192;
+	h_put(d.addr[4], tab, sizeof(tab));
+	d.arg[3] = 2;
+	CU_ASSERT_EQUAL(csa_kv_batch_table(h_hw, &d, got), CSA_STATUS_OK);
+	tab[3] = 8193;		/* one token more */
+	h_put(d.addr[4], tab, sizeof(tab));
+	CU_ASSERT_EQUAL(csa_kv_batch_table(h_hw, &d, got), CSA_STATUS_BAD_ARG);
+	/* KV_APPEND_BATCH has no such bound: its work is one token each */
+	d = t_desc(CSA_OP_KV_APPEND_BATCH, 0);
+	d.arg[0] = 1;
+	d.arg[1] = 512;
+	d.arg[2] = 4;
+	d.arg[3] = CSA_SEQ_MAX;
+	d.arg[4] = 4;
+	tab[3] = 16384;
+	d.addr[3] = put_new(tab, sizeof(tab));
+	CU_ASSERT_EQUAL(csa_kv_batch_table(h_hw, &d, got), CSA_STATUS_OK);
+}
+
 /* What the descriptor check catches: the pool past the end of device
  * memory, the table inside the pool an append writes, an output over the
  * table, and the counts. */
@@ -419,6 +463,7 @@ int add_kv_batch_suite(void)
 	    !CU_add_test(s, "golden and single commands, bit for bit", test_same_as_single) ||
 	    !CU_add_test(s, "bad table entries write nothing", test_bad_entries) ||
 	    !CU_add_test(s, "descriptor checks", test_descriptor_checks) ||
+	    !CU_add_test(s, "attention work bound", test_work_bound) ||
 	    !CU_add_test(s, "price from the descriptor alone is the bound", test_price_bound))
 		return 1;
 	return 0;

@@ -268,15 +268,18 @@ static int matvec_all(const struct step *s, int i, enum llm_batch_tensor x,
 		return 0;
 	}
 	/* f32 weights (the shared classifier too): the matrix once per
-	 * CSA_BATCH_MAX vectors, or one MATVEC_F32 per sequence */
-	for (int j = 0; s->b->batched_f32 && j < s->n; j += CSA_BATCH_MAX) {
-		uint32_t nb = (uint32_t)(s->n - j < (int)CSA_BATCH_MAX ? s->n - j :
-					 (int)CSA_BATCH_MAX);
+	 * CSA_BATCH_MAX vectors (fewer where B * rows * cols would pass the
+	 * largest single MATVEC_F32's), or one MATVEC_F32 per sequence */
+	for (int j = 0, nb; s->b->batched_f32 && j < s->n; j += nb) {
+		uint64_t most = (uint64_t)CSA_MATVEC_MAX * CSA_MATVEC_MAX / ((uint64_t)rows * cols);
 
+		nb = s->n - j < (int)CSA_BATCH_MAX ? s->n - j : (int)CSA_BATCH_MAX;
+		if ((uint64_t)nb > most)
+			nb = (int)most;
 		EMIT(accel_cmd_matvec_f32_batch(s->b->cl, act(s, x, j),
 						ACCEL_REF(a->weights, i < 0 ? a->off_embed :
 							  a->off_mat[i]),
-						act(s, y, j), cols, rows, nb));
+						act(s, y, j), cols, rows, (uint32_t)nb));
 	}
 	for (int j = 0; !s->b->batched_f32 && j < s->n; j++)
 		EMIT(accel_cmd_matvec_f32(s->b->cl, act(s, x, j),
@@ -327,18 +330,26 @@ static int layer(const struct step *s, int l)
 					       seq, scale, llm_accel_attention_flags(a)));
 	}
 	/* every sequence's append and attention through the step's table:
-	 * one command each per CSA_BATCH_MAX sequences */
-	for (int j = 0; kv_batched(s) && j < s->n; j += CSA_BATCH_MAX) {
-		uint32_t nb = (uint32_t)(s->n - j < (int)CSA_BATCH_MAX ? s->n - j :
-					 (int)CSA_BATCH_MAX);
+	 * one command each per CSA_BATCH_MAX sequences, or fewer where their
+	 * attention work would pass CSA_ATTN_BATCH_WORK_MAX */
+	for (int j = 0, nb; kv_batched(s) && j < s->n; j += nb) {
 		struct accel_ref pool = kv_cache(s->b, l, 0);
+		uint64_t work = 0;
+
+		for (nb = 0; j + nb < s->n && nb < (int)CSA_BATCH_MAX; nb++) {
+			uint64_t w = (uint64_t)(s->seqs[j + nb]->pos + 1) * nh * hs;
+
+			if (nb && work + w > CSA_ATTN_BATCH_WORK_MAX)
+				break;
+			work += w;
+		}
 
 		EMIT(accel_cmd_kv_append_batch(cl, act(s, LLM_T_K, j), act(s, LLM_T_V, j), pool,
 					       act(s, LLM_T_KV_TABLE, j), nkv, hs, seq,
-					       (uint32_t)s->b->max, nb, a->kv_flags));
+					       (uint32_t)s->b->max, (uint32_t)nb, a->kv_flags));
 		EMIT(accel_cmd_attention_batch(cl, act(s, LLM_T_Q, j), pool, act(s, LLM_T_ATT, j),
 					       table, act(s, LLM_T_KV_TABLE, j), nh, nkv, hs, seq,
-					       (uint32_t)s->b->max, nb, scale,
+					       (uint32_t)s->b->max, (uint32_t)nb, scale,
 					       llm_accel_attention_flags(a)));
 	}
 	rc = matvec_all(s, m0 + LLM_WO, LLM_T_ATT, LLM_T_XB2);
