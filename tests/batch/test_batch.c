@@ -433,6 +433,58 @@ static void test_f32_model_step_priced(void)
 	close_fixture(&f);
 }
 
+/* A cache whose size is no multiple of 4 KiB (head_dim 12: 6144 bytes a
+ * layer): the pool's caches lie where the device puts them, so steps
+ * through the batched commands and steps through the single commands on
+ * the same caches, in turn, give the single decoder's logits bit for bit. */
+static void test_pool_layout_odd_cache(void)
+{
+	struct llm_config c = { 48, 64, 2, 4, 2, 96, 32, 1 };
+	struct llm_model m;
+	struct llm_packed p;
+	struct llm_err e = { "" };
+	struct accel_dev *dev;
+	struct llm_accel a;
+	struct llm_batch b;
+	struct llm_seq seq[3], *run[3] = { &seq[0], &seq[1], &seq[2] };
+	int tok[3] = { 1, 7, 50 }, want[3][24], next[3];
+	static float want_logits[3][24][96], got[3][96];
+	float *logits[3] = { got[0], got[1], got[2] };
+
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 5, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, NULL, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 0, &e), 0);
+	CU_ASSERT_EQUAL(csa_kv_bytes(2, 12, 32) % 4096, 2048);
+	for (int r = 0; r < 3; r++) {
+		int t = tok[r];
+
+		for (int pos = 0; pos < 24; pos++) {
+			CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&a, t, pos, want_logits[r][pos],
+							       &want[r][pos], &e), 0);
+			t = want[r][pos];
+		}
+	}
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 3, &e), 0);
+	/* the last place first: slot 2 is the one a wrong stride misses */
+	for (int r = 2; r >= 0; r--)
+		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&b, &seq[r], &e), 0);
+	for (int pos = 0; pos < 24; pos++) {
+		b.batched_kv = pos % 3 != 1;
+		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, logits, next, &e), 0);
+		for (int r = 0; r < 3; r++) {
+			CU_ASSERT_EQUAL(memcmp(got[r], want_logits[r][pos], sizeof(got[r])), 0);
+			tok[r] = want[r][pos];
+		}
+	}
+	for (int r = 0; r < 3; r++)
+		llm_seq_free(&seq[r]);
+	llm_batch_free(&b);
+	llm_accel_free(&a);
+	accel_close(dev);
+	llm_packed_free(&p);
+}
+
 /* A prompt that fills the context is refused at start with a reason; a
  * request beyond the batch's caches gets none. */
 static void test_prompt_too_long(void)
@@ -535,6 +587,7 @@ int main(void)
 	    !CU_add_test(s, "sampling: same draws as alone", test_sampling_same_as_alone) ||
 	    !CU_add_test(s, "BCQ + ConSmax random model, refused steps", test_bcq_consmax_random_model) ||
 	    !CU_add_test(s, "f32 model: batch step priced as projected", test_f32_model_step_priced) ||
+	    !CU_add_test(s, "pool layout with a cache of no 4 KiB multiple", test_pool_layout_odd_cache) ||
 	    !CU_add_test(s, "prompt longer than the context", test_prompt_too_long) ||
 	    !CU_add_test(s, "batch projection at batch 1 = sim cycles", test_projection_matches_sim)) {
 		CU_cleanup_registry();

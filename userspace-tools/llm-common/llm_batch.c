@@ -29,10 +29,12 @@ void llm_seq_free(struct llm_seq *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Cache of sequence slot @slot for layer @l in the pool. */
+/* Cache of sequence slot @slot for layer @l in the pool: the device's
+ * layout (commands.md 5.14), caches of exactly csa_kv_bytes_elem() bytes
+ * back to back. */
 static struct accel_ref kv_cache(const struct llm_batch *b, int l, int slot)
 {
-	return ACCEL_REF(b->kv, b->kv_pool_bytes * l + b->a->kv_layer_bytes * slot);
+	return ACCEL_REF(b->kv, b->kv_pool_bytes * l + b->kv_cache_bytes * slot);
 }
 
 /* Commands of one token of the single-sequence graph (a statistic). */
@@ -83,7 +85,9 @@ int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
 	act = layout(b, c);
 	b->host_stride = ((uint64_t)c->vocab_size * 4 + 8 + 63) & ~63ull;
 	b->host_table = b->host_stride * max_batch;
-	b->kv_pool_bytes = a->kv_layer_bytes * max_batch;
+	b->kv_cache_bytes = csa_kv_bytes_elem((uint32_t)c->n_kv_heads, (uint32_t)llm_head_size(c),
+					      (uint32_t)c->seq_len, csa_kv_elem_bytes(a->kv_flags));
+	b->kv_pool_bytes = b->kv_cache_bytes * max_batch;
 	rc = accel_query_info(a->dev, &info);
 	if (!rc)
 		rc = accel_bo_alloc(a->dev, act, ACCEL_MEM_DEVICE, &b->act);

@@ -53,6 +53,7 @@ struct llm_batch {
 	int max;		/* most sequences per step */
 	struct accel_bo *act, *host;
 	struct accel_bo *kv;	/* the KV pool: layer l's max caches at l * kv_pool_bytes */
+	uint64_t kv_cache_bytes;	/* one cache of one layer (csa_kv_bytes_elem()) */
 	uint64_t kv_pool_bytes;	/* max caches of one layer */
 	uint8_t slot_used[LLM_BATCH_MAX];
 	void *host_map;
