@@ -51,6 +51,10 @@ static const struct op_shape op_shapes[CSA_OP_COUNT] = {
 	[CSA_OP_ARGMAX]		= { 1, 0 },
 	[CSA_OP_SOFTMAX]	= { 1, CSA_CMD_F_CONSMAX },
 	[CSA_OP_MATVEC_BCQ_BATCH] = { 5, CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16 },
+	[CSA_OP_KV_APPEND_BATCH] = { 5, CSA_CMD_F_KV_F16 },
+	[CSA_OP_ATTENTION_BATCH] = { 7, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM |
+				     CSA_CMD_F_KV_F16 },
+	[CSA_OP_MATVEC_F32_BATCH] = { 3, 0 },
 };
 
 static int in_range(uint32_t v, uint32_t lo, uint32_t hi)
@@ -145,6 +149,26 @@ static int fp_matvec_f32(const uint32_t *arg, struct csa_cmd_footprint *fp)
 	return CSA_STATUS_OK;
 }
 
+/* B activation vectors against one f32 matrix. */
+static int fp_matvec_f32_batch(const uint32_t *arg, struct csa_cmd_footprint *fp)
+{
+	uint32_t b = arg[2];
+	int status;
+
+	if (!in_range(b, 1, CSA_BATCH_MAX))
+		return CSA_STATUS_BAD_ARG;
+	status = fp_matvec_f32(arg, fp);
+	/* no more multiply-adds than the largest single MATVEC_F32 */
+	if (status == CSA_STATUS_OK &&
+	    (uint64_t)b * arg[0] * arg[1] > (uint64_t)CSA_MATVEC_MAX * CSA_MATVEC_MAX)
+		return CSA_STATUS_BAD_ARG;
+	if (status != CSA_STATUS_OK)
+		return status;
+	fp->bytes[0] *= b;
+	fp->bytes[2] *= b;
+	return CSA_STATUS_OK;
+}
+
 static int fp_matvec_bcq(uint32_t flags, const uint32_t *arg,
 			 struct csa_cmd_footprint *fp)
 {
@@ -232,6 +256,59 @@ static int fp_attention(uint32_t flags, const uint32_t *arg,
 	return CSA_STATUS_OK;
 }
 
+/* A KV pool of @slots caches and a table of @b entries; the entries
+ * themselves are the device's to check when it runs the command. */
+static int fp_kv_pool(uint32_t flags, uint32_t n_kv, uint32_t hd,
+		      uint32_t max_seq, uint32_t b, uint32_t slots,
+		      unsigned int pool_slot, enum csa_buf_kind pool_kind,
+		      unsigned int table_slot, struct csa_cmd_footprint *fp)
+{
+	if (!in_range(b, 1, CSA_BATCH_MAX) || !in_range(slots, 1, CSA_KV_POOL_MAX))
+		return CSA_STATUS_BAD_ARG;
+	slot(fp, pool_slot, pool_kind, (uint64_t)slots *
+	     csa_kv_bytes_elem(n_kv, hd, max_seq, csa_kv_elem_bytes(flags)));
+	slot(fp, table_slot, CSA_BUF_DEVICE_IN, (uint64_t)b * CSA_KV_ENTRY_BYTES);
+	return CSA_STATUS_OK;
+}
+
+static int fp_kv_append_batch(uint32_t flags, const uint32_t *arg,
+			      struct csa_cmd_footprint *fp)
+{
+	uint32_t n_kv = arg[0], hd = arg[1], b = arg[2], max_seq = arg[3];
+	uint64_t vec = (uint64_t)b * n_kv * hd * 4;
+
+	if (!in_range(n_kv, 1, CSA_HEADS_MAX) ||
+	    !in_range(hd, 1, CSA_HEAD_DIM_MAX) ||
+	    !in_range(max_seq, 1, CSA_SEQ_MAX))
+		return CSA_STATUS_BAD_ARG;
+	slot(fp, 0, CSA_BUF_DEVICE_IN, vec);
+	slot(fp, 1, CSA_BUF_DEVICE_IN, vec);
+	return fp_kv_pool(flags, n_kv, hd, max_seq, b, arg[4], 2,
+			  CSA_BUF_DEVICE_OUT, 3, fp);
+}
+
+static int fp_attention_batch(uint32_t flags, const uint32_t *arg,
+			      struct csa_cmd_footprint *fp)
+{
+	uint32_t heads = arg[0], n_kv = arg[1], hd = arg[2], b = arg[3];
+	uint32_t max_seq = arg[4];
+	uint64_t vec = (uint64_t)b * heads * hd * 4;
+
+	if ((flags & CSA_CMD_F_CONSMAX_NORM) && !(flags & CSA_CMD_F_CONSMAX))
+		return CSA_STATUS_RESERVED;
+	if (!in_range(heads, 1, CSA_HEADS_MAX) || !in_range(n_kv, 1, heads) ||
+	    heads % n_kv || !in_range(hd, 1, CSA_HEAD_DIM_MAX) ||
+	    !in_range(max_seq, 1, CSA_SEQ_MAX) || !f32_bits_finite(arg[5]))
+		return CSA_STATUS_BAD_ARG;
+	slot(fp, 0, CSA_BUF_DEVICE_IN, vec);
+	slot(fp, 2, CSA_BUF_DEVICE_OUT, vec);
+	if (flags & CSA_CMD_F_CONSMAX)
+		slot(fp, 3, CSA_BUF_DEVICE_IN,
+		     (uint64_t)heads * CSA_CONSMAX_HEAD_BYTES);
+	return fp_kv_pool(flags, n_kv, hd, max_seq, b, arg[6], 1,
+			  CSA_BUF_DEVICE_IN, 4, fp);
+}
+
 static int fp_argmax(const uint32_t *arg, struct csa_cmd_footprint *fp)
 {
 	if (!in_range(arg[0], 1, CSA_VEC_MAX))
@@ -299,6 +376,12 @@ int csa_cmd_check(uint32_t opcode, uint32_t flags, const uint32_t *arg,
 		return fp_argmax(arg, fp);
 	case CSA_OP_SOFTMAX:
 		return fp_softmax(flags, arg, fp);
+	case CSA_OP_KV_APPEND_BATCH:
+		return fp_kv_append_batch(flags, arg, fp);
+	case CSA_OP_ATTENTION_BATCH:
+		return fp_attention_batch(flags, arg, fp);
+	case CSA_OP_MATVEC_F32_BATCH:
+		return fp_matvec_f32_batch(arg, fp);
 	}
 	return CSA_STATUS_BAD_OPCODE;
 }

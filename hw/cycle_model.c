@@ -10,6 +10,7 @@
 
 #include "hw/board_profiles.h"
 #include "hw/cycle_model.h"
+#include "hw/pim_batch.h"
 
 static uint32_t or_default(uint32_t v, uint32_t def)
 {
@@ -180,6 +181,13 @@ void csa_cmd_work_of(const struct csa_cycle_params *p,
 	case CSA_OP_MATVEC_BCQ:
 		work_bcq(p, d, w);
 		break;
+	case CSA_OP_MATVEC_F32_BATCH:	/* the matrix once, x and y per vector */
+		w->ops = (uint64_t)d->arg[0] * d->arg[1];
+		w->compute = d->arg[2] * div_ceil(w->ops, lanes);
+		w->mem_bytes = 4 * (w->ops + (uint64_t)d->arg[2] *
+				    ((uint64_t)d->arg[0] + d->arg[1]));
+		w->ops *= d->arg[2];
+		break;
 	case CSA_OP_ROPE:	/* x read and written, one table row */
 		w->ops = (uint64_t)d->arg[0] * d->arg[1];
 		w->compute = div_ceil(w->ops, lanes);
@@ -215,6 +223,22 @@ void csa_cmd_work_of(const struct csa_cycle_params *p,
 			w->ops = 3 * n;
 		}
 		break;
+	case CSA_OP_KV_APPEND_BATCH:
+	case CSA_OP_ATTENTION_BATCH: {
+		/* the lengths are in device memory (csa_kv_batch_work()
+		 * prices the table the device read); from the descriptor
+		 * alone: the bound, every entry at max_seq */
+		struct csa_kv_entry full[CSA_BATCH_MAX];
+		uint32_t i, b = d->arg[d->opcode == CSA_OP_ATTENTION_BATCH ? 3 : 2];
+		uint32_t max_seq = d->arg[d->opcode == CSA_OP_ATTENTION_BATCH ? 4 : 3];
+
+		for (i = 0; i < b && i < CSA_BATCH_MAX; i++) {
+			full[i].slot = 0;
+			full[i].len = max_seq;
+		}
+		csa_kv_batch_work(p, d, full, w);
+		break;
+	}
 	default:	/* NOP, FENCE: issue only, on the vector unit's
 			 * counter so the busy counters sum to the total */
 		break;

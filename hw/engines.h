@@ -82,6 +82,9 @@ int csa_eng_matvec_bcq(struct csa_hw *hw, const struct csa_desc *d);
 int csa_eng_matvec_bcq_batch(struct csa_hw *hw, const struct csa_desc *d);
 int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d);
 int csa_eng_attention(struct csa_hw *hw, const struct csa_desc *d);
+int csa_eng_kv_append_batch(struct csa_hw *hw, const struct csa_desc *d);
+int csa_eng_attention_batch(struct csa_hw *hw, const struct csa_desc *d);
+int csa_eng_matvec_f32_batch(struct csa_hw *hw, const struct csa_desc *d);
 
 /* ConSmax LUT unit: p = exp(s - beta) / gamma from one head's table
  * (CSA_CONSMAX_HEAD_FLOATS f32 at @table). */

@@ -12,6 +12,7 @@
 #include "hw/bcq_batch.h"
 #include "hw/cycle_model.h"
 #include "hw/engines.h"
+#include "hw/pim_batch.h"
 
 static int is_device_slot(enum csa_buf_kind kind)
 {
@@ -148,6 +149,12 @@ static int run_engine(struct csa_hw *hw, const struct csa_desc *d)
 		return csa_eng_argmax(hw, d);
 	case CSA_OP_SOFTMAX:
 		return csa_eng_softmax(hw, d);
+	case CSA_OP_KV_APPEND_BATCH:
+		return csa_eng_kv_append_batch(hw, d);
+	case CSA_OP_ATTENTION_BATCH:
+		return csa_eng_attention_batch(hw, d);
+	case CSA_OP_MATVEC_F32_BATCH:
+		return csa_eng_matvec_f32_batch(hw, d);
 	default:
 		/* DMA_H2D/D2H need host memory: the command processor runs
 		 * them (csa_hw_check_desc + ops->dma_*), never exec. */
@@ -173,10 +180,20 @@ int csa_hw_exec(struct csa_hw *hw, const struct csa_desc *d, uint64_t *cycles)
 	}
 
 	csa_cycle_params_resolve(&hw->cfg.cycles, &params);
-	if (d->opcode == CSA_OP_MATVEC_BCQ_BATCH)
+	if (d->opcode == CSA_OP_MATVEC_BCQ_BATCH) {
 		csa_cycles_bcq_batch(&params, d, &cost);
-	else
+	} else if (d->opcode == CSA_OP_KV_APPEND_BATCH ||
+		   d->opcode == CSA_OP_ATTENTION_BATCH) {
+		/* priced by the table the engine ran (it checked it) */
+		struct csa_kv_entry entries[CSA_BATCH_MAX];
+		struct csa_cmd_work w;
+
+		csa_kv_batch_table(hw, d, entries);
+		csa_kv_batch_work(&params, d, entries, &w);
+		csa_cmd_price(&params, &w, params.dram_mbps, &cost);
+	} else {
 		csa_cycles_cmd(&params, d, &cost);
+	}
 	for (e = 0; e < CSA_ENGINE_COUNT; e++)
 		hw->ctr.busy[e] += cost.busy[e];
 	hw->ctr.mem_bytes += cost.mem_bytes;

@@ -69,7 +69,8 @@ static uint64_t caps(const struct csa_hw *hw)
 {
 	uint64_t c = CSA_CAP_BCQ | CSA_CAP_CONSMAX | CSA_CAP_PIM |
 		     CSA_CAP_VECTOR | CSA_CAP_DMA | CSA_CAP_POW2_SCALES |
-		     CSA_CAP_BCQ_BATCH | CSA_CAP_DEP_QUEUES;
+		     CSA_CAP_BCQ_BATCH | CSA_CAP_KV_BATCH |
+		     CSA_CAP_F32_BATCH | CSA_CAP_DEP_QUEUES;
 
 	if (hw->cfg.devmem_bar)
 		c |= CSA_CAP_DEVMEM_BAR;

@@ -22,6 +22,8 @@ unsigned int csa_queue_of(uint8_t opcode)
 	switch (opcode) {
 	case CSA_OP_KV_APPEND:
 	case CSA_OP_ATTENTION:
+	case CSA_OP_KV_APPEND_BATCH:
+	case CSA_OP_ATTENTION_BATCH:
 		return CSA_QUEUE_ATTN;
 	default:
 		return CSA_QUEUE_VECTOR;

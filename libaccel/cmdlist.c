@@ -279,6 +279,17 @@ int accel_cmd_matvec_f32(struct accel_cmdlist *cl, struct accel_ref x,
 			     NARGS(b));
 }
 
+int accel_cmd_matvec_f32_batch(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref w, struct accel_ref y, uint32_t k,
+			       uint32_t n, uint32_t batch)
+{
+	const uint32_t a[] = { k, n, batch };
+	const struct accel_ref b[] = { x, w, y };
+
+	return accel_cmd_raw(cl, CSA_OP_MATVEC_F32_BATCH, 0, a, NARGS(a), b,
+			     NARGS(b));
+}
+
 int accel_cmd_matvec_bcq_flags(struct accel_cmdlist *cl, struct accel_ref x,
 			       struct accel_ref bits, struct accel_ref scales,
 			       struct accel_ref y, uint32_t k, uint32_t n,
@@ -370,6 +381,36 @@ int accel_cmd_attention(struct accel_cmdlist *cl, struct accel_ref q,
 	return accel_cmd_attention_flags(cl, q, kv_cache, out, consmax_table,
 					 n_heads, n_kv_heads, head_dim,
 					 seq_len, max_seq, score_scale, 0);
+}
+
+int accel_cmd_kv_append_batch(struct accel_cmdlist *cl, struct accel_ref k,
+			      struct accel_ref v, struct accel_ref pool,
+			      struct accel_ref table, uint32_t n_kv_heads,
+			      uint32_t head_dim, uint32_t max_seq,
+			      uint32_t slots, uint32_t batch, uint32_t flags)
+{
+	const uint32_t a[] = { n_kv_heads, head_dim, batch, max_seq, slots };
+	const struct accel_ref b[] = { k, v, pool, table };
+
+	return accel_cmd_raw(cl, CSA_OP_KV_APPEND_BATCH, flags, a, NARGS(a), b,
+			     NARGS(b));
+}
+
+int accel_cmd_attention_batch(struct accel_cmdlist *cl, struct accel_ref q,
+			      struct accel_ref pool, struct accel_ref out,
+			      struct accel_ref consmax_table,
+			      struct accel_ref table, uint32_t n_heads,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t max_seq, uint32_t slots, uint32_t batch,
+			      float score_scale, uint32_t flags)
+{
+	const uint32_t a[] = { n_heads, n_kv_heads, head_dim, batch, max_seq,
+			       f32_bits(score_scale), slots };
+	const struct accel_ref b[] = { q, pool, out, consmax_table, table };
+
+	return accel_cmd_raw(cl, CSA_OP_ATTENTION_BATCH,
+			     flags | (consmax_table.bo ? CSA_CMD_F_CONSMAX : 0),
+			     a, NARGS(a), b, NARGS(b));
 }
 
 static int vec3(struct accel_cmdlist *cl, uint32_t op, struct accel_ref a0,

@@ -63,7 +63,8 @@ struct accel_cmdlist;	/* a growable list of commands for one device */
 #define ACCEL_HEADS_MAX			256u
 #define ACCEL_HEAD_DIM_MAX		512u
 #define ACCEL_SEQ_MAX			16384u
-#define ACCEL_BATCH_MAX			64u	/* vectors of one batched matvec */
+#define ACCEL_BATCH_MAX			64u	/* vectors/requests of one batched command */
+#define ACCEL_KV_POOL_MAX		65536u	/* caches (slots) of a KV pool */
 #define ACCEL_KV_BANKS			32u
 #define ACCEL_CONSMAX_HEAD_FLOATS	36u
 #define ACCEL_CONSMAX_HEAD_BYTES	(ACCEL_CONSMAX_HEAD_FLOATS * 4u)
@@ -282,6 +283,12 @@ int accel_cmd_rmsnorm(struct accel_cmdlist *cl, struct accel_ref x,
 int accel_cmd_matvec_f32(struct accel_cmdlist *cl, struct accel_ref x,
 			 struct accel_ref w, struct accel_ref y, uint32_t k,
 			 uint32_t n);
+/* MATVEC_F32_BATCH: the same matrix against @batch vectors x[batch][k]
+ * into y[batch][n] (1..ACCEL_BATCH_MAX), each y[b] bit for bit MATVEC_F32
+ * of x[b]; the device reads the matrix once (CSA_CAP_F32_BATCH). */
+int accel_cmd_matvec_f32_batch(struct accel_cmdlist *cl, struct accel_ref x,
+			       struct accel_ref w, struct accel_ref y, uint32_t k,
+			       uint32_t n, uint32_t batch);
 /* MATVEC_BCQ: shift-add GEMV over binary-coded weights (layout in
  * csa_device.h): @planes 1..4, @group columns per scale (multiple of 8),
  * @pow2_scales non-zero for int8 power-of-two scales. */
@@ -335,6 +342,36 @@ int accel_cmd_attention_flags(struct accel_cmdlist *cl, struct accel_ref q,
 			      struct accel_ref consmax_table, uint32_t n_heads,
 			      uint32_t n_kv_heads, uint32_t head_dim,
 			      uint32_t seq_len, uint32_t max_seq,
+			      float score_scale, uint32_t flags);
+/*
+ * Per-request attention (docs/commands.md 5.14, 5.15).  A KV pool holds
+ * @slots caches of one layer back to back (cache s at s *
+ * accel_kv_cache_bytes(), or half that with CSA_CMD_F_KV_F16); @table is
+ * @batch entries of struct accel_kv_entry in device memory, one per
+ * request, which the device reads when the command runs.  An entry with
+ * len 0 is idle.  KV_APPEND_BATCH appends k[b], v[b] (f32[batch][n_kv *
+ * head_dim]) at position len - 1 of cache slot; ATTENTION_BATCH computes
+ * out[b] (f32[batch][n_heads * head_dim]) over tokens 0..len-1 of cache
+ * slot, bit for bit the single commands' results.  An entry with slot >=
+ * @slots or len > @max_seq fails the command with CSA_STATUS_BAD_ARG before
+ * anything is written.  The device has them when it reports
+ * CSA_CAP_KV_BATCH.
+ */
+struct accel_kv_entry {
+	uint32_t slot;		/* cache of the pool */
+	uint32_t len;		/* tokens in it after this step's append */
+};
+int accel_cmd_kv_append_batch(struct accel_cmdlist *cl, struct accel_ref k,
+			      struct accel_ref v, struct accel_ref pool,
+			      struct accel_ref table, uint32_t n_kv_heads,
+			      uint32_t head_dim, uint32_t max_seq,
+			      uint32_t slots, uint32_t batch, uint32_t flags);
+int accel_cmd_attention_batch(struct accel_cmdlist *cl, struct accel_ref q,
+			      struct accel_ref pool, struct accel_ref out,
+			      struct accel_ref consmax_table,
+			      struct accel_ref table, uint32_t n_heads,
+			      uint32_t n_kv_heads, uint32_t head_dim,
+			      uint32_t max_seq, uint32_t slots, uint32_t batch,
 			      float score_scale, uint32_t flags);
 /* SILU_MUL: y = silu(a) * b. */
 int accel_cmd_silu_mul(struct accel_cmdlist *cl, struct accel_ref a,

@@ -210,6 +210,18 @@ struct csa_sg_entry {
  * MATVEC_BCQ_BATCH: arg0 K, arg1 N, arg2 planes, arg3 group, arg4 B; flag
  *        F_POW2; addr0 x f32[B][K], addr1 bits, addr2 scales (as MATVEC_BCQ),
  *        addr3 y f32[B][N]: y[b] = MATVEC_BCQ(x[b]) for each b
+ * KV_APPEND_BATCH: arg0 n_kv_heads, arg1 head_dim, arg2 B, arg3 max_seq,
+ *        arg4 slots; flag F_KV_F16; addr0 k f32[B][n_kv*hd], addr1 v f32[B][n_kv*hd],
+ *        addr2 KV pool (slots caches of one layer, back to back), addr3 table
+ *        struct csa_kv_entry[B]: entry b with len >= 1 appends k[b], v[b] at
+ *        position len - 1 of cache slot (len 0: nothing)
+ * ATTENTION_BATCH: arg0 n_heads, arg1 n_kv_heads, arg2 head_dim, arg3 B,
+ *        arg4 max_seq, arg5 score scale (f32), arg6 slots; flags as ATTENTION;
+ *        addr0 q f32[B][n_heads*hd], addr1 KV pool, addr2 out f32[B][n_heads*hd],
+ *        addr3 ConSmax table (F_CONSMAX), addr4 table struct csa_kv_entry[B]:
+ *        out[b] = ATTENTION(q[b], cache slot, seq_len = len) (len 0: out[b] = +0)
+ * MATVEC_F32_BATCH: arg0 K, arg1 N, arg2 B; addr0 x f32[B][K], addr1 W f32[N][K],
+ *        addr2 y f32[B][N]: y[b] = MATVEC_F32(x[b]) for each b
  * -------------------------------------------------------------------------- */
 
 #define CSA_DMA_MAX		(1u << 30)
@@ -220,7 +232,12 @@ struct csa_sg_entry {
 #define CSA_HEADS_MAX		256u
 #define CSA_HEAD_DIM_MAX	512u
 #define CSA_SEQ_MAX		16384u
-#define CSA_BATCH_MAX		64u		/* B of MATVEC_BCQ_BATCH */
+#define CSA_BATCH_MAX		64u		/* B of MATVEC_BCQ_BATCH, KV_APPEND/ATTENTION_BATCH */
+#define CSA_KV_POOL_MAX		65536u		/* caches (slots) in a KV pool */
+/* ATTENTION_BATCH: n_heads * head_dim * (sum of the entries' len) at most
+ * this, the work of the largest single ATTENTION (256 * 512 * 16384), so
+ * no batched command runs longer than the longest single one */
+#define CSA_ATTN_BATCH_WORK_MAX	(1ull << 31)
 
 /* MATVEC_BCQ weights:
  *  K8 = ceil(K / 8) bytes per row and plane; bit j of byte kb of row n in
@@ -315,6 +332,18 @@ static inline uint64_t csa_kv_v_index(uint32_t n_kv, uint32_t hd,
 	return (uint64_t)n_kv * hd * row_len +
 	       ((uint64_t)h * hd + d) * row_len + t;
 }
+
+/* KV pool of the _BATCH attention commands: @slots caches of one layer
+ * back to back, cache s at pool + s * csa_kv_bytes_elem(n_kv, hd, max_seq, E).
+ * The table names each request's cache by slot number, never by address,
+ * so a request can reach only the caches of the pool its command names
+ * (whose footprint the driver checked); the device checks every entry
+ * (slot < slots, len <= max_seq) before it writes anything. */
+struct csa_kv_entry {
+	uint32_t slot;		/* cache of the pool, < slots */
+	uint32_t len;		/* tokens in the cache after this step's append, <= max_seq */
+};
+#define CSA_KV_ENTRY_BYTES	8u
 
 /* ConSmax table of one head, 36 f32 (144 bytes), heads consecutive:
  *  [0] inv_step: the score s is quantized q = clamp(rint(s * inv_step), -128, 127)

@@ -134,7 +134,7 @@ static void decode_batched(struct fixture *f, int n_req, int max_batch,
 
 		for (int s = 0; s < max_batch; s++)
 			if (owner[s] < 0 && next_req < n_req) {
-				CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g[s], &f->a, &f->t,
+				CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g[s], &b, &f->t,
 					prompts[next_req], max_new[next_req], temperature,
 					0.9f, 100 + next_req, &e), 0);
 				owner[s] = next_req++;
@@ -251,9 +251,10 @@ static void test_greedy_split_lists(void)
 	CU_ASSERT_TRUE(per_token > 10);
 	llm_batch_free(&b);
 	close_fixture(&f);
-	/* one token per list, then two per list with one left over */
+	/* lists of one token's graph, and of one command more: a step of
+	 * three sequences needs several either way, split at other places */
 	check_greedy(3, per_token);
-	check_greedy(3, per_token * 2 + 1);
+	check_greedy(3, per_token + 1);
 }
 
 /* Sampling: request r in a batch draws the same tokens as alone (a batch
@@ -272,7 +273,7 @@ static void test_sampling_same_as_alone(void)
 
 		memset(&alone, 0, sizeof(alone));
 		CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 1, &e), 0);
-		CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &f.a, &f.t, prompts[r], max_new[r],
+		CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &b, &f.t, prompts[r], max_new[r],
 						    0.8f, 0.9f, 100 + r, &e), 0);
 		while (g.state == LLM_GEN_RUNNING) {
 			size_t len;
@@ -324,23 +325,35 @@ static void test_bcq_consmax_random_model(void)
 	}
 	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 3, &e), 0);
 	for (int r = 0; r < 3; r++)
-		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&a, &seq[r], &e), 0);
+		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&b, &seq[r], &e), 0);
+	/* the pool holds 3 caches: a fourth sequence gets none */
+	{
+		struct llm_seq more;
+
+		CU_ASSERT_EQUAL(llm_seq_init(&b, &more, &e), -ENOSPC);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "KV cache"));
+	}
 	bp_model_from_packed(&bm, &p, 1);
-	CU_ASSERT_TRUE(b.batched_matvec);	/* the sim's card has it */
+	CU_ASSERT_TRUE(b.batched_matvec);	/* the sim's card has them */
+	CU_ASSERT_TRUE(b.batched_kv);
 	for (int pos = 0; pos < 20; pos++) {
 		struct bp_result pr;
 
-		/* every other step as on a card without MATVEC_BCQ_BATCH: the
-		 * same tokens, at the price of separate lists' commands */
-		b.batched_matvec = pos & 1;
+		/* every other step as on a card without MATVEC_BCQ_BATCH and
+		 * KV_APPEND/ATTENTION_BATCH: the same tokens, at the price of
+		 * separate lists' commands; on every third step only the
+		 * attention is per request */
+		b.batched_matvec = pos & 1 || pos % 3 == 0;
+		b.batched_f32 = b.batched_matvec;
+		b.batched_kv = pos & 1;
 		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
 		/* one MATVEC_BCQ_BATCH per matrix: the projection's one-queue
 		 * price of the step, cycle for cycle, and below 3 tokens' */
 		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, 3, pos, &pr), 0);
-		if (b.batched_matvec) {
+		if (b.batched_kv) {
 			CU_ASSERT_EQUAL((double)b.last_cycles, pr.npu_only);
 			CU_ASSERT_TRUE((double)b.last_cycles < pr.sequential);
-		} else {
+		} else if (!b.batched_matvec) {
 			CU_ASSERT_EQUAL((double)b.last_cycles, pr.sequential);
 		}
 		for (int r = 0; r < 3; r++) {
@@ -351,11 +364,14 @@ static void test_bcq_consmax_random_model(void)
 	}
 	CU_ASSERT_TRUE(b.last_cycles > 0);
 	/* refused steps move nothing: a sequence twice, a full context,
-	 * too many sequences, a bad token */
+	 * too many sequences, a bad token, a sequence of no batch */
 	{
-		struct llm_seq *twice[2] = { &seq[0], &seq[0] };
+		struct llm_seq *twice[2] = { &seq[0], &seq[0] }, stray = { 0 };
+		struct llm_seq *strays[3] = { &seq[0], &stray, &seq[2] };
 		int t2[3] = { 1, 1, 1 };
 
+		CU_ASSERT_EQUAL(llm_batch_step(&b, strays, t2, 3, NULL, next, &e), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no KV cache"));
 		CU_ASSERT_EQUAL(llm_batch_step(&b, twice, t2, 2, NULL, next, &e), -EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "twice"));
 		seq[1].pos = c.seq_len;
@@ -376,21 +392,123 @@ static void test_bcq_consmax_random_model(void)
 	llm_model_free(&fp32);
 }
 
-/* A prompt that fills the context is refused at start with a reason. */
+/* f32 weights and classifier: a batch step (MATVEC_F32_BATCH, the
+ * per-request attention commands) gives the single decoder's tokens and
+ * costs, cycle for cycle, what the projection's npu-only step prices. */
+static void test_f32_model_step_priced(void)
+{
+	struct fixture f;
+	struct llm_batch b;
+	struct llm_seq seq[3], *run[3] = { &seq[0], &seq[1], &seq[2] };
+	struct csa_cycle_params defaults = { 0 };
+	struct llm_err e = { "" };
+	struct bp_model bm;
+	int tok[3] = { 1, 1, 1 }, want[12], next[3], t = 1;
+
+	open_stories(&f);
+	for (int pos = 0; pos < 12; pos++) {
+		CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&f.a, t, pos, NULL, &want[pos], &e), 0);
+		t = want[pos];
+	}
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 3, &e), 0);
+	CU_ASSERT_TRUE(b.batched_f32);
+	for (int r = 0; r < 3; r++)
+		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&b, &seq[r], &e), 0);
+	bp_model_from_packed(&bm, &f.p, 0);
+	for (int pos = 0; pos < 12; pos++) {
+		struct bp_result pr;
+
+		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
+		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, 3, pos, &pr), 0);
+		CU_ASSERT_EQUAL((double)b.last_cycles, pr.npu_only);
+		CU_ASSERT_TRUE(pr.npu_only < pr.sequential);
+		for (int r = 0; r < 3; r++) {
+			CU_ASSERT_EQUAL(next[r], want[pos]);
+			tok[r] = next[r];
+		}
+	}
+	for (int r = 0; r < 3; r++)
+		llm_seq_free(&seq[r]);
+	llm_batch_free(&b);
+	close_fixture(&f);
+}
+
+/* A cache whose size is no multiple of 4 KiB (head_dim 12: 6144 bytes a
+ * layer): the pool's caches lie where the device puts them, so steps
+ * through the batched commands and steps through the single commands on
+ * the same caches, in turn, give the single decoder's logits bit for bit. */
+static void test_pool_layout_odd_cache(void)
+{
+	struct llm_config c = { 48, 64, 2, 4, 2, 96, 32, 1 };
+	struct llm_model m;
+	struct llm_packed p;
+	struct llm_err e = { "" };
+	struct accel_dev *dev;
+	struct llm_accel a;
+	struct llm_batch b;
+	struct llm_seq seq[3], *run[3] = { &seq[0], &seq[1], &seq[2] };
+	int tok[3] = { 1, 7, 50 }, want[3][24], next[3];
+	static float want_logits[3][24][96], got[3][96];
+	float *logits[3] = { got[0], got[1], got[2] };
+
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 5, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, NULL, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 0, &e), 0);
+	CU_ASSERT_EQUAL(csa_kv_bytes(2, 12, 32) % 4096, 2048);
+	for (int r = 0; r < 3; r++) {
+		int t = tok[r];
+
+		for (int pos = 0; pos < 24; pos++) {
+			CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&a, t, pos, want_logits[r][pos],
+							       &want[r][pos], &e), 0);
+			t = want[r][pos];
+		}
+	}
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 3, &e), 0);
+	/* the last place first: slot 2 is the one a wrong stride misses */
+	for (int r = 2; r >= 0; r--)
+		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&b, &seq[r], &e), 0);
+	for (int pos = 0; pos < 24; pos++) {
+		b.batched_kv = pos % 3 != 1;
+		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, logits, next, &e), 0);
+		for (int r = 0; r < 3; r++) {
+			CU_ASSERT_EQUAL(memcmp(got[r], want_logits[r][pos], sizeof(got[r])), 0);
+			tok[r] = want[r][pos];
+		}
+	}
+	for (int r = 0; r < 3; r++)
+		llm_seq_free(&seq[r]);
+	llm_batch_free(&b);
+	llm_accel_free(&a);
+	accel_close(dev);
+	llm_packed_free(&p);
+}
+
+/* A prompt that fills the context is refused at start with a reason; a
+ * request beyond the batch's caches gets none. */
 static void test_prompt_too_long(void)
 {
 	struct fixture f;
-	struct llm_gen g;
+	struct llm_batch b;
+	struct llm_gen g, g2;
 	struct llm_err e = { "" };
 	char *text = malloc(4000);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	open_stories(&f);
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 1, &e), 0);
 	for (int i = 0; i < 3999; i++)
 		text[i] = "ab c"[i % 4];
 	text[3999] = 0;
-	CU_ASSERT_EQUAL(llm_gen_start(&g, &f.a, &f.t, text, 10, 0, 0, 1, &e), -E2BIG);
+	CU_ASSERT_EQUAL(llm_gen_start(&g, &b, &f.t, text, 10, 0, 0, 1, &e), -E2BIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "context"));
+	CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &b, &f.t, "Hi", 10, 0, 0, 1, &e), 0);
+	CU_ASSERT_EQUAL(llm_gen_start(&g2, &b, &f.t, "Ho", 10, 0, 0, 1, &e), -ENOSPC);
+	llm_gen_free(&g);
+	CU_ASSERT_EQUAL(llm_gen_start(&g2, &b, &f.t, "Ho", 10, 0, 0, 1, &e), 0);
+	llm_gen_free(&g2);
+	llm_batch_free(&b);
 	free(text);
 	close_fixture(&f);
 }
@@ -470,6 +588,8 @@ int main(void)
 	    !CU_add_test(s, "greedy: lists split at the device limit", test_greedy_split_lists) ||
 	    !CU_add_test(s, "sampling: same draws as alone", test_sampling_same_as_alone) ||
 	    !CU_add_test(s, "BCQ + ConSmax random model, refused steps", test_bcq_consmax_random_model) ||
+	    !CU_add_test(s, "f32 model: batch step priced as projected", test_f32_model_step_priced) ||
+	    !CU_add_test(s, "pool layout with a cache of no 4 KiB multiple", test_pool_layout_odd_cache) ||
 	    !CU_add_test(s, "prompt longer than the context", test_prompt_too_long) ||
 	    !CU_add_test(s, "batch projection at batch 1 = sim cycles", test_projection_matches_sim)) {
 		CU_cleanup_registry();

@@ -38,7 +38,8 @@ static void test_identity(void)
 	CU_ASSERT_EQUAL(rd(t, CSA_REG_CAPS),
 			CSA_CAP_BCQ | CSA_CAP_CONSMAX | CSA_CAP_PIM |
 			CSA_CAP_VECTOR | CSA_CAP_DMA | CSA_CAP_POW2_SCALES |
-			CSA_CAP_BCQ_BATCH | CSA_CAP_DEP_QUEUES);
+			CSA_CAP_BCQ_BATCH | CSA_CAP_KV_BATCH |
+			CSA_CAP_F32_BATCH | CSA_CAP_DEP_QUEUES);
 	/* the default board, u250: bcq 256 (saturated to 255) | attention
 	 * units 8 << 8 | vec 32 << 16 | macs 16 << 24 */
 	CU_ASSERT_EQUAL(rd(t, CSA_REG_ENGINES), 0x102008ffu);

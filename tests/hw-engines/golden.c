@@ -433,3 +433,58 @@ float g_f16_value(uint16_t h)
 		v = (float)ldexp(1024 + m, e - 25);
 	return (h & 0x8000) ? -v : v;
 }
+
+/* KV_APPEND_BATCH (commands.md 5.14) on a pool of caches held as the f32
+ * values the engine sees (@f16: each stored value rounded to binary16):
+ * entries in table order, entry b with len >= 1 writing at len - 1. */
+void g_kv_append_batch(float *pool, size_t cache_floats, const uint32_t *slot,
+		       const uint32_t *len, uint32_t batch, const float *k,
+		       const float *v, uint32_t n_kv, uint32_t hd,
+		       uint32_t max_seq, int f16)
+{
+	uint32_t b, h, d;
+
+	for (b = 0; b < batch; b++) {
+		float *cache = pool + slot[b] * cache_floats;
+		const float *kb = k + (size_t)b * n_kv * hd;
+		const float *vb = v + (size_t)b * n_kv * hd;
+
+		if (!len[b])
+			continue;
+		for (h = 0; h < n_kv; h++) {
+			for (d = 0; d < hd; d++) {
+				float kx = kb[h * hd + d], vx = vb[h * hd + d];
+
+				if (f16) {
+					kx = g_f16_value(g_f16_bits(kx));
+					vx = g_f16_value(g_f16_bits(vx));
+				}
+				cache[g_kv_k(hd, max_seq, h, len[b] - 1, d)] = kx;
+				cache[g_kv_v(n_kv, hd, max_seq, h, len[b] - 1, d)] = vx;
+			}
+		}
+	}
+}
+
+/* ATTENTION_BATCH (commands.md 5.15): out[b] is ATTENTION over tokens
+ * 0..len[b]-1 of cache slot[b], or all +0 for len 0. */
+void g_attention_batch(const float *q, const float *pool, size_t cache_floats,
+		       const uint32_t *slot, const uint32_t *len,
+		       uint32_t batch, uint32_t heads, uint32_t n_kv,
+		       uint32_t hd, uint32_t max_seq, float scale,
+		       const float *tables, int norm, float *out)
+{
+	size_t vec = (size_t)heads * hd, i;
+	uint32_t b;
+
+	for (b = 0; b < batch; b++) {
+		if (!len[b]) {
+			for (i = 0; i < vec; i++)
+				out[b * vec + i] = 0.0f;
+			continue;
+		}
+		g_attention_mode(q + b * vec, pool + slot[b] * cache_floats,
+				 heads, n_kv, hd, len[b], max_seq, scale,
+				 tables, norm, out + b * vec);
+	}
+}

@@ -62,6 +62,17 @@ void g_attention_mode(const float *q, const float *cache, uint32_t heads,
 		      uint32_t n_kv, uint32_t hd, uint32_t seq_len,
 		      uint32_t max_seq, float scale, const float *tables,
 		      int norm, float *out);
+/* The per-request commands on a pool of caches of @cache_floats values
+ * each (the f32 values the engine sees), entries (slot[b], len[b]). */
+void g_kv_append_batch(float *pool, size_t cache_floats, const uint32_t *slot,
+		       const uint32_t *len, uint32_t batch, const float *k,
+		       const float *v, uint32_t n_kv, uint32_t hd,
+		       uint32_t max_seq, int f16);
+void g_attention_batch(const float *q, const float *pool, size_t cache_floats,
+		       const uint32_t *slot, const uint32_t *len,
+		       uint32_t batch, uint32_t heads, uint32_t n_kv,
+		       uint32_t hd, uint32_t max_seq, float scale,
+		       const float *tables, int norm, float *out);
 /* ConSmax weight of the normalized mode: 0 below the table's range. */
 float g_consmax_norm(const float *table, float s);
 

@@ -94,6 +94,26 @@ static const struct variant variants[] = {
 	  CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM | CSA_CMD_F_KV_F16,
 	  { 4, 1, 6, 7, 9, F32_035 },
 	  { { 1, 3 }, { 3, 10 }, { 5, F32_INF } }, 3, { 0, 0 } },
+	{ "KV_APPEND_BATCH", CSA_OP_KV_APPEND_BATCH, 0, { 2, 8, 3, 40, 4 },
+	  { { 0, 0 }, { 0, CSA_HEADS_MAX + 1 }, { 1, 0 },
+	    { 1, CSA_HEAD_DIM_MAX + 1 }, { 2, 0 }, { 2, CSA_BATCH_MAX + 1 },
+	    { 3, 0 }, { 3, CSA_SEQ_MAX + 1 }, { 4, 0 },
+	    { 4, CSA_KV_POOL_MAX + 1 } }, 10, { 0, 0 } },
+	{ "KV_APPEND_BATCH_F16", CSA_OP_KV_APPEND_BATCH, CSA_CMD_F_KV_F16,
+	  { 2, 8, 2, 40, 3 }, { { 2, 0 }, { 4, 0 } }, 2, { 0, 0 } },
+	{ "ATTENTION_BATCH", CSA_OP_ATTENTION_BATCH, 0,
+	  { 4, 2, 8, 3, 40, F32_035, 4 },
+	  { { 0, 0 }, { 1, 0 }, { 1, 3 }, { 2, 0 }, { 3, 0 },
+	    { 3, CSA_BATCH_MAX + 1 }, { 4, 0 }, { 4, CSA_SEQ_MAX + 1 },
+	    { 5, F32_NAN }, { 6, 0 } }, 10, { 0, 0 } },
+	{ "ATTENTION_BATCH_CONSMAX_NORM_F16", CSA_OP_ATTENTION_BATCH,
+	  CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM | CSA_CMD_F_KV_F16,
+	  { 2, 2, 4, 2, 3, F32_035, 2 },
+	  { { 1, 3 }, { 3, 0 }, { 5, F32_INF }, { 6, CSA_KV_POOL_MAX + 1 } }, 4,
+	  { 0, 0 } },
+	{ "MATVEC_F32_BATCH", CSA_OP_MATVEC_F32_BATCH, 0, { 16, 8, 3 },
+	  { { 0, 0 }, { 1, 0 }, { 2, 0 }, { 2, CSA_BATCH_MAX + 1 },
+	    { 0, CSA_MATVEC_MAX + 1 }, { 1, CSA_MATVEC_MAX + 1 } }, 6, { 0, 0 } },
 	{ "SILU_MUL", CSA_OP_SILU_MUL, 0, { 16 },
 	  { { 0, 0 }, { 0, CSA_VEC_MAX + 1 } }, 2, { 0, 0 } },
 	{ "ADD", CSA_OP_ADD, 0, { 16 },
@@ -133,6 +153,17 @@ static void build(const struct variant *v, struct csa_desc *d,
 		uint32_t row = 1;
 
 		h_put(d->addr[2], &row, 4);
+	}
+	if (v->op == CSA_OP_KV_APPEND_BATCH || v->op == CSA_OP_ATTENTION_BATCH) {
+		/* a valid table: entry i in slot i % slots, i + 1 tokens */
+		int att = v->op == CSA_OP_ATTENTION_BATCH;
+		uint32_t b = v->arg[att ? 3 : 2], slots = v->arg[att ? 6 : 4], e[2];
+
+		for (uint32_t i = 0; i < b; i++) {
+			e[0] = i % slots;
+			e[1] = i + 1;
+			h_put(d->addr[att ? 4 : 3] + 8 * i, e, 8);
+		}
 	}
 }
 
@@ -201,15 +232,19 @@ static void check_reserved(const struct variant *v)
 		    (v->op == CSA_OP_MATVEC_BCQ || v->op == CSA_OP_MATVEC_BCQ_BATCH))
 			continue;
 		if (((1u << bit) == CSA_CMD_F_CONSMAX) &&
-		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_SOFTMAX))
+		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_SOFTMAX ||
+		     v->op == CSA_OP_ATTENTION_BATCH))
 			continue;
 		if (((1u << bit) == CSA_CMD_F_KV_F16) &&
-		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_KV_APPEND))
+		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_KV_APPEND ||
+		     v->op == CSA_OP_ATTENTION_BATCH ||
+		     v->op == CSA_OP_KV_APPEND_BATCH))
 			continue;
 		/* F_CONSMAX_NORM is valid only beside F_CONSMAX: without it
 		 * the check goes on and expects RESERVED */
 		if (((1u << bit) == CSA_CMD_F_CONSMAX_NORM) &&
-		    v->op == CSA_OP_ATTENTION && (v->flags & CSA_CMD_F_CONSMAX))
+		    (v->op == CSA_OP_ATTENTION || v->op == CSA_OP_ATTENTION_BATCH) &&
+		    (v->flags & CSA_CMD_F_CONSMAX))
 			continue;
 		m = d;
 		m.flags |= 1u << bit;
@@ -435,7 +470,8 @@ VARIANT_TESTS(8) VARIANT_TESTS(9) VARIANT_TESTS(10) VARIANT_TESTS(11)
 VARIANT_TESTS(12) VARIANT_TESTS(13) VARIANT_TESTS(14) VARIANT_TESTS(15)
 VARIANT_TESTS(16) VARIANT_TESTS(17) VARIANT_TESTS(18) VARIANT_TESTS(19)
 VARIANT_TESTS(20) VARIANT_TESTS(21) VARIANT_TESTS(22) VARIANT_TESTS(23)
-VARIANT_TESTS(24) VARIANT_TESTS(25)
+VARIANT_TESTS(24) VARIANT_TESTS(25) VARIANT_TESTS(26) VARIANT_TESTS(27)
+VARIANT_TESTS(28) VARIANT_TESTS(29) VARIANT_TESTS(30)
 
 #define VARIANT_ROW(i) \
 	{ valid_##i, opcode_##i, reserved_##i, badarg_##i, range_##i, \
@@ -448,7 +484,8 @@ static const CU_TestFunc variant_tests[][7] = {
 	VARIANT_ROW(12), VARIANT_ROW(13), VARIANT_ROW(14), VARIANT_ROW(15),
 	VARIANT_ROW(16), VARIANT_ROW(17), VARIANT_ROW(18), VARIANT_ROW(19),
 	VARIANT_ROW(20), VARIANT_ROW(21), VARIANT_ROW(22), VARIANT_ROW(23),
-	VARIANT_ROW(24), VARIANT_ROW(25),
+	VARIANT_ROW(24), VARIANT_ROW(25), VARIANT_ROW(26), VARIANT_ROW(27),
+	VARIANT_ROW(28), VARIANT_ROW(29), VARIANT_ROW(30),
 };
 
 static const char *const kinds[7] = {

@@ -482,7 +482,7 @@ def test_qtest_fuzz():
         return rnd.getrandbits(64)
 
     def fuzz_desc(tag):
-        op = rnd.randrange(0, 18)
+        op = rnd.randrange(0, C['CSA_OP_COUNT'] + 1)  # every opcode and the first bad one
         args = [rnd.choice((0, 1, 4, 64, 4096, 1 << 20, rnd.getrandbits(32)))
                 for _ in range(rnd.randrange(0, 11))]
         if op in (C['CSA_OP_DMA_H2D'], C['CSA_OP_DMA_D2H']) and rnd.random() < 0.7:

@@ -530,6 +530,10 @@ static const struct { uint8_t args, addrs, flags; } slots[CSA_OP_COUNT] = {
 	[CSA_OP_ARGMAX] = { 1, 2, 0 },
 	[CSA_OP_SOFTMAX] = { 1, 3, CSA_CMD_F_CONSMAX },
 	[CSA_OP_MATVEC_BCQ_BATCH] = { 5, 4, CSA_CMD_F_POW2 },
+	[CSA_OP_KV_APPEND_BATCH] = { 5, 4, CSA_CMD_F_KV_F16 },
+	[CSA_OP_ATTENTION_BATCH] = { 7, 5, CSA_CMD_F_CONSMAX | CSA_CMD_F_CONSMAX_NORM |
+				     CSA_CMD_F_KV_F16 },
+	[CSA_OP_MATVEC_F32_BATCH] = { 3, 3, 0 },
 };
 
 /* Operand regions of the near-valid descriptors: slot i in its own 4 MiB,
@@ -544,6 +548,16 @@ static void fill_regions(void)
 
 		for (unsigned int i = 0; i < REGION_FILL / 4; i++)
 			f[i] = (float)((int)rnd_below(2001) - 1000) / 256.0f;
+	}
+	/* the tables of KV_APPEND_BATCH (slot 3) and ATTENTION_BATCH (slot
+	 * 4): (slot, len) entries, mostly in range, some not */
+	for (unsigned int r = 3; r <= 4; r++) {
+		uint32_t *e = (uint32_t *)(dev.devmem + (uint64_t)r * REGION);
+
+		for (unsigned int i = 0; i < 8192 / 4; i += 2) {
+			e[i] = rnd_below(5);
+			e[i + 1] = rnd_below(300);
+		}
 	}
 }
 
@@ -571,8 +585,11 @@ static void near_valid_args(struct csa_desc *d)
 		a[1] = f32_bits(1e-5f);
 		break;
 	case CSA_OP_MATVEC_F32:
+	case CSA_OP_MATVEC_F32_BATCH:
 		a[0] = 1 + rnd_below(256);
 		a[1] = 1 + rnd_below(256);
+		if (d->opcode == CSA_OP_MATVEC_F32_BATCH)
+			a[2] = 1 + rnd_below(4);
 		break;
 	case CSA_OP_MATVEC_BCQ:
 	case CSA_OP_MATVEC_BCQ_BATCH:
@@ -603,6 +620,23 @@ static void near_valid_args(struct csa_desc *d)
 		a[4] = 1 + rnd_below(256);
 		a[3] = 1 + rnd_below(a[4]);
 		a[5] = f32_bits(0.125f);
+		break;
+	case CSA_OP_KV_APPEND_BATCH:
+		a[0] = 1 + rnd_below(4);
+		a[1] = 1 + rnd_below(64);
+		a[2] = 1 + rnd_below(8);
+		a[3] = 1 + rnd_below(256);
+		a[4] = 1 + rnd_below(4);
+		break;
+	case CSA_OP_ATTENTION_BATCH:
+		kv = 1 + rnd_below(4);
+		a[0] = kv * (1 + rnd_below(2));
+		a[1] = kv;
+		a[2] = 1 + rnd_below(64);
+		a[3] = 1 + rnd_below(8);
+		a[4] = 1 + rnd_below(256);
+		a[5] = f32_bits(0.125f);
+		a[6] = 1 + rnd_below(4);
 		break;
 	case CSA_OP_SILU_MUL:
 	case CSA_OP_ADD:

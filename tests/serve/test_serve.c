@@ -146,7 +146,7 @@ static void expected_sampled(const char *prompt, int max_tokens, float temperatu
 	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
 	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 0, &e), 0);
 	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 1, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &a, &t, prompt, max_tokens, temperature, top_p,
+	CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &b, &t, prompt, max_tokens, temperature, top_p,
 					    seed, &e), 0);
 	x->prompt_tokens = g.n_prompt;
 	while (g.state == LLM_GEN_RUNNING) {
@@ -912,6 +912,71 @@ static void test_stop_strings(void)
 	stop_server(&sp);
 }
 
+/* --timeout: a request whose deadline comes long before its last token.
+ * 500 tokens cannot be decoded in 5 ms (the sim decodes about one token
+ * per millisecond in a release build, far fewer under the sanitizers), so
+ * the slow state holds by construction: a plain request gets 504 with a
+ * timeout_error, a stream an error event and no [DONE]; both leave the
+ * batch. */
+static void test_request_timeout(void)
+{
+	static const char *const args[] = { "-b", "2", "-n", "600", "--timeout", "0.005", NULL };
+	static const char *const body =
+		"{\"prompt\": \"" LONG_PROMPT "\", \"max_tokens\": 500, \"temperature\": 0}";
+	static const char *const stream_body =
+		"{\"prompt\": \"" LONG_PROMPT "\", \"max_tokens\": 500, \"temperature\": 0, "
+		"\"stream\": true}";
+	struct server_proc sp;
+	struct http_resp r;
+	struct json_object *o, *e, *v;
+
+	start_ready(&sp, args);
+	CU_ASSERT_EQUAL_FATAL(http_do(sp.port, "POST", "/v1/completions", body, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 504);
+	o = json_tokener_parse(r.body);
+	CU_ASSERT_TRUE(o && json_object_object_get_ex(o, "error", &e) &&
+		       json_object_object_get_ex(e, "type", &v) &&
+		       !strcmp(json_object_get_string(v), "timeout_error"));
+	json_object_put(o);
+	http_resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(http_do(sp.port, "POST", "/v1/completions", stream_body, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"timeout_error\""));
+	CU_ASSERT_PTR_NULL(strstr(r.body, "[DONE]"));
+	http_resp_free(&r);
+
+	CU_ASSERT_EQUAL(metric(sp.port, "accelserve:requests_total{outcome=\"unfinished\"}"), 2);
+	CU_ASSERT_EQUAL(metric(sp.port, "llamacpp:requests_processing"), 0);
+	stop_server(&sp);
+
+	/* the option's range: fractions down to a millisecond */
+	{
+		const char *argv1[] = { "accel-serve", "--timeout", "0.0005", NULL };
+		const char *argv2[] = { "accel-serve", "--timeout", "nan", NULL };
+		const char *argv3[] = { "accel-serve", "--timeout", "1x", NULL };
+		const char *const *cases[] = { argv1, argv2, argv3 };
+
+		for (int i = 0; i < 3; i++) {
+			pid_t pid;
+			int status = -1;
+
+			fflush(NULL);
+			pid = fork();
+			CU_ASSERT_FATAL(pid >= 0);
+			if (!pid) {
+				int nul = open("/dev/null", O_WRONLY);
+
+				dup2(nul, 1);
+				dup2(nul, 2);
+				exit(serve_main(3, (char **)cases[i]));
+			}
+			CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+			CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+		}
+	}
+}
+
 static void test_bad_options(void)
 {
 	const char *argv1[] = { "accel-serve", "--max-batch", "0", NULL };
@@ -958,6 +1023,7 @@ int main(void)
 	    !CU_add_test(s, "SIGTERM while busy drains every request", test_shutdown_while_busy) ||
 	    !CU_add_test(s, "seeded sampling = alone", test_seeded_sampling) ||
 	    !CU_add_test(s, "stop strings end the text", test_stop_strings) ||
+	    !CU_add_test(s, "--timeout answers 504 (a stream: an error event)", test_request_timeout) ||
 	    !CU_add_test(s, "bad options", test_bad_options)) {
 		CU_cleanup_registry();
 		return 2;

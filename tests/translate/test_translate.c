@@ -143,7 +143,8 @@ static const unsigned int used_args[CSA_OP_COUNT] = {
 	[CSA_OP_MATVEC_BCQ] = 4, [CSA_OP_ROPE] = 4, [CSA_OP_KV_APPEND] = 4,
 	[CSA_OP_ATTENTION] = 6, [CSA_OP_SILU_MUL] = 1, [CSA_OP_ADD] = 1,
 	[CSA_OP_ARGMAX] = 1, [CSA_OP_SOFTMAX] = 1,
-	[CSA_OP_MATVEC_BCQ_BATCH] = 5,
+	[CSA_OP_MATVEC_BCQ_BATCH] = 5, [CSA_OP_KV_APPEND_BATCH] = 5,
+	[CSA_OP_ATTENTION_BATCH] = 7, [CSA_OP_MATVEC_F32_BATCH] = 3,
 };
 
 struct valid_cmd {
@@ -259,6 +260,41 @@ static void make_valid(uint32_t op, struct valid_cmd *v)
 		v->bytes[0] = v->bytes[2] = 4 * 4 * 4;
 		v->bytes[1] = 2ull * 2 * 4 * 32 * 2 * 4;
 		break;
+	case CSA_OP_MATVEC_F32_BATCH:
+		c->arg[0] = 3;	/* K */
+		c->arg[1] = 2;	/* N */
+		c->arg[2] = 4;	/* B */
+		v->nbufs = 3;
+		v->bytes[0] = 4 * 12;
+		v->bytes[1] = 24;
+		v->bytes[2] = 4 * 8;
+		break;
+	case CSA_OP_KV_APPEND_BATCH:
+		c->arg[0] = 2;	/* kv heads */
+		c->arg[1] = 4;	/* head_dim */
+		c->arg[2] = 3;	/* B */
+		c->arg[3] = 40;	/* max_seq: 2 slots per bank */
+		c->arg[4] = 5;	/* caches in the pool */
+		v->nbufs = 4;
+		v->bytes[0] = v->bytes[1] = 3 * 2 * 4 * 4;
+		v->bytes[2] = 5 * 2ull * 2 * 4 * 32 * 2 * 4;
+		v->bytes[3] = 3 * 8;
+		break;
+	case CSA_OP_ATTENTION_BATCH:
+		c->flags = CSA_CMD_F_CONSMAX;	/* every slot used */
+		c->arg[0] = 4;	/* heads */
+		c->arg[1] = 2;	/* kv heads */
+		c->arg[2] = 4;	/* head_dim */
+		c->arg[3] = 3;	/* B */
+		c->arg[4] = 40;	/* max_seq */
+		c->arg[5] = 0x3f000000;	/* 0.5f */
+		c->arg[6] = 5;	/* caches in the pool */
+		v->nbufs = 5;
+		v->bytes[0] = v->bytes[2] = 3 * 4 * 4 * 4;
+		v->bytes[1] = 5 * 2ull * 2 * 4 * 32 * 2 * 4;
+		v->bytes[3] = 4 * 144;
+		v->bytes[4] = 3 * 8;
+		break;
 	case CSA_OP_SILU_MUL:
 	case CSA_OP_ADD:
 		c->arg[0] = 8;
@@ -336,7 +372,7 @@ static void test_null_arguments(void)
 
 static void test_unknown_opcode(void)
 {
-	const uint32_t bad[] = { CSA_OP_COUNT, 0x11, 0xff, 0x100, 0xffffffffu };
+	const uint32_t bad[] = { CSA_OP_COUNT, 0x42, 0xff, 0x100, 0xffffffffu };
 	struct valid_cmd v;
 	unsigned int i;
 
@@ -360,10 +396,12 @@ static void test_flags_not_allowed(void)
 				allowed = CSA_CMD_F_IDX_MEM;
 			if (op == CSA_OP_MATVEC_BCQ || op == CSA_OP_MATVEC_BCQ_BATCH)
 				allowed = CSA_CMD_F_POW2 | CSA_CMD_F_SCALE16;
-			if (op == CSA_OP_ATTENTION || op == CSA_OP_SOFTMAX)
+			if (op == CSA_OP_ATTENTION || op == CSA_OP_SOFTMAX ||
+			    op == CSA_OP_ATTENTION_BATCH)
 				allowed = CSA_CMD_F_CONSMAX;
 			/* F_CONSMAX_NORM alone (without F_CONSMAX) is refused */
-			if (op == CSA_OP_ATTENTION || op == CSA_OP_KV_APPEND)
+			if (op == CSA_OP_ATTENTION || op == CSA_OP_KV_APPEND ||
+			    op == CSA_OP_ATTENTION_BATCH || op == CSA_OP_KV_APPEND_BATCH)
 				allowed |= CSA_CMD_F_KV_F16;
 			/* bit 31 alone is CSA_CMD_DEP(0): test_dependency */
 			if ((allowed & (1u << bit)) || bit == 31)

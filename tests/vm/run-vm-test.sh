@@ -112,6 +112,10 @@ llm_configs=(
 	"f32||stories260K.bin|--weights f32 -t 0 -s 1 -n 64 -q"
 	"bcq3-consmax|--weights bcq3 --consmax|stories260K-bcq3-consmax.csa|-t 0 -s 1 -n 64 -q --softmax consmax"
 	"bcq2-pow2|--weights bcq2 --pow2|stories260K-bcq2-pow2.csa|-t 0.8 -s 7 -n 48 -q"
+	# three requests decoded together (seeds 3, 4, 5: texts of their own
+	# lengths): MATVEC_F32_BATCH, KV_APPEND_BATCH and ATTENTION_BATCH with
+	# the step's table sent by DMA, through the driver
+	"batch-f32||stories260K.bin|--weights f32 -t 0.8 -s 3 -n 48 -q --batch 3"
 )
 llm_prepare() {
 	local c tag qargs model args

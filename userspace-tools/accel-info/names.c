@@ -19,6 +19,8 @@ const struct bit_name capability_names[] = {
 	{ CSA_CAP_DEVMEM_BAR, "devmem_bar" },
 	{ CSA_CAP_POW2_SCALES, "pow2_scales" },
 	{ CSA_CAP_BCQ_BATCH, "bcq_batch" },
+	{ CSA_CAP_KV_BATCH, "kv_batch" },
+	{ CSA_CAP_F32_BATCH, "f32_batch" },
 	{ CSA_CAP_DEP_QUEUES, "dep_queues" },
 };
 const size_t num_capability_names =

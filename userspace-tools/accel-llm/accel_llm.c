@@ -478,6 +478,17 @@ struct decoder {
 	struct llm_err *e;
 };
 
+/* Places of the batch accel-llm runs (its KV pool holds one cache each);
+ * 0 when it decodes one prompt alone. */
+static int batch_places(const struct options *o)
+{
+	int n = o->n_prompts ? o->n_prompts : 1;
+
+	if (o->n_prompts <= 1 && !o->batch)
+		return 0;
+	return o->batch ? o->batch : (n < LLM_BATCH_MAX ? n : LLM_BATCH_MAX);
+}
+
 static int decoder_open(struct decoder *d, const struct options *o,
 			const struct llm_packed *p, struct llm_err *e)
 {
@@ -509,7 +520,10 @@ static int decoder_open(struct decoder *d, const struct options *o,
 	/* f16 KV by default where the weights are quantized anyway (measured
 	 * in docs/accel-llm.md: no loss beyond the quantization's) */
 	d->kv_f16 = o->kv_given ? o->kv_f16 : p->planes != 0;
-	rc = llm_accel_open_device(o->device, llm_accel_devmem_needed_kv(p, d->kv_f16),
+	rc = llm_accel_open_device(o->device, llm_accel_devmem_needed_kv(p, d->kv_f16) +
+				   batch_places(o) * (llm_accel_kv_bytes(&p->base.cfg, d->kv_f16 ?
+									CSA_CMD_F_KV_F16 : 0) +
+						      llm_accel_act_bytes(&p->base.cfg)),
 				   &d->dev, e);
 	if (rc)
 		return rc;
@@ -867,7 +881,7 @@ static int run_batch(const struct options *o, struct decoder *d,
 	};
 
 	b.requests = o->batch > b.n_prompts ? o->batch : b.n_prompts;
-	b.batch = o->batch ? o->batch : (b.n_prompts < LLM_BATCH_MAX ? b.n_prompts : LLM_BATCH_MAX);
+	b.batch = batch_places(o);
 	snprintf(words, sizeof(words), "%s | %s, kv %s", mode_name(p, mode, sizeof(mode)),
 		 softmax_name(o->consmax), d->kv_f16 ? "f16" : "f32");
 	return batch_run(&d->a, &d->info, tok, &b);

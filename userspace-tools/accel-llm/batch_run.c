@@ -43,11 +43,11 @@ static int fail(const char *what, const char *why)
 }
 
 /* Starts request @i in slot @g. */
-static int start(struct llm_accel *a, const struct llm_tokenizer *tok,
+static int start(struct llm_batch *b, const struct llm_tokenizer *tok,
 		 const struct batch_run_opts *o, int i, struct llm_gen *g,
 		 struct llm_err *e)
 {
-	return llm_gen_start(g, a, tok, o->prompts[i % o->n_prompts], o->steps,
+	return llm_gen_start(g, b, tok, o->prompts[i % o->n_prompts], o->steps,
 			     o->temperature, o->top_p, o->seed + (uint64_t)i, e);
 }
 
@@ -99,7 +99,7 @@ int batch_run(struct llm_accel *a, const struct accel_info *info,
 		for (int s = 0; s < o->batch && !rc; s++) {
 			if (owner[s] >= 0 || next_req >= o->requests)
 				continue;
-			rc = start(a, tok, o, next_req, &slot[s], &e);
+			rc = start(&b, tok, o, next_req, &slot[s], &e);
 			if (!rc) {
 				owner[s] = next_req++;
 				active++;

@@ -315,7 +315,7 @@ static void start_new(struct server *s, struct place *pl)
 
 		if (!r || pl[i].started)
 			continue;
-		rc = llm_gen_start(&pl[i].g, &s->accel, &s->tok, r->p.prompt, r->p.max_tokens,
+		rc = llm_gen_start(&pl[i].g, &s->batch, &s->tok, r->p.prompt, r->p.max_tokens,
 				   r->p.temperature, r->p.top_p, r->p.seed, &e);
 		pthread_mutex_lock(&s->lock);
 		if (rc) {

@@ -51,7 +51,8 @@ static void usage(FILE *f)
 "  -b, --max-batch N       requests decoded together (default 8, 1..%d)\n"
 "      --max-queue N       requests waiting for a batch place (default 64; more: 429)\n"
 "  -n, --max-tokens N      most tokens per request, and the default (default 256)\n"
-"      --timeout SEC       per request, waiting plus decoding (default 600)\n"
+"      --timeout SEC       per request, waiting plus decoding (default 600;\n"
+"                          fractions allowed, at least 0.001)\n"
 "  -h, --help\n", LLM_BATCH_MAX);
 }
 
@@ -68,6 +69,16 @@ static int parse_long(const char *arg, long lo, long hi, long *out)
 	errno = 0;
 	*out = strtol(arg, &end, 10);
 	return errno || end == arg || *end || *out < lo || *out > hi ? -1 : 0;
+}
+
+/* Seconds, fractions allowed (a decimal number: 0.25, 30, 1e-3). */
+static int parse_seconds(const char *arg, double lo, double hi, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	return errno || end == arg || *end || !(*out >= lo && *out <= hi) ? -1 : 0;
 }
 
 static int parse_options(int argc, char **argv, struct serve_options *o)
@@ -128,9 +139,8 @@ static int parse_options(int argc, char **argv, struct serve_options *o)
 			o->max_tokens = (int)v;
 			break;
 		case O_TIMEOUT:
-			if (parse_long(optarg, 1, 86400 * 7, &v))
-				return bad("--timeout (seconds, 1..604800)", optarg);
-			o->timeout_s = (double)v;
+			if (parse_seconds(optarg, 0.001, 86400 * 7, &o->timeout_s))
+				return bad("--timeout (seconds, 0.001..604800)", optarg);
 			break;
 		case O_WEIGHTS:
 			if (llm_parse_weights(optarg, &o->planes))

@@ -8,24 +8,33 @@
 
 #include "csa/csa_device.h"
 
-int llm_seq_init(struct llm_accel *a, struct llm_seq *s, struct llm_err *e)
+int llm_seq_init(struct llm_batch *b, struct llm_seq *s, struct llm_err *e)
 {
-	int rc;
-
 	memset(s, 0, sizeof(*s));
-	rc = accel_bo_alloc(a->dev, llm_accel_kv_bytes(&a->p->base.cfg, a->kv_flags),
-			    ACCEL_MEM_DEVICE, &s->kv);
-	if (rc)
-		return llm_fail(e, rc, "KV cache of a sequence (%.1f MiB): %s",
-				llm_accel_kv_bytes(&a->p->base.cfg, a->kv_flags) / 1048576.0,
-				accel_strerror(rc));
-	return 0;
+	for (int i = 0; i < b->max; i++) {
+		if (b->slot_used[i])
+			continue;
+		b->slot_used[i] = 1;
+		s->batch = b;
+		s->slot = i;
+		return 0;
+	}
+	return llm_fail(e, -ENOSPC, "no free KV cache: the batch holds %d sequences", b->max);
 }
 
 void llm_seq_free(struct llm_seq *s)
 {
-	accel_bo_free(s->kv);
+	if (s->batch)
+		s->batch->slot_used[s->slot] = 0;
 	memset(s, 0, sizeof(*s));
+}
+
+/* Cache of sequence slot @slot for layer @l in the pool: the device's
+ * layout (commands.md 5.14), caches of exactly csa_kv_bytes_elem() bytes
+ * back to back. */
+static struct accel_ref kv_cache(const struct llm_batch *b, int l, int slot)
+{
+	return ACCEL_REF(b->kv, b->kv_pool_bytes * l + b->kv_cache_bytes * slot);
 }
 
 /* Commands of one token of the single-sequence graph (a statistic). */
@@ -48,7 +57,7 @@ static uint64_t layout(struct llm_batch *b, const struct llm_config *c)
 		[LLM_T_X] = dim, [LLM_T_XB] = dim, [LLM_T_XB2] = dim, [LLM_T_Q] = dim,
 		[LLM_T_K] = kv, [LLM_T_V] = kv, [LLM_T_ATT] = dim, [LLM_T_HB] = hid,
 		[LLM_T_HB2] = hid, [LLM_T_LOGITS] = (uint64_t)c->vocab_size * 4,
-		[LLM_T_ARGMAX] = 8,
+		[LLM_T_ARGMAX] = 8, [LLM_T_KV_TABLE] = sizeof(struct accel_kv_entry),
 	};
 
 	for (int t = 0; t < LLM_T_COUNT; t++) {
@@ -75,12 +84,19 @@ int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
 	b->max = max_batch;
 	act = layout(b, c);
 	b->host_stride = ((uint64_t)c->vocab_size * 4 + 8 + 63) & ~63ull;
+	b->host_table = b->host_stride * max_batch;
+	b->kv_cache_bytes = csa_kv_bytes_elem((uint32_t)c->n_kv_heads, (uint32_t)llm_head_size(c),
+					      (uint32_t)c->seq_len, csa_kv_elem_bytes(a->kv_flags));
+	b->kv_pool_bytes = b->kv_cache_bytes * max_batch;
 	rc = accel_query_info(a->dev, &info);
 	if (!rc)
 		rc = accel_bo_alloc(a->dev, act, ACCEL_MEM_DEVICE, &b->act);
 	if (!rc)
-		rc = accel_bo_alloc(a->dev, b->host_stride * max_batch, ACCEL_MEM_HOST,
-				    &b->host);
+		rc = accel_bo_alloc(a->dev, b->kv_pool_bytes * c->n_layers, ACCEL_MEM_DEVICE,
+				    &b->kv);
+	if (!rc)
+		rc = accel_bo_alloc(a->dev, b->host_table + b->size[LLM_T_KV_TABLE] * max_batch,
+				    ACCEL_MEM_HOST, &b->host);
 	if (!rc)
 		rc = accel_bo_map(b->host, &b->host_map);
 	if (!rc)
@@ -92,6 +108,8 @@ int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
 	b->list_limit = info.max_cmds && info.max_cmds < CSA_SUBMIT_MAX_CMDS ?
 			info.max_cmds : CSA_SUBMIT_MAX_CMDS;
 	b->batched_matvec = !!(info.capabilities & CSA_CAP_BCQ_BATCH);
+	b->batched_kv = !!(info.capabilities & CSA_CAP_KV_BATCH);
+	b->batched_f32 = !!(info.capabilities & CSA_CAP_F32_BATCH);
 	measure_token(b);
 	return 0;
 }
@@ -102,6 +120,7 @@ void llm_batch_free(struct llm_batch *b)
 	if (b->host_map)
 		accel_bo_unmap(b->host);
 	accel_bo_free(b->host);
+	accel_bo_free(b->kv);
 	accel_bo_free(b->act);
 	free(b->fences);
 	memset(b, 0, sizeof(*b));
@@ -115,8 +134,8 @@ static int check_step(const struct llm_batch *b, struct llm_seq *const *seqs,
 	if (n < 1 || n > b->max)
 		return llm_fail(e, -EINVAL, "step of %d sequences (batch holds %d)", n, b->max);
 	for (int i = 0; i < n; i++) {
-		if (!seqs[i] || !seqs[i]->kv)
-			return llm_fail(e, -EINVAL, "sequence %d has no KV cache", i);
+		if (!seqs[i] || seqs[i]->batch != b)
+			return llm_fail(e, -EINVAL, "sequence %d has no KV cache in this batch", i);
 		if (tokens[i] < 0 || tokens[i] >= c->vocab_size || seqs[i]->pos < 0 ||
 		    seqs[i]->pos >= c->seq_len)
 			return llm_fail(e, -EINVAL, "sequence %d: token %d / position %d out of range",
@@ -198,6 +217,14 @@ static struct accel_ref act(const struct step *s, enum llm_batch_tensor t, int i
 	return ACCEL_REF(s->b->act, s->b->off[t] + s->b->size[t] * (uint64_t)i);
 }
 
+/* KV append and attention through the step's table: on a card with the
+ * _BATCH commands, for two sequences or more (one alone costs less as the
+ * single commands, which need no table). */
+static int kv_batched(const struct step *s)
+{
+	return s->b->batched_kv && s->n >= 2;
+}
+
 #define EMIT(x) do { rc = room(s->b); if (!rc) rc = (x); if (rc) return rc; } while (0)
 
 /* y = W x for every sequence: matrix @i of the packed model (or the
@@ -244,7 +271,21 @@ static int matvec_all(const struct step *s, int i, enum llm_batch_tensor x,
 		}
 		return 0;
 	}
-	for (int j = 0; j < s->n; j++)
+	/* f32 weights (the shared classifier too): the matrix once per
+	 * CSA_BATCH_MAX vectors (fewer where B * rows * cols would pass the
+	 * largest single MATVEC_F32's), or one MATVEC_F32 per sequence */
+	for (int j = 0, nb; s->b->batched_f32 && j < s->n; j += nb) {
+		uint64_t most = (uint64_t)CSA_MATVEC_MAX * CSA_MATVEC_MAX / ((uint64_t)rows * cols);
+
+		nb = s->n - j < (int)CSA_BATCH_MAX ? s->n - j : (int)CSA_BATCH_MAX;
+		if ((uint64_t)nb > most)
+			nb = (int)most;
+		EMIT(accel_cmd_matvec_f32_batch(s->b->cl, act(s, x, j),
+						ACCEL_REF(a->weights, i < 0 ? a->off_embed :
+							  a->off_mat[i]),
+						act(s, y, j), cols, rows, (uint32_t)nb));
+	}
+	for (int j = 0; !s->b->batched_f32 && j < s->n; j++)
 		EMIT(accel_cmd_matvec_f32(s->b->cl, act(s, x, j),
 					  ACCEL_REF(a->weights, i < 0 ? a->off_embed : a->off_mat[i]),
 					  act(s, y, j), cols, rows));
@@ -277,16 +318,42 @@ static int layer(const struct step *s, int l)
 		return rc;
 	for (int i = 0; i < s->n; i++) {
 		uint32_t pos = (uint32_t)s->seqs[i]->pos;
-		struct accel_ref kv = ACCEL_REF(s->seqs[i]->kv, a->kv_layer_bytes * l);
 
 		EMIT(accel_cmd_rope(cl, act(s, LLM_T_Q, i), ACCEL_REF(w, a->off_rope), nh, hs,
 				    pos, seq));
 		EMIT(accel_cmd_rope(cl, act(s, LLM_T_K, i), ACCEL_REF(w, a->off_rope), nkv, hs,
 				    pos, seq));
-		EMIT(accel_cmd_kv_append_flags(cl, act(s, LLM_T_K, i), act(s, LLM_T_V, i), kv,
-					       nkv, hs, pos, seq, a->kv_flags));
-		EMIT(accel_cmd_attention_flags(cl, act(s, LLM_T_Q, i), kv, act(s, LLM_T_ATT, i),
-					       table, nh, nkv, hs, pos + 1, seq, scale,
+		if (kv_batched(s))
+			continue;
+		EMIT(accel_cmd_kv_append_flags(cl, act(s, LLM_T_K, i), act(s, LLM_T_V, i),
+					       kv_cache(s->b, l, s->seqs[i]->slot), nkv, hs,
+					       pos, seq, a->kv_flags));
+		EMIT(accel_cmd_attention_flags(cl, act(s, LLM_T_Q, i),
+					       kv_cache(s->b, l, s->seqs[i]->slot),
+					       act(s, LLM_T_ATT, i), table, nh, nkv, hs, pos + 1,
+					       seq, scale, llm_accel_attention_flags(a)));
+	}
+	/* every sequence's append and attention through the step's table:
+	 * one command each per CSA_BATCH_MAX sequences, or fewer where their
+	 * attention work would pass CSA_ATTN_BATCH_WORK_MAX */
+	for (int j = 0, nb; kv_batched(s) && j < s->n; j += nb) {
+		struct accel_ref pool = kv_cache(s->b, l, 0);
+		uint64_t work = 0;
+
+		for (nb = 0; j + nb < s->n && nb < (int)CSA_BATCH_MAX; nb++) {
+			uint64_t w = (uint64_t)(s->seqs[j + nb]->pos + 1) * nh * hs;
+
+			if (nb && work + w > CSA_ATTN_BATCH_WORK_MAX)
+				break;
+			work += w;
+		}
+
+		EMIT(accel_cmd_kv_append_batch(cl, act(s, LLM_T_K, j), act(s, LLM_T_V, j), pool,
+					       act(s, LLM_T_KV_TABLE, j), nkv, hs, seq,
+					       (uint32_t)s->b->max, (uint32_t)nb, a->kv_flags));
+		EMIT(accel_cmd_attention_batch(cl, act(s, LLM_T_Q, j), pool, act(s, LLM_T_ATT, j),
+					       table, act(s, LLM_T_KV_TABLE, j), nh, nkv, hs, seq,
+					       (uint32_t)s->b->max, (uint32_t)nb, scale,
 					       llm_accel_attention_flags(a)));
 	}
 	rc = matvec_all(s, m0 + LLM_WO, LLM_T_ATT, LLM_T_XB2);
@@ -327,6 +394,21 @@ static int build_step(const struct step *s)
 		  c->n_layers * LLM_LAYER_MATRICES : -1;
 	int rc;
 
+	if (kv_batched(s)) {
+		/* the step's (slot, len) table: written by the host, read by
+		 * every layer's KV_APPEND_BATCH and ATTENTION_BATCH */
+		uint8_t *tab = (uint8_t *)s->b->host_map + s->b->host_table;
+
+		for (int i = 0; i < s->n; i++) {
+			struct accel_kv_entry en = { (uint32_t)s->seqs[i]->slot,
+						     (uint32_t)s->seqs[i]->pos + 1 };
+
+			memcpy(tab + sizeof(en) * i, &en, sizeof(en));
+		}
+		EMIT(accel_cmd_dma_h2d(cl, ACCEL_REF(s->b->host, s->b->host_table),
+				       act(s, LLM_T_KV_TABLE, 0),
+				       (uint32_t)(sizeof(struct accel_kv_entry) * s->n)));
+	}
 	for (int i = 0; i < s->n; i++)
 		EMIT(accel_cmd_embed(cl, ACCEL_REF(w, a->off_embed), c->vocab_size, c->dim,
 				     s->tokens[i], act(s, LLM_T_X, i)));

@@ -1,19 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * llm_batch.h - several sequences decoded together on the accelerator.
- * Each sequence owns its KV cache (a device buffer of its own); a batch
- * owns one activation area and one host result slot per batch position.
- * One step advances every sequence given by one token, layer by layer:
- * per-request commands (norms, RoPE, KV append, attention, ...) for each
- * sequence, and for BCQ weights one MATVEC_BCQ_BATCH per matrix and up to
- * CSA_BATCH_MAX sequences, which reads the weights once for all of them
- * (one MATVEC_BCQ per sequence on a card without CSA_CAP_BCQ_BATCH).
- * The commands go into as few lists as the device's list limit allows
- * (lists of a device run in order, so a list may end anywhere), all
- * submitted before the first wait.  A sequence's results do not depend on
- * its companions: each of its outputs is computed from the weights, its
- * own KV cache and its own activations exactly as the single-sequence
- * decoder computes it (MATVEC_BCQ_BATCH is MATVEC_BCQ per vector).
+ * A batch owns a KV pool on the device: per layer, one cache per batch
+ * place (a slot), and a sequence holds one slot while it lives
+ * (llm_seq_init() takes a free one).  A batch also owns one activation
+ * area and one host result slot per batch position.  One step advances
+ * every sequence given by one token, layer by layer: per-request vector
+ * commands (norms, RoPE, residual adds, argmax); for BCQ weights one
+ * MATVEC_BCQ_BATCH per matrix and up to CSA_BATCH_MAX sequences, which
+ * reads the weights once for all of them (for f32 matrices, the shared
+ * classifier among them, one MATVEC_F32_BATCH); and one KV_APPEND_BATCH and one
+ * ATTENTION_BATCH per layer and up to CSA_BATCH_MAX sequences, driven by a
+ * table of (slot, length) the step writes once (one 8-byte entry per
+ * sequence, a DMA at the start of the step), so sequences at different
+ * positions share one command.  A card without CSA_CAP_BCQ_BATCH gets one
+ * MATVEC_BCQ per sequence, one without CSA_CAP_F32_BATCH one MATVEC_F32;
+ * one without CSA_CAP_KV_BATCH one KV_APPEND and
+ * one ATTENTION per sequence on its slot.  The commands go into as few
+ * lists as the device's list limit allows (lists of a device run in
+ * order, so a list may end anywhere), all submitted before the first
+ * wait.  A sequence's results do not depend on its companions: each of
+ * its outputs is computed from the weights, its own KV cache and its own
+ * activations exactly as the single-sequence decoder computes it (the
+ * batched commands are their single commands per request, bit for bit).
  */
 #ifndef LLM_BATCH_H
 #define LLM_BATCH_H
@@ -22,9 +31,12 @@
 
 #define LLM_BATCH_MAX 256	/* most sequences one batch may hold */
 
+struct llm_batch;
+
 /* One request's decoding state on the device. */
 struct llm_seq {
-	struct accel_bo *kv;
+	struct llm_batch *batch;	/* whose KV pool holds its cache; NULL: none */
+	int slot;		/* its cache in that pool */
 	int pos;		/* tokens already in the KV cache */
 };
 
@@ -33,19 +45,26 @@ struct llm_seq {
  * buffer, so the matvec inputs of a step are contiguous vectors. */
 enum llm_batch_tensor {
 	LLM_T_X, LLM_T_XB, LLM_T_XB2, LLM_T_Q, LLM_T_K, LLM_T_V, LLM_T_ATT,
-	LLM_T_HB, LLM_T_HB2, LLM_T_LOGITS, LLM_T_ARGMAX, LLM_T_COUNT
+	LLM_T_HB, LLM_T_HB2, LLM_T_LOGITS, LLM_T_ARGMAX, LLM_T_KV_TABLE, LLM_T_COUNT
 };
 
 struct llm_batch {
 	struct llm_accel *a;
 	int max;		/* most sequences per step */
 	struct accel_bo *act, *host;
+	struct accel_bo *kv;	/* the KV pool: layer l's max caches at l * kv_pool_bytes */
+	uint64_t kv_cache_bytes;	/* one cache of one layer (csa_kv_bytes_elem()) */
+	uint64_t kv_pool_bytes;	/* max caches of one layer */
+	uint8_t slot_used[LLM_BATCH_MAX];
 	void *host_map;
+	uint64_t host_table;	/* offset of the step's (slot, len) table in host */
 	uint64_t off[LLM_T_COUNT], size[LLM_T_COUNT];
 	uint64_t host_stride;
 	struct accel_cmdlist *cl;
 	uint32_t list_limit;	/* commands per list on this device */
 	int batched_matvec;	/* the card has MATVEC_BCQ_BATCH (CSA_CAP_BCQ_BATCH) */
+	int batched_kv;		/* the card has KV_APPEND/ATTENTION_BATCH (CSA_CAP_KV_BATCH) */
+	int batched_f32;	/* the card has MATVEC_F32_BATCH (CSA_CAP_F32_BATCH) */
 	uint32_t token_cmds;	/* commands of one token's single-sequence graph */
 	int nf;			/* lists submitted in the current step */
 	uint64_t *fences;	/* [fences_cap] of the current step */
@@ -53,8 +72,10 @@ struct llm_batch {
 	uint64_t last_cycles, total_cycles, steps, submits;
 };
 
-/* Allocates the sequence's KV cache on a's device; pos starts at 0. */
-int llm_seq_init(struct llm_accel *a, struct llm_seq *s, struct llm_err *e);
+/* Gives the sequence a free cache of b's KV pool (-ENOSPC when all max
+ * are taken); pos starts at 0. */
+int llm_seq_init(struct llm_batch *b, struct llm_seq *s, struct llm_err *e);
+/* Returns its cache to the pool (nothing for a zeroed sequence). */
 void llm_seq_free(struct llm_seq *s);
 
 int llm_batch_init(struct llm_batch *b, struct llm_accel *a, int max_batch,
@@ -63,7 +84,7 @@ void llm_batch_free(struct llm_batch *b);
 
 /*
  * Feeds tokens[i] to seqs[i] at its position and advances it, for i < n
- * (1 <= n <= max, no sequence twice).  For each i, with logits and
+ * (1 <= n <= max, no sequence twice, every one a sequence of @b).  For each i, with logits and
  * logits[i] non-NULL the logits are copied there (vocab_size floats);
  * otherwise next[i] gets the device-side argmax.  A failed step leaves
  * every position unchanged.

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int llm_gen_start(struct llm_gen *g, struct llm_accel *a,
+int llm_gen_start(struct llm_gen *g, struct llm_batch *b,
 		  const struct llm_tokenizer *t, const char *prompt, int max_new,
 		  float temperature, float top_p, uint64_t seed,
 		  struct llm_err *e)
 {
-	const struct llm_config *c = &a->p->base.cfg;
+	const struct llm_config *c = &b->a->p->base.cfg;
 	int rc;
 
 	memset(g, 0, sizeof(*g));
@@ -49,7 +49,7 @@ int llm_gen_start(struct llm_gen *g, struct llm_accel *a,
 			return llm_fail(e, -ENOMEM, "out of memory");
 		}
 	}
-	rc = llm_seq_init(a, &g->seq, e);
+	rc = llm_seq_init(b, &g->seq, e);
 	if (rc)
 		llm_gen_free(g);
 	return rc;

@@ -37,12 +37,13 @@ struct llm_gen {
 };
 
 /*
- * Tokenizes @prompt and allocates the sequence on a's device.  At most
+ * Tokenizes @prompt and gives the sequence a KV cache of @b's pool
+ * (-ENOSPC when every one is taken).  At most
  * @max_new tokens are generated (capped by the context); temperature 0 is
  * greedy, else top-p sampling seeded by @seed.  -E2BIG (with a reason in
  * @e) when the prompt alone fills the context.
  */
-int llm_gen_start(struct llm_gen *g, struct llm_accel *a,
+int llm_gen_start(struct llm_gen *g, struct llm_batch *b,
 		  const struct llm_tokenizer *t, const char *prompt, int max_new,
 		  float temperature, float top_p, uint64_t seed,
 		  struct llm_err *e);

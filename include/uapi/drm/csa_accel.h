@@ -85,7 +85,9 @@ extern "C" {
 #define CSA_CAP_DEVMEM_BAR	(1ULL << 5) /* BAR2 maps device memory */
 #define CSA_CAP_POW2_SCALES	(1ULL << 6) /* MATVEC_BCQ power-of-two scales */
 #define CSA_CAP_BCQ_BATCH	(1ULL << 7) /* MATVEC_BCQ_BATCH (opcode 0x10) */
-#define CSA_CAP_DEP_QUEUES	(1ULL << 9) /* two engine queues, CSA_CMD_DEP() */
+#define CSA_CAP_KV_BATCH	(1ULL << 8) /* KV_APPEND_BATCH, ATTENTION_BATCH (0x11, 0x12) */
+#define CSA_CAP_F32_BATCH	(1ULL << 9) /* MATVEC_F32_BATCH (0x13) */
+#define CSA_CAP_DEP_QUEUES	(1ULL << 10) /* two engine queues, CSA_CMD_DEP() */
 
 /* Engines, the index of drm_csa_counters.busy_cycles[] */
 enum drm_csa_engine {
@@ -207,7 +209,10 @@ enum drm_csa_opcode {
 	CSA_OP_ARGMAX = 0x0e,
 	CSA_OP_SOFTMAX = 0x0f,	  /* exact or ConSmax over one vector */
 	CSA_OP_MATVEC_BCQ_BATCH = 0x10, /* shift-add GEMV of B vectors, weights read once */
-	CSA_OP_COUNT = 0x11,
+	CSA_OP_KV_APPEND_BATCH = 0x11,	/* KV_APPEND of B requests, each its own KV slot */
+	CSA_OP_ATTENTION_BATCH = 0x12,	/* ATTENTION of B requests at their own lengths */
+	CSA_OP_MATVEC_F32_BATCH = 0x13,	/* MATVEC_F32 of B vectors, the matrix read once */
+	CSA_OP_COUNT = 0x14,
 };
 
 /* Command flags a user may set (per opcode, see the spec) */
@@ -215,7 +220,7 @@ enum drm_csa_opcode {
 #define CSA_CMD_F_POW2		(1u << 1) /* MATVEC_BCQ(_BATCH): int8 power-of-two scales */
 #define CSA_CMD_F_CONSMAX	(1u << 2) /* ATTENTION/SOFTMAX: ConSmax, not exact */
 #define CSA_CMD_F_CONSMAX_NORM	(1u << 3) /* ATTENTION with F_CONSMAX: divide by the sum */
-#define CSA_CMD_F_KV_F16	(1u << 4) /* KV_APPEND/ATTENTION: binary16 KV cache */
+#define CSA_CMD_F_KV_F16	(1u << 4) /* KV_APPEND/ATTENTION(_BATCH): binary16 KV cache */
 #define CSA_CMD_F_SCALE16	(1u << 5) /* MATVEC_BCQ: 16-bit scales (binary16, or APoT with F_POW2) */
 #define CSA_CMD_F_USER_MASK	0x3fu
 
