@@ -55,6 +55,10 @@ struct csa_cycle_params {
  * "u55c"; hw/board_profiles.c), 0 if there is none. */
 uint32_t csa_hw_board_id(const char *name);
 
+/* The PCIe link of board @id (0 = CSA_BOARD_DEFAULT): generation (1-4) and
+ * lanes, from its profile; 0 if there is no such board. */
+int csa_hw_board_link(uint32_t id, uint32_t *gen, uint32_t *lanes);
+
 struct csa_hw_config {
 	uint8_t *devmem;	/* device memory, owned by the embedder */
 	uint64_t devmem_size;	/* bytes, multiple of 4096 */

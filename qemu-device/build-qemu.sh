@@ -200,6 +200,16 @@ if [ ! -x "$bin" ]; then
 	(cd "$dst" && find . -type f) | while read -r f; do
 		[ -e "$stage/$f" ] || rm -f "$dst/$f"
 	done
+	# QEMU 7.2 keeps pcie_aer_inject_error() static (8.0 exports it for
+	# emulated devices): the card reports failed DMA through it
+	# (csa-pcie.c declares it).  Patched in place, once: only pcie_aer.c
+	# recompiles, the header stays as it is.
+	aer=$src/hw/pci/pcie_aer.c
+	if grep -q '^static int pcie_aer_inject_error(' "$aer"; then
+		sed -i 's/^static \(int pcie_aer_inject_error(PCIDevice \*dev, const PCIEAERErr \*err)\)$/\1;\n\1/' "$aer"
+		grep -q '^int pcie_aer_inject_error(PCIDevice \*dev, const PCIEAERErr \*err)$' "$aer" ||
+			die "cannot export pcie_aer_inject_error from $aer"
+	fi
 	# meson.build reads hw-sources.txt: a changed list needs a reconfigure.
 	if [ "$dst/hw-sources.txt" -nt "$dst/meson.build" ]; then
 		touch "$dst/meson.build"

@@ -73,6 +73,8 @@ struct CsaAccelState {
     bool timing;
     bool worker;
     bool pcie;
+    uint32_t link_gen;      /* PCIe generation, 0 = the board's */
+    uint32_t link_lanes;    /* PCIe lanes, 0 = the board's */
     uint32_t hang_after;
     uint32_t dma_fault_after;
     struct csa_cycle_params cycles;
@@ -91,7 +93,10 @@ struct CsaAccelState {
 void csa_after_model(CsaAccelState *s);
 
 /* csa-pcie.c: Express endpoint capability, AER and FLR on a PCIe bus */
+bool csa_pcie_resolve_link(CsaAccelState *s, Error **errp);
 bool csa_pcie_init(CsaAccelState *s, Error **errp);
+/* a failed bus-master transfer: AER, when the function has it */
+void csa_pcie_dma_error(CsaAccelState *s);
 void csa_pcie_exit(CsaAccelState *s);
 void csa_pcie_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
                            int len);

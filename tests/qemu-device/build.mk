@@ -1,8 +1,22 @@
 # The QEMU device under qtest (tests/qemu-device/test_qemu_device.py,
 # docs/qemu.md): timing mode, the engine worker, resets, DMA into its own
 # BAR2, trace points.  Builds QEMU first (cached, qemu-device/build-qemu.sh).
-.PHONY: qemu-test
+#
+# qemu-fuzz: the same harness on a second QEMU built with ASan and UBSan
+# (build-qemu.sh --sanitize, cached): the qtest fuzzer for
+# CSA_QTEST_FUZZ_SECONDS (default 60, split between pc and q35) and the
+# tests that aim the card at its own BARs, unplug it, reset it and FLR it
+# while it works.  The first sanitizer report fails it.
+.PHONY: qemu-test qemu-fuzz
+
+CSA_QEMU_FUZZ_TESTS = test_qtest_fuzz test_dma_into_own_bar2 test_reset_while_engine_runs \
+	test_pcie_endpoint_link_aer_flr test_unplug_and_plug_again
 
 qemu-test:
 	@qemu=$$(qemu-device/build-qemu.sh build/qemu | tail -n 1) && \
 		CSA_QEMU=$$qemu /usr/bin/python3 tests/qemu-device/test_qemu_device.py
+
+qemu-fuzz:
+	@qemu=$$(qemu-device/build-qemu.sh --sanitize build/qemu-san | tail -n 1) && \
+		CSA_QEMU=$$qemu CSA_QTEST_FUZZ_SECONDS=$${CSA_QTEST_FUZZ_SECONDS:-60} \
+		/usr/bin/python3 tests/qemu-device/test_qemu_device.py $(CSA_QEMU_FUZZ_TESTS)
