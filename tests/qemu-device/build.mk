@@ -12,11 +12,20 @@
 CSA_QEMU_FUZZ_TESTS = test_qtest_fuzz test_dma_into_own_bar2 test_reset_while_engine_runs \
 	test_pcie_endpoint_link_aer_flr test_unplug_and_plug_again
 
-qemu-test:
+qemu-test: build/rel/tests/csa-sim-replay
 	@qemu=$$(qemu-device/build-qemu.sh build/qemu | tail -n 1) && \
-		CSA_QEMU=$$qemu /usr/bin/python3 tests/qemu-device/test_qemu_device.py
+		CSA_QEMU=$$qemu CSA_SIM_REPLAY=build/rel/tests/csa-sim-replay \
+		/usr/bin/python3 tests/qemu-device/test_qemu_device.py
 
 qemu-fuzz:
 	@qemu=$$(qemu-device/build-qemu.sh --sanitize build/qemu-san | tail -n 1) && \
 		CSA_QEMU=$$qemu CSA_QTEST_FUZZ_SECONDS=$${CSA_QTEST_FUZZ_SECONDS:-60} \
 		/usr/bin/python3 tests/qemu-device/test_qemu_device.py $(CSA_QEMU_FUZZ_TESTS)
+
+# csa-sim-replay: a command list on libaccel's sim backend, for the test
+# that QEMU and the sim agree under every board profile (built, not run, by
+# make test: it is a helper of qemu-test).
+csa-sim-replay_SRCS := tests/qemu-device/sim_replay.c
+csa-sim-replay_LIBS := accel
+csa-sim-replay_LDLIBS = $(or $(shell pkg-config --libs libdrm 2>/dev/null),-ldrm)
+$(eval $(call link_rule,csa-sim-replay,tests))

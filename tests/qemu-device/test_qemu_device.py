@@ -517,6 +517,124 @@ def test_unplug_and_plug_again():
         check(e and e.tag == 60, 'NOP after two plug/unplug cycles')
 
 
+def board_battery():
+    """Commands over a 1 MiB device memory image: every engine, with and
+    without their flags (ConSmax, fp16 KV, pow2 and 16-bit scales, index in
+    memory), inputs random f32 in [-2, 2) below 0xc0000, outputs above.
+    Returns (image, [(opcode, flags, args, bufs)])."""
+    import random
+    rnd = random.Random(0xb0a7d)
+    image = bytearray(struct.pack('<%df' % (0xc0000 // 4),
+                                  *[rnd.uniform(-2.0, 2.0) for _ in range(0xc0000 // 4)]))
+    image += bytes(0x40000)
+    # a row index for EMBED's F_IDX_MEM, pow2 scales in range
+    image[0xbf000:0xbf004] = struct.pack('<I', 7)
+    image[0xb0000:0xb1000] = bytes(rnd.randrange(-8, 8) & 0xff for _ in range(0x1000))
+    f = C
+    eps, scale = f32_bits(1e-5), f32_bits(0.125)
+    cmds = [
+        (f['CSA_OP_COPY'], 0, [4096], [0x0, 0xc0000]),
+        (f['CSA_OP_EMBED'], 0, [64, 32, 5], [0x10000, 0xc1000]),
+        (f['CSA_OP_EMBED'], f['CSA_CMD_F_IDX_MEM'], [64, 32, 0], [0x10000, 0xc1100, 0xbf000]),
+        (f['CSA_OP_RMSNORM'], 0, [1024, eps], [0x0, 0x1000, 0xc2000]),
+        (f['CSA_OP_MATVEC_F32'], 0, [256, 128], [0x0, 0x10000, 0xc3000]),
+        (f['CSA_OP_MATVEC_BCQ'], 0, [256, 64, 3, 64], [0x0, 0x30000, 0x40000, 0xc4000]),
+        (f['CSA_OP_MATVEC_BCQ'], f['CSA_CMD_F_SCALE16'], [256, 64, 2, 64],
+         [0x0, 0x30000, 0x40000, 0xc4400]),
+        (f['CSA_OP_MATVEC_BCQ'], f['CSA_CMD_F_POW2'], [256, 64, 2, 64],
+         [0x0, 0x30000, 0xb0000, 0xc4800]),
+        (f['CSA_OP_MATVEC_BCQ_BATCH'], 0, [256, 64, 3, 64, 3],
+         [0x0, 0x30000, 0x40000, 0xc5000]),
+        (f['CSA_OP_COPY'], 0, [1024], [0x2000, 0xc6000]),
+        (f['CSA_OP_ROPE'], 0, [4, 64, 3, 16], [0xc6000, 0x50000]),
+        (f['CSA_OP_KV_APPEND'], 0, [2, 64, 3, 16], [0x100, 0x2000, 0xd0000]),
+        (f['CSA_OP_ATTENTION'], 0, [4, 2, 64, 8, 16, scale], [0x0, 0xd0000, 0xc7000]),
+        (f['CSA_OP_ATTENTION'], f['CSA_CMD_F_CONSMAX'], [4, 2, 64, 8, 16, scale],
+         [0x0, 0xd0000, 0xc7400, 0x60000]),
+        (f['CSA_OP_ATTENTION'], f['CSA_CMD_F_CONSMAX'] | f['CSA_CMD_F_CONSMAX_NORM'],
+         [4, 2, 64, 8, 16, scale], [0x0, 0xd0000, 0xc7800, 0x60000]),
+        (f['CSA_OP_KV_APPEND'], f['CSA_CMD_F_KV_F16'], [2, 64, 5, 16], [0x100, 0x2000, 0xe0000]),
+        (f['CSA_OP_ATTENTION'], f['CSA_CMD_F_KV_F16'], [4, 2, 64, 6, 16, scale],
+         [0x0, 0xe0000, 0xc7c00]),
+        (f['CSA_OP_SILU_MUL'], 0, [1024], [0x0, 0x4000, 0xc8000]),
+        (f['CSA_OP_ADD'], 0, [1024], [0x0, 0x4000, 0xc9000]),
+        (f['CSA_OP_ARGMAX'], 0, [4096], [0x0, 0xca000]),
+        (f['CSA_OP_SOFTMAX'], 0, [1024], [0x0, 0xcb000]),
+        (f['CSA_OP_SOFTMAX'], f['CSA_CMD_F_CONSMAX'], [1024], [0x0, 0xcc000, 0x60000]),
+    ]
+    return bytes(image), cmds
+
+
+def run_battery_qemu(board, image, cmds):
+    """(device memory after, [(status, cycles)]) on the QEMU card."""
+    with Machine('board=%s' % board, devmem='1M') as m:
+        m.start()
+        for off in range(0, len(image), 0x10000):
+            m.write(BAR2 + off, image[off:off + 0x10000])
+        res = []
+        for i, (op, flags, args, bufs) in enumerate(cmds):
+            m.submit(desc(op, tag=200 + i, flags=flags, args=args, addrs=bufs))
+            e = m.cq_pop(timeout=120)
+            check(e and e.tag == 200 + i, '%s: command %d completes' % (board, i))
+            res.append((e.status, e.cycles))
+        after = b''.join(m.read(BAR2 + off, 0x10000) for off in range(0, len(image), 0x10000))
+    return after, res
+
+
+def run_battery_sim(board, image, cmds):
+    """The same on libaccel's sim backend (tests/qemu-device/sim_replay.c)."""
+    import subprocess
+    tool = os.environ.get('CSA_SIM_REPLAY', os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        'build/rel/tests/csa-sim-replay'))
+    check(os.access(tool, os.X_OK), 'csa-sim-replay built (%s)' % tool)
+    with tempfile.TemporaryDirectory(prefix='csa-replay-') as d:
+        with open(os.path.join(d, 'image'), 'wb') as fimg:
+            fimg.write(image)
+        with open(os.path.join(d, 'cmds'), 'w') as fc:
+            for op, flags, args, bufs in cmds:
+                a = list(args) + [0] * (10 - len(args))
+                b = list(bufs) + [-1] * (6 - len(bufs))
+                fc.write(' '.join(str(x) for x in [op, flags] + a + b) + '\n')
+        r = subprocess.run([tool, board, os.path.join(d, 'image'), os.path.join(d, 'cmds'),
+                            os.path.join(d, 'out')], capture_output=True, text=True)
+        check(r.returncode == 0, 'csa-sim-replay %s: %s' % (board, r.stderr.strip()))
+        with open(os.path.join(d, 'out'), 'rb') as fo:
+            after = fo.read()
+    return after, [tuple(int(x) for x in line.split()) for line in r.stdout.splitlines()]
+
+
+def test_board_profiles_match_sim():
+    """Under every board profile (kcu105, u250, u55c) the QEMU card and
+    libaccel's sim backend, given the same device memory and commands (every
+    engine, and their flags), end with the same device memory bit for bit,
+    the same statuses (all OK) and the same modelled cycles; across boards
+    the memory is the same too and only the cycles differ."""
+    image, cmds = board_battery()
+    first = None
+    cycles = {}
+    for board in ('kcu105', 'u250', 'u55c'):
+        q_mem, q_res = run_battery_qemu(board, image, cmds)
+        s_mem, s_res = run_battery_sim(board, image, cmds)
+        check(len(s_res) == len(cmds), '%s: the sim ran every command' % board)
+        for i, (q, s) in enumerate(zip(q_res, s_res)):
+            check(q[0] == OK and s[0] == OK,
+                  '%s: command %d (opcode %d) OK on both (QEMU %d, sim %d)'
+                  % (board, i, cmds[i][0], q[0], s[0]))
+            check(q[1] == s[1], '%s: command %d (opcode %d) cycles QEMU %d = sim %d'
+                  % (board, i, cmds[i][0], q[1], s[1]))
+        if q_mem != s_mem:
+            at = next(i for i in range(len(q_mem)) if q_mem[i] != s_mem[i])
+            raise Failure('%s: device memory differs from the sim at 0x%x' % (board, at))
+        check(q_mem != image, '%s: the commands wrote device memory' % board)
+        if first is None:
+            first = q_mem
+        check(q_mem == first, '%s: device memory as under kcu105' % board)
+        cycles[board] = sum(c for _, c in q_res)
+    print('    cycles of the battery: %s' % ' '.join('%s %d' % kv for kv in cycles.items()))
+    check(len(set(cycles.values())) == 3, 'each board models its own time')
+
+
 def fuzz_session(m, rnd, budget, seed, stats):
     """One machine's share of test_qtest_fuzz (m.root_port: q35, the card
     behind a PCIe root port; else pc with ACPI hot-plug)."""
@@ -713,6 +831,7 @@ TESTS = [
     test_aer_reports_dma_fault,
     test_migration_with_a_command_in_flight,
     test_unplug_and_plug_again,
+    test_board_profiles_match_sim,
     test_qtest_fuzz,
 ]
 
