@@ -113,6 +113,13 @@ struct csa_hw {
 	/* CSA_IRQ_* events whose message is still to be sent: held while
 	 * masked, sent by csa_hw_run() once unmasked (like an MSI-X PBA). */
 	uint32_t irq_pending;
+
+	/* An embedder running csa_hw_execute() on another thread may point
+	 * this at a flag it sets to stop a long command early: ATTENTION
+	 * checks it before each head and ends with CSA_STATUS_ABORTED, its
+	 * output partial (it never overlaps the inputs, so running the
+	 * command again from the start is exact).  NULL: never stops. */
+	const volatile int *cancel;
 };
 
 /* Power-on: registers to reset values; 0 or -EINVAL-like negative on a bad
@@ -156,6 +163,10 @@ int csa_hw_cmd_uses_host(const struct csa_hw_cmd *cmd);
  * DMA), writes device memory and exe->scratch_f only.  @exe may be the
  * fetching model itself or a copy (same cfg) used by another thread. */
 void csa_hw_execute(struct csa_hw *exe, struct csa_hw_cmd *cmd);
+
+/* 1 when csa_hw_execute() ended @cmd early because exe->cancel was set
+ * (nothing else makes an engine return CSA_STATUS_ABORTED). */
+int csa_hw_cmd_cancelled(const struct csa_hw_cmd *cmd);
 
 /* Account for @cmd, post its completion entries, advance the job and send
  * the interrupts due.  Returns 0 (and does nothing) when the rings were

@@ -24,6 +24,8 @@ typedef enum CsaRunPhase {
     CSA_RUN_IDLE,       /* none: the bottom half may fetch */
     CSA_RUN_ENGINE,     /* the worker thread executes it */
     CSA_RUN_TIMED,      /* executed; its completion waits for its time */
+    CSA_RUN_REDO,       /* the worker was stopped for a migration save:
+                         * runs again from the start once resumed */
 } CsaRunPhase;
 
 typedef struct CsaRunner {
@@ -45,6 +47,9 @@ typedef struct CsaRunner {
     QemuCond cond;
     bool work;
     bool stop;
+    /* set under the BQL to stop the worker's command at its next safe
+     * point (csa_hw.h, cancel); cleared when a command is handed over */
+    int cancel;
     bool thread_started;
     /* the engines' own copy of the model: configuration and scratch SRAM
      * (csa_hw_execute never reads the register state) */
@@ -104,8 +109,9 @@ void csa_pcie_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
 /* csa-runner.c */
 void csa_runner_init(CsaAccelState *s, Error **errp);
 void csa_runner_exit(CsaAccelState *s);
-/* Migration: wait for the command on the worker and take it back (it is
- * then idle or waiting for its modelled time); after loading, re-arm. */
+/* Migration: stop the command on the worker at its next safe point and
+ * take it back (it is then idle, waiting for its modelled time, or to be
+ * run again); after saving or loading, re-arm and run it again. */
 void csa_runner_quiesce(CsaAccelState *s);
 void csa_runner_resume(CsaAccelState *s);
 /* csa-migration.c */

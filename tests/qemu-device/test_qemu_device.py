@@ -492,6 +492,77 @@ def test_migration_with_a_command_in_flight():
     os.rmdir(os.path.dirname(path))
 
 
+def wait_for_trace(m, text, timeout=60):
+    """Until QEMU's stderr (-trace) shows @text: a state by construction."""
+    end = time.monotonic() + timeout
+    while text not in m.stderr_text():
+        check(time.monotonic() < end, 'trace shows %r' % text)
+        time.sleep(0.01)
+
+
+def test_save_and_unplug_stop_the_long_command():
+    """Neither a migration save nor an unplug waits under the BQL for the
+    command on the worker: with the longest legal ATTENTION running (its
+    fetch seen in the trace), the save takes the command back from the
+    worker (trace csa_quiesce: how long it waited) in a tenth of the
+    command's time, and it is saved to run again (csa_redo); it runs again
+    from the start after the load, and its output on the new QEMU equals
+    the output the old QEMU computes when it goes on after the save.
+    device_del + eject of a card running the same command returns in a
+    quarter of the command's time."""
+    import re
+    path = os.path.join(tempfile.mkdtemp(prefix='csa-mig-'), 'state')
+    with Machine(devmem='128M', trace='csa_*') as a:
+        a.start()
+        a.qmp_connect()
+        a.write(LONG_Q, bytes((i * 7 + 1) & 0x7f for i in range(256 * 512 * 4)))
+        t0 = time.monotonic()
+        a.submit(longest_attention(80))
+        wait_for_trace(a, 'tag 0x50')
+        s0 = time.monotonic()
+        a.qmp_call('migrate', uri='exec:cat > %s' % path)
+        wait_migration(a, 'save')
+        save = time.monotonic() - s0
+        check(a.cq_peek() is None, 'the command did not complete before the save')
+        ring = (a.sq_tail, a.cq_head, a.phase)
+        # the old QEMU (paused, as after any migration) runs it again too
+        e = a.cq_pop(timeout=300)
+        took = time.monotonic() - t0
+        check(e and e.tag == 80 and e.status == OK, 'the old QEMU completes it after the save')
+        expected = a.read(LONG_OUT, 256 * 512 * 4)
+        waits = re.findall(r'taken back from the worker after (\d+) us', a.stderr_text())
+        redo = 'stopped for a migration save' in a.stderr_text()
+    check(len(waits) == 1 and redo, 'the save took the command back to run again (%s)' % waits)
+    waited = int(waits[0]) / 1e6
+    print('    save %.2f s (%.3f s of it waiting for the worker) while the command takes %.1f s'
+          % (save, waited, took))
+    check(waited < took / 10, 'the save did not wait for the command (%.3f s of %.1f s)'
+          % (waited, took))
+    with Machine(devmem='128M', extra=['-incoming', 'defer']) as b:
+        b.qmp_connect()
+        b.qmp_call('migrate-incoming', uri='exec:cat %s' % path)
+        wait_migration(b, 'load')
+        b.sq_tail, b.cq_head, b.phase = ring
+        e = b.cq_pop(timeout=300)
+        check(e and e.tag == 80 and e.status == OK, 'the new QEMU runs it again and completes it')
+        check(b.read(LONG_OUT, 256 * 512 * 4) == expected, 'the same output as the old QEMU')
+    os.unlink(path)
+    os.rmdir(os.path.dirname(path))
+    with Machine(devmem='128M', trace='csa_fetch') as m:
+        m.start()
+        m.qmp_connect()
+        m.submit(longest_attention(81))
+        wait_for_trace(m, 'tag 0x51')
+        u0 = time.monotonic()
+        m.qmp_call('device_del', id='csa0')
+        m.cmd('outl 0xae08 0x%x' % (1 << PCI_SLOT))      # the eject: unrealize
+        check(not any(d.get('qdev_id') == 'csa0' for d in m.qmp_call('query-pci')[0]['devices']),
+              'card gone')
+        unplug = time.monotonic() - u0
+    print('    unplug %.2f s' % unplug)
+    check(unplug < took / 4, 'the unplug did not wait for the command (%.2f s)' % unplug)
+
+
 def test_unplug_and_plug_again():
     """device_del (the ACPI eject a guest would do, done by the test) and a
     new card in the same slot: its device memory registers again (no
@@ -830,6 +901,7 @@ TESTS = [
     test_pcie_link_properties,
     test_aer_reports_dma_fault,
     test_migration_with_a_command_in_flight,
+    test_save_and_unplug_stop_the_long_command,
     test_unplug_and_plug_again,
     test_board_profiles_match_sim,
     test_qtest_fuzz,
