@@ -4,6 +4,7 @@
 #   make bench      benchmarks (release build)
 #   make module     the kernel module (KDIR=<kernel build dir>)
 #   make qemu-test  the QEMU device under qtest (tests/qemu-device)
+#   make qemu-fuzz  the qtest fuzzer on a second QEMU built with ASan+UBSan
 #   make vm-test    the whole stack in a QEMU VM
 #   make install    PREFIX=/usr/local DESTDIR=
 # Each area adds itself through its own build.mk (see mk/rules.mk for the

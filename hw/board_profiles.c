@@ -89,3 +89,15 @@ uint32_t csa_hw_board_id(const char *name)
 
 	return b ? b->id : 0;
 }
+
+int csa_hw_board_link(uint32_t id, uint32_t *gen, uint32_t *lanes)
+{
+	const struct csa_board_profile *b =
+		csa_board_by_id(id ? id : CSA_BOARD_DEFAULT);
+
+	if (!b)
+		return 0;
+	*gen = b->pcie_gen;
+	*lanes = b->pcie_lanes;
+	return 1;
+}

@@ -352,6 +352,11 @@ void csa_hw_execute(struct csa_hw *exe, struct csa_hw_cmd *cmd)
 	exe->ctr = saved;
 }
 
+int csa_hw_cmd_cancelled(const struct csa_hw_cmd *cmd)
+{
+	return !cmd->skip && cmd->status == CSA_STATUS_ABORTED;
+}
+
 int csa_hw_complete(struct csa_hw *hw, const struct csa_hw_cmd *cmd)
 {
 	if (cmd->ring_gen != hw->ring_gen)

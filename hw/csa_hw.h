@@ -55,6 +55,10 @@ struct csa_cycle_params {
  * "u55c"; hw/board_profiles.c), 0 if there is none. */
 uint32_t csa_hw_board_id(const char *name);
 
+/* The PCIe link of board @id (0 = CSA_BOARD_DEFAULT): generation (1-4) and
+ * lanes, from its profile; 0 if there is no such board. */
+int csa_hw_board_link(uint32_t id, uint32_t *gen, uint32_t *lanes);
+
 struct csa_hw_config {
 	uint8_t *devmem;	/* device memory, owned by the embedder */
 	uint64_t devmem_size;	/* bytes, multiple of 4096 */
@@ -131,6 +135,13 @@ struct csa_hw {
 	/* CSA_IRQ_* events whose message is still to be sent: held while
 	 * masked, sent by csa_hw_run() once unmasked (like an MSI-X PBA). */
 	uint32_t irq_pending;
+
+	/* An embedder running csa_hw_execute() on another thread may point
+	 * this at a flag it sets to stop a long command early: ATTENTION
+	 * checks it before each head and ends with CSA_STATUS_ABORTED, its
+	 * output partial (it never overlaps the inputs, so running the
+	 * command again from the start is exact).  NULL: never stops. */
+	const volatile int *cancel;
 };
 
 /* Power-on: registers to reset values; 0 or -EINVAL-like negative on a bad
@@ -184,6 +195,10 @@ void csa_hw_execute(struct csa_hw *exe, struct csa_hw_cmd *cmd);
  * cycles since the rings started; hw->tl.last_end is the end of all the
  * work placed so far.  Skipped commands end where the job stands. */
 uint64_t csa_hw_place(struct csa_hw *hw, struct csa_hw_cmd *cmd);
+
+/* 1 when csa_hw_execute() ended @cmd early because exe->cancel was set
+ * (nothing else makes an engine return CSA_STATUS_ABORTED). */
+int csa_hw_cmd_cancelled(const struct csa_hw_cmd *cmd);
 
 /* Account for @cmd, post its completion entries, advance the job and send
  * the interrupts due.  Returns 0 (and does nothing) when the rings were

@@ -155,7 +155,11 @@ int csa_eng_attention(struct csa_hw *hw, const struct csa_desc *d)
 
 	for (h = 0; h < heads; h++) {
 		const uint8_t *q = csa_dev(hw, d->addr[0] + 4 * (uint64_t)h * hd);
-		uint8_t *out = csa_dev(hw, d->addr[2] + 4 * (uint64_t)h * hd);
+		uint8_t *out;
+
+		if (hw->cancel && *hw->cancel)
+			return CSA_STATUS_ABORTED;	/* csa_hw.h: cancel */
+		out = csa_dev(hw, d->addr[2] + 4 * (uint64_t)h * hd);
 
 		v.kvh = h / group;
 		head_scores(scores, q, &v, scale);

@@ -2,10 +2,19 @@
 # build-qemu.sh - qemu-system-x86_64 7.2 (Debian's source package) with the
 # CSA card (-device csa-accel) built in.
 #
-#   qemu-device/build-qemu.sh [OUTDIR]      (default OUTDIR: build/qemu)
+#   qemu-device/build-qemu.sh [--sanitize] [OUTDIR]
 #
 # Leaves OUTDIR/qemu-system-x86_64 (a symlink into the cache) and prints its
-# path.  Cache: $CSA_CACHE (default ~/.cache/csa)/qemu:
+# path.  Default OUTDIR: build/qemu, with --sanitize build/qemu-san.
+#
+# --sanitize builds a second, smaller QEMU for the qtest fuzzer: ASan and
+# UBSan (-fsanitize=address,undefined), no TCG (qtest runs no guest code, so
+# the largest part of QEMU is left out; KVM is built only because QEMU wants
+# one accelerator and is never used), the devices of csa-san.mak.  It lives
+# beside the release build under its own names (san-tree-*, san-bin/) and
+# lock, so building it never blocks or evicts the release QEMU.
+#
+# Cache: $CSA_CACHE (default ~/.cache/csa)/qemu:
 #   source/       Debian's qemu source, fetched once with a private deb-src
 #                 list (the machine's apt sources are never touched)
 #   tree-CFG/     a patched copy of it and its build directory, one per QEMU
@@ -16,7 +25,11 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-outdir=${1:-$repo/build/qemu}
+variant=release
+if [ "${1:-}" = --sanitize ]; then
+	variant=san
+	shift
+fi
 cache=${CSA_CACHE:-$HOME/.cache/csa}
 qdir=$cache/qemu
 qemu_series=7.2
@@ -24,16 +37,44 @@ jobs=${QEMU_JOBS:-2}
 # Bump when the way the tree is patched (step 2) changes.
 patch_version=2
 
-configure_flags=(
-	--target-list=x86_64-softmmu
-	--without-default-features
-	--enable-tcg
-	--disable-docs
-	--disable-debug-info
-	--without-default-devices
-	--with-devices-x86_64=csa
-	--meson=/usr/bin/meson
-)
+if [ $variant = release ]; then
+	outdir=${1:-$repo/build/qemu}
+	devices_mak=csa.mak
+	tree_prefix=tree-
+	bin_dir=bin
+	lock_name=lock
+	configure_flags=(
+		--target-list=x86_64-softmmu
+		--without-default-features
+		--enable-tcg
+		--disable-docs
+		--disable-debug-info
+		--without-default-devices
+		--with-devices-x86_64=csa
+		--meson=/usr/bin/meson
+	)
+else
+	outdir=${1:-$repo/build/qemu-san}
+	devices_mak=csa-san.mak
+	tree_prefix=san-tree-
+	bin_dir=san-bin
+	lock_name=lock-san
+	# --enable-sanitizers: -fsanitize=address -fsanitize=undefined on every
+	# file, QEMU's and the device's.  -g1: line numbers in the reports.
+	configure_flags=(
+		--target-list=x86_64-softmmu
+		--without-default-features
+		--disable-tcg
+		--enable-kvm
+		--enable-sanitizers
+		--disable-docs
+		--disable-debug-info
+		--without-default-devices
+		--with-devices-x86_64=csa-san
+		--extra-cflags=-g1
+		--meson=/usr/bin/meson
+	)
+fi
 
 log() { echo "build-qemu: $*" >&2; }
 die() { echo "build-qemu: $*" >&2; exit 1; }
@@ -48,6 +89,8 @@ done
 
 
 mkdir -p "$qdir"
+# The shared lock covers fetching the source (and, for the release QEMU,
+# everything); the sanitizer build then holds a lock of its own.
 exec 9>"$qdir/lock"
 flock 9
 
@@ -79,6 +122,11 @@ fetch_source() {
 }
 
 [ -f "$qdir/source/.csa-debian-version" ] || fetch_source
+if [ $variant != release ]; then
+	exec 8>"$qdir/$lock_name"
+	flock 8
+	exec 9>&-
+fi
 version=$(cat "$qdir/source/VERSION")
 debver=$(cat "$qdir/source/.csa-debian-version")
 case $version in
@@ -88,11 +136,11 @@ esac
 
 # ---- 2. the patched tree, one per QEMU version and configuration -------
 cfgkey=$( { echo "$debver $patch_version ${configure_flags[*]}"; cat "$repo"/qemu-device/Kconfig \
-	"$repo"/qemu-device/csa.mak; } | sha256sum | cut -c1-16)
-tree=$qdir/tree-$cfgkey
+	"$repo/qemu-device/$devices_mak"; } | sha256sum | cut -c1-16)
+tree=$qdir/$tree_prefix$cfgkey
 src=$tree/src
 if [ ! -f "$tree/.patched" ]; then
-	log "preparing tree-$cfgkey (QEMU $debver)"
+	log "preparing $tree_prefix$cfgkey (QEMU $debver)"
 	rm -rf "$tree"
 	mkdir -p "$tree"
 	cp -a "$qdir/source" "$src"
@@ -101,12 +149,12 @@ if [ ! -f "$tree/.patched" ]; then
 	# the device's trace-events: a trace group of its own
 	sed -i "s|^    'hw/misc',\$|    'hw/misc',\n    'hw/misc/csa',|" "$src/meson.build"
 	grep -q "'hw/misc/csa'," "$src/meson.build" || die "cannot add hw/misc/csa to trace_events_subdirs"
-	cp "$repo/qemu-device/csa.mak" "$src/configs/devices/x86_64-softmmu/csa.mak"
+	cp "$repo/qemu-device/$devices_mak" "$src/configs/devices/x86_64-softmmu/$devices_mak"
 	mkdir -p "$src/hw/misc/csa"
 	touch "$tree/.patched"
 	# old trees of earlier configurations are dead weight; the newest
 	# other one stays (another checkout may be building it)
-	ls -1dt "$qdir"/tree-*/ 2>/dev/null | tail -n +3 | xargs -r rm -rf
+	ls -1dt "$qdir/$tree_prefix"*/ 2>/dev/null | tail -n +3 | xargs -r rm -rf
 fi
 
 # ---- 3. the device and the model, copied in only when changed ----------
@@ -138,7 +186,7 @@ printf '%s\n' "${hw_sources[@]}" >"$stage/hw-sources.txt"
 
 key=$( { echo "$cfgkey"; cd "$stage" && find . -type f | LC_ALL=C sort |
 	xargs sha256sum; } | sha256sum | cut -c1-16)
-bin=$qdir/bin/$key/qemu-system-x86_64
+bin=$qdir/$bin_dir/$key/qemu-system-x86_64
 
 if [ ! -x "$bin" ]; then
 	dst=$src/hw/misc/csa
@@ -152,6 +200,16 @@ if [ ! -x "$bin" ]; then
 	(cd "$dst" && find . -type f) | while read -r f; do
 		[ -e "$stage/$f" ] || rm -f "$dst/$f"
 	done
+	# QEMU 7.2 keeps pcie_aer_inject_error() static (8.0 exports it for
+	# emulated devices): the card reports failed DMA through it
+	# (csa-pcie.c declares it).  Patched in place, once: only pcie_aer.c
+	# recompiles, the header stays as it is.
+	aer=$src/hw/pci/pcie_aer.c
+	if grep -q '^static int pcie_aer_inject_error(' "$aer"; then
+		sed -i 's/^static \(int pcie_aer_inject_error(PCIDevice \*dev, const PCIEAERErr \*err)\)$/\1;\n\1/' "$aer"
+		grep -q '^int pcie_aer_inject_error(PCIDevice \*dev, const PCIEAERErr \*err)$' "$aer" ||
+			die "cannot export pcie_aer_inject_error from $aer"
+	fi
 	# meson.build reads hw-sources.txt: a changed list needs a reconfigure.
 	if [ "$dst/hw-sources.txt" -nt "$dst/meson.build" ]; then
 		touch "$dst/meson.build"
@@ -179,12 +237,12 @@ if [ ! -x "$bin" ]; then
 		{ grep -A20 -m3 "^FAILED:" "$tree/build.log"; tail -n 5 "$tree/build.log"; } >&2
 		die "build failed, see $tree/build.log"
 	fi
-	mkdir -p "$qdir/bin/$key.tmp"
-	cp "$tree/build/qemu-system-x86_64" "$qdir/bin/$key.tmp/"
-	rm -rf "$qdir/bin/$key"
-	mv "$qdir/bin/$key.tmp" "$qdir/bin/$key"
+	mkdir -p "$qdir/$bin_dir/$key.tmp"
+	cp "$tree/build/qemu-system-x86_64" "$qdir/$bin_dir/$key.tmp/"
+	rm -rf "$qdir/$bin_dir/$key"
+	mv "$qdir/$bin_dir/$key.tmp" "$qdir/$bin_dir/$key"
 	# keep the five newest binaries
-	ls -1dt "$qdir"/bin/*/ 2>/dev/null | tail -n +6 | xargs -r rm -rf
+	ls -1dt "$qdir/$bin_dir"/*/ 2>/dev/null | tail -n +6 | xargs -r rm -rf
 fi
 
 mkdir -p "$outdir"

@@ -95,6 +95,7 @@ static int csa_dma_rw(CsaAccelState *s, uint64_t bus_addr, void *buf,
     MemTxResult res;
 
     if (csa_dma_fault(s)) {
+        csa_pcie_dma_error(s);
         return -EFAULT;
     }
     if (csa_in_devmem(s, buf, len)) {
@@ -111,6 +112,7 @@ static int csa_dma_rw(CsaAccelState *s, uint64_t bus_addr, void *buf,
                       " failed\n",
                       dir == DMA_DIRECTION_TO_DEVICE ? "read" : "write",
                       len, bus_addr);
+        csa_pcie_dma_error(s);
         return -EFAULT;
     }
     return 0;
@@ -322,6 +324,9 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
         }
     }
 
+    if (!csa_pcie_resolve_link(s, errp)) {
+        return;
+    }
     pdev->config_write = csa_pcie_write_config;
     if (!csa_pcie_init(s, errp)) {
         return;
@@ -408,6 +413,9 @@ static Property csa_properties[] = {
     DEFINE_PROP_BOOL("worker", CsaAccelState, worker, true),
     /* Express endpoint capability, AER and FLR when on a PCIe bus */
     DEFINE_PROP_BOOL("pcie", CsaAccelState, pcie, true),
+    /* the Express link: generation 1-4 and lanes, 0 = the board's */
+    DEFINE_PROP_UINT32("link-gen", CsaAccelState, link_gen, 0),
+    DEFINE_PROP_UINT32("link-lanes", CsaAccelState, link_lanes, 0),
     /* overrides of the board profile's cycle-model values; 0 takes
      * the profile's value */
     DEFINE_PROP_UINT32("clock-khz", CsaAccelState, cycles.clock_khz,

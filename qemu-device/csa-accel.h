@@ -24,6 +24,8 @@ typedef enum CsaRunPhase {
     CSA_RUN_IDLE,       /* none: the bottom half may fetch */
     CSA_RUN_ENGINE,     /* the worker thread executes it */
     CSA_RUN_TIMED,      /* executed; its completion waits for its time */
+    CSA_RUN_REDO,       /* the worker was stopped for a migration save:
+                         * runs again from the start once resumed */
 } CsaRunPhase;
 
 typedef struct CsaRunner {
@@ -47,6 +49,9 @@ typedef struct CsaRunner {
     QemuCond cond;
     bool work;
     bool stop;
+    /* set under the BQL to stop the worker's command at its next safe
+     * point (csa_hw.h, cancel); cleared when a command is handed over */
+    int cancel;
     bool thread_started;
     /* the engines' own copy of the model: configuration and scratch SRAM
      * (csa_hw_execute never reads the register state) */
@@ -75,6 +80,8 @@ struct CsaAccelState {
     bool timing;
     bool worker;
     bool pcie;
+    uint32_t link_gen;      /* PCIe generation, 0 = the board's */
+    uint32_t link_lanes;    /* PCIe lanes, 0 = the board's */
     uint32_t hang_after;
     uint32_t dma_fault_after;
     struct csa_cycle_params cycles;
@@ -93,7 +100,10 @@ struct CsaAccelState {
 void csa_after_model(CsaAccelState *s);
 
 /* csa-pcie.c: Express endpoint capability, AER and FLR on a PCIe bus */
+bool csa_pcie_resolve_link(CsaAccelState *s, Error **errp);
 bool csa_pcie_init(CsaAccelState *s, Error **errp);
+/* a failed bus-master transfer: AER, when the function has it */
+void csa_pcie_dma_error(CsaAccelState *s);
 void csa_pcie_exit(CsaAccelState *s);
 void csa_pcie_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
                            int len);
@@ -101,8 +111,9 @@ void csa_pcie_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
 /* csa-runner.c */
 void csa_runner_init(CsaAccelState *s, Error **errp);
 void csa_runner_exit(CsaAccelState *s);
-/* Migration: wait for the command on the worker and take it back (it is
- * then idle or waiting for its modelled time); after loading, re-arm. */
+/* Migration: stop the command on the worker at its next safe point and
+ * take it back (it is then idle, waiting for its modelled time, or to be
+ * run again); after saving or loading, re-arm and run it again. */
 void csa_runner_quiesce(CsaAccelState *s);
 void csa_runner_resume(CsaAccelState *s);
 /* csa-migration.c */

@@ -5,9 +5,11 @@
  * counters, and the command between fetch and completion (timing mode);
  * device memory is a RAM region and migrates as guest RAM does.
  *
- * Before saving, the command on the worker (if any) finishes and comes
- * back, so what is saved is idle or waiting for its modelled time.  The
- * engines' scratch SRAM is not state between commands.
+ * Before saving, the command on the worker (if any) is stopped at its next
+ * safe point and taken back, so what is saved is idle, waiting for its
+ * modelled time, or to be run again from the start (CSA_RUN_REDO: after
+ * the save on this QEMU, after the load on the other).  The engines'
+ * scratch SRAM is not state between commands.
  */
 #include "qemu/osdep.h"
 #include "hw/pci/msix.h"
@@ -18,6 +20,13 @@
 static int csa_pre_save(void *opaque)
 {
     csa_runner_quiesce(opaque);
+    return 0;
+}
+
+/* The VM may go on here (savevm, a failed or cancelled migration). */
+static int csa_post_save(void *opaque)
+{
+    csa_runner_resume(opaque);
     return 0;
 }
 
@@ -80,6 +89,7 @@ const VMStateDescription csa_vmstate = {
     .version_id = 2,
     .minimum_version_id = 1,
     .pre_save = csa_pre_save,
+    .post_save = csa_post_save,
     .post_load = csa_post_load,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, CsaAccelState),

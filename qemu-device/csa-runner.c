@@ -22,6 +22,13 @@
  *             right after it.
  * A power-on (bus reset) drops the command in flight; a guest soft reset
  * or ring restart makes csa_hw_complete() drop it.
+ *
+ * Nothing waits under the BQL for a whole engine command: a power-on,
+ * unplug and a migration save set r->cancel, which stops ATTENTION (the
+ * only command that runs for seconds) before its next head.  A power-on or
+ * unplug drops the command; a save keeps it fetched (CSA_RUN_REDO) and it
+ * runs again from the start after the save (source) or the load
+ * (destination): its output never overlaps its inputs, so that is exact.
  */
 #include "qemu/osdep.h"
 #include "qemu/host-utils.h"
@@ -140,10 +147,14 @@ static void csa_done_bh(void *opaque)
     CsaAccelState *s = opaque;
     CsaRunner *r = &s->run;
 
+    bool busy;
+
     qemu_mutex_lock(&r->lock);
-    assert(!r->work);
+    busy = r->work;
     qemu_mutex_unlock(&r->lock);
-    if (r->phase != CSA_RUN_ENGINE) {
+    if (busy || r->phase != CSA_RUN_ENGINE) {
+        /* a stale run of this bottom half: the command it was scheduled
+         * for was taken back (csa_runner_quiesce) and handed out again */
         return;
     }
     r->phase = CSA_RUN_IDLE;
@@ -155,11 +166,23 @@ static void csa_done_bh(void *opaque)
     csa_executed(s);
 }
 
+/* The engines' copy follows the model's configuration. */
+static void csa_exe_sync(CsaAccelState *s)
+{
+    CsaRunner *r = &s->run;
+
+    r->exe.cfg = s->hw.cfg;
+    r->exe.ops = s->hw.ops;
+    r->exe.ctx = s->hw.ctx;
+    r->exe.cancel = &r->cancel;
+}
+
 static void csa_to_worker(CsaAccelState *s)
 {
     CsaRunner *r = &s->run;
 
     r->phase = CSA_RUN_ENGINE;
+    qatomic_set(&r->cancel, 0);
     qemu_mutex_lock(&r->lock);
     r->work = true;
     qemu_cond_signal(&r->cond);
@@ -196,10 +219,7 @@ static void csa_run_bh(void *opaque)
         r->cmd_epoch = r->epoch;
         trace_csa_fetch(r->cmd.slot, r->cmd.desc.opcode, r->cmd.desc.tag,
                         r->cmd.desc.flags, r->cmd.skip);
-        /* the engines' copy follows the model's configuration */
-        r->exe.cfg = s->hw.cfg;
-        r->exe.ops = s->hw.ops;
-        r->exe.ctx = s->hw.ctx;
+        csa_exe_sync(s);
         if (s->worker && !r->cmd.skip && !csa_hw_cmd_uses_host(&r->cmd)) {
             csa_to_worker(s);
             break;
@@ -212,6 +232,17 @@ static void csa_run_bh(void *opaque)
 
 /* ---- the device's hooks ------------------------------------------------ */
 
+/* Wait for the worker to hand its command back (after a cancel: one
+ * ATTENTION head at most). */
+static void csa_worker_wait(CsaRunner *r)
+{
+    qemu_mutex_lock(&r->lock);
+    while (r->work) {
+        qemu_cond_wait(&r->cond, &r->lock);
+    }
+    qemu_mutex_unlock(&r->lock);
+}
+
 void csa_runner_quiesce(CsaAccelState *s)
 {
     CsaRunner *r = &s->run;
@@ -219,11 +250,18 @@ void csa_runner_quiesce(CsaAccelState *s)
     if (r->phase != CSA_RUN_ENGINE) {
         return;
     }
-    qemu_mutex_lock(&r->lock);
-    while (r->work) {
-        qemu_cond_wait(&r->cond, &r->lock);
+    int64_t t0 = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+
+    qatomic_set(&r->cancel, 1);
+    csa_worker_wait(r);
+    trace_csa_quiesce(r->cmd.slot,
+                      (qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - t0) / 1000);
+    if (csa_hw_cmd_cancelled(&r->cmd) && r->cmd_epoch == r->epoch) {
+        /* stopped part-way */
+        trace_csa_redo(r->cmd.slot, r->cmd.desc.opcode);
+        r->phase = CSA_RUN_REDO;
+        return;
     }
-    qemu_mutex_unlock(&r->lock);
     csa_done_bh(s);     /* now, not when the main loop gets to it */
 }
 
@@ -233,6 +271,18 @@ void csa_runner_resume(CsaAccelState *s)
 
     if (r->phase == CSA_RUN_TIMED) {
         timer_mod_ns(r->timer, r->due_ns);
+    }
+    if (r->phase == CSA_RUN_REDO) {
+        csa_exe_sync(s);
+        if (s->worker) {
+            csa_to_worker(s);
+        } else {
+            /* loaded into a QEMU whose card has no worker */
+            r->phase = CSA_RUN_IDLE;
+            csa_hw_execute(&r->exe, &r->cmd);
+            csa_executed(s);
+        }
+        return;
     }
     qemu_bh_schedule(r->bh);
 }
@@ -264,8 +314,12 @@ void csa_runner_reset(CsaAccelState *s)
     qemu_bh_cancel(r->bh);
     timer_del(r->timer);
     /* A command on the worker stays ENGINE until the worker hands it back
-     * (csa_done_bh drops it): the worker owns r->cmd until then. */
-    if (r->phase == CSA_RUN_TIMED) {
+     * (csa_done_bh drops it): the worker owns r->cmd until then.  Stop it
+     * early: nothing will read its output. */
+    if (r->phase == CSA_RUN_ENGINE) {
+        qatomic_set(&r->cancel, 1);
+    }
+    if (r->phase == CSA_RUN_TIMED || r->phase == CSA_RUN_REDO) {
         r->phase = CSA_RUN_IDLE;
     }
     trace_csa_reset(r->epoch, r->phase == CSA_RUN_ENGINE);
@@ -301,7 +355,9 @@ void csa_runner_exit(CsaAccelState *s)
         return;
     }
     if (r->thread_started) {
-        /* Waits for the command the worker runs, if any: one command. */
+        /* Stops the command the worker runs, if any, at its next safe
+         * point (one ATTENTION head), and waits for that. */
+        qatomic_set(&r->cancel, 1);
         qemu_mutex_lock(&r->lock);
         r->stop = true;
         qemu_cond_signal(&r->cond);

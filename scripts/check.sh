@@ -4,13 +4,14 @@
 #   2. make fuzz    - a bounded libFuzzer run of the command processor
 #   3. make module-check - csa.ko against Debian's 6.12 headers, sparse, checkpatch
 #   4. make qemu-test - the QEMU device under qtest (timing, worker, tracing)
+#   4b. make qemu-fuzz - the qtest fuzzer on a second QEMU with ASan+UBSan
 #   5. make vm-test - the whole stack in a QEMU VM (driver + QEMU device)
 # Each step's own "N passed, N failed" line is added up.
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p build
 total_pass=0; total_fail=0; failed_steps=""
-for step in test fuzz module-check qemu-test vm-test; do
+for step in test fuzz module-check qemu-test qemu-fuzz vm-test; do
 	log=build/check-$step.log
 	echo "=== make $step"
 	make --no-print-directory "$step" 2>&1 | tee "$log"

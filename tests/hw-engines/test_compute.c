@@ -850,6 +850,54 @@ static void test_attention_long(void)
 	run_attention(&c);
 }
 
+/* struct csa_hw.cancel: set, ATTENTION stops before its first head with
+ * ABORTED and writes nothing; cleared, the same command runs. */
+static void test_attention_cancel(void)
+{
+	static const volatile int stop = 1, go;
+	uint32_t heads = 4, hd = 8, max_seq = 16;
+	uint64_t cache_bytes = 2ull * hd * CSA_KV_BANKS *
+			       ((max_seq + CSA_KV_BANKS - 1) / CSA_KV_BANKS) * 4;
+	uint64_t a_q = h_alloc(heads * hd * 4), a_cache = h_alloc(cache_bytes);
+	uint64_t a_out = h_alloc(heads * hd * 4), cycles = 0;
+	uint64_t rb[2] = { a_out, heads * hd * 4 };
+	struct csa_desc d = t_desc(CSA_OP_ATTENTION, 0);
+	struct csa_hw_cmd cmd = { 0 };
+	float ones[512];
+	uint64_t off;
+	unsigned int i;
+
+	for (i = 0; i < 512; i++)
+		ones[i] = 1.0f;		/* out = the mean of V = 1.0 */
+	h_put(a_q, ones, heads * hd * 4);
+	for (off = 0; off < cache_bytes; off += sizeof(ones))
+		h_put(a_cache + off, ones, cache_bytes - off < sizeof(ones) ?
+		      cache_bytes - off : sizeof(ones));
+	d.arg[0] = heads;
+	d.arg[1] = 1;
+	d.arg[2] = hd;
+	d.arg[3] = 4;
+	d.arg[4] = max_seq;
+	d.arg[5] = h_f32_bits(0.5f);
+	d.addr[0] = a_q;
+	d.addr[1] = a_cache;
+	d.addr[2] = a_out;
+	h_hw->cancel = &stop;
+	CU_ASSERT_EQUAL(h_exec(&d, &cycles), CSA_STATUS_ABORTED);
+	CU_ASSERT(h_untouched());
+	cmd.desc = d;
+	csa_hw_execute(h_hw, &cmd);
+	CU_ASSERT(csa_hw_cmd_cancelled(&cmd));
+	h_hw->cancel = &go;
+	CU_ASSERT_EQUAL(h_exec(&d, &cycles), CSA_STATUS_OK);
+	CU_ASSERT(h_untouched_outside(rb, rb + 1, 1));
+	h_get(a_out, ones, 4);
+	CU_ASSERT_EQUAL(ones[0], 1.0f);
+	csa_hw_execute(h_hw, &cmd);
+	CU_ASSERT_FALSE(csa_hw_cmd_cancelled(&cmd));
+	h_hw->cancel = NULL;
+}
+
 int add_compute_suite(void)
 {
 	CU_pSuite s = CU_add_suite("engines vs golden", h_init, h_fini);
@@ -875,6 +923,7 @@ int add_compute_suite(void)
 	    !CU_add_test(s, "SOFTMAX properties", test_softmax_properties) ||
 	    !CU_add_test(s, "KV_APPEND + ATTENTION", test_attention) ||
 	    !CU_add_test(s, "ATTENTION normalized ConSmax", test_attention_consmax_norm) ||
+	    !CU_add_test(s, "ATTENTION cancel", test_attention_cancel) ||
 	    !CU_add_test(s, "ATTENTION normalized, all below range", test_attention_consmax_norm_all_below) ||
 	    !CU_add_test(s, "KV_APPEND + ATTENTION, f16 cache", test_attention_kv_f16) ||
 	    !CU_add_test(s, "binary16 conversions", test_f16_conversion) ||

@@ -58,6 +58,21 @@ CQ_BUS = 0x00110000
 HOST_BUF = 0x00200000     # host data buffers from here
 
 
+# What a sanitizer report starts with (ASan, LSan, UBSan's runtime errors).
+SANITIZER_REPORT = re.compile(r'ERROR: (Address|Leak)Sanitizer|runtime error:|'
+                              r'SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer')
+
+
+def sanitizer_env():
+    """The first report stops QEMU (UBSan too, whose default is to go on),
+    with a stack and a distinct exit status; leaks are checked at exit."""
+    env = dict(os.environ)
+    env.setdefault('ASAN_OPTIONS', 'halt_on_error=1:abort_on_error=0:exitcode=66:'
+                   'detect_leaks=1:print_summary=1')
+    env.setdefault('UBSAN_OPTIONS', 'halt_on_error=1:print_stacktrace=1:exitcode=67')
+    return env
+
+
 def qemu_binary():
     path = os.environ.get('CSA_QEMU', os.path.join(REPO, 'build/qemu/qemu-system-x86_64'))
     if not os.access(path, os.X_OK):
@@ -116,8 +131,9 @@ class Machine:
             cmd += ['-trace', trace]
         self.stderr = open(self.stderr_path, 'w')
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr, bufsize=0)
+                                     stderr=self.stderr, bufsize=0, env=sanitizer_env())
         self.out = self.proc.stdout
+        self.final_stderr = None       # what QEMU wrote, once closed
         self.qmp = None
         self.sq_tail = 0
         self.cq_head = 0
@@ -294,7 +310,15 @@ class Machine:
                 raise RuntimeError('QMP %s: %s' % (command, resp['error']))
             return resp['return']
 
+    def sanitizer_reports(self):
+        """Lines of AddressSanitizer, LeakSanitizer or UBSan reports QEMU
+        wrote (a QEMU built with build-qemu.sh --sanitize)."""
+        return [line for line in self.stderr_text().splitlines()
+                if SANITIZER_REPORT.search(line)]
+
     def stderr_text(self):
+        if self.final_stderr is not None:
+            return self.final_stderr
         self.stderr.flush()
         with open(self.stderr_path) as f:
             return f.read()
@@ -308,6 +332,8 @@ class Machine:
                 self.proc.kill()
                 self.proc.wait()
         self.stderr.close()
+        with open(self.stderr_path) as f:
+            self.final_stderr = f.read()
         rc = self.proc.returncode
         for name in os.listdir(self.dir):
             os.unlink(os.path.join(self.dir, name))

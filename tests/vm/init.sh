@@ -214,7 +214,7 @@ if [ "$mode" = full ] && have /bin/test-qemu-fuzz; then
 	step test-qemu-fuzz env CSA_FUZZ_ITERS="$fuzz_iters" /bin/test-qemu-fuzz
 fi
 
-# Behind the PCIe root port the card is an Express endpoint with a gen3 x4
+# Behind the PCIe root port the card is an Express endpoint with a gen3 x16
 # link (qemu-device/csa-pcie.c), and offers FLR.
 pcie_link_ok() {
 	for d in /sys/bus/pci/devices/*; do
@@ -224,7 +224,7 @@ pcie_link_ok() {
 		echo "$d: link $speed x$width (max $(cat "$d/max_link_speed" 2>/dev/null) x$(cat "$d/max_link_width" 2>/dev/null))"
 		case $speed in 8.0*) ;; *) return 1 ;; esac
 		case $(cat "$d/max_link_speed" 2>/dev/null) in 8.0*) ;; *) return 1 ;; esac
-		[ "$width" = 4 ] || return 1
+		[ "$width" = 16 ] || return 1
 		[ -e "$d/reset" ] || { echo "no reset method (FLR)"; return 1; }
 		echo "reset methods: $(cat "$d/reset_method" 2>/dev/null)"
 		grep -q flr "$d/reset_method" || return 1
