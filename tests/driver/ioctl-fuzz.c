@@ -79,6 +79,9 @@ struct progress {
 	volatile uint64_t sigbus;
 };
 static struct progress *shared;
+/* The node the card has now: a rebind while an old file is still open
+ * gives it the next free minor (shared with the workers). */
+static char *node;
 
 static int64_t now_ns(void)
 {
@@ -196,7 +199,7 @@ static void reopen(struct worker *w, int i)
 
 	if (w->fd[i] >= 0)
 		close(w->fd[i]);
-	w->fd[i] = open(dev_path, O_RDWR | O_CLOEXEC);
+	w->fd[i] = open(node, O_RDWR | O_CLOEXEC);
 	/* the file's handles died with it */
 	for (k = 0; k < w->nbo; k++)
 		if (w->bo[k].fdi != i)
@@ -1010,7 +1013,7 @@ static void stress_worker(unsigned int idx)
 	struct rng r = { seed ^ (0x9e3779b97f4a7c15ull * (idx + 1)) };
 	struct drm_csa_bo_create h = { .size = 64 * 1024, .flags = CSA_BO_HOST };
 	struct drm_csa_bo_create d = { .size = 64 * 1024, .flags = CSA_BO_DEVICE };
-	int f = open(dev_path, O_RDWR | O_CLOEXEC);
+	int f = open(node, O_RDWR | O_CLOEXEC);
 	uint8_t *hmap;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -1075,11 +1078,46 @@ static void arm_hang(void)
 	}
 }
 
+static int wait_path(const char *path, int tenths)
+{
+	while (access(path, F_OK) && tenths-- > 0)
+		usleep(100000);
+	return access(path, F_OK) ? -1 : 0;
+}
+
 static int wait_node(int tenths)
 {
-	while (access(dev_path, F_OK) && tenths-- > 0)
+	return wait_path(dev_path, tenths);
+}
+
+/* After a bind: the card's node, from its sysfs accel directory (5 s). */
+static void follow_node(const char *bdf)
+{
+	char pattern[128];
+	glob_t g;
+	int tries;
+
+	snprintf(pattern, sizeof(pattern), "/sys/bus/pci/devices/%s/accel/accel*", bdf);
+	for (tries = 0; tries < 50; tries++) {
+		if (glob(pattern, 0, NULL, &g) == 0) {
+			snprintf(node, 64, "/dev/accel/%s", strrchr(g.gl_pathv[0], '/') + 1);
+			globfree(&g);
+			wait_path(node, 20);
+			return;
+		}
 		usleep(100000);
-	return access(dev_path, F_OK) ? -1 : 0;
+	}
+}
+
+static int rebind(const char *bdf)
+{
+	int ret = write_file("/sys/bus/pci/drivers/csa/bind", bdf);
+
+	if (ret)
+		fprintf(stderr, "ioctl-fuzz: rebind of %s failed: %s\n", bdf, strerror(-ret));
+	else
+		follow_node(bdf);
+	return ret;
 }
 
 /* After every file closed: the device works and holds no memory. */
@@ -1209,13 +1247,15 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigbus;
 	sigaction(SIGBUS, &sa, NULL);
-	shared = mmap(NULL, sizeof(*shared) * MAX_PROCS, PROT_READ | PROT_WRITE,
+	shared = mmap(NULL, sizeof(*shared) * MAX_PROCS + 64, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED) {
 		perror("ioctl-fuzz: mmap");
 		return 1;
 	}
-	memset(shared, 0, sizeof(*shared) * MAX_PROCS);
+	memset(shared, 0, sizeof(*shared) * MAX_PROCS + 64);
+	node = (char *)(shared + MAX_PROCS);
+	snprintf(node, 64, "%s", dev_path);
 	if (wait_node(50)) {
 		fprintf(stderr, "ioctl-fuzz: FAIL: no %s\n", dev_path);
 		return 1;
@@ -1280,7 +1320,7 @@ int main(int argc, char **argv)
 		}
 		if (now_ns() >= next_chaos && now_ns() < deadline_ns) {
 			if (stress) {
-				int f = open(dev_path, O_RDWR | O_CLOEXEC);
+				int f = open(node, O_RDWR | O_CLOEXEC);
 				struct drm_csa_reset r = { 0 };
 
 				if (f >= 0) {
@@ -1290,8 +1330,7 @@ int main(int argc, char **argv)
 				}
 				next_chaos = now_ns() + 50000000 + below(&chaos, 250) * 1000000ll;
 			} else if (unbound) {
-				if (write_file("/sys/bus/pci/drivers/csa/bind", bdf))
-					fprintf(stderr, "ioctl-fuzz: rebind of %s failed\n", bdf);
+				rebind(bdf);
 				unbound = false;
 				next_chaos = now_ns() + 2000000000ll + below(&chaos, 4000) * 1000000ll;
 			} else if (do_unbind && chance(&chaos, 50) && find_bdf(bdf, sizeof(bdf))) {
@@ -1306,8 +1345,13 @@ int main(int argc, char **argv)
 		}
 		usleep(20000);
 	}
-	if (unbound && write_file("/sys/bus/pci/drivers/csa/bind", bdf))
-		fprintf(stderr, "ioctl-fuzz: final rebind of %s failed\n", bdf);
+	if (unbound)
+		rebind(bdf);
+	/* every file is closed now: one more rebind gives the card back the
+	 * node it had, for whatever runs next */
+	if (strcmp(node, dev_path) && bdf[0] &&
+	    !write_file("/sys/bus/pci/drivers/csa/unbind", bdf))
+		rebind(bdf);
 	/* a hang armed but never consumed must not catch the next test */
 	if (do_hang) {
 		glob_t g;
