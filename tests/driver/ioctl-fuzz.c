@@ -17,7 +17,10 @@
  *       fork with kill -9 of the child, RESET, from P processes for S
  *       seconds; --unbind also unbinds and rebinds the driver now and then,
  *       --hang arms the driver's hang injection (debugfs "inject") now and
- *       then so that jobs time out and the recovery runs.
+ *       then so that jobs time out and the recovery runs; --fail-allocs
+ *       marks each worker (not the parent) for the kernel's fault injection
+ *       (/proc/self/make-it-fail: failslab and fail_page_alloc with their
+ *       task-filter on), so the error paths of the ioctls run.
  *   test-ioctl-fuzz --stress [--procs 8] [--seconds S] [--seed N]
  *       P processes submit DMA round trips and check the data while the
  *       parent resets the device at random intervals.
@@ -67,7 +70,7 @@ static const char *dev_path = "/dev/accel/accel0";
 static uint64_t seed;
 static unsigned int seconds = 60, procs = 4;
 static uint64_t max_steps;	/* 0: bounded by time only */
-static bool do_unbind, do_hang, stress;
+static bool do_unbind, do_hang, stress, fail_allocs;
 static int64_t deadline_ns;
 
 /* What each worker is doing, for the reproducer (shared with the parent). */
@@ -927,6 +930,8 @@ static void run_steps(struct worker *w, uint64_t steps, bool forever)
 	}
 }
 
+static int write_file(const char *path, const char *text);
+
 static void fuzz_worker(unsigned int idx)
 {
 	static struct worker w;
@@ -938,6 +943,10 @@ static void fuzz_worker(unsigned int idx)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	reopen(&w, 0);
 	reopen(&w, 1);
+	if (fail_allocs && write_file("/proc/self/make-it-fail", "1")) {
+		fprintf(stderr, "ioctl-fuzz: no /proc/self/make-it-fail (CONFIG_FAULT_INJECTION)\n");
+		_exit(1);
+	}
 	run_steps(&w, 0, true);
 	w.me->done = 1;
 	_exit(0);
@@ -1183,7 +1192,7 @@ static int final_checks(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: test-ioctl-fuzz [--seed N] [--seconds S] [--procs P] [--unbind] [--hang]\n"
-		"                       [--max-steps N] [--dev PATH] [--stress]\n");
+		"                       [--fail-allocs] [--max-steps N] [--dev PATH] [--stress]\n");
 	exit(2);
 }
 
@@ -1229,6 +1238,8 @@ int main(int argc, char **argv)
 			do_unbind = true;
 		} else if (!strcmp(argv[a], "--hang")) {
 			do_hang = true;
+		} else if (!strcmp(argv[a], "--fail-allocs")) {
+			fail_allocs = true;
 		} else if (!strcmp(argv[a], "--stress")) {
 			stress = true;
 		} else {
@@ -1239,9 +1250,10 @@ int main(int argc, char **argv)
 		usage();
 	if (!seeded)
 		seed = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 32);
-	printf("ioctl-fuzz: seed %" PRIu64 " (%s, %u processes, %u s%s%s)\n", seed,
+	printf("ioctl-fuzz: seed %" PRIu64 " (%s, %u processes, %u s%s%s%s)\n", seed,
 	       stress ? "stress" : "fuzz", procs, seconds,
-	       do_unbind ? ", unbind" : "", do_hang ? ", hang" : "");
+	       do_unbind ? ", unbind" : "", do_hang ? ", hang" : "",
+	       fail_allocs ? ", failing allocations" : "");
 	fflush(stdout);
 
 	memset(&sa, 0, sizeof(sa));
@@ -1290,14 +1302,14 @@ int main(int argc, char **argv)
 			if (i < procs && (!WIFEXITED(status) || WEXITSTATUS(status))) {
 				fprintf(stderr, "ioctl-fuzz: FAIL: worker %u %s %d at step %" PRIu64
 					" (%s)\nioctl-fuzz: reproduce: test-ioctl-fuzz --seed %" PRIu64
-					" --procs %u%s%s%s --max-steps %" PRIu64 "\n",
+					" --procs %u%s%s%s%s --max-steps %" PRIu64 "\n",
 					i, WIFSIGNALED(status) ? "died of signal" : "exited",
 					WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
 					shared[i].step,
 					stress ? "stress" : op_names[shared[i].op % OP_COUNT],
 					seed, procs, stress ? " --stress" : "",
 					do_unbind ? " --unbind" : "", do_hang ? " --hang" : "",
-					shared[i].step);
+					fail_allocs ? " --fail-allocs" : "", shared[i].step);
 				bad++;
 			}
 			continue;
@@ -1307,10 +1319,11 @@ int main(int argc, char **argv)
 				if (!shared[i].done) {
 					fprintf(stderr, "ioctl-fuzz: FAIL: worker %u stuck at step %" PRIu64
 						" (%s) 120 s after the deadline\nioctl-fuzz: reproduce: test-ioctl-fuzz --seed %" PRIu64
-						" --procs %u%s%s%s\n", i, shared[i].step,
+						" --procs %u%s%s%s%s\n", i, shared[i].step,
 						stress ? "stress" : op_names[shared[i].op % OP_COUNT],
 						seed, procs, stress ? " --stress" : "",
-						do_unbind ? " --unbind" : "", do_hang ? " --hang" : "");
+						do_unbind ? " --unbind" : "", do_hang ? " --hang" : "",
+						fail_allocs ? " --fail-allocs" : "");
 					kill(pid[i], SIGKILL);
 				}
 			bad++;
