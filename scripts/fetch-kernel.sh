@@ -5,12 +5,14 @@
 # configuration is never touched: a private source list and state directory
 # live in the cache, and the packages are unpacked with dpkg-deb -x.
 #
-# Usage: scripts/fetch-kernel.sh [--update] [--print] [--checkpatch]
+# Usage: scripts/fetch-kernel.sh [--update] [--print] [--checkpatch] [--source]
 #   --update      ask apt again for the newest 6.12 even if a kernel is cached
 #   --print       only print the cached kernel.env (exit 1 if there is none)
 #   --checkpatch  also fetch linux-source-6.12 (150 MB, once) and keep only
 #                 scripts/checkpatch.pl, spelling.txt, const_structs.checkpatch;
 #                 adds CHECKPATCH= to kernel.env
+#   --source      also keep linux-source-6.12's .tar.xz (for the debug
+#                 kernel, scripts/build-debug-kernel.sh); adds SOURCE_TAR=
 # Environment:
 #   CSA_CACHE           cache root (default ~/.cache/csa)
 #   CSA_KERNEL_VERSION  pin a Debian version, e.g. 6.12.57+deb12 (default: newest)
@@ -26,12 +28,14 @@ env_file=$kcache/kernel.env
 update=0
 print_only=0
 want_checkpatch=0
+want_source=0
 for a in "$@"; do
 	case $a in
 	--update) update=1 ;;
 	--print) print_only=1 ;;
 	--checkpatch) want_checkpatch=1 ;;
-	*) echo "fetch-kernel.sh: unknown argument '$a' (use --update, --print or --checkpatch)" >&2; exit 2 ;;
+	--source) want_source=1 ;;
+	*) echo "fetch-kernel.sh: unknown argument '$a' (use --update, --print, --checkpatch or --source)" >&2; exit 2 ;;
 	esac
 done
 
@@ -41,7 +45,8 @@ cached_ok() {
 	. "$env_file"
 	# shellcheck disable=SC2153
 	[ -f "$KDIR/Makefile" ] && [ -f "$VMLINUZ" ] && [ -d "$MODULES_DIR" ] || return 1
-	[ "$want_checkpatch" = 0 ] || [ -x "${CHECKPATCH:-}" ]
+	[ "$want_checkpatch" = 0 ] || [ -x "${CHECKPATCH:-}" ] || return 1
+	[ "$want_source" = 0 ] || [ -f "${SOURCE_TAR:-}" ]
 }
 
 if [ "$print_only" = 1 ]; then
@@ -50,6 +55,7 @@ if [ "$print_only" = 1 ]; then
 	exit 0
 fi
 CHECKPATCH=
+SOURCE_TAR=
 if [ "$update" = 0 ] && [ -z "${CSA_KERNEL_VERSION:-}" ] && cached_ok; then
 	cat "$env_file"
 	exit 0
@@ -92,6 +98,10 @@ apt-get "$@" -qq update
 
 if [ -n "${CSA_KERNEL_VERSION:-}" ]; then
 	ver=$CSA_KERNEL_VERSION
+elif [ "$update" = 0 ] && [ -n "${KVER:-}" ]; then
+	# only an extra piece (--checkpatch, --source) is missing: keep the
+	# cached version rather than moving to a newer one
+	ver=${KVER%-amd64}
 else
 	# Package names carry the ABI version: linux-headers-6.12.<n>+deb12-amd64.
 	ver=$(apt-cache "$@" pkgnames linux-headers-6.12. |
@@ -169,6 +179,25 @@ if [ "$want_checkpatch" = 1 ] && [ ! -x "$cp_dir/checkpatch.pl" ]; then
 fi
 [ -x "$cp_dir/checkpatch.pl" ] && checkpatch=$cp_dir/checkpatch.pl
 
+# The whole source tarball, kept as it is (unpacked by its user).
+src_dir=$kcache/$ver/source
+if [ "$want_source" = 1 ] && ! ls "$src_dir"/linux-source-*.tar.xz >/dev/null 2>&1; then
+	src_pkg=linux-source-$(echo "$ver" | cut -d. -f1-2)
+	echo "fetch-kernel: downloading $src_pkg" >&2
+	tmp=$kcache/$ver/source.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	# shellcheck disable=SC2016 # $0, $1, $@ expand in the inner sh
+	progress_download "fetch-kernel: downloading $src_pkg" "$tmp" "$(apt_size "$src_pkg" "$@")" \
+		sh -c 'cd "$1" && shift && apt-get "$@" -qq download "$0"' "$src_pkg" "$tmp" "$@"
+	dpkg-deb --fsys-tarfile "$tmp"/"$src_pkg"_*.deb |
+		tar -xf - -C "$tmp" --wildcards './usr/src/linux-source-*.tar.xz'
+	mkdir -p "$src_dir"
+	mv "$tmp"/usr/src/linux-source-*.tar.xz "$src_dir/"
+	rm -rf "$tmp"
+fi
+source_tar=$(ls "$src_dir"/linux-source-*.tar.xz 2>/dev/null | head -n 1)
+
 pahole=$root/usr/bin/pahole
 [ -x "$pahole" ] || pahole=$(command -v pahole || echo "")
 
@@ -180,6 +209,7 @@ MODULES_DIR=$modules_dir
 PAHOLE=$pahole
 ROOT=$root
 CHECKPATCH=$checkpatch
+SOURCE_TAR=$source_tar
 EOF
 mv "$env_file.tmp" "$env_file"
 cat "$env_file"

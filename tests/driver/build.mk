@@ -25,3 +25,19 @@ build/static/test-driver: $(DRIVER_TESTS_SRC) include/uapi/drm/csa_accel.h
 	$(CC) $(DRIVER_TESTS_FLAGS) -static -o $@ $< -lcunit
 
 ALL_TARGETS += build/rel/tests-vm/test-driver
+
+# The guest ioctl fuzzer and reset stress (tests/driver/ioctl-fuzz.c), run
+# by `make vm-test-debug` inside the VM on the debug kernel.
+IOCTL_FUZZ_SRC := tests/driver/ioctl-fuzz.c
+.PHONY: ioctl-fuzz-static
+ioctl-fuzz-static: build/static/test-ioctl-fuzz
+
+build/static/test-ioctl-fuzz: $(IOCTL_FUZZ_SRC) include/uapi/drm/csa_accel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DRIVER_TESTS_FLAGS) -static -o $@ $<
+
+build/rel/tests-vm/test-ioctl-fuzz: $(IOCTL_FUZZ_SRC) include/uapi/drm/csa_accel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DRIVER_TESTS_FLAGS) -o $@ $<
+
+ALL_TARGETS += build/rel/tests-vm/test-ioctl-fuzz

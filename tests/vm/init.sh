@@ -21,13 +21,22 @@ echo "CSA-VM: BOOTED $(cut -d' ' -f1 /proc/uptime)s"
 # fault-injection properties, no driver).
 fuzz_iters=400
 mode=full
+# csa_vm_debug=1: the debug kernel (make vm-test-debug): kmemleak, the
+# ioctl fuzzer and the reset stress run too; csa_ioctl_fuzz_seconds=S and
+# csa_ioctl_fuzz_seed=N steer the fuzzer.
+debug=0
+ioctl_fuzz_seconds=60
+ioctl_fuzz_seed=
 for w in $(cat /proc/cmdline); do
 	case $w in
 	csa_fuzz_iters=*) fuzz_iters=${w#csa_fuzz_iters=} ;;
 	csa_vm_mode=*) mode=${w#csa_vm_mode=} ;;
+	csa_vm_debug=*) debug=${w#csa_vm_debug=} ;;
+	csa_ioctl_fuzz_seconds=*) ioctl_fuzz_seconds=${w#csa_ioctl_fuzz_seconds=} ;;
+	csa_ioctl_fuzz_seed=*) ioctl_fuzz_seed=${w#csa_ioctl_fuzz_seed=} ;;
 	esac
 done
-echo "CSA-VM: mode $mode"
+echo "CSA-VM: mode $mode debug $debug"
 
 step() {
 	name=$1
@@ -169,6 +178,76 @@ run_llm_steps() {
 	done
 }
 
+# ---- the debug kernel's checks (csa_vm_debug=1) ----
+kml=/sys/kernel/debug/kmemleak
+# What leaked before the driver loaded is not the driver's: scan, then
+# mark every current suspect as seen.
+kmemleak_baseline() {
+	[ -e $kml ] || { echo "no $kml (kernel without DEBUG_KMEMLEAK?)"; return 1; }
+	echo scan >$kml && echo clear >$kml
+}
+
+# After the driver is gone: two scans (an object must stay unreferenced
+# across a scan and be older than 5 s), then the report must be empty.
+kmemleak_check() {
+	sleep 6
+	echo scan >$kml || return 1
+	sleep 1
+	echo scan >$kml || return 1
+	cat $kml >/tmp/kmemleak.txt
+	if [ -s /tmp/kmemleak.txt ]; then
+		echo "kmemleak: $(grep -c "^unreferenced object" /tmp/kmemleak.txt) unreferenced objects:"
+		cat /tmp/kmemleak.txt
+		return 1
+	fi
+	echo "kmemleak: clean"
+}
+
+# failslab and fail_page_alloc for the tasks that ask (make-it-fail), with
+# every allocation eligible and no stack dump per injected failure.
+fault_injection_on() {
+	for d in failslab fail_page_alloc; do
+		f=/sys/kernel/debug/$d
+		[ -d $f ] || { echo "no $f"; return 1; }
+		echo Y >$f/task-filter && echo "$1" >$f/probability &&
+			echo 1 >$f/interval && echo -1 >$f/times &&
+			echo 0 >$f/verbose && echo N >$f/ignore-gfp-wait || return 1
+	done
+	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
+}
+
+fault_injection_off() {
+	for d in failslab fail_page_alloc; do
+		echo 0 >/sys/kernel/debug/$d/probability
+	done
+}
+
+ioctl_fuzz() {
+	set -- --seconds "$ioctl_fuzz_seconds" "$@"
+	[ -n "$ioctl_fuzz_seed" ] && set -- --seed "$ioctl_fuzz_seed" "$@"
+	/bin/test-ioctl-fuzz "$@"
+}
+
+# The fuzzer's workers' allocations fail at random (make-it-fail, set by
+# --fail-allocs in the workers only): the ioctls' error paths.
+ioctl_fuzz_failing_allocs() {
+	fault_injection_on 3 || return 1
+	/bin/test-ioctl-fuzz --fail-allocs --procs 3 \
+		--seconds $((ioctl_fuzz_seconds / 2)) \
+		${ioctl_fuzz_seed:+--seed "$ioctl_fuzz_seed"}
+	rc=$?
+	fault_injection_off
+	return $rc
+}
+
+debug_driver_steps() {
+	[ "$debug" = 1 ] && have /bin/test-ioctl-fuzz || return 0
+	step ioctl-fuzz ioctl_fuzz --procs 4 --unbind --hang
+	step ioctl-fuzz-failing-allocs ioctl_fuzz_failing_allocs
+	step stress-resets /bin/test-ioctl-fuzz --stress --procs 8 \
+		--seconds $((ioctl_fuzz_seconds / 2)) ${ioctl_fuzz_seed:+--seed "$ioctl_fuzz_seed"}
+}
+
 # A card with fault injection armed (hang-after, dma-fault-after): only
 # the driverless check of those properties.
 if [ "$mode" = faults ]; then
@@ -258,6 +337,7 @@ if [ "$mode" = iommu ]; then
 fi
 
 # 2. The driver and everything above it.
+[ "$debug" = 1 ] && step kmemleak-baseline kmemleak_baseline
 step insmod-deps load_deps
 if have /lib/modules/csa.ko && step insmod-csa load_csa; then
 	timeout_ms=$(cat /sys/module/csa/parameters/job_timeout_ms 2>/dev/null)
@@ -278,6 +358,7 @@ if have /lib/modules/csa.ko && step insmod-csa load_csa; then
 	if have /bin/accel-llm; then
 		run_llm_steps ""
 	fi
+	[ "$mode" = full ] && debug_driver_steps
 
 	# 3. Unload and reload with each interrupt mode the card offers.
 	reloads="2:msi 3:intx"
@@ -300,6 +381,7 @@ if have /lib/modules/csa.ko && step insmod-csa load_csa; then
 	fi
 	step rmmod-csa unload_csa
 fi
+[ "$debug" = 1 ] && step kmemleak kmemleak_check
 
 echo "CSA-VM: kernel messages"
 dmesg | grep -i -E 'csa|accel|BUG|WARNING|Oops|panic|Call Trace' | tail -n 80

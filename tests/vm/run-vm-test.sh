@@ -23,16 +23,28 @@
 # in flight for its modelled time, docs/qemu.md) under -icount, so a guest
 # test that checks a job right after submitting it finds it running by
 # construction, not by racing the host.
-# Environment: CSA_VM_TIMEOUT (seconds per boot, default 1200),
+# CSA_VM_DEBUG=1 (`make vm-test-debug`): the same boots but migrate, on the
+# debug kernel (scripts/build-debug-kernel.sh: KASAN, lockdep, kmemleak,
+# DMA-API debug, fault injection), csa.ko built against it, plus the guest
+# ioctl fuzzer and the reset stress (tests/driver/ioctl-fuzz.c) and a final
+# kmemleak scan; the log fails on any KASAN, lockdep, DMA-API, BUG or
+# WARNING report (check-log.sh with CSA_VM_LOG_STRICT=1).  Output in
+# build/vm-debug.  CSA_IOCTL_FUZZ_SECONDS (default 60) and
+# CSA_IOCTL_FUZZ_SEED (default: a new one each run, printed) steer the fuzzer.
+# Environment: CSA_VM_TIMEOUT (seconds per boot, default 1200; 2400 debug),
 # CSA_FUZZ_ITERS (default 2000), CSA_VM_MEM (MiB, default 1024), MODELS,
 # CSA_VM_ICOUNT (-icount argument, default shift=0,sleep=on; "off" drops it).
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
+debug=${CSA_VM_DEBUG:-0}
 out=build/vm
+[ "$debug" = 1 ] && out=build/vm-debug
 stage=$out/root
-timeout_s=${CSA_VM_TIMEOUT:-1200}
+timeout_s=${CSA_VM_TIMEOUT:-$([ "$debug" = 1 ] && echo 2400 || echo 1200)}
+ioctl_fuzz_seconds=${CSA_IOCTL_FUZZ_SECONDS:-60}
+ioctl_fuzz_seed=${CSA_IOCTL_FUZZ_SEED:-}
 fuzz_iters=${CSA_FUZZ_ITERS:-2000}
 mem=${CSA_VM_MEM:-1024}
 icount=${CSA_VM_ICOUNT:-shift=0,sleep=on}
@@ -68,6 +80,16 @@ else
 fi
 vmlinuz=$(printf '%s\n' "$kenv" | sed -n 's/^VMLINUZ=//p')
 moddir=$(printf '%s\n' "$kenv" | sed -n 's/^MODULES_DIR=//p')
+module_args=(MODULE_DIR=build/module-vm)
+if [ "$debug" = 1 ]; then
+	# (progress on stderr while it builds; cached afterwards)
+	denv=$(scripts/build-debug-kernel.sh) || { note "FAIL: scripts/build-debug-kernel.sh failed"; exit 1; }
+	vmlinuz=$(printf '%s\n' "$denv" | sed -n 's/^DEBUG_VMLINUZ=//p')
+	moddir=$(printf '%s\n' "$denv" | sed -n 's/^DEBUG_MODULES_DIR=//p')
+	# no BTF in the debug kernel: no pahole
+	module_args=(MODULE_DIR=build/module-vm-debug
+		KDIR="$(printf '%s\n' "$denv" | sed -n 's/^DEBUG_KDIR=//p')" PAHOLE=)
+fi
 [ -f "$vmlinuz" ] && [ -d "$moddir" ] || { note "FAIL: kernel.env lacks VMLINUZ/MODULES_DIR"; exit 1; }
 note "kernel ready in $(since "$t")s: $vmlinuz"
 
@@ -75,9 +97,10 @@ t=$(now)
 csa_ko=
 # A build directory of its own: a `make module` running elsewhere in the
 # tree must not race with this one.
-if "${make_q[@]}" module MODULE_DIR=build/module-vm >"$out/module.log" 2>&1 &&
-	[ -f build/module-vm/csa.ko ]; then
-	csa_ko=build/module-vm/csa.ko
+module_dir=${module_args[0]#MODULE_DIR=}
+if "${make_q[@]}" module "${module_args[@]}" >"$out/module.log" 2>&1 &&
+	[ -f "$module_dir/csa.ko" ]; then
+	csa_ko=$module_dir/csa.ko
 	note "csa.ko built in $(since "$t")s"
 else
 	tail -n 20 "$out/module.log"
@@ -102,6 +125,7 @@ build_static test-driver driver-tests-static build/static/test-driver
 build_static test-accel-info-vm accel-info-vm-tests build/static/test-accel-info-vm
 [ -x build/static/accel-info ] && cp build/static/accel-info "$stage/bin/"
 build_static accel-llm accel-llm-static build/static-vm/bin/accel-llm
+[ "$debug" = 1 ] && build_static test-ioctl-fuzz ioctl-fuzz-static build/static/test-ioctl-fuzz
 note "guest programs built in $(since "$t")s"
 
 # accel-llm: the configurations the VM compares with the host's sim
@@ -180,6 +204,7 @@ expected_steps() {
 		printf '%s\n' insmod-deps insmod-csa accel-llm-migrated rmmod-csa
 		return 0
 	fi
+	[ "$debug" = 1 ] && printf '%s\n' kmemleak-baseline kmemleak
 	[ "$mode" = full ] && [ -x "$stage/bin/test-qemu-fuzz" ] && echo test-qemu-fuzz
 	[ "$mode" = full ] && echo pcie-link
 	[ "$mode" = iommu ] && echo iommu-domain
@@ -199,6 +224,9 @@ expected_steps() {
 			[ -x "$stage/bin/test-libaccel" ] && echo "test-libaccel-$what"
 			for t in "${llm_tags[@]}"; do echo "accel-llm-$t-$what"; done
 		done
+		if [ "$debug" = 1 ] && [ -x "$stage/bin/test-ioctl-fuzz" ]; then
+			printf '%s\n' ioctl-fuzz ioctl-fuzz-failing-allocs stress-resets
+		fi
 		echo hot-unplug
 	fi
 	echo rmmod-csa
@@ -236,6 +264,10 @@ monitor_driver() {
 boot() {
 	local mode=$1 name=console extra=() append t qrc verdict clock=()
 	append="console=ttyS0 panic=-1 quiet csa_fuzz_iters=$fuzz_iters csa_vm_mode=$mode"
+	# loglevel=5: warnings (lockdep, WARN) reach the console despite quiet
+	# no_timer_check: the faults boot runs without -icount, and a loaded
+	# host can fail the IO-APIC timer check of a slow debug kernel
+	[ "$debug" = 1 ] && append="$append loglevel=5 no_timer_check csa_vm_debug=1 csa_ioctl_fuzz_seconds=$ioctl_fuzz_seconds${ioctl_fuzz_seed:+ csa_ioctl_fuzz_seed=$ioctl_fuzz_seed}"
 	if [ "$mode" = iommu ]; then
 		name=console-iommu
 		# intel-iommu must exist before the devices it translates for.
@@ -283,7 +315,7 @@ boot() {
 	vm_times+=("$mode $(since "$t")s")
 	note "$mode VM ran $(since "$t")s (QEMU exit $qrc); console log: $out/$name.log"
 	# Missing pieces are reported once, with the first boot.
-	verdict=$(tests/vm/check-log.sh "$out/$name.log" "$out/$name.steps" "$qrc" \
+	verdict=$(CSA_VM_LOG_STRICT=$debug tests/vm/check-log.sh "$out/$name.log" "$out/$name.steps" "$qrc" \
 		"${missing[@]+"${missing[@]}"}")
 	missing=()
 	echo "$verdict"
@@ -391,7 +423,8 @@ if [ "${CSA_VM_IOMMU:-1}" = 1 ]; then
 	boot iommu
 fi
 [ -x "$stage/bin/test-qemu-fuzz" ] && boot faults
-[ "${CSA_VM_MIGRATE:-1}" = 1 ] && [ -f "$stage/share/migrate-args.txt" ] && [ -n "$csa_ko" ] &&
+# (not on the debug kernel: the migration checks QEMU, not the driver)
+[ "$debug" != 1 ] && [ "${CSA_VM_MIGRATE:-1}" = 1 ] && [ -f "$stage/share/migrate-args.txt" ] && [ -n "$csa_ko" ] &&
 	boot_migrate
 
 note "VM times: ${vm_times[*]}; total $(since "$t_all")s"
