@@ -4,18 +4,25 @@
  * by the device's own code: each decode step is built as the descriptor
  * list the card would run, every descriptor priced as hw/exec.c and
  * hw/cmdproc.c price it (csa_cycles_cmd, csa_cycles_bcq_batch,
- * csa_cycles_dma) and placed on the two engine queues by hw/timeline.c,
- * as the sim and QEMU place what they run:
+ * csa_kv_batch_work, csa_cycles_dma) and placed on the two engine queues
+ * by hw/timeline.c, as the sim and QEMU place what they run:
  *
- *  - sequential: B requests as separate token lists, one after the other;
- *  - npu_only: one list for the batch, one MATVEC_BCQ_BATCH per BCQ
- *    matrix (weights read once), every command after the one before it
- *    (the matvec and attention sides in turn): what llm_batch_step()
- *    submits, so the sim's cycles of a batch step equal it (tests/batch);
+ *  - sequential: B requests as separate token lists, one after the other
+ *    (the single decoder's list, llm_accel_append_token());
+ *  - npu_only: one list for the batch as llm_batch_step() builds it on a
+ *    card with the batched opcodes: one MATVEC_BCQ_BATCH per BCQ matrix
+ *    and one MATVEC_F32_BATCH per f32 matrix (the weights read once per
+ *    CSA_BATCH_MAX requests), and from two requests on one KV_APPEND_BATCH
+ *    and one ATTENTION_BATCH per layer driven by the step's (slot, len)
+ *    table, which one DMA_H2D sends at the start; batches split at the
+ *    work bounds as llm_batch.c splits them; every command after the one
+ *    before it (the matvec and attention sides in turn), so the sim's
+ *    cycles of a batch step equal it (tests/batch);
  *  - interleaved: NeuPIMs' two sub-batches in one list, with explicit
  *    dependencies (docs/device-spec.md 3.6) so that one sub-batch's
- *    attention runs on the attention queue beside the other's matvecs;
- *    the two queues share the memory bandwidth as the timeline says.
+ *    batched attention runs on the attention queue beside the other's
+ *    matvecs; the two queues share the memory bandwidth as the timeline
+ *    says.
  * It takes a board's struct csa_cycle_params so one call per board
  * profile prices each.
  */
@@ -42,6 +49,10 @@ struct bp_model {
 struct bp_result {
 	double sequential, npu_only, interleaved;	/* cycles of one step */
 	uint32_t descs;		/* descriptors of the interleaved list */
+	/* the attention side of npu_only priced alone (its attention-queue
+	 * commands and the table's DMA), and the same step's with one
+	 * KV_APPEND and one ATTENTION per request (no table) */
+	double attn_batched, attn_per_request;
 };
 
 void bp_model_from_packed(struct bp_model *m, const struct llm_packed *p, int consmax);

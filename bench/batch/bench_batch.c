@@ -70,6 +70,28 @@ static int verdict(const char *board, const struct rates *t)
 	return !(grows && wins);
 }
 
+/* The attention side of a step (batch-attn): one KV_APPEND and one
+ * ATTENTION per request and layer against one KV_APPEND_BATCH and one
+ * ATTENTION_BATCH per layer and the step's table, priced side by side. */
+static void attention_row(const struct csa_cycle_params *p, const char *name,
+			  const struct bp_model *m)
+{
+	int pos = m->cfg.seq_len / 2;
+
+	printf("%-12s %5d |", name, pos);
+	for (size_t i = 1; i < NBATCH; i++) {
+		struct bp_result r;
+
+		if (bp_step(p, m, batches[i], pos, &r)) {
+			printf(" %-27s |", "-");
+			continue;
+		}
+		printf(" %9.0f %9.0f %5.3fx |", r.attn_per_request, r.attn_batched,
+		       r.attn_per_request / r.attn_batched);
+	}
+	putchar('\n');
+}
+
 static void quantized(struct bp_model *m, const struct llm_config *c)
 {
 	memset(m, 0, sizeof(*m));
@@ -128,6 +150,20 @@ static int board(const struct csa_board_profile *bp, const char *models)
 	} else {
 		fail = 1;
 	}
+	printf("  attention side of the 1-queue step (cycles, all layers, priced alone): one KV_APPEND +\n"
+	       "  ATTENTION per request vs one KV_APPEND_BATCH + ATTENTION_BATCH per layer and the table\n");
+	printf("%-12s %5s |", "model", "pos");
+	for (size_t i = 1; i < NBATCH; i++)
+		printf(" B=%-2d per-req   batched  gain |", batches[i]);
+	putchar('\n');
+	if (!llm_config_parse_shape("15M", &c, &e)) {
+		quantized(&m, &c);
+		attention_row(&p, "15M shape", &m);
+	}
+	if (!llm_config_parse_shape("110M", &c, &e)) {
+		quantized(&m, &c);
+		attention_row(&p, "110M shape", &m);
+	}
 	return fail;
 }
 
@@ -145,14 +181,16 @@ int main(int argc, char **argv)
 	       "the two engine queues by hw/timeline.c (the code the sim and QEMU timing=on run)\n");
 	for (unsigned int i = 0; i < csa_board_count(); i++)
 		fail |= board(csa_board_at(i), models);
-	printf("\n1-queue: one list per step, one MATVEC_BCQ_BATCH per BCQ matrix (weights read once per\n"
-	       "64 requests), every command after the one before it: the matvec side and the attention\n"
-	       "side in turn (NPU-only; what llm_batch_step() submits today).  interl.: two sub-batches\n"
-	       "in one list with explicit dependencies (NeuPIMs), one's attention on the attention\n"
-	       "queue beside the other's matvecs on the vector queue, the memory bandwidth shared\n"
-	       "(older command first); each matrix is read once per sub-batch.  Requests at mid-context,\n"
-	       "greedy; gain = 1-queue / interleaved step time, * where interleaving does not win.  With an\n"
-	       "f32 classifier (\"bcq3\") every request streams the f32 matrix: batching cannot pay.\n"
+	printf("\n1-queue: one list per step as llm_batch_step() submits it: one MATVEC_BCQ_BATCH per BCQ\n"
+	       "matrix and one MATVEC_F32_BATCH per f32 matrix (weights read once per 64 requests), one\n"
+	       "KV_APPEND_BATCH + ATTENTION_BATCH per layer from the step's table (one DMA per step),\n"
+	       "every command after the one before it: the matvec side and the attention side in turn\n"
+	       "(NPU-only; equals the sim's cycles of a batch step).  interl.: two sub-batches in one list\n"
+	       "with explicit dependencies (NeuPIMs), one's batched attention on the attention queue\n"
+	       "beside the other's matvecs on the vector queue, the memory bandwidth shared (older\n"
+	       "command first); each matrix is read once per sub-batch.  Requests at mid-context, greedy;\n"
+	       "gain = 1-queue / interleaved step time, * where interleaving does not win.  \"bcq3\": the\n"
+	       "classifier kept f32 (accel-quant --classifier-f32), one MATVEC_F32_BATCH per 64 requests.\n"
 	       "Board figures and their sources: docs/board.md.\n");
 	printf("110M shape, classifier quantized too, on every board: %s\n",
 	       fail ? "NOT (growing with batch and interleaving winning at every B >= 4)"

@@ -548,6 +548,15 @@ static void check_projection(struct llm_packed *p, int consmax, int tokens)
 		CU_ASSERT_TRUE(r.interleaved > 0);
 		if (b == 1)	/* nothing to interleave */
 			CU_ASSERT_EQUAL(r.interleaved, r.npu_only);
+		/* one request alone takes the single attention commands; from
+		 * two on the batched ones save issues (and ConSmax table
+		 * reads) and cost one table DMA, never more than they save */
+		CU_ASSERT_TRUE(r.attn_batched > 0);
+		if (b == 1) {
+			CU_ASSERT_EQUAL(r.attn_batched, r.attn_per_request);
+		} else {
+			CU_ASSERT_TRUE(r.attn_batched < r.attn_per_request);
+		}
 	}
 	llm_accel_free(&a);
 	accel_close(dev);
