@@ -98,7 +98,8 @@ static const struct file_operations csa_fops = {
 };
 
 const struct drm_driver csa_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
 	.open = csa_open,
 	.postclose = csa_postclose,
 	.ioctls = csa_ioctls,
