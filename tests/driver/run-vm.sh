@@ -50,7 +50,8 @@ cp "$busybox" "$work/root/bin/busybox"
 for t in sh mount insmod rmmod poweroff sleep cat echo ls dmesg; do
 	ln -sf busybox "$work/root/bin/$t"
 done
-for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy; do
+# vgem: fences the syncobj tests signal themselves
+for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy vgem; do
 	find "$mods" -name "$m.ko*" -exec cp {} "$work/root/lib/modules/" \;
 done
 cp build/module/csa.ko "$work/root/lib/modules/"
@@ -66,7 +67,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
-for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy; do
+for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy vgem; do
 	insmod /lib/modules/$m.ko* || echo "VM: insmod $m failed"
 done
 params=$(cat /proc/cmdline | sed -n 's/.*csa_params=\([^ ]*\).*/\1/p' | tr , ' ')
