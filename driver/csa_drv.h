@@ -133,6 +133,11 @@ struct csa_device {
 	struct completion reset_done;
 	bool sched_ready;
 
+	/* system sleep (csa_pm.c): quiesce and restore on the reset queue */
+	struct work_struct pm_work;
+	struct completion pm_stopped;
+	struct completion pm_go;
+
 	/* interrupts */
 	enum csa_irq_kind irq_kind;
 	unsigned int nr_vecs;
@@ -312,6 +317,11 @@ int csa_reset_sync(struct csa_device *cdev);
 void csa_stop_dma(struct csa_device *cdev);
 void csa_pci_reset_begin(struct csa_device *cdev);
 void csa_pci_reset_end(struct csa_device *cdev);
+void csa_abort_inflight(struct csa_device *cdev, struct drm_sched_job *bad);
+
+/* csa_pm.c */
+extern const struct dev_pm_ops csa_pm_ops;
+void csa_pm_init(struct csa_device *cdev);
 
 /* csa_info.c */
 int csa_ioctl_get_info(struct drm_device *drm, void *data,

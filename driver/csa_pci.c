@@ -235,4 +235,5 @@ struct pci_driver csa_pci_driver = {
 	.shutdown = csa_shutdown,
 	.err_handler = &csa_err_handlers,
 	.dev_groups = csa_sysfs_groups,
+	.driver.pm = pm_sleep_ptr(&csa_pm_ops),
 };

@@ -13,7 +13,7 @@
  *              the test signals itself (vgem), the UAPI 1.1 struct size
  *   faults     corrupt and hang injection through debugfs, RESET
  *   lifetime   kill -9 during a long job and during a hung job (resources
- *              come back), rmmod refused with an open file, unbind with an
+ *              come back), suspend/resume (pm_test), rmmod refused with an open file, unbind with an
  *              open file (ioctls -ENODEV, close safe), rebind
  *
  * Environment: CSA_ACCEL_DEV (default /dev/accel/accel0),
@@ -2311,6 +2311,86 @@ static void test_hang_coredump(void)
 }
 
 /*
+ * System sleep: s2idle with pm_test=devices suspends every device, waits
+ * pm_test_delay seconds and resumes them (CONFIG_PM_DEBUG).  Suspend must
+ * quiesce: a job made to hang (on the ring, no doorbell) is aborted once
+ * the job timeout has passed.  Resume programs the rings again (the
+ * driver's SQ tail reads 0), device memory keeps its contents (a pattern
+ * DMA'd in before reads back after) and new jobs complete.
+ */
+static void test_suspend_resume(void)
+{
+	const size_t size = 64 * 1024;
+	struct drm_csa_counters c0, c1;
+	struct drm_csa_cmd nop = cmd_nop(), c;
+	struct drm_csa_wait w;
+	uint32_t hbo = 0, dbo = 0;
+	uint64_t hoff = 0, fence = 0, hung = 0;
+	uint8_t *hv;
+	size_t i;
+	int bad = 0;
+
+	if (access("/sys/power/pm_test", W_OK)) {
+		CU_FAIL("no writable /sys/power/pm_test (CONFIG_PM_DEBUG)");
+		return;
+	}
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &hbo, &hoff), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &dbo, NULL), 0);
+	hv = map_bo(fd, hoff, size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hv);
+	for (i = 0; i < size; i++)
+		hv[i] = (uint8_t)(i * 7 + 3);
+	c = cmd_dma(CSA_OP_DMA_H2D, hbo, 0, dbo, 0, size);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	/* the ring's tail moves on (a second job if it just wrapped to 0) */
+	CU_ASSERT_EQUAL(get_counters(fd, &c0), 0);
+	if (c0.sq_tail == 0) {
+		CU_ASSERT_EQUAL(submit(fd, &nop, 1, &fence), 0);
+		CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, NULL), 0);
+		CU_ASSERT_EQUAL(get_counters(fd, &c0), 0);
+	}
+	CU_ASSERT(c0.sq_tail != 0);
+	/* a job on the ring that will never finish by itself */
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &nop, 1, &hung), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 0, NULL), -ETIME);
+
+	CU_ASSERT_EQUAL(write_file("/sys/module/suspend/parameters/pm_test_delay",
+				   "1"), 0);
+	CU_ASSERT_EQUAL_FATAL(write_file("/sys/power/pm_test", "devices"), 0);
+	CU_ASSERT_EQUAL(write_file("/sys/power/state", "freeze"), 0);
+	CU_ASSERT_EQUAL(write_file("/sys/power/pm_test", "none"), 0);
+
+	/* the hung job was aborted by the suspend, nothing else reset */
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_ABORTED);
+	CU_ASSERT_EQUAL(get_counters(fd, &c1), 0);
+	CU_ASSERT_EQUAL(c1.sq_tail, 0);
+	CU_ASSERT_EQUAL(c1.resets, c0.resets);
+	/* device memory kept its contents */
+	memset(hv, 0, size);
+	c = cmd_dma(CSA_OP_DMA_D2H, hbo, 0, dbo, 0, size);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	for (i = 0; i < size; i++)
+		bad += hv[i] != (uint8_t)(i * 7 + 3);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(submit(fd, &nop, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	munmap(hv, size);
+	gem_close(fd, hbo);
+	gem_close(fd, dbo);
+}
+
+/*
  * A function reset from outside (sysfs "reset": a bus reset behind the
  * root port) wipes the card's rings: the driver's reset_prepare/reset_done
  * abort what was on them and program them again, so the next job runs at
@@ -3104,7 +3184,7 @@ static const struct test_def faults[] = {
 
 static const struct test_def lifetime[] = {
 	T(test_kill_during_long_job), T(test_kill_during_hung_job),
-	T(test_pci_reset),
+	T(test_suspend_resume), T(test_pci_reset),
 	T(test_rmmod_with_open_file), T(test_unbind_with_open_file),
 	T(test_unbind_stops_card),
 	T(test_device_del_with_open_file), { NULL, NULL },
