@@ -72,6 +72,7 @@ static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&cdev->errlog_lock);
 	INIT_LIST_HEAD(&cdev->inflight);
 	atomic64_set(&cdev->seqno, 0);
+	csa_fault_init(cdev);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)

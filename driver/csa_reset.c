@@ -89,7 +89,7 @@ static void csa_recover_end(struct csa_device *cdev,
 			    struct drm_sched_job *bad, bool present, int idx)
 {
 	if (present && !READ_ONCE(cdev->removing)) {
-		bool failed = atomic_xchg(&cdev->inject_reset_fail, 0);
+		bool failed = csa_fault_reset(cdev);
 
 		if (failed)
 			drm_info(&cdev->drm, "fault injection: this reset fails\n");

@@ -442,19 +442,14 @@ static int csa_translate_job(struct csa_job *job, struct drm_file *file,
 
 static void csa_apply_injection(struct csa_device *cdev, struct csa_job *job)
 {
-	switch (atomic_xchg(&cdev->inject, CSA_INJECT_NONE)) {
-	case CSA_INJECT_HANG:
+	if (csa_fault_hang(cdev)) {
 		job->inject_hang = true;
 		drm_info(&cdev->drm, "fault injection: job %llu will hang\n",
 			 job->seqno);
-		break;
-	case CSA_INJECT_CORRUPT:
+	} else if (csa_fault_corrupt(cdev)) {
 		job->desc[0].opcode = CSA_INJECT_BAD_OPCODE;
 		drm_info(&cdev->drm, "fault injection: job %llu corrupted\n",
 			 job->seqno);
-		break;
-	default:
-		break;
 	}
 }
 

@@ -17,7 +17,9 @@
  *              open file (ioctls -ENODEV, close safe), rebind
  *
  * Environment: CSA_ACCEL_DEV (default /dev/accel/accel0),
- * CSA_DEBUGFS_DIR (default: the accel debugfs directory holding "inject"),
+ * CSA_DEBUGFS_DIR (default: the accel debugfs directory holding "inject"
+ * or the fault_attr directory "fail_hang"), CSA_FAULT_ATTR=1 to inject
+ * through fail_hang/fail_corrupt/fail_reset even where "inject" exists,
  * CSA_JOB_TIMEOUT_MS (the module's job_timeout_ms, default 5000),
  * CSA_SKIP_UNBIND=1 to leave the unbind/rebind test out,
  * CSA_EXPECT_DEVICE_DEL=1 when the harness will device_del the card after
@@ -202,14 +204,50 @@ static int write_file(const char *path, const char *text)
 	return err;
 }
 
+/* Write @text to @name in the fault_attr directory @dir of the device. */
+static int fault_attr_write(const char *dir, const char *name,
+			    const char *text)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", debugfs_dir, dir, name);
+	return write_file(path, text);
+}
+
+/*
+ * Arm a fault for the next submit ("hang", "corrupt") or recovery
+ * ("reset-fail"): through the debugfs "inject" file of a CSA_DEBUG module,
+ * or (without it, or with CSA_FAULT_ATTR=1) through the kernel's fault_attr
+ * directories fail_hang, fail_corrupt, fail_reset (CONFIG_FAULT_INJECTION):
+ * probability 100, interval 1, times 1 fail exactly the next one.
+ */
 static int inject(const char *what)
 {
 	char path[PATH_MAX + 16];
+	const char *dir;
+	int ret;
 
 	if (!debugfs_dir[0])
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/inject", debugfs_dir);
-	return write_file(path, what);
+	if (!getenv("CSA_FAULT_ATTR") && !access(path, F_OK))
+		return write_file(path, what);
+	if (!strcmp(what, "hang"))
+		dir = "fail_hang";
+	else if (!strcmp(what, "corrupt"))
+		dir = "fail_corrupt";
+	else if (!strcmp(what, "reset-fail"))
+		dir = "fail_reset";
+	else	/* an unknown fault: a value the attribute refuses */
+		return fault_attr_write("fail_hang", "probability", what);
+	ret = fault_attr_write(dir, "verbose", "0");
+	if (!ret)
+		ret = fault_attr_write(dir, "interval", "1");
+	if (!ret)
+		ret = fault_attr_write(dir, "times", "1");
+	if (!ret)
+		ret = fault_attr_write(dir, "probability", "100");
+	return ret;
 }
 
 /* Read a small text file into @buf (NUL-terminated); bytes read or -errno. */
@@ -247,7 +285,9 @@ static void find_debugfs(void)
 	}
 	if (access("/sys/kernel/debug/accel", F_OK))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	if (glob("/sys/kernel/debug/accel/*/inject", 0, NULL, &g) == 0) {
+	/* a CSA_DEBUG module's "inject", or the fault_attr directories */
+	if (glob("/sys/kernel/debug/accel/*/inject", 0, NULL, &g) == 0 ||
+	    glob("/sys/kernel/debug/accel/*/fail_hang", 0, NULL, &g) == 0) {
 		snprintf(debugfs_dir, sizeof(debugfs_dir), "%s", g.gl_pathv[0]);
 		*strrchr(debugfs_dir, '/') = '\0';
 		globfree(&g);

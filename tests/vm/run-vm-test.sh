@@ -75,7 +75,8 @@ t=$(now)
 csa_ko=
 # A build directory of its own: a `make module` running elsewhere in the
 # tree must not race with this one.
-if "${make_q[@]}" module MODULE_DIR=build/module-vm >"$out/module.log" 2>&1 &&
+# CSA_DEBUG=1: the test knobs (irq_mode, sq_entries, debugfs "inject").
+if "${make_q[@]}" module MODULE_DIR=build/module-vm CSA_DEBUG=1 >"$out/module.log" 2>&1 &&
 	[ -f build/module-vm/csa.ko ]; then
 	csa_ko=build/module-vm/csa.ko
 	note "csa.ko built in $(since "$t")s"
