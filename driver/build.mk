@@ -1,8 +1,11 @@
 # The kernel module csa.ko (driver/ + common/ through the top-level Kbuild).
 #   make module        build build/module/csa.ko against KDIR (default: the
-#                      Debian 6.12 headers scripts/fetch-kernel.sh caches)
-#   make module-check  the same with sparse on every file (C=2), then
-#                      checkpatch.pl --strict over driver/ (when available)
+#                      Debian 6.12 headers scripts/fetch-kernel.sh caches);
+#                      CSA_DEBUG=1 adds the test knobs (irq_mode, sq_entries,
+#                      debugfs "inject"): the VM tests build it so
+#   make module-check  the same with sparse on every file (C=2), with and
+#                      without CSA_DEBUG, then checkpatch.pl --strict over
+#                      driver/ (when available)
 #   make module-clean
 #   make dkms-src      copy the module sources and dkms.conf to
 #                      $(DESTDIR)/usr/src/csa-$(CSA_DKMS_VERSION) for DKMS
@@ -35,15 +38,18 @@ module-stage:
 module: module-stage
 	@set -e; $(module_kenv); \
 	$(MAKE) -C "$$kdir" M=$(CURDIR)/$(MODULE_DIR) CSA_SRC=$(CURDIR) \
-		$${pahole:+PAHOLE=$$pahole} W=$(MODULE_W) modules
-	@echo "module: $(MODULE_DIR)/csa.ko"
+		$${pahole:+PAHOLE=$$pahole} W=$(MODULE_W) \
+		$(if $(CSA_DEBUG),CSA_DEBUG=$(CSA_DEBUG)) modules
+	@echo "module: $(MODULE_DIR)/csa.ko$(if $(CSA_DEBUG), (CSA_DEBUG=$(CSA_DEBUG)))"
 
 module-check: module-stage
-	@find $(MODULE_DIR) -name '*.o' -delete
-	@set -e; $(module_kenv); \
+	@set -e; $(module_kenv); : >$(MODULE_DIR)/check.log; \
+	for dbg in 1 0; do \
+	find $(MODULE_DIR) -name '*.o' -delete; \
 	$(MAKE) -C "$$kdir" M=$(CURDIR)/$(MODULE_DIR) CSA_SRC=$(CURDIR) \
-		$${pahole:+PAHOLE=$$pahole} W=$(MODULE_W) C=2 \
-		CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee $(MODULE_DIR)/check.log; \
+		$${pahole:+PAHOLE=$$pahole} W=$(MODULE_W) C=2 CSA_DEBUG=$$dbg \
+		CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee -a $(MODULE_DIR)/check.log; \
+	done; \
 	if grep -E ': (warning|error):' $(MODULE_DIR)/check.log; then \
 		echo "module-check: compiler or sparse warnings above"; exit 1; fi; \
 	cp=$(CHECKPATCH); \

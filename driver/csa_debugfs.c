@@ -4,9 +4,14 @@
  * (/sys/kernel/debug/accel/<minor>/):
  *   ring    ring registers, driver indices and in-flight jobs
  *   errors  the last device errors, newest last
- *   inject  write "hang" or "corrupt" to break the next submit, or
- *           "reset-fail" to make the next recovery fail (the device is
- *           then wedged); read back what is armed ("none" once consumed)
+ *   fail_hang, fail_corrupt, fail_reset
+ *           fault_attr directories with CONFIG_FAULT_INJECTION_DEBUG_FS
+ *           (csa_fault.c)
+ *   inject  only in a CSA_DEBUG build (for kernels without fault
+ *           injection): write "hang" or "corrupt" to break the next
+ *           submit, or "reset-fail" to make the next recovery fail (the
+ *           device is then wedged); read back what is armed ("none" once
+ *           consumed)
  */
 #include <linux/debugfs.h>
 #include <linux/ktime.h>
@@ -92,6 +97,7 @@ static int csa_errors_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(csa_errors);
 
+#ifdef CSA_DEBUG
 static const char *const csa_inject_names[] = {
 	[CSA_INJECT_NONE] = "none",
 	[CSA_INJECT_HANG] = "hang",
@@ -147,6 +153,8 @@ static const struct file_operations csa_inject_fops = {
 	.release = single_release,
 };
 
+#endif
+
 /*
  * Accel minors do not get drm_driver.debugfs_init (6.8 .. 6.12): call this
  * after drm_dev_register(), which creates drm.debugfs_root.
@@ -157,5 +165,8 @@ void csa_debugfs_init(struct csa_device *cdev)
 
 	debugfs_create_file("ring", 0444, root, cdev, &csa_ring_fops);
 	debugfs_create_file("errors", 0444, root, cdev, &csa_errors_fops);
+#ifdef CSA_DEBUG
 	debugfs_create_file("inject", 0600, root, cdev, &csa_inject_fops);
+#endif
+	csa_fault_debugfs_init(cdev, root);
 }

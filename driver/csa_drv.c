@@ -18,12 +18,19 @@
 #include "csa_drv.h"
 
 int csa_irq_mode;
+unsigned int csa_sq_entries = 8192;
+
+/*
+ * Test knobs, only in a CSA_DEBUG build (the VM tests' module): force an
+ * interrupt kind, shrink the rings.  A production module always picks the
+ * best interrupt kind and full-size rings.
+ */
+#ifdef CSA_DEBUG
 module_param_named(irq_mode, csa_irq_mode, int, 0444);
 MODULE_PARM_DESC(irq_mode, "Interrupts: 0 auto (MSI-X, MSI, INTx), 1 MSI-X, 2 MSI, 3 INTx");
-
-unsigned int csa_sq_entries = 8192;
 module_param_named(sq_entries, csa_sq_entries, uint, 0444);
 MODULE_PARM_DESC(sq_entries, "Submission/completion ring entries, power of two (default 8192)");
+#endif
 
 unsigned int csa_job_timeout_ms = 5000;
 module_param_named(job_timeout_ms, csa_job_timeout_ms, uint, 0444);
@@ -98,7 +105,8 @@ static const struct file_operations csa_fops = {
 };
 
 const struct drm_driver csa_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
 	.open = csa_open,
 	.postclose = csa_postclose,
 	.ioctls = csa_ioctls,

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/dma-direction.h>
 #include <linux/dma-fence.h>
+#include <linux/fault-inject.h>
 #include <linux/io.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -39,7 +40,11 @@ enum csa_irq_kind {
 	CSA_IRQ_KIND_INTX = 3,
 };
 
-/* Fault injection for tests, consumed by the next submit (debugfs "inject") */
+/*
+ * Fault injection for tests (csa_fault.c): fault_attr with
+ * CONFIG_FAULT_INJECTION, and with a CSA_DEBUG build the one-shot debugfs
+ * "inject" file, consumed by the next submit.
+ */
 enum csa_inject {
 	CSA_INJECT_NONE = 0,
 	CSA_INJECT_HANG,	/* write the job but never ring its doorbell */
@@ -133,6 +138,11 @@ struct csa_device {
 	struct completion reset_done;
 	bool sched_ready;
 
+	/* system sleep (csa_pm.c): quiesce and restore on the reset queue */
+	struct work_struct pm_work;
+	struct completion pm_stopped;
+	struct completion pm_go;
+
 	/* interrupts */
 	enum csa_irq_kind irq_kind;
 	unsigned int nr_vecs;
@@ -154,6 +164,9 @@ struct csa_device {
 	unsigned int errlog_next;
 	atomic_t inject;		/* enum csa_inject, for the next submit */
 	atomic_t inject_reset_fail;	/* CSA_INJECT_RESET_FAIL armed */
+	struct fault_attr fail_hang;	/* empty without CONFIG_FAULT_INJECTION */
+	struct fault_attr fail_corrupt;
+	struct fault_attr fail_reset;
 	void *dump_buf;			/* vmalloc'ed, for the next devcoredump */
 };
 
@@ -312,6 +325,11 @@ int csa_reset_sync(struct csa_device *cdev);
 void csa_stop_dma(struct csa_device *cdev);
 void csa_pci_reset_begin(struct csa_device *cdev);
 void csa_pci_reset_end(struct csa_device *cdev);
+void csa_abort_inflight(struct csa_device *cdev, struct drm_sched_job *bad);
+
+/* csa_pm.c */
+extern const struct dev_pm_ops csa_pm_ops;
+void csa_pm_init(struct csa_device *cdev);
 
 /* csa_info.c */
 int csa_ioctl_get_info(struct drm_device *drm, void *data,
@@ -332,6 +350,13 @@ void csa_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 /* csa_sysfs.c, csa_debugfs.c */
 extern const struct attribute_group *csa_sysfs_groups[];
 void csa_debugfs_init(struct csa_device *cdev);
+
+/* csa_fault.c */
+void csa_fault_init(struct csa_device *cdev);
+void csa_fault_debugfs_init(struct csa_device *cdev, struct dentry *root);
+bool csa_fault_hang(struct csa_device *cdev);
+bool csa_fault_corrupt(struct csa_device *cdev);
+bool csa_fault_reset(struct csa_device *cdev);
 void csa_errlog_add(struct csa_device *cdev, u32 error_status, u32 error_info);
 
 /* csa_pci.c */

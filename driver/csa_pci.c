@@ -72,6 +72,7 @@ static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&cdev->errlog_lock);
 	INIT_LIST_HEAD(&cdev->inflight);
 	atomic64_set(&cdev->seqno, 0);
+	csa_fault_init(cdev);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -235,4 +236,5 @@ struct pci_driver csa_pci_driver = {
 	.shutdown = csa_shutdown,
 	.err_handler = &csa_err_handlers,
 	.dev_groups = csa_sysfs_groups,
+	.driver.pm = pm_sleep_ptr(&csa_pm_ops),
 };

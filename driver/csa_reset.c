@@ -12,8 +12,7 @@
 #include "csa_trace.h"
 
 /* Complete every job the device holds: @bad timed out, the rest aborted. */
-static void csa_abort_inflight(struct csa_device *cdev,
-			       struct drm_sched_job *bad)
+void csa_abort_inflight(struct csa_device *cdev, struct drm_sched_job *bad)
 {
 	struct csa_job *job, *tmp;
 	unsigned long flags;
@@ -90,7 +89,7 @@ static void csa_recover_end(struct csa_device *cdev,
 			    struct drm_sched_job *bad, bool present, int idx)
 {
 	if (present && !READ_ONCE(cdev->removing)) {
-		bool failed = atomic_xchg(&cdev->inject_reset_fail, 0);
+		bool failed = csa_fault_reset(cdev);
 
 		if (failed)
 			drm_info(&cdev->drm, "fault injection: this reset fails\n");
@@ -192,5 +191,6 @@ int csa_reset_init(struct csa_device *cdev)
 	INIT_WORK(&cdev->pci_reset_work, csa_pci_reset_work);
 	init_completion(&cdev->pci_reset_stopped);
 	init_completion(&cdev->pci_reset_go);
+	csa_pm_init(cdev);
 	return drmm_add_action_or_reset(&cdev->drm, csa_reset_fini, NULL);
 }

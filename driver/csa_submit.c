@@ -13,6 +13,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_syncobj.h>
 
 #include "common/csa_translate.h"
 #include "csa_drv.h"
@@ -208,6 +209,165 @@ static const struct csa_translate_ops csa_submit_ops = {
 };
 
 /*
+ * Out-syncobjs of one submit, looked up (and their timeline links
+ * allocated) before the job is armed: after that nothing may fail.
+ */
+struct csa_out_sync {
+	struct drm_syncobj *syncobj;
+	struct dma_fence_chain *chain;	/* NULL for point 0 */
+	u64 point;
+};
+
+/*
+ * Copy @n struct drm_csa_sync of @size bytes each (a newer caller's larger
+ * ones must be zero beyond what we know) and check their flags.
+ */
+static struct drm_csa_sync *csa_copy_syncs(u64 uptr, u32 n, u32 size)
+{
+	void __user *src = u64_to_user_ptr(uptr);
+	struct drm_csa_sync *syncs;
+	u32 i;
+	int ret;
+
+	syncs = kvmalloc_array(n, sizeof(*syncs), GFP_KERNEL_ACCOUNT);
+	if (!syncs)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < n; i++) {
+		void __user *at = src + (size_t)i * size;
+
+		if (copy_from_user(&syncs[i], at, sizeof(*syncs))) {
+			ret = -EFAULT;
+			goto err;
+		}
+		ret = check_zeroed_user(at + sizeof(*syncs),
+					size - sizeof(*syncs));
+		if (ret <= 0) {
+			ret = ret ? ret : -EINVAL;
+			goto err;
+		}
+		if (syncs[i].flags) {
+			ret = -EINVAL;
+			goto err;
+		}
+	}
+	return syncs;
+err:
+	kvfree(syncs);
+	return ERR_PTR(ret);
+}
+
+/* The sync fields of UAPI 1.3; zero from a caller built against 1.2 or earlier. */
+static int csa_check_sync_args(const struct drm_csa_submit *args)
+{
+	if (args->pad2)
+		return -EINVAL;
+	if (args->num_in_syncs > CSA_SUBMIT_MAX_SYNCS ||
+	    args->num_out_syncs > CSA_SUBMIT_MAX_SYNCS)
+		return -EINVAL;
+	if ((!args->num_in_syncs && args->in_syncs) ||
+	    (!args->num_out_syncs && args->out_syncs))
+		return -EINVAL;
+	if (!args->sync_size)
+		return args->num_in_syncs || args->num_out_syncs ? -EINVAL : 0;
+	if (args->sync_size < sizeof(struct drm_csa_sync) ||
+	    args->sync_size > PAGE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+/* The job runs only once every in-fence has signalled. */
+static int csa_add_in_syncs(struct csa_job *job, struct drm_file *file,
+			    const struct drm_csa_submit *args)
+{
+	struct drm_csa_sync *in;
+	u32 i;
+	int ret = 0;
+
+	if (!args->num_in_syncs)
+		return 0;
+	in = csa_copy_syncs(args->in_syncs, args->num_in_syncs,
+			    args->sync_size);
+	if (IS_ERR(in))
+		return PTR_ERR(in);
+	for (i = 0; i < args->num_in_syncs && !ret; i++)
+		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
+							   in[i].handle,
+							   in[i].point);
+	kvfree(in);
+	return ret;
+}
+
+static void csa_out_syncs_free(struct csa_out_sync *out, u32 n)
+{
+	u32 i;
+
+	if (!out)
+		return;
+	for (i = 0; i < n; i++) {
+		dma_fence_chain_free(out[i].chain);
+		if (out[i].syncobj)
+			drm_syncobj_put(out[i].syncobj);
+	}
+	kvfree(out);
+}
+
+static struct csa_out_sync *csa_get_out_syncs(struct drm_file *file,
+					      const struct drm_csa_submit *args)
+{
+	struct drm_csa_sync *syncs;
+	struct csa_out_sync *out;
+	u32 i, n = args->num_out_syncs;
+	int ret = 0;
+
+	if (!n)
+		return NULL;
+	syncs = csa_copy_syncs(args->out_syncs, n, args->sync_size);
+	if (IS_ERR(syncs))
+		return ERR_CAST(syncs);
+	out = kvcalloc(n, sizeof(*out), GFP_KERNEL_ACCOUNT);
+	if (!out) {
+		kvfree(syncs);
+		return ERR_PTR(-ENOMEM);
+	}
+	for (i = 0; i < n && !ret; i++) {
+		out[i].point = syncs[i].point;
+		out[i].syncobj = drm_syncobj_find(file, syncs[i].handle);
+		if (!out[i].syncobj) {
+			ret = -ENOENT;
+			break;
+		}
+		if (out[i].point) {
+			out[i].chain = dma_fence_chain_alloc();
+			if (!out[i].chain)
+				ret = -ENOMEM;
+		}
+	}
+	kvfree(syncs);
+	if (ret) {
+		csa_out_syncs_free(out, n);
+		return ERR_PTR(ret);
+	}
+	return out;
+}
+
+/* Publish the job's finished fence; consumes the chains. */
+static void csa_signal_out_syncs(struct csa_out_sync *out, u32 n,
+				 struct dma_fence *fence)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (out[i].chain) {
+			drm_syncobj_add_point(out[i].syncobj, out[i].chain,
+					      fence, out[i].point);
+			out[i].chain = NULL;
+		} else {
+			drm_syncobj_replace_fence(out[i].syncobj, fence);
+		}
+	}
+}
+
+/*
  * Copy @n commands of @cmd_size bytes each.  A caller built against a newer
  * UAPI may pass larger commands; their extra bytes must be zero.
  */
@@ -285,19 +445,14 @@ static int csa_translate_job(struct csa_job *job, struct drm_file *file,
 
 static void csa_apply_injection(struct csa_device *cdev, struct csa_job *job)
 {
-	switch (atomic_xchg(&cdev->inject, CSA_INJECT_NONE)) {
-	case CSA_INJECT_HANG:
+	if (csa_fault_hang(cdev)) {
 		job->inject_hang = true;
 		drm_info(&cdev->drm, "fault injection: job %llu will hang\n",
 			 job->seqno);
-		break;
-	case CSA_INJECT_CORRUPT:
+	} else if (csa_fault_corrupt(cdev)) {
 		job->desc[0].opcode = CSA_INJECT_BAD_OPCODE;
 		drm_info(&cdev->drm, "fault injection: job %llu corrupted\n",
 			 job->seqno);
-		break;
-	default:
-		break;
 	}
 }
 
@@ -306,6 +461,7 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	struct csa_device *cdev = to_csa_device(drm);
 	struct csa_file *cfile = file->driver_priv;
 	struct drm_csa_submit *args = data;
+	struct csa_out_sync *out = NULL;
 	struct drm_csa_cmd *cmds;
 	struct csa_result *result;
 	struct csa_job *job;
@@ -319,6 +475,9 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	if (args->cmd_size < sizeof(struct drm_csa_cmd) ||
 	    args->cmd_size > PAGE_SIZE)
 		return -EINVAL;
+	ret = csa_check_sync_args(args);
+	if (ret)
+		return ret;
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
 	if (READ_ONCE(cdev->wedged)) {
@@ -353,12 +512,22 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	ret = csa_translate_job(job, file, cmds);
 	if (ret)
 		goto out_cleanup;
-	csa_apply_injection(cdev, job);
+	out = csa_get_out_syncs(file, args);
+	if (IS_ERR(out)) {
+		ret = PTR_ERR(out);
+		out = NULL;
+		goto out_cleanup;
+	}
 
 	ret = drm_sched_job_init(&job->base, &cfile->entity, job->num_desc,
 				 cfile);
 	if (ret)
 		goto out_cleanup;
+	ret = csa_add_in_syncs(job, file, args);
+	if (ret)
+		goto out_sched_cleanup;
+	/* after the last check that can fail: a refused submit keeps it */
+	csa_apply_injection(cdev, job);
 
 	mutex_lock(&cfile->results_lock);
 	/*
@@ -368,8 +537,7 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	ret = xa_reserve(&cfile->results, seqno, GFP_KERNEL);
 	if (ret) {
 		mutex_unlock(&cfile->results_lock);
-		drm_sched_job_cleanup(&job->base);
-		goto out_cleanup;
+		goto out_sched_cleanup;
 	}
 	drm_sched_job_arm(&job->base);
 	result->finished = dma_fence_get(&job->base.s_fence->finished);
@@ -379,6 +547,8 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	list_add_tail(&result->fifo_link, &cfile->results_fifo);
 	cfile->nr_results++;
 	atomic64_inc(&cdev->jobs_submitted);
+	if (out)
+		csa_signal_out_syncs(out, args->num_out_syncs, result->finished);
 	trace_csa_submit(seqno, job->num_desc);
 	drm_sched_entity_push_job(&job->base);
 	csa_results_prune(cfile);
@@ -386,11 +556,15 @@ int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 
 	/* neither job nor result may be touched now: both can be gone */
 	args->fence = seqno;
+	csa_out_syncs_free(out, args->num_out_syncs);
 	kvfree(cmds);
 	drm_dev_exit(idx);
 	return 0;
 
+out_sched_cleanup:
+	drm_sched_job_cleanup(&job->base);
 out_cleanup:
+	csa_out_syncs_free(out, args->num_out_syncs);
 	csa_job_cleanup(job);
 out_free_cmds:
 	kvfree(cmds);

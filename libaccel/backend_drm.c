@@ -3,12 +3,20 @@
  * backend_drm.c - the kernel backend: ioctls on /dev/accel/accelN (the
  * csa DRM accel driver) through libdrm's drmIoctl, which restarts calls
  * interrupted by signals.  The UAPI is include/uapi/drm/csa_accel.h.
+ *
+ * accel_completion_fd(): an eventfd the kernel signals once per completed
+ * submit.  Each submit after the first call signals the next point of one
+ * timeline syncobj (an out-syncobj of SUBMIT, UAPI 1.3), and the eventfd is
+ * registered for that point with DRM_IOCTL_SYNCOBJ_EVENTFD before the
+ * submit, so the count is exactly the number of completed submits.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,8 +25,25 @@
 
 #include "libaccel/accel_internal.h"
 
+/* libdrm before 2.4.117 lacks this Linux 6.6 ioctl */
+#ifndef DRM_IOCTL_SYNCOBJ_EVENTFD
+struct drm_syncobj_eventfd {
+	__u32 handle;
+	__u32 flags;
+	__u64 point;
+	__s32 fd;
+	__u32 pad;
+};
+#define DRM_IOCTL_SYNCOBJ_EVENTFD	DRM_IOWR(0xCF, struct drm_syncobj_eventfd)
+#endif
+
 struct drm_priv {
 	int fd;
+	pthread_mutex_t sync_lock;	/* the completion fd's state below */
+	int event_fd;			/* -1 until accel_completion_fd() */
+	uint32_t timeline;		/* syncobj the submits signal */
+	uint64_t last_point;		/* signalled by the last submit */
+	uint64_t armed_point;		/* the eventfd waits for it already */
 };
 
 static int fd_of(struct accel_dev *dev)
@@ -39,7 +64,16 @@ static void drm_close(struct accel_dev *dev)
 	struct drm_priv *p = dev->priv;
 
 	if (p) {
+		if (p->event_fd >= 0) {
+			struct drm_syncobj_destroy d;
+
+			memset(&d, 0, sizeof(d));
+			d.handle = p->timeline;
+			csa_ioctl(p->fd, DRM_IOCTL_SYNCOBJ_DESTROY, &d);
+			close(p->event_fd);
+		}
 		close(p->fd);
+		pthread_mutex_destroy(&p->sync_lock);
 		free(p);
 	}
 	dev->priv = NULL;
@@ -134,19 +168,97 @@ static void drm_bo_unmap(struct accel_dev *dev, uint32_t handle, void *ptr,
 	munmap(ptr, size);
 }
 
+/* With a completion fd: make the eventfd wait for @point (once). */
+static int arm_point(struct drm_priv *p, uint64_t point)
+{
+	struct drm_syncobj_eventfd ev;
+	int ret;
+
+	if (p->armed_point == point)
+		return 0;	/* a failed submit left it armed */
+	memset(&ev, 0, sizeof(ev));
+	ev.handle = p->timeline;
+	ev.point = point;
+	ev.fd = p->event_fd;
+	ret = csa_ioctl(p->fd, DRM_IOCTL_SYNCOBJ_EVENTFD, &ev);
+	if (!ret)
+		p->armed_point = point;
+	return ret;
+}
+
 static int drm_submit(struct accel_dev *dev, const struct drm_csa_cmd *cmds,
 		      uint32_t count, uint64_t *fence)
 {
+	struct drm_priv *p = dev->priv;
 	struct drm_csa_submit s;
+	struct drm_csa_sync out;
 	int ret;
 
 	memset(&s, 0, sizeof(s));
 	s.cmds = (uint64_t)(uintptr_t)cmds;
 	s.num_cmds = count;
 	s.cmd_size = sizeof(*cmds);
-	ret = csa_ioctl(fd_of(dev), DRM_IOCTL_CSA_SUBMIT, &s);
-	if (!ret)
+	pthread_mutex_lock(&p->sync_lock);
+	if (p->event_fd >= 0) {
+		/* armed before the submit: the point cannot be missed */
+		ret = arm_point(p, p->last_point + 1);
+		if (ret)
+			goto out;
+		memset(&out, 0, sizeof(out));
+		out.handle = p->timeline;
+		out.point = p->last_point + 1;
+		s.out_syncs = (uint64_t)(uintptr_t)&out;
+		s.num_out_syncs = 1;
+		s.sync_size = sizeof(out);
+	}
+	ret = csa_ioctl(p->fd, DRM_IOCTL_CSA_SUBMIT, &s);
+	if (!ret) {
 		*fence = s.fence;
+		if (s.num_out_syncs)
+			p->last_point++;
+	}
+out:
+	pthread_mutex_unlock(&p->sync_lock);
+	return ret;
+}
+
+/*
+ * The eventfd and the timeline syncobj, made on the first call (a driver
+ * before UAPI 1.3 has no syncobjs: -ENOTSUP).
+ */
+static int drm_completion_fd(struct accel_dev *dev)
+{
+	struct drm_priv *p = dev->priv;
+	struct drm_syncobj_create c;
+	int ret;
+
+	if (dev->info.uapi_major != 1 || dev->info.uapi_minor < 3)
+		return -ENOTSUP;
+	pthread_mutex_lock(&p->sync_lock);
+	if (p->event_fd >= 0) {
+		ret = p->event_fd;
+		goto out;
+	}
+	memset(&c, 0, sizeof(c));
+	ret = csa_ioctl(p->fd, DRM_IOCTL_SYNCOBJ_CREATE, &c);
+	if (ret)
+		goto out;
+	p->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->event_fd < 0) {
+		struct drm_syncobj_destroy d;
+
+		ret = -errno;
+		memset(&d, 0, sizeof(d));
+		d.handle = c.handle;
+		csa_ioctl(p->fd, DRM_IOCTL_SYNCOBJ_DESTROY, &d);
+		goto out;
+	}
+	p->timeline = c.handle;
+	p->last_point = 0;
+	p->armed_point = 0;
+	ret = p->event_fd;
+out:
+	pthread_mutex_unlock(&p->sync_lock);
 	return ret;
 }
 
@@ -187,6 +299,7 @@ static const struct accel_backend drm_backend = {
 	.bo_unmap = drm_bo_unmap,
 	.submit = drm_submit,
 	.wait = drm_wait,
+	.completion_fd = drm_completion_fd,
 };
 
 /* 0 when @fd is a DRM device driven by "csa", else -ENODEV. */
@@ -223,6 +336,8 @@ int accel_drm_open(struct accel_dev *dev, const char *path)
 		return -ENOMEM;
 	}
 	p->fd = fd;
+	p->event_fd = -1;
+	pthread_mutex_init(&p->sync_lock, NULL);
 	dev->be = &drm_backend;
 	dev->priv = p;
 	snprintf(dev->path, sizeof(dev->path), "%s", path);

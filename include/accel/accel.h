@@ -464,8 +464,9 @@ int accel_submit_wait(struct accel_cmdlist *cl, int64_t timeout_ns,
  * accel_wait(dev, fence, 0, ...) or accel_wait_fences().  The descriptor
  * belongs to the device: do not close it; it is valid until accel_close().
  * Created on the first call (completions before it are not counted).
- * Errors: -EINVAL NULL, -ENOTSUP the drm backend (until the driver offers a
- * sync_file; docs/libaccel.md), or the errno of eventfd(2).
+ * On the drm backend the kernel signals it through a timeline syncobj
+ * (docs/libaccel.md).  Errors: -EINVAL NULL, -ENOTSUP a driver older than
+ * UAPI 1.3 (no syncobjs), or the errno of eventfd(2) or of the syncobj ioctls.
  */
 int accel_completion_fd(struct accel_dev *dev);
 

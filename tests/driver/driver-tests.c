@@ -7,13 +7,19 @@
  *   rejects    one test per ioctl field the driver must refuse
  *   basics     GET_INFO, BO create/info/mmap, DMA round trips, WAIT
  *   isolation  two processes (fork) cannot name each other's BOs or fences
+ *   boundary   every core ioctl an accel node accepts (PRIME, DUMB, FLINK,
+ *              SYNCOBJ_*), fdinfo, tracepoints
+ *   syncobj    in/out syncobjs on SUBMIT: binary and timeline, an in-fence
+ *              the test signals itself (vgem), the UAPI 1.1 struct size
  *   faults     corrupt and hang injection through debugfs, RESET
  *   lifetime   kill -9 during a long job and during a hung job (resources
- *              come back), rmmod refused with an open file, unbind with an
+ *              come back), suspend/resume (pm_test), rmmod refused with an open file, unbind with an
  *              open file (ioctls -ENODEV, close safe), rebind
  *
  * Environment: CSA_ACCEL_DEV (default /dev/accel/accel0),
- * CSA_DEBUGFS_DIR (default: the accel debugfs directory holding "inject"),
+ * CSA_DEBUGFS_DIR (default: the accel debugfs directory holding "inject"
+ * or the fault_attr directory "fail_hang"), CSA_FAULT_ATTR=1 to inject
+ * through fail_hang/fail_corrupt/fail_reset even where "inject" exists,
  * CSA_JOB_TIMEOUT_MS (the module's job_timeout_ms, default 5000),
  * CSA_SKIP_UNBIND=1 to leave the unbind/rebind test out,
  * CSA_EXPECT_DEVICE_DEL=1 when the harness will device_del the card after
@@ -25,11 +31,13 @@
 #include <glob.h>
 #include <pthread.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -196,14 +204,50 @@ static int write_file(const char *path, const char *text)
 	return err;
 }
 
+/* Write @text to @name in the fault_attr directory @dir of the device. */
+static int fault_attr_write(const char *dir, const char *name,
+			    const char *text)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", debugfs_dir, dir, name);
+	return write_file(path, text);
+}
+
+/*
+ * Arm a fault for the next submit ("hang", "corrupt") or recovery
+ * ("reset-fail"): through the debugfs "inject" file of a CSA_DEBUG module,
+ * or (without it, or with CSA_FAULT_ATTR=1) through the kernel's fault_attr
+ * directories fail_hang, fail_corrupt, fail_reset (CONFIG_FAULT_INJECTION):
+ * probability 100, interval 1, times 1 fail exactly the next one.
+ */
 static int inject(const char *what)
 {
 	char path[PATH_MAX + 16];
+	const char *dir;
+	int ret;
 
 	if (!debugfs_dir[0])
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/inject", debugfs_dir);
-	return write_file(path, what);
+	if (!getenv("CSA_FAULT_ATTR") && !access(path, F_OK))
+		return write_file(path, what);
+	if (!strcmp(what, "hang"))
+		dir = "fail_hang";
+	else if (!strcmp(what, "corrupt"))
+		dir = "fail_corrupt";
+	else if (!strcmp(what, "reset-fail"))
+		dir = "fail_reset";
+	else	/* an unknown fault: a value the attribute refuses */
+		return fault_attr_write("fail_hang", "probability", what);
+	ret = fault_attr_write(dir, "verbose", "0");
+	if (!ret)
+		ret = fault_attr_write(dir, "interval", "1");
+	if (!ret)
+		ret = fault_attr_write(dir, "times", "1");
+	if (!ret)
+		ret = fault_attr_write(dir, "probability", "100");
+	return ret;
 }
 
 /* Read a small text file into @buf (NUL-terminated); bytes read or -errno. */
@@ -241,7 +285,9 @@ static void find_debugfs(void)
 	}
 	if (access("/sys/kernel/debug/accel", F_OK))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	if (glob("/sys/kernel/debug/accel/*/inject", 0, NULL, &g) == 0) {
+	/* a CSA_DEBUG module's "inject", or the fault_attr directories */
+	if (glob("/sys/kernel/debug/accel/*/inject", 0, NULL, &g) == 0 ||
+	    glob("/sys/kernel/debug/accel/*/fail_hang", 0, NULL, &g) == 0) {
 		snprintf(debugfs_dir, sizeof(debugfs_dir), "%s", g.gl_pathv[0]);
 		*strrchr(debugfs_dir, '/') = '\0';
 		globfree(&g);
@@ -1965,21 +2011,6 @@ static void test_gem_close(void)
 	munmap(m, size);
 }
 
-/* No DRIVER_SYNCOBJ: every SYNCOBJ ioctl is refused. */
-static void test_syncobj_refused(void)
-{
-	struct drm_syncobj_create c = { 0 };
-	struct drm_syncobj_destroy d = { .handle = 1 };
-	struct drm_syncobj_handle h = { .handle = 1 };
-	struct drm_syncobj_wait w = { 0 };
-
-	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c), -EOPNOTSUPP);
-	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY, &d), -EOPNOTSUPP);
-	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h),
-			-EOPNOTSUPP);
-	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w), -EOPNOTSUPP);
-}
-
 /*
  * WAIT never says -ETIME before its deadline: a hung job, deadlines of 1, 2
  * and 3 ms, each started at a different point of the 4 ms jiffy (a spin of
@@ -2349,6 +2380,86 @@ static void test_hang_coredump(void)
 }
 
 /*
+ * System sleep: s2idle with pm_test=devices suspends every device, waits
+ * pm_test_delay seconds and resumes them (CONFIG_PM_DEBUG).  Suspend must
+ * quiesce: a job made to hang (on the ring, no doorbell) is aborted once
+ * the job timeout has passed.  Resume programs the rings again (the
+ * driver's SQ tail reads 0), device memory keeps its contents (a pattern
+ * DMA'd in before reads back after) and new jobs complete.
+ */
+static void test_suspend_resume(void)
+{
+	const size_t size = 64 * 1024;
+	struct drm_csa_counters c0, c1;
+	struct drm_csa_cmd nop = cmd_nop(), c;
+	struct drm_csa_wait w;
+	uint32_t hbo = 0, dbo = 0;
+	uint64_t hoff = 0, fence = 0, hung = 0;
+	uint8_t *hv;
+	size_t i;
+	int bad = 0;
+
+	if (access("/sys/power/pm_test", W_OK)) {
+		CU_FAIL("no writable /sys/power/pm_test (CONFIG_PM_DEBUG)");
+		return;
+	}
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_HOST, &hbo, &hoff), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, size, CSA_BO_DEVICE, &dbo, NULL), 0);
+	hv = map_bo(fd, hoff, size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hv);
+	for (i = 0; i < size; i++)
+		hv[i] = (uint8_t)(i * 7 + 3);
+	c = cmd_dma(CSA_OP_DMA_H2D, hbo, 0, dbo, 0, size);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	/* the ring's tail moves on (a second job if it just wrapped to 0) */
+	CU_ASSERT_EQUAL(get_counters(fd, &c0), 0);
+	if (c0.sq_tail == 0) {
+		CU_ASSERT_EQUAL(submit(fd, &nop, 1, &fence), 0);
+		CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, NULL), 0);
+		CU_ASSERT_EQUAL(get_counters(fd, &c0), 0);
+	}
+	CU_ASSERT(c0.sq_tail != 0);
+	/* a job on the ring that will never finish by itself */
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &nop, 1, &hung), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 0, NULL), -ETIME);
+
+	CU_ASSERT_EQUAL(write_file("/sys/module/suspend/parameters/pm_test_delay",
+				   "1"), 0);
+	CU_ASSERT_EQUAL_FATAL(write_file("/sys/power/pm_test", "devices"), 0);
+	CU_ASSERT_EQUAL(write_file("/sys/power/state", "freeze"), 0);
+	CU_ASSERT_EQUAL(write_file("/sys/power/pm_test", "none"), 0);
+
+	/* the hung job was aborted by the suspend, nothing else reset */
+	CU_ASSERT_EQUAL(wait_fence(fd, hung, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_ABORTED);
+	CU_ASSERT_EQUAL(get_counters(fd, &c1), 0);
+	CU_ASSERT_EQUAL(c1.sq_tail, 0);
+	CU_ASSERT_EQUAL(c1.resets, c0.resets);
+	/* device memory kept its contents */
+	memset(hv, 0, size);
+	c = cmd_dma(CSA_OP_DMA_D2H, hbo, 0, dbo, 0, size);
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	for (i = 0; i < size; i++)
+		bad += hv[i] != (uint8_t)(i * 7 + 3);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(submit(fd, &nop, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	munmap(hv, size);
+	gem_close(fd, hbo);
+	gem_close(fd, dbo);
+}
+
+/*
  * A function reset from outside (sysfs "reset": a bus reset behind the
  * root port) wipes the card's rings: the driver's reset_prepare/reset_done
  * abort what was on them and program them again, so the next job runs at
@@ -2557,6 +2668,540 @@ static int suite_fini(void)
 	return 0;
 }
 
+/* ---- syncobj: in/out fences on SUBMIT (UAPI 1.3) ------------------------ */
+
+/* libdrm 2.4.114 (Debian 12) predates these kernel 6.6 / vgem definitions. */
+#ifndef DRM_IOCTL_SYNCOBJ_EVENTFD
+struct drm_syncobj_eventfd {
+	__u32 handle;
+	__u32 flags;
+	__u64 point;
+	__s32 fd;
+	__u32 pad;
+};
+#define DRM_IOCTL_SYNCOBJ_EVENTFD	DRM_IOWR(0xCF, struct drm_syncobj_eventfd)
+#endif
+struct test_vgem_fence_attach {
+	__u32 handle;
+	__u32 flags;
+	__u32 out_fence;
+	__u32 pad;
+};
+struct test_vgem_fence_signal {
+	__u32 fence;
+	__u32 flags;
+};
+#define TEST_VGEM_FENCE_WRITE	0x1
+#define TEST_IOCTL_VGEM_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct test_vgem_fence_attach)
+#define TEST_IOCTL_VGEM_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct test_vgem_fence_signal)
+
+/* The UAPI 1.1 struct: what a binary built before syncobjs passes. */
+struct submit_v1_1 {
+	__u64 cmds;
+	__u32 num_cmds;
+	__u32 cmd_size;
+	__u32 flags;
+	__u32 pad;
+	__u64 fence;
+};
+#define TEST_IOCTL_CSA_SUBMIT_V1_1 \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_CSA_SUBMIT, struct submit_v1_1)
+
+static int syncobj_create(int f, uint32_t flags, uint32_t *handle)
+{
+	struct drm_syncobj_create c = { .flags = flags };
+	int ret = xioctl(f, DRM_IOCTL_SYNCOBJ_CREATE, &c);
+
+	if (!ret)
+		*handle = c.handle;
+	return ret;
+}
+
+static int syncobj_destroy(int f, uint32_t handle)
+{
+	struct drm_syncobj_destroy d = { .handle = handle };
+
+	return xioctl(f, DRM_IOCTL_SYNCOBJ_DESTROY, &d);
+}
+
+/* Wait for a binary (point 0) or timeline point; 0, -ETIME or -errno. */
+static int syncobj_wait_point(int f, uint32_t handle, uint64_t point,
+			      int64_t rel_ns)
+{
+	struct drm_syncobj_timeline_wait w = {
+		.handles = (uintptr_t)&handle, .points = (uintptr_t)&point,
+		.count_handles = 1,
+		.timeout_nsec = rel_ns ? now_ns() + rel_ns : 0,
+		.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+	};
+
+	return xioctl(f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+}
+
+/* SUBMIT of one command with in and out syncobjs. */
+static int submit_sync(int f, struct drm_csa_cmd *c,
+		       const struct drm_csa_sync *in, uint32_t nin,
+		       const struct drm_csa_sync *out, uint32_t nout,
+		       uint64_t *fence)
+{
+	struct drm_csa_submit s = {
+		.cmds = (uintptr_t)c, .num_cmds = 1, .cmd_size = sizeof(*c),
+		.in_syncs = (uintptr_t)in, .num_in_syncs = nin,
+		.out_syncs = (uintptr_t)out, .num_out_syncs = nout,
+		.sync_size = nin || nout ? sizeof(struct drm_csa_sync) : 0,
+	};
+	int ret = xioctl(f, DRM_IOCTL_CSA_SUBMIT, &s);
+
+	if (!ret && fence)
+		*fence = s.fence;
+	return ret;
+}
+
+/* poll(2) readiness of @f right now: 1 readable, 0 not, -errno */
+static int readable_now(int f)
+{
+	struct pollfd p = { .fd = f, .events = POLLIN };
+	int n = poll(&p, 1, 0);
+
+	return n < 0 ? -errno : (n == 1 && (p.revents & POLLIN));
+}
+
+/* A binary struct of UAPI 1.1 (32 bytes) still submits and returns a fence. */
+static void test_submit_v1_1_struct(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct submit_v1_1 s = { .cmds = (uintptr_t)&c, .num_cmds = 1,
+				 .cmd_size = sizeof(c) };
+	struct drm_csa_wait w;
+
+	CU_ASSERT_EQUAL(sizeof(s), 32);
+	CU_ASSERT_EQUAL(sizeof(struct drm_csa_submit), 64);
+	CU_ASSERT_EQUAL(sizeof(struct drm_csa_sync), 16);
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd, TEST_IOCTL_CSA_SUBMIT_V1_1, &s), 0);
+	CU_ASSERT(s.fence != 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, s.fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT(info.uapi_minor >= 3);
+}
+
+/* Every sync field is checked, and a refused SUBMIT queues nothing. */
+static void test_submit_sync_rejects(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_sync sy[CSA_SUBMIT_MAX_SYNCS + 1];
+	struct drm_csa_counters a, b;
+	struct { struct drm_csa_sync s; uint32_t more[4]; } big[1];
+	struct drm_csa_submit s;
+	uint32_t h = 0, fenceless = 0;
+	unsigned int i;
+
+	CU_ASSERT_EQUAL_FATAL(syncobj_create(fd, DRM_SYNCOBJ_CREATE_SIGNALED,
+					     &h), 0);
+	CU_ASSERT_EQUAL_FATAL(syncobj_create(fd, 0, &fenceless), 0);
+	for (i = 0; i <= CSA_SUBMIT_MAX_SYNCS; i++)
+		sy[i] = (struct drm_csa_sync){ .handle = h };
+	CU_ASSERT_EQUAL(get_counters(fd, &a), 0);
+#define BASE_SUBMIT (struct drm_csa_submit){ .cmds = (uintptr_t)&c, \
+	.num_cmds = 1, .cmd_size = sizeof(c), .in_syncs = (uintptr_t)sy, \
+	.num_in_syncs = 1, .sync_size = sizeof(sy[0]) }
+	/* counts */
+	s = BASE_SUBMIT;
+	s.num_in_syncs = CSA_SUBMIT_MAX_SYNCS + 1;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	s = BASE_SUBMIT;
+	s.out_syncs = (uintptr_t)sy;
+	s.num_out_syncs = CSA_SUBMIT_MAX_SYNCS + 1;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	/* a pointer without a count */
+	s = BASE_SUBMIT;
+	s.num_in_syncs = 0;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	s = BASE_SUBMIT;
+	s.out_syncs = (uintptr_t)sy;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	/* pad2, sync_size */
+	s = BASE_SUBMIT;
+	s.pad2 = 1;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	s = BASE_SUBMIT;
+	s.sync_size = 0;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	s = BASE_SUBMIT;
+	s.sync_size = sizeof(sy[0]) - 4;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	s = BASE_SUBMIT;
+	s.sync_size = 8192;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	/* flags of an in and of an out entry */
+	sy[0].flags = 1;
+	s = BASE_SUBMIT;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	s.num_in_syncs = 0;
+	s.in_syncs = 0;
+	s.out_syncs = (uintptr_t)sy;
+	s.num_out_syncs = 1;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	sy[0].flags = 0;
+	/* unknown handles, in and out (0 is never a syncobj) */
+	sy[1].handle = 0xdead;
+	s = BASE_SUBMIT;
+	s.num_in_syncs = 2;
+	CU_ASSERT_EQUAL(raw_submit(&s), -ENOENT);
+	s = BASE_SUBMIT;
+	s.num_in_syncs = 0;
+	s.in_syncs = 0;
+	s.out_syncs = (uintptr_t)sy;
+	s.num_out_syncs = 2;
+	CU_ASSERT_EQUAL(raw_submit(&s), -ENOENT);
+	sy[1].handle = 0;
+	s.num_out_syncs = 2;
+	CU_ASSERT_EQUAL(raw_submit(&s), -ENOENT);
+	sy[1].handle = h;
+	/* waiting on a syncobj with no fence, or on a point never submitted */
+	sy[0].handle = fenceless;
+	s = BASE_SUBMIT;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	sy[0].handle = h;
+	sy[0].point = 5;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	sy[0].point = 0;
+	/* unreadable arrays */
+	s = BASE_SUBMIT;
+	s.in_syncs = 8;
+	CU_ASSERT_EQUAL(raw_submit(&s), -EFAULT);
+	/* a newer caller's larger entry: its extra bytes must be zero */
+	memset(big, 0, sizeof(big));
+	big[0].s.handle = h;
+	big[0].more[3] = 1;
+	s = BASE_SUBMIT;
+	s.in_syncs = (uintptr_t)big;
+	s.sync_size = sizeof(big[0]);
+	CU_ASSERT_EQUAL(raw_submit(&s), -EINVAL);
+	CU_ASSERT_EQUAL(get_counters(fd, &b), 0);
+	CU_ASSERT_EQUAL(b.jobs_submitted, a.jobs_submitted);
+	big[0].more[3] = 0;
+	CU_ASSERT_EQUAL(raw_submit(&s), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, s.fence, 10ll * 1000000000, NULL), 0);
+	/* the limit itself is allowed, in and out */
+	s = BASE_SUBMIT;
+	s.num_in_syncs = CSA_SUBMIT_MAX_SYNCS;
+	s.out_syncs = (uintptr_t)sy;
+	s.num_out_syncs = CSA_SUBMIT_MAX_SYNCS;
+	CU_ASSERT_EQUAL(raw_submit(&s), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, s.fence, 10ll * 1000000000, NULL), 0);
+#undef BASE_SUBMIT
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, h), 0);
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, fenceless), 0);
+}
+
+/*
+ * An out-syncobj signals when the job completes, not before: a job made to
+ * hang (it sits on the ring without a doorbell) keeps the syncobj, its
+ * exported sync_file and an eventfd unsignalled, however long one looks;
+ * RESET completes it (ABORTED) and all three signal.
+ */
+static void test_syncobj_out_fence(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_reset r = { 0 };
+	struct drm_csa_sync out;
+	struct drm_syncobj_handle exp;
+	struct drm_syncobj_eventfd ev;
+	struct drm_csa_wait w;
+	uint64_t fence = 0, count = 0;
+	uint32_t h = 0;
+	int efd;
+
+	if (!debugfs_dir[0]) {
+		CU_FAIL("debugfs inject knob not found");
+		return;
+	}
+	/* a plain job: the syncobj signals with it */
+	CU_ASSERT_EQUAL_FATAL(syncobj_create(fd, 0, &h), 0);
+	out = (struct drm_csa_sync){ .handle = h };
+	CU_ASSERT_EQUAL_FATAL(submit_sync(fd, &c, NULL, 0, &out, 1, &fence), 0);
+	CU_ASSERT_EQUAL(syncobj_wait_point(fd, h, 0, 10ll * 1000000000), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 0, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+
+	/* a hung job */
+	CU_ASSERT_EQUAL_FATAL(inject("hang"), 0);
+	CU_ASSERT_EQUAL_FATAL(submit_sync(fd, &c, NULL, 0, &out, 1, &fence), 0);
+	exp = (struct drm_syncobj_handle){
+		.handle = h, .flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+		.fd = -1 };
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &exp), 0);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	CU_ASSERT_FATAL(efd >= 0);
+	ev = (struct drm_syncobj_eventfd){ .handle = h, .fd = efd };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_EVENTFD, &ev), 0);
+	CU_ASSERT_EQUAL(syncobj_wait_point(fd, h, 0, 200000000), -ETIME);
+	CU_ASSERT_EQUAL(readable_now(exp.fd), 0);
+	CU_ASSERT_EQUAL(readable_now(efd), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 0, NULL), -ETIME);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_CSA_RESET, &r), 0);
+	CU_ASSERT_EQUAL(syncobj_wait_point(fd, h, 0, 10ll * 1000000000), 0);
+	{
+		struct pollfd p = { .fd = exp.fd, .events = POLLIN };
+
+		CU_ASSERT_EQUAL(poll(&p, 1, 10000), 1);
+		p.fd = efd;
+		CU_ASSERT_EQUAL(poll(&p, 1, 10000), 1);
+	}
+	CU_ASSERT_EQUAL(read(efd, &count, sizeof(count)), (ssize_t)sizeof(count));
+	CU_ASSERT_EQUAL(count, 1);
+	CU_ASSERT_EQUAL(wait_fence(fd, fence, 0, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_ABORTED);
+	close(efd);
+	close(exp.fd);
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, h), 0);
+}
+
+/*
+ * Timeline points: jobs signal points 1, 2, 3 of one timeline syncobj (QUERY
+ * sees 3); a job of another file waits on point 2 through the syncobj
+ * shared by fd; an eventfd registered for point 4 before any job has it
+ * fires only once the job signalling it has completed.
+ */
+static void test_syncobj_timeline(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_sync out, in;
+	struct drm_syncobj_timeline_array q;
+	struct drm_syncobj_handle exp;
+	struct drm_syncobj_eventfd ev;
+	struct drm_csa_wait w;
+	uint64_t fence = 0, point = 0, count = 0;
+	uint32_t h = 0, h2 = 0;
+	int fd2, efd;
+	uint64_t p;
+
+	CU_ASSERT_EQUAL_FATAL(syncobj_create(fd, 0, &h), 0);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	CU_ASSERT_FATAL(efd >= 0);
+	ev = (struct drm_syncobj_eventfd){ .handle = h, .point = 4, .fd = efd };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_EVENTFD, &ev), 0);
+	for (p = 1; p <= 3; p++) {
+		out = (struct drm_csa_sync){ .handle = h, .point = p };
+		CU_ASSERT_EQUAL_FATAL(submit_sync(fd, &c, NULL, 0, &out, 1,
+						  &fence), 0);
+	}
+	CU_ASSERT_EQUAL(syncobj_wait_point(fd, h, 3, 10ll * 1000000000), 0);
+	q = (struct drm_syncobj_timeline_array){
+		.handles = (uintptr_t)&h, .points = (uintptr_t)&point,
+		.count_handles = 1 };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_QUERY, &q), 0);
+	CU_ASSERT_EQUAL(point, 3);
+	CU_ASSERT_EQUAL(readable_now(efd), 0);	/* point 4 does not exist */
+
+	/* another file waits on point 2 of the same syncobj */
+	fd2 = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd2 >= 0);
+	exp = (struct drm_syncobj_handle){ .handle = h, .fd = -1 };
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &exp), 0);
+	exp.handle = 0;
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd2, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &exp), 0);
+	h2 = exp.handle;
+	close(exp.fd);
+	in = (struct drm_csa_sync){ .handle = h2, .point = 2 };
+	out = (struct drm_csa_sync){ .handle = h2, .point = 4 };
+	CU_ASSERT_EQUAL_FATAL(submit_sync(fd2, &c, &in, 1, &out, 1, &fence), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd2, fence, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	{
+		struct pollfd pf = { .fd = efd, .events = POLLIN };
+
+		CU_ASSERT_EQUAL(poll(&pf, 1, 10000), 1);
+	}
+	CU_ASSERT_EQUAL(read(efd, &count, sizeof(count)), (ssize_t)sizeof(count));
+	CU_ASSERT_EQUAL(count, 1);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_QUERY, &q), 0);
+	CU_ASSERT_EQUAL(point, 4);
+	/* a point that nothing will signal: the wait times out */
+	CU_ASSERT_EQUAL(syncobj_wait_point(fd, h, 5, 1000000), -ETIME);
+	close(efd);
+	close(fd2);
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, h), 0);
+}
+
+/* The vgem device (its fences are signalled by the test), or -1. */
+static int open_vgem(void)
+{
+	char path[32], name[16];
+	int i, f;
+
+	for (i = 0; i < 64; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		f = open(path, O_RDWR | O_CLOEXEC);
+		if (f < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!xioctl(f, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return f;
+		close(f);
+	}
+	return -1;
+}
+
+/*
+ * In-fences hold a job back: a job of a second file waits on a fence the
+ * test signals itself (a vgem fence, imported into a syncobj as a
+ * sync_file).  While it is unsignalled the job does not run: a job
+ * submitted after it by the first file completes (the device runs its ring
+ * in order, so the waiting job is not on it), the waiting one does not;
+ * once the test signals the fence, it runs and completes OK.
+ */
+static void test_syncobj_in_fence_waits(void)
+{
+	struct drm_mode_create_dumb dumb = { .width = 64, .height = 1, .bpp = 8 };
+	struct test_vgem_fence_attach att = { 0 };
+	struct test_vgem_fence_signal sig = { 0 };
+	struct dma_buf_export_sync_file sf = { .flags = DMA_BUF_SYNC_RW, .fd = -1 };
+	struct drm_prime_handle prime = { 0 };
+	struct drm_syncobj_handle imp;
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_csa_sync in;
+	struct drm_csa_wait w;
+	uint64_t waiting = 0, other = 0;
+	uint32_t h = 0;
+	int vgem, fd2;
+
+	vgem = open_vgem();
+	if (vgem < 0) {
+		CU_FAIL("vgem not loaded (/dev/dri/card* named vgem): the VM harness loads vgem.ko");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(xioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb), 0);
+	att.handle = dumb.handle;
+	att.flags = TEST_VGEM_FENCE_WRITE;
+	CU_ASSERT_EQUAL_FATAL(xioctl(vgem, TEST_IOCTL_VGEM_FENCE_ATTACH, &att), 0);
+	prime.handle = dumb.handle;
+	prime.flags = DRM_CLOEXEC;
+	CU_ASSERT_EQUAL_FATAL(xioctl(vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime), 0);
+	CU_ASSERT_EQUAL_FATAL(xioctl(prime.fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &sf), 0);
+	CU_ASSERT_EQUAL(readable_now(sf.fd), 0);	/* the fence is pending */
+
+	fd2 = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd2 >= 0);
+	CU_ASSERT_EQUAL_FATAL(syncobj_create(fd2, 0, &h), 0);
+	imp = (struct drm_syncobj_handle){
+		.handle = h, .flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
+		.fd = sf.fd };
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd2, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &imp), 0);
+	in = (struct drm_csa_sync){ .handle = h };
+	CU_ASSERT_EQUAL_FATAL(submit_sync(fd2, &c, &in, 1, NULL, 0, &waiting), 0);
+	/* submitted after it, by another file: completes first */
+	CU_ASSERT_EQUAL_FATAL(submit(fd, &c, 1, &other), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd, other, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(wait_fence(fd2, waiting, 100000000, NULL), -ETIME);
+	/* the test signals the fence: the job runs */
+	sig.fence = att.out_fence;
+	CU_ASSERT_EQUAL(xioctl(vgem, TEST_IOCTL_VGEM_FENCE_SIGNAL, &sig), 0);
+	CU_ASSERT_EQUAL(wait_fence(fd2, waiting, 10ll * 1000000000, &w), 0);
+	CU_ASSERT_EQUAL(w.status, CSA_STATUS_OK);
+	CU_ASSERT_EQUAL(syncobj_destroy(fd2, h), 0);
+	close(fd2);
+	close(sf.fd);
+	close(prime.fd);
+	close(vgem);
+}
+
+/*
+ * The core SYNCOBJ_* ioctls on the node: each with a bad handle, fd or
+ * flag is refused cleanly; a syncobj with a pending job's fence outlives
+ * the file that made it (closing it is safe and the job still completes).
+ */
+static void test_syncobj_core_ioctls(void)
+{
+	struct drm_csa_cmd c = cmd_nop();
+	struct drm_syncobj_handle hd;
+	struct drm_syncobj_array arr;
+	struct drm_syncobj_timeline_array ta;
+	struct drm_syncobj_transfer tr;
+	struct drm_syncobj_wait sw;
+	struct drm_csa_sync out;
+	uint32_t h = 0, h2 = 0, bad = 0xdead;
+	uint64_t pt = 1, fence = 0;
+	int fd2, sfd;
+
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, bad), -EINVAL);
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, 0), -EINVAL);
+	hd = (struct drm_syncobj_handle){ .handle = bad, .fd = -1 };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &hd), -EINVAL);
+	hd = (struct drm_syncobj_handle){ .fd = 0x7fff };
+	CU_ASSERT(xioctl(fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &hd) < 0);
+	hd = (struct drm_syncobj_handle){ .fd = fd };	/* not a syncobj fd */
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &hd), -EINVAL);
+	sw = (struct drm_syncobj_wait){ .handles = (uintptr_t)&bad,
+					.count_handles = 1 };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &sw), -ENOENT);
+	sw.flags = 0x80000000u;
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &sw), -EINVAL);
+	arr = (struct drm_syncobj_array){ .handles = (uintptr_t)&bad,
+					  .count_handles = 1 };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_RESET, &arr), -ENOENT);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_SIGNAL, &arr), -ENOENT);
+	{
+		struct drm_syncobj_create cr = { .flags = 0x80 };
+
+		CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &cr), -EINVAL);
+	}
+
+	/* a fenceless syncobj exports no sync_file; SIGNAL gives it one */
+	CU_ASSERT_EQUAL_FATAL(syncobj_create(fd, 0, &h), 0);
+	hd = (struct drm_syncobj_handle){
+		.handle = h, .flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+		.fd = -1 };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &hd), -EINVAL);
+	arr = (struct drm_syncobj_array){ .handles = (uintptr_t)&h,
+					  .count_handles = 1 };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_SIGNAL, &arr), 0);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &hd), 0);
+	CU_ASSERT_EQUAL(readable_now(hd.fd), 1);
+	close(hd.fd);
+	/* timeline signal and transfer between syncobjs */
+	CU_ASSERT_EQUAL_FATAL(syncobj_create(fd, 0, &h2), 0);
+	ta = (struct drm_syncobj_timeline_array){ .handles = (uintptr_t)&h2,
+		.points = (uintptr_t)&pt, .count_handles = 1 };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &ta), 0);
+	tr = (struct drm_syncobj_transfer){ .src_handle = h2, .dst_handle = h,
+					    .src_point = 1, .dst_point = 0 };
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), 0);
+	tr.pad = 1;
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), -EINVAL);
+	tr.pad = 0;
+	tr.src_handle = bad;
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), -ENOENT);
+	CU_ASSERT_EQUAL(xioctl(fd, DRM_IOCTL_SYNCOBJ_RESET, &arr), 0);
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, h2), 0);
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, h), 0);
+	CU_ASSERT_EQUAL(syncobj_destroy(fd, h), -EINVAL);
+
+	/* a file closes while its syncobj holds a pending job's fence */
+	fd2 = open(dev_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd2 >= 0);
+	CU_ASSERT_EQUAL_FATAL(syncobj_create(fd2, 0, &h), 0);
+	out = (struct drm_csa_sync){ .handle = h };
+	CU_ASSERT_EQUAL_FATAL(submit_sync(fd2, &c, NULL, 0, &out, 1, &fence), 0);
+	hd = (struct drm_syncobj_handle){
+		.handle = h, .flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+		.fd = -1 };
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd2, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &hd), 0);
+	sfd = hd.fd;
+	close(fd2);
+	{
+		struct pollfd p = { .fd = sfd, .events = POLLIN };
+
+		CU_ASSERT_EQUAL(poll(&p, 1, 10000), 1);
+	}
+	close(sfd);
+}
+
 struct test_def {
 	const char *name;
 	void (*fn)(void);
@@ -2608,7 +3253,7 @@ static const struct test_def faults[] = {
 
 static const struct test_def lifetime[] = {
 	T(test_kill_during_long_job), T(test_kill_during_hung_job),
-	T(test_pci_reset),
+	T(test_suspend_resume), T(test_pci_reset),
 	T(test_rmmod_with_open_file), T(test_unbind_with_open_file),
 	T(test_unbind_stops_card),
 	T(test_device_del_with_open_file), { NULL, NULL },
@@ -2619,8 +3264,15 @@ static const struct test_def boundary[] = {
 	T(test_prime_device_bo_refused), T(test_prime_host_bo_both_ways),
 	T(test_prime_import_foreign), T(test_prime_import_garbage),
 	T(test_dumb_refused), T(test_device_bo_mmap_bounds),
-	T(test_flink_open), T(test_gem_close), T(test_syncobj_refused),
+	T(test_flink_open), T(test_gem_close), T(test_syncobj_core_ioctls),
 	T(test_wait_never_early), T(test_fdinfo), T(test_tracepoints),
+	{ NULL, NULL },
+};
+
+static const struct test_def syncobj[] = {
+	T(test_submit_v1_1_struct), T(test_submit_sync_rejects),
+	T(test_syncobj_out_fence), T(test_syncobj_timeline),
+	T(test_syncobj_in_fence_waits),
 	{ NULL, NULL },
 };
 
@@ -2672,7 +3324,8 @@ int main(void)
 		return 2;
 	if (add_suite("rejects", rejects) || add_suite("basics", basics) ||
 	    add_suite("isolation", isolation) ||
-	    add_suite("boundary", boundary) || add_suite("limits", limits) ||
+	    add_suite("boundary", boundary) || add_suite("syncobj", syncobj) ||
+	    add_suite("limits", limits) ||
 	    add_suite("faults", faults) || add_suite("lifetime", lifetime)) {
 		CU_cleanup_registry();
 		return 2;

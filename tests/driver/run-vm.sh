@@ -21,7 +21,7 @@
 #   CSA_VM_SUITES   run only these test-driver suites, comma separated
 #   CSA_VM_WORK     work directory for the initramfs and logs (default
 #                   build/driver-vm; give concurrent runs their own)
-# Needs: make module driver-tests-static done first (this script runs them).
+# Builds csa.ko with CSA_DEBUG=1 and the static test program itself.
 # Exit status: 0 when every run passed.
 set -eu
 
@@ -30,7 +30,8 @@ cd "$repo"
 timeout_ms=${CSA_JOB_TIMEOUT_MS:-2000}
 modes=${*:-1 2 3 hotplug}
 
-make -s module driver-tests-static >/dev/null
+# CSA_DEBUG=1: the test knobs (irq_mode, sq_entries, debugfs "inject")
+make -s module CSA_DEBUG=1 driver-tests-static >/dev/null
 env=$(scripts/fetch-kernel.sh)
 vmlinuz=$(printf '%s\n' "$env" | sed -n 's/^VMLINUZ=//p')
 mods=$(printf '%s\n' "$env" | sed -n 's/^MODULES_DIR=//p')
@@ -50,7 +51,8 @@ cp "$busybox" "$work/root/bin/busybox"
 for t in sh mount insmod rmmod poweroff sleep cat echo ls dmesg; do
 	ln -sf busybox "$work/root/bin/$t"
 done
-for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy; do
+# vgem: fences the syncobj tests signal themselves
+for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy vgem; do
 	find "$mods" -name "$m.ko*" -exec cp {} "$work/root/lib/modules/" \;
 done
 cp build/module/csa.ko "$work/root/lib/modules/"
@@ -66,7 +68,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
-for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy; do
+for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy vgem; do
 	insmod /lib/modules/$m.ko* || echo "VM: insmod $m failed"
 done
 params=$(cat /proc/cmdline | sed -n 's/.*csa_params=\([^ ]*\).*/\1/p' | tr , ' ')

@@ -8,7 +8,8 @@
 #   STAGE/share/*      data (model files, expected outputs)
 # This script adds busybox (one symlink per applet), /init, the kernel
 # modules csa.ko needs (resolved from its "depends" through modinfo, so the
-# list follows the driver) and a load order for them, then packs the cpio.
+# list follows the driver), vgem (test-driver's syncobj suite signals its
+# fences) and a load order for them, then packs the cpio.
 set -euo pipefail
 
 stage=$1 out=$2 moddir=$3 csa_ko=${4:-}
@@ -56,6 +57,10 @@ add_module() {
 }
 if [ -n "$csa_ko" ] && [ -f "$csa_ko" ]; then
 	add_module "$csa_ko"
+	# vgem: a DRM device whose fences the syncobj tests signal themselves
+	# (built into the kernel it needs nothing here; without it that test alone fails)
+	f=$(find_module vgem)
+	[ -z "$f" ] || add_module "$f"
 else
 	# No driver yet: still load what a DRM accel driver needs.
 	for m in drm drm_kms_helper drm_shmem_helper gpu-sched drm_buddy; do

@@ -97,8 +97,9 @@ t=$(now)
 csa_ko=
 # A build directory of its own: a `make module` running elsewhere in the
 # tree must not race with this one.
+# CSA_DEBUG=1: the test knobs (irq_mode, sq_entries, debugfs "inject").
 module_dir=${module_args[0]#MODULE_DIR=}
-if "${make_q[@]}" module "${module_args[@]}" >"$out/module.log" 2>&1 &&
+if "${make_q[@]}" module "${module_args[@]}" CSA_DEBUG=1 >"$out/module.log" 2>&1 &&
 	[ -f "$module_dir/csa.ko" ]; then
 	csa_ko=$module_dir/csa.ko
 	note "csa.ko built in $(since "$t")s"

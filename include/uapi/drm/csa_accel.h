@@ -48,8 +48,9 @@ extern "C" {
 
 /* UAPI version reported by DRM_IOCTL_CSA_GET_INFO (major breaks, minor grows) */
 #define DRM_CSA_UAPI_MAJOR	1
-#define DRM_CSA_UAPI_MINOR	2	/* 1: board profile in drm_csa_info
-					 * 2: CSA_CMD_DEP() in drm_csa_cmd.flags */
+#define DRM_CSA_UAPI_MINOR	3	/* 1: board profile in drm_csa_info,
+					 * 2: CSA_CMD_DEP() in drm_csa_cmd.flags,
+					 * 3: syncobj in/out fences on SUBMIT */
 
 #define DRM_CSA_GET_INFO	0x00
 #define DRM_CSA_BO_CREATE	0x01
@@ -291,6 +292,26 @@ struct drm_csa_cmd {
 #define CSA_SUBMIT_MAX_CMDS	4096
 
 /**
+ * struct drm_csa_sync - a DRM sync object a SUBMIT waits on or signals
+ * (UAPI 1.3)
+ * @handle: syncobj handle of the submitting file (DRM_IOCTL_SYNCOBJ_CREATE,
+ *          or imported with DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE)
+ * @flags: must be zero
+ * @point: timeline point; 0 for a binary syncobj.  In: the job waits for the
+ *         fence at this point, which must already exist (-EINVAL if not).
+ *         Out: the job's completion fence becomes this point (a new
+ *         dma_fence_chain link) or, with 0, replaces the syncobj's fence.
+ */
+struct drm_csa_sync {
+	__u32 handle;
+	__u32 flags;
+	__u64 point;
+};
+
+/* Most in (and most out) syncobjs one SUBMIT may name */
+#define CSA_SUBMIT_MAX_SYNCS	64
+
+/**
  * struct drm_csa_submit - DRM_IOCTL_CSA_SUBMIT: queue one command list
  * @cmds: user pointer to @num_cmds struct drm_csa_cmd
  * @num_cmds: 1..CSA_SUBMIT_MAX_CMDS (and <= drm_csa_info.max_cmds)
@@ -298,10 +319,27 @@ struct drm_csa_cmd {
  * @flags: must be zero
  * @pad: must be zero
  * @fence: out, sequence number to pass to DRM_IOCTL_CSA_WAIT
+ * @in_syncs: user pointer to @num_in_syncs struct drm_csa_sync; 0 if none
+ * @out_syncs: user pointer to @num_out_syncs struct drm_csa_sync; 0 if none
+ * @num_in_syncs: 0..CSA_SUBMIT_MAX_SYNCS; the job reaches the device only
+ *                after every one of these fences has signalled
+ * @num_out_syncs: 0..CSA_SUBMIT_MAX_SYNCS; each gets the job's completion
+ *                 fence (signalled when WAIT would return, with an error
+ *                 when the job was aborted or timed out)
+ * @sync_size: sizeof(struct drm_csa_sync) as the caller knows it (bytes
+ *             beyond it must be zero, at most 4096); 0 only when both
+ *             counts are 0
+ * @pad2: must be zero
  *
  * Commands of one submit run in order (or, with CSA_CMD_DEP(), as their
  * dependencies allow: results are the same); submits of one file run in
  * order.  On the first failing command the rest of the list is skipped.
+ *
+ * @in_syncs .. @pad2 came with UAPI 1.3: a caller built against 1.2 or
+ * earlier passes the first 32 bytes only and the kernel reads zeros for the
+ * rest.  An unknown syncobj handle is -ENOENT; a bad count, size, pointer
+ * without a count, flag or pad is -EINVAL.  Nothing is queued when SUBMIT
+ * fails.
  */
 struct drm_csa_submit {
 	__u64 cmds;
@@ -310,6 +348,12 @@ struct drm_csa_submit {
 	__u32 flags;
 	__u32 pad;
 	__u64 fence;
+	__u64 in_syncs;
+	__u64 out_syncs;
+	__u32 num_in_syncs;
+	__u32 num_out_syncs;
+	__u32 sync_size;
+	__u32 pad2;
 };
 
 /**
