@@ -11,10 +11,15 @@ same random initialisation, see the same batches in the same order with the
 same optimiser and differ only in the attention normalisation.
 
 The ConSmax twin is trained on what the card computes (hw/consmax.c): the
-score s is quantised q = clamp(rint(s * inv_step), -128, 127) (one fixed
-inv_step = 127 / score_range for every head) and p = exp(q / inv_step -
-beta) / gamma; the rounding passes gradients straight through, the clamp
-passes none (the card saturates there too).
+score s is quantised q = clamp(rint(s * inv_step), -128, 127) (inv_step =
+127 / score_range, the same for every head unless --learn-range learns each
+head's range) and p = exp(q / inv_step - beta) / gamma; the rounding passes
+gradients straight through, the clamp passes none to the score (the card
+saturates there too) but, with --learn-range, one to the head's range.
+
+--resume DIR continues both twins from DIR: their torch state if there,
+else the committed files (llama2.c checkpoints and the packed model's
+beta, gamma, inv_step), with a fresh schedule of --iters iterations.
 
 Writes into --out:
   softmax260K.bin        llama2.c checkpoint of the softmax twin
