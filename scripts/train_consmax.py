@@ -11,10 +11,15 @@ same random initialisation, see the same batches in the same order with the
 same optimiser and differ only in the attention normalisation.
 
 The ConSmax twin is trained on what the card computes (hw/consmax.c): the
-score s is quantised q = clamp(rint(s * inv_step), -128, 127) (one fixed
-inv_step = 127 / score_range for every head) and p = exp(q / inv_step -
-beta) / gamma; the rounding passes gradients straight through, the clamp
-passes none (the card saturates there too).
+score s is quantised q = clamp(rint(s * inv_step), -128, 127) (inv_step =
+127 / score_range, the same for every head unless --learn-range learns each
+head's range) and p = exp(q / inv_step - beta) / gamma; the rounding passes
+gradients straight through, the clamp passes none to the score (the card
+saturates there too) but, with --learn-range, one to the head's range.
+
+--resume DIR continues both twins from DIR: their torch state if there,
+else the committed files (llama2.c checkpoints and the packed model's
+beta, gamma, inv_step), with a fresh schedule of --iters iterations.
 
 Writes into --out:
   softmax260K.bin        llama2.c checkpoint of the softmax twin
@@ -81,37 +86,49 @@ def rope(x, cos, sin):
 
 
 class CardGrid(torch.autograd.Function):
-    """The card's int8 score: clamp(rint(v), -128, 127), masked positions to
-    -inf.  Gradient: straight through the rounding, zero where it saturates."""
+    """The card's int8 score: clamp(rint(v), -128, 127).  Gradient: straight
+    through the rounding, zero where it saturates."""
 
     @staticmethod
-    def forward(ctx, v, mask):
+    def forward(ctx, v):
         inside = (v > -128.0) & (v < 127.0)
         ctx.save_for_backward(inside)
         q = torch.clamp(v, -128.0, 127.0)
-        q = torch.round(q, out=q)	# half to even, as csa_round_even()
-        return q.masked_fill_(~mask, float("-inf"))
+        return torch.round(q, out=q)	# half to even, as csa_round_even()
 
     @staticmethod
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
-        return grad * inside, None
+        return grad * inside
 
 
 def card_scores(s, inv_step, mask):
-    """Scores as the card sees them: the grid times the step."""
-    return CardGrid.apply(s * inv_step, mask) * (1.0 / inv_step)
+    """Scores as the card sees them: the grid times the step, masked
+    positions -inf (after the step, so a learned step gets no NaN)."""
+    return (CardGrid.apply(s * inv_step) * (1.0 / inv_step)).masked_fill(~mask, float("-inf"))
 
 
 class ConSmax(nn.Module):
     """exp(s - beta) / gamma per head on the card's int8 score grid
     (ConSmaxV2 of the paper's code: beta0 = 2, gamma0 = 100)."""
 
-    def __init__(self, n_heads, score_range, beta0=2.0, gamma0=100.0):
+    def __init__(self, n_heads, score_range, beta0=2.0, gamma0=100.0, learn_range=False):
         super().__init__()
         self.beta = nn.Parameter(torch.full((n_heads, 1, 1), beta0))
         self.gamma = nn.Parameter(torch.full((n_heads, 1, 1), gamma0))
-        self.inv_step = 127.0 / score_range
+        # ln of each head's score range: the grid's top, 127 / inv_step, is
+        # where scores saturate; learned (--learn-range) it gets its gradient
+        # from the saturated scores only
+        self.learn_range = learn_range
+        self.fixed_inv_step = 127.0 / score_range
+        self.log_range = nn.Parameter(torch.full((n_heads, 1, 1), math.log(score_range)),
+                                      requires_grad=learn_range)
+
+    @property
+    def inv_step(self):
+        if not self.learn_range:
+            return self.fixed_inv_step	# exactly 127 / range, as before
+        return 127.0 / torch.exp(self.log_range)
 
     def forward(self, s, mask):
         # exp(x - beta) / gamma = exp(x - (beta + ln gamma)): one pass less
@@ -125,7 +142,7 @@ class ConSmax(nn.Module):
 
 
 class Model(nn.Module):
-    def __init__(self, cfg, attention="softmax", score_range=8.0):
+    def __init__(self, cfg, attention="softmax", score_range=8.0, learn_range=False):
         super().__init__()
         self.cfg = cfg
         d, kv = cfg.dim, cfg.head_size * cfg.n_kv_heads
@@ -153,7 +170,8 @@ class Model(nn.Module):
         self.attention = attention
         self.consmax = None
         if attention == "consmax":
-            self.consmax = nn.ModuleList([ConSmax(cfg.n_heads, score_range)
+            self.consmax = nn.ModuleList([ConSmax(cfg.n_heads, score_range,
+                                                  learn_range=learn_range)
                                           for _ in range(cfg.n_layers)])
         cos, sin = rope_tables(cfg, cfg.seq_len)
         self.register_buffer("cos", cos, persistent=False)
@@ -163,10 +181,11 @@ class Model(nn.Module):
     def rmsnorm(x, w):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * w
 
-    def forward(self, tokens, start=0, cache=None, record=None):
+    def forward(self, tokens, start=0, cache=None, record=None, hidden=None):
         """tokens [B, T] at positions start.. ; cache: list of (k, v) per
         layer, extended in place (sampling); record: a list that gets each
-        layer's scores.  Returns logits [B, T, V]."""
+        layer's scores; hidden: a list that gets the residual stream after
+        each layer.  Returns logits [B, T, V]."""
         cfg = self.cfg
         B, T = tokens.shape
         H, KV, hs = cfg.n_heads, cfg.n_kv_heads, cfg.head_size
@@ -200,6 +219,8 @@ class Model(nn.Module):
             x = x + self.wo[l](a)
             h = self.rmsnorm(x, self.rms_ffn[l])
             x = x + self.w2[l](F.silu(self.w1[l](h)) * self.w3[l](h))
+            if hidden is not None:
+                hidden.append(x)
         x = self.rmsnorm(x, self.rms_final)
         return x @ (self.tok.weight if self.wcls is None else self.wcls.weight).t()
 
@@ -249,7 +270,9 @@ class Model(nn.Module):
         """[(layer, [(beta, gamma, inv_step) per head])] as f32 values."""
         out = []
         for l, c in enumerate(self.consmax):
-            out.append([(float(c.beta[h]), float(c.gamma[h]), c.inv_step)
+            inv = c.inv_step
+            out.append([(float(c.beta[h]), float(c.gamma[h]),
+                         float(inv[h]) if torch.is_tensor(inv) else inv)
                         for h in range(self.cfg.n_heads)])
         return out
 
@@ -372,8 +395,8 @@ def evaluate(args, cfg, teacher):
     held = read_heldout(os.path.join(args.out, "heldout.txt"))
     rows = [("stories260K (teacher)", teacher)]
     for attention, name in (("softmax", "softmax260K"), ("consmax", "consmax260K")):
-        model = Model(cfg, attention, args.score_range)
-        model.load_state_dict(torch.load(os.path.join(args.out, name + ".pt")))
+        model = Model(cfg, attention, args.score_range, args.learn_range)
+        resume(model, args.out, attention)
         model.eval()
         rows.append((f"{name} ({attention})", model))
     print(f"{len(held)} held-out texts of {held.shape[1] - 1} tokens; mean (min .. max)")
@@ -388,7 +411,7 @@ def evaluate(args, cfg, teacher):
 
 # ---- training -----------------------------------------------------------------
 @torch.no_grad()
-def calibrate_consmax(model, x):
+def calibrate_consmax(model, x, how="max"):
     """From the starting weights: beta_h + ln gamma_h = the largest row LSE
     of head h on the card's grid over batch x (gamma stays the paper's 100),
     so no row sums above 1 at the start (llm_consmax.h: LLM_CONSMAX_LSE_MAX)."""
@@ -400,7 +423,8 @@ def calibrate_consmax(model, x):
     mask = torch.ones(T, T, dtype=torch.bool).tril()
     for c, s in zip(model.consmax, scores):
         lse = torch.logsumexp(card_scores(s, c.inv_step, mask), dim=-1)  # B, H, T
-        top = lse.transpose(0, 1).reshape(lse.shape[1], -1).max(dim=1).values
+        rows = lse.transpose(0, 1).reshape(lse.shape[1], -1)
+        top = rows.max(dim=1).values if how == "max" else rows.mean(dim=1)
         c.beta.copy_((top - math.log(float(c.gamma[0]))).view(-1, 1, 1))
 
 
@@ -412,19 +436,19 @@ def train(args, cfg, attention, data, held, log_path, save=None):
     teacher = Model(cfg)
     teacher.load_llama2c(args.teacher)
     teacher.eval()
-    model = Model(cfg, attention, args.score_range)
+    model = Model(cfg, attention, args.score_range, args.learn_range)
     if args.resume:
-        model.load_state_dict(torch.load(os.path.join(args.resume, twin_name(attention) + ".pt")))
+        resume(model, args.resume, attention)
     elif args.init == "teacher":
         model.load_llama2c(args.teacher)
         if model.consmax is not None:
-            calibrate_consmax(model, data[:args.micro, :args.seq])
+            calibrate_consmax(model, data[:args.micro, :args.seq], args.calibrate)
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
     other = [p for n, p in model.named_parameters() if p.dim() < 2 and "consmax" not in n]
     groups = [{"params": decay, "weight_decay": args.weight_decay},
               {"params": other, "weight_decay": 0.0}]
     if model.consmax is not None:
-        cm = [p for n, p in model.named_parameters() if "consmax" in n]
+        cm = [p for n, p in model.named_parameters() if "consmax" in n and p.requires_grad]
         groups.append({"params": cm, "weight_decay": 0.0, "lr_mult": args.consmax_lr_mult})
     opt = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.95))
     g = torch.Generator().manual_seed(args.seed + 1)
@@ -445,7 +469,10 @@ def train(args, cfg, attention, data, held, log_path, save=None):
 
     say(f"# {attention} twin from {args.resume or args.init} weights: {args.iters} iterations, "
         f"batch {args.batch} x {args.seq} tokens, lr {args.lr}, "
-        f"score range {args.score_range}, norm penalty {args.norm_penalty}, seed {args.seed}")
+        f"score range {args.score_range}, norm penalty {args.norm_penalty}, "
+        f"hidden distillation {args.hidden_distill}, calibration {args.calibrate}, "
+        f"learned range {args.learn_range}, "
+        f"warm-up {args.warmup}, seed {args.seed}")
     if model.consmax is not None:
         say("# start: beta + ln gamma per layer: " + "; ".join(
             " ".join(f"{float(c.beta[h] + torch.log(c.gamma[h])):.2f}"
@@ -474,11 +501,19 @@ def train(args, cfg, attention, data, held, log_path, save=None):
         # on a busy CPU than one big batch
         for i in range(0, args.batch, args.micro):
             x = batch[i:i + args.micro]
+            t_hidden, s_hidden = [], []
             with torch.no_grad():
-                target = torch.softmax(teacher(x), dim=-1)
-            logits = model(x)
+                target = torch.softmax(teacher(x, hidden=t_hidden), dim=-1)
+            logits = model(x, hidden=s_hidden)
             loss = -(target * F.log_softmax(logits, dim=-1)).sum(-1).mean()
             full = loss
+            if args.hidden_distill:
+                # each layer's residual stream against the teacher's, relative
+                # to the teacher's mean square: a target per layer, not only
+                # at the output
+                full = full + args.hidden_distill * sum(
+                    (s_h - t_h).pow(2).mean() / t_h.pow(2).mean()
+                    for s_h, t_h in zip(s_hidden, t_hidden)) / cfg.n_layers
             if model.consmax is not None and args.norm_penalty:
                 full = loss + args.norm_penalty * sum(
                     c.penalty for c in model.consmax) / cfg.n_layers
@@ -490,6 +525,41 @@ def train(args, cfg, attention, data, held, log_path, save=None):
             say(f"iter {it} loss {total:.4f} lr {lr:.2e} ({time.time() - t0:.0f} s)")
     log.close()
     return model
+
+
+def read_consmax_params(path):
+    """{layer: [(beta, gamma, inv_step) per head]} from a packed model."""
+    raw = open(path, "rb").read()
+    n = struct.unpack_from("<I", raw, 12)[0]
+    out = {}
+    for i in range(n):
+        tensor, layer, _, rows, cols, _, _, _, off, _ = struct.unpack_from("<8I2Q", raw, 128 + 48 * i)
+        if tensor == 48:
+            v = struct.unpack_from(f"<{rows * cols}f", raw, off)
+            out[layer] = [tuple(v[3 * h:3 * h + 3]) for h in range(rows)]
+    return out
+
+
+def resume(model, where, attention):
+    """Continue from DIR's torch state of the twin, or else from its
+    committed files (llama2.c checkpoint and, for ConSmax, the packed
+    model's beta, gamma and inv_step)."""
+    name = os.path.join(where, twin_name(attention))
+    if os.path.exists(name + ".pt"):
+        model.load_state_dict(torch.load(name + ".pt"))
+        return
+    model.load_llama2c(name + ".bin")
+    if model.consmax is None:
+        return
+    params = read_consmax_params(name + ".csa")
+    with torch.no_grad():
+        for l, c in enumerate(model.consmax):
+            for h, (beta, gamma, inv_step) in enumerate(params[l]):
+                c.beta[h] = beta
+                c.gamma[h] = gamma
+                c.log_range[h] = math.log(127.0 / inv_step)
+                if not c.learn_range and abs(inv_step - c.fixed_inv_step) > 1e-6 * inv_step:
+                    sys.exit(f"{name}.csa: inv_step {inv_step} is not 127 / --score-range")
 
 
 def twin_name(attention):
@@ -543,6 +613,15 @@ def main():
     ap.add_argument("--norm-penalty", type=float, default=0.1,
                     help="ConSmax twin: weight of the mean squared ln(row sum), "
                          "which pushes every attention row to sum to 1")
+    ap.add_argument("--hidden-distill", type=float, default=0.0,
+                    help="weight of the per-layer residual-stream distillation term "
+                         "(mean squared difference to the teacher's, relative)")
+    ap.add_argument("--calibrate", choices=("max", "mean"), default="max",
+                    help="ConSmax twin's start: beta + ln gamma = the largest or "
+                         "the mean row log-sum-exp of each head")
+    ap.add_argument("--learn-range", action="store_true",
+                    help="ConSmax twin: learn each head's score range (where its "
+                         "scores saturate; exported as the head's inv_step)")
     ap.add_argument("--score-range", type=float, default=16.0,
                     help="ConSmax int8 grid covers [-range, range]: inv_step = 127/range")
     ap.add_argument("--seed", type=int, default=1)
