@@ -355,7 +355,10 @@ static void test_bcq_consmax_random_model(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "KV cache"));
 	}
 	bp_model_from_packed(&bm, &p, 1);
-	b.schedule = LLM_SCHEDULE_IN_ORDER;	/* priced as npu_only */
+	/* as on a card without two engine queues: in order (priced as
+	 * npu_only) whatever the schedule asks */
+	b.dep_queues = 0;
+	b.schedule = LLM_SCHEDULE_INTERLEAVED;
 	CU_ASSERT_TRUE(b.batched_matvec);	/* the sim's card has them */
 	CU_ASSERT_TRUE(b.batched_kv);
 	for (int pos = 0; pos < 20; pos++) {
@@ -369,6 +372,7 @@ static void test_bcq_consmax_random_model(void)
 		b.batched_f32 = b.batched_matvec;
 		b.batched_kv = pos & 1;
 		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
+		CU_ASSERT_FALSE(b.last_interleaved);
 		/* one MATVEC_BCQ_BATCH per matrix: the projection's one-queue
 		 * price of the step, cycle for cycle, and below 3 tokens' */
 		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, 3, pos, &pr), 0);
