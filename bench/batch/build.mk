@@ -3,11 +3,10 @@
 # by the device's cycle model and two-queue timeline: one queue in turn against
 # two interleaved sub-batches.  Part of `make bench`, or alone: make bench-batch.
 BENCH_BINS += bench-batch
-bench-batch_SRCS := bench/batch/bench_batch.c bench/batch/batch_projection.c
+bench-batch_SRCS := bench/batch/bench_batch.c
 bench-batch_LIBS := csallm accel
 bench-batch_LDLIBS = $(ACCEL_LIBDRM_LIBS)
 bench_batch_CFLAGS := -Iuserspace-tools/llm-common
-batch_projection_CFLAGS := -Iuserspace-tools/llm-common
 
 .PHONY: bench-batch
 bench: bench-batch

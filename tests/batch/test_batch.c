@@ -113,7 +113,7 @@ struct outcome {
  * @list_limit the device list limit is lowered to force several lists. */
 static void decode_batched(struct fixture *f, int n_req, int max_batch,
 			   uint32_t list_limit, float temperature,
-			   struct outcome *out)
+			   enum llm_schedule schedule, struct outcome *out)
 {
 	struct llm_batch b;
 	struct llm_gen g[N_REQ];
@@ -122,6 +122,8 @@ static void decode_batched(struct fixture *f, int n_req, int max_batch,
 
 	memset(out, 0, sizeof(*out) * n_req);
 	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f->a, max_batch, &e), 0);
+	CU_ASSERT_TRUE(b.dep_queues);	/* the sim's card has two queues */
+	b.schedule = schedule;
 	if (list_limit) {
 		CU_ASSERT_FATAL(list_limit >= b.token_cmds);
 		b.list_limit = list_limit;
@@ -177,6 +179,14 @@ static void decode_batched(struct fixture *f, int n_req, int max_batch,
 	} else {
 		CU_ASSERT_EQUAL(b.submits, b.steps);
 	}
+	if (schedule == LLM_SCHEDULE_IN_ORDER)
+		CU_ASSERT_EQUAL(b.interleaved_steps, 0);
+	/* every step of two requests or more as two sub-batches; split
+	 * lists cut the dependencies that reach into an earlier list */
+	if (schedule == LLM_SCHEDULE_INTERLEAVED && max_batch >= 2)
+		CU_ASSERT_TRUE(b.interleaved_steps > 0);
+	if (schedule == LLM_SCHEDULE_INTERLEAVED && list_limit)
+		CU_ASSERT_TRUE(b.deps_cut > 0);
 	llm_batch_free(&b);
 }
 
@@ -207,13 +217,13 @@ static size_t text_alone(struct fixture *f, const char *prompt, const int *gen,
 	return len;
 }
 
-static void check_greedy(int max_batch, uint32_t list_limit)
+static void check_greedy(int max_batch, uint32_t list_limit, enum llm_schedule schedule)
 {
 	struct fixture f;
 	struct outcome got[N_REQ];
 
 	open_stories(&f);
-	decode_batched(&f, N_REQ, max_batch, list_limit, 0.0f, got);
+	decode_batched(&f, N_REQ, max_batch, list_limit, 0.0f, schedule, got);
 	for (int r = 0; r < N_REQ; r++) {
 		int want[MAX_TOK], n = decode_alone(&f, prompts[r], max_new[r], want);
 		char text[4096];
@@ -230,12 +240,16 @@ static void check_greedy(int max_batch, uint32_t list_limit)
 
 static void test_greedy_all_together(void)
 {
-	check_greedy(N_REQ, 0);
+	check_greedy(N_REQ, 0, LLM_SCHEDULE_IN_ORDER);
+	check_greedy(N_REQ, 0, LLM_SCHEDULE_INTERLEAVED);
+	check_greedy(N_REQ, 0, LLM_SCHEDULE_AUTO);
 }
 
 static void test_greedy_join_and_leave(void)
 {
-	check_greedy(2, 0);
+	check_greedy(2, 0, LLM_SCHEDULE_IN_ORDER);
+	check_greedy(2, 0, LLM_SCHEDULE_INTERLEAVED);
+	check_greedy(3, 0, LLM_SCHEDULE_INTERLEAVED);
 }
 
 static void test_greedy_split_lists(void)
@@ -253,8 +267,12 @@ static void test_greedy_split_lists(void)
 	close_fixture(&f);
 	/* lists of one token's graph, and of one command more: a step of
 	 * three sequences needs several either way, split at other places */
-	check_greedy(3, per_token);
-	check_greedy(3, per_token + 1);
+	check_greedy(3, per_token, LLM_SCHEDULE_IN_ORDER);
+	check_greedy(3, per_token + 1, LLM_SCHEDULE_IN_ORDER);
+	/* two sub-batches: a dependency never reaches before its list's
+	 * first command (the device would refuse the list) */
+	check_greedy(3, per_token, LLM_SCHEDULE_INTERLEAVED);
+	check_greedy(4, per_token + 7, LLM_SCHEDULE_INTERLEAVED);
 }
 
 /* Sampling: request r in a batch draws the same tokens as alone (a batch
@@ -265,29 +283,32 @@ static void test_sampling_same_as_alone(void)
 	struct outcome together[N_REQ], alone;
 
 	open_stories(&f);
-	decode_batched(&f, N_REQ, N_REQ, 0, 0.8f, together);
-	for (int r = 0; r < N_REQ; r++) {
-		struct llm_batch b;
-		struct llm_gen g, *run = &g;
-		struct llm_err e = { "" };
+	for (int order = 0; order < 2; order++) {
+		decode_batched(&f, N_REQ, N_REQ, 0, 0.8f,
+			       order ? LLM_SCHEDULE_INTERLEAVED : LLM_SCHEDULE_IN_ORDER, together);
+		for (int r = 0; r < N_REQ; r++) {
+			struct llm_batch b;
+			struct llm_gen g, *run = &g;
+			struct llm_err e = { "" };
 
-		memset(&alone, 0, sizeof(alone));
-		CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 1, &e), 0);
-		CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &b, &f.t, prompts[r], max_new[r],
-						    0.8f, 0.9f, 100 + r, &e), 0);
-		while (g.state == LLM_GEN_RUNNING) {
-			size_t len;
-			const char *piece;
+			memset(&alone, 0, sizeof(alone));
+			CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 1, &e), 0);
+			CU_ASSERT_EQUAL_FATAL(llm_gen_start(&g, &b, &f.t, prompts[r], max_new[r],
+							    0.8f, 0.9f, 100 + r, &e), 0);
+			while (g.state == LLM_GEN_RUNNING) {
+				size_t len;
+				const char *piece;
 
-			CU_ASSERT_EQUAL_FATAL(llm_gen_step(&b, &run, 1, &e), 0);
-			piece = llm_gen_piece(&g, &f.t, &len);
-			memcpy(alone.text + alone.len, piece, len);
-			alone.len += len;
+				CU_ASSERT_EQUAL_FATAL(llm_gen_step(&b, &run, 1, &e), 0);
+				piece = llm_gen_piece(&g, &f.t, &len);
+				memcpy(alone.text + alone.len, piece, len);
+				alone.len += len;
+			}
+			CU_ASSERT_EQUAL(alone.len, together[r].len);
+			CU_ASSERT_EQUAL(memcmp(alone.text, together[r].text, alone.len), 0);
+			llm_gen_free(&g);
+			llm_batch_free(&b);
 		}
-		CU_ASSERT_EQUAL(alone.len, together[r].len);
-		CU_ASSERT_EQUAL(memcmp(alone.text, together[r].text, alone.len), 0);
-		llm_gen_free(&g);
-		llm_batch_free(&b);
 	}
 	close_fixture(&f);
 }
@@ -334,6 +355,10 @@ static void test_bcq_consmax_random_model(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "KV cache"));
 	}
 	bp_model_from_packed(&bm, &p, 1);
+	/* as on a card without two engine queues: in order (priced as
+	 * npu_only) whatever the schedule asks */
+	b.dep_queues = 0;
+	b.schedule = LLM_SCHEDULE_INTERLEAVED;
 	CU_ASSERT_TRUE(b.batched_matvec);	/* the sim's card has them */
 	CU_ASSERT_TRUE(b.batched_kv);
 	for (int pos = 0; pos < 20; pos++) {
@@ -347,6 +372,7 @@ static void test_bcq_consmax_random_model(void)
 		b.batched_f32 = b.batched_matvec;
 		b.batched_kv = pos & 1;
 		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
+		CU_ASSERT_FALSE(b.last_interleaved);
 		/* one MATVEC_BCQ_BATCH per matrix: the projection's one-queue
 		 * price of the step, cycle for cycle, and below 3 tokens' */
 		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, 3, pos, &pr), 0);
@@ -392,45 +418,131 @@ static void test_bcq_consmax_random_model(void)
 	llm_model_free(&fp32);
 }
 
-/* f32 weights and classifier: a batch step (MATVEC_F32_BATCH, the
- * per-request attention commands) gives the single decoder's tokens and
- * costs, cycle for cycle, what the projection's npu-only step prices. */
-static void test_f32_model_step_priced(void)
+/* @batch requests (start tokens 1, 5, 9, ...) decoded together for @steps
+ * steps with @schedule: each request's greedy tokens are the single
+ * decoder's, and the sim's cycles of every step are, cycle for cycle, the
+ * projection's figure of the order the step ran in (npu_only or
+ * interleaved, bp_step()); auto runs the one the projection prices lower.
+ * The measured cycles of step pos go to cycles[pos], the projection's
+ * figures to proj[pos]. */
+static void check_priced_steps(struct llm_accel *a, const struct llm_packed *p, int consmax,
+			       int batch, int steps, enum llm_schedule schedule,
+			       uint64_t *cycles, struct bp_result *proj)
 {
-	struct fixture f;
 	struct llm_batch b;
-	struct llm_seq seq[3], *run[3] = { &seq[0], &seq[1], &seq[2] };
+	struct llm_seq seq[8], *run[8];
 	struct csa_cycle_params defaults = { 0 };
 	struct llm_err e = { "" };
 	struct bp_model bm;
-	int tok[3] = { 1, 1, 1 }, want[12], next[3], t = 1;
+	int tok[8], want[8][40], next[8];
 
-	open_stories(&f);
-	for (int pos = 0; pos < 12; pos++) {
-		CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&f.a, t, pos, NULL, &want[pos], &e), 0);
-		t = want[pos];
+	CU_ASSERT_FATAL(batch <= 8 && steps <= 40);
+	for (int r = 0; r < batch; r++) {
+		int t = tok[r] = 1 + 4 * r;
+
+		for (int pos = 0; pos < steps; pos++) {
+			CU_ASSERT_EQUAL_FATAL(llm_accel_forward(a, t, pos, NULL, &want[r][pos], &e), 0);
+			t = want[r][pos];
+		}
 	}
-	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 3, &e), 0);
-	CU_ASSERT_TRUE(b.batched_f32);
-	for (int r = 0; r < 3; r++)
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, a, batch, &e), 0);
+	CU_ASSERT_TRUE(b.batched_f32 && b.batched_kv && b.dep_queues);
+	b.schedule = schedule;
+	for (int r = 0; r < batch; r++) {
 		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&b, &seq[r], &e), 0);
-	bp_model_from_packed(&bm, &f.p, 0);
-	for (int pos = 0; pos < 12; pos++) {
-		struct bp_result pr;
+		run[r] = &seq[r];
+	}
+	bp_model_from_packed(&bm, p, consmax);
+	for (int pos = 0; pos < steps; pos++) {
+		struct bp_result *pr = &proj[pos];
+		double want_cycles;
 
-		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, 3, NULL, next, &e), 0);
-		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, 3, pos, &pr), 0);
-		CU_ASSERT_EQUAL((double)b.last_cycles, pr.npu_only);
-		CU_ASSERT_TRUE(pr.npu_only < pr.sequential);
-		for (int r = 0; r < 3; r++) {
-			CU_ASSERT_EQUAL(next[r], want[pos]);
+		CU_ASSERT_EQUAL_FATAL(llm_batch_step(&b, run, tok, batch, NULL, next, &e), 0);
+		CU_ASSERT_EQUAL(bp_step(&defaults, &bm, batch, pos, pr), 0);
+		if (schedule == LLM_SCHEDULE_AUTO) {
+			CU_ASSERT_EQUAL(b.last_interleaved, pr->interleaved < pr->npu_only);
+		} else {
+			CU_ASSERT_EQUAL(b.last_interleaved, schedule == LLM_SCHEDULE_INTERLEAVED);
+		}
+		want_cycles = b.last_interleaved ? pr->interleaved : pr->npu_only;
+		CU_ASSERT_EQUAL((double)b.last_cycles, want_cycles);
+		if ((double)b.last_cycles != want_cycles)
+			fprintf(stderr, "\n  pos %d %s: sim %llu cycles, projection %.0f\n", pos,
+				b.last_interleaved ? "interleaved" : "in order",
+				(unsigned long long)b.last_cycles, want_cycles);
+		cycles[pos] = b.last_cycles;
+		for (int r = 0; r < batch; r++) {
+			CU_ASSERT_EQUAL(next[r], want[r][pos]);
 			tok[r] = next[r];
 		}
 	}
-	for (int r = 0; r < 3; r++)
+	for (int r = 0; r < batch; r++)
 		llm_seq_free(&seq[r]);
 	llm_batch_free(&b);
+}
+
+/* Both orders of the same steps: measured as priced, the interleaved one
+ * lower wherever the projection says so, and auto takes the lower of the
+ * two.  @expect_wins: whether interleaving wins on some step (1), or on
+ * none (0: two sub-batches of one read every matrix twice). */
+static void check_both_orders(struct llm_accel *a, const struct llm_packed *p, int consmax,
+			      int batch, int steps, int expect_wins)
+{
+	uint64_t in_order[40], inter[40], best[40];
+	struct bp_result pr[40];
+	int wins = 0;
+
+	check_priced_steps(a, p, consmax, batch, steps, LLM_SCHEDULE_IN_ORDER, in_order, pr);
+	check_priced_steps(a, p, consmax, batch, steps, LLM_SCHEDULE_INTERLEAVED, inter, pr);
+	check_priced_steps(a, p, consmax, batch, steps, LLM_SCHEDULE_AUTO, best, pr);
+	for (int pos = 0; pos < steps; pos++) {
+		CU_ASSERT_TRUE(pr[pos].npu_only < pr[pos].sequential);
+		if (pr[pos].interleaved < pr[pos].npu_only) {
+			wins++;
+			CU_ASSERT_TRUE(inter[pos] < in_order[pos]);
+		}
+		CU_ASSERT_EQUAL(best[pos], inter[pos] < in_order[pos] ? inter[pos] : in_order[pos]);
+	}
+	CU_ASSERT_EQUAL(wins > 0, expect_wins);
+}
+
+/* f32 weights and classifier (MATVEC_F32_BATCH, ATTENTION_BATCH): batch
+ * steps in either order give the single decoder's tokens and cost what
+ * the projection prices. */
+static void test_f32_model_step_priced(void)
+{
+	struct fixture f;
+
+	open_stories(&f);
+	check_both_orders(&f.a, &f.p, 0, 3, 12, 1);
+	check_both_orders(&f.a, &f.p, 0, 4, 12, 1);
 	close_fixture(&f);
+}
+
+/* The same on a random model with BCQ weights, a BCQ classifier and
+ * ConSmax. */
+static void test_bcq_consmax_both_orders(void)
+{
+	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
+	struct llm_model m, fp32;
+	struct llm_packed p;
+	struct llm_quant_opts q = { .bcq = { 3, 32, 1, 8 }, .classifier_bcq = 1 };
+	struct llm_err e = { "" };
+	struct accel_dev *dev;
+	struct llm_accel a;
+
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&p, &fp32, LLM_CONSMAX_LSE_MAX, 2, 32, 3, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 1, &e), 0);
+	check_both_orders(&a, &p, 1, 2, 20, 0);
+	check_both_orders(&a, &p, 1, 5, 20, 1);
+	llm_accel_free(&a);
+	accel_close(dev);
+	llm_packed_free(&p);
+	llm_model_free(&fp32);
 }
 
 /* A cache whose size is no multiple of 4 KiB (head_dim 12: 6144 bytes a
@@ -461,7 +573,12 @@ static void test_pool_layout_odd_cache(void)
 
 		for (int pos = 0; pos < 24; pos++) {
 			CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&a, t, pos, want_logits[r][pos],
-							       &want[r][pos], &e), 0);
+							       NULL, &e), 0);
+			/* with logits the decoder leaves the pick to us */
+			want[r][pos] = 0;
+			for (int v = 1; v < 96; v++)
+				if (want_logits[r][pos][v] > want_logits[r][pos][want[r][pos]])
+					want[r][pos] = v;
 			t = want[r][pos];
 		}
 	}
@@ -597,7 +714,8 @@ int main(void)
 	    !CU_add_test(s, "greedy: lists split at the device limit", test_greedy_split_lists) ||
 	    !CU_add_test(s, "sampling: same draws as alone", test_sampling_same_as_alone) ||
 	    !CU_add_test(s, "BCQ + ConSmax random model, refused steps", test_bcq_consmax_random_model) ||
-	    !CU_add_test(s, "f32 model: batch step priced as projected", test_f32_model_step_priced) ||
+	    !CU_add_test(s, "f32 model: both orders priced as projected", test_f32_model_step_priced) ||
+	    !CU_add_test(s, "BCQ + ConSmax: both orders priced as projected", test_bcq_consmax_both_orders) ||
 	    !CU_add_test(s, "pool layout with a cache of no 4 KiB multiple", test_pool_layout_odd_cache) ||
 	    !CU_add_test(s, "prompt longer than the context", test_prompt_too_long) ||
 	    !CU_add_test(s, "batch projection at batch 1 = sim cycles", test_projection_matches_sim)) {

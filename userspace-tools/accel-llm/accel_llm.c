@@ -61,6 +61,7 @@ struct options {
 	uint64_t seed;
 	char **prompts;		/* every -p and --prompts line, in order */
 	int n_prompts, batch;	/* batch 0: one request per prompt */
+	enum llm_schedule schedule;	/* --schedule */
 	/* llama.cpp habits (run_session) */
 	const char *prompt_file;	/* -f FILE, or "-" */
 	const char *trace;		/* --trace FILE: Chrome trace JSON */
@@ -86,6 +87,10 @@ static void usage(FILE *f)
 "      --prompts FILE     more prompts, one per non-empty line\n"
 "      --batch N          decode N requests together (1..%d; default: one per\n"
 "                         prompt); fewer prompts are reused in turn to make N\n"
+"      --schedule ORDER   auto, in-order or interleaved: a batch step's commands\n"
+"                         in one queue, or two sub-batches overlapping attention\n"
+"                         and matvecs (default auto: the cheaper on the card's\n"
+"                         cycle model)\n"
 "  -f, --file FILE        prompt from FILE (- = stdin; one final newline dropped)\n"
 "  -i, --interactive      read prompts line by line from stdin, answer each,\n"
 "                         keeping the context (a REPL)\n"
@@ -212,13 +217,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_TOPP = 256, O_WEIGHTS, O_GROUP, O_POW2, O_SOFTMAX, O_CPU, O_EVAL,
 	       O_CLS, O_CLS_F32, O_METHOD, O_CALIB, O_EVAL_TOPP, O_TOPK, O_REPEAT, O_REPEAT_N, O_TRACE,
-	       O_PROMPTS, O_BATCH, O_KV, O_EVAL_SEEDS, O_SCALES, O_MIXED };
+	       O_PROMPTS, O_BATCH, O_SCHEDULE, O_KV, O_EVAL_SEEDS, O_SCALES, O_MIXED };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
 		{ "prompt", required_argument, 0, 'p' },
 		{ "prompts", required_argument, 0, O_PROMPTS },
 		{ "batch", required_argument, 0, O_BATCH },
+		{ "schedule", required_argument, 0, O_SCHEDULE },
 		{ "tokens", required_argument, 0, 'n' },
 		{ "temperature", required_argument, 0, 't' },
 		{ "top-p", required_argument, 0, O_TOPP },
@@ -275,6 +281,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_BATCH:
 			if (long_arg("--batch", optarg, 1, LLM_BATCH_MAX, &o->batch))
 				return -1;
+			break;
+		case O_SCHEDULE:
+			if (llm_schedule_parse(optarg, &o->schedule))
+				return -die("bad --schedule '%s' (auto, in-order, interleaved)", optarg);
 			break;
 		case 'd': o->device = optarg; break;
 		case 'q': o->quiet = 1; break;
@@ -877,7 +887,7 @@ static int run_batch(const struct options *o, struct decoder *d,
 		.prompts = o->n_prompts ? (const char *const *)o->prompts : one,
 		.n_prompts = o->n_prompts ? o->n_prompts : 1,
 		.steps = o->steps, .temperature = o->temperature, .top_p = o->top_p,
-		.seed = o->seed, .quiet = o->quiet, .mode = words,
+		.seed = o->seed, .quiet = o->quiet, .mode = words, .schedule = o->schedule,
 	};
 
 	b.requests = o->batch > b.n_prompts ? o->batch : b.n_prompts;

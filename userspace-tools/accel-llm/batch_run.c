@@ -57,9 +57,10 @@ static void print_stats(const struct accel_info *info, const struct llm_batch *b
 	double cyc = b->steps ? (double)b->total_cycles / b->steps : 0;
 	double dev_s = info->clock_khz ? b->total_cycles / (info->clock_khz * 1e3) : 0;
 
-	fprintf(stderr, "stats: %s %s | %d requests, batch %d | %ld tokens generated, %.1f tok/s aggregate | %llu steps, device %.0f cycles/step, %.1f tok/s projected at %.0f MHz\n",
+	fprintf(stderr, "stats: %s %s | %d requests, batch %d | %ld tokens generated, %.1f tok/s aggregate | %llu steps (%llu interleaved), device %.0f cycles/step, %.1f tok/s projected at %.0f MHz\n",
 		info->backend, o->mode, o->requests, o->batch, generated,
-		secs > 0 ? generated / secs : 0.0, (unsigned long long)b->steps, cyc,
+		secs > 0 ? generated / secs : 0.0, (unsigned long long)b->steps,
+		(unsigned long long)b->interleaved_steps, cyc,
 		dev_s > 0 ? generated / dev_s : 0.0, info->clock_khz / 1e3);
 }
 
@@ -89,6 +90,7 @@ int batch_run(struct llm_accel *a, const struct accel_info *info,
 		free(owner);
 		return fail(e.msg, NULL);
 	}
+	b.schedule = o->schedule;
 	for (int s = 0; s < o->batch; s++)
 		owner[s] = -1;
 	t0 = now();

@@ -19,6 +19,7 @@ struct batch_run_opts {
 	float temperature, top_p;
 	uint64_t seed;		/* request i samples with seed + i */
 	int quiet;
+	enum llm_schedule schedule;	/* --schedule */
 	const char *mode;	/* weights/softmax words of the stats line */
 };
 

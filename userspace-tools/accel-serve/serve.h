@@ -23,6 +23,7 @@ struct serve_options {
 	const char *model, *tokenizer, *device, *model_name;
 	int planes, consmax;	/* --weights, --softmax */
 	int max_batch, max_queue, max_tokens;
+	enum llm_schedule schedule;	/* --schedule (llm_batch.h) */
 	double timeout_s;	/* per request, queued + decoding */
 	size_t max_body;	/* bytes of a request body */
 };

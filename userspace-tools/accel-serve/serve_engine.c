@@ -187,7 +187,10 @@ static int load_model(struct server *s, struct llm_err *e)
 	rc = llm_accel_init_kv(&s->accel, s->dev, &s->packed, o->consmax, kv_f16, e);
 	if (rc)
 		return rc;
-	return llm_batch_init(&s->batch, &s->accel, o->max_batch, e);
+	rc = llm_batch_init(&s->batch, &s->accel, o->max_batch, e);
+	if (!rc)
+		s->batch.schedule = o->schedule;
+	return rc;
 }
 
 /* Everything a batch place needs while its request runs. */

@@ -49,6 +49,10 @@ static void usage(FILE *f)
 "      --weights MODE      f32, bcq2, bcq3, bcq4 (a checkpoint is quantized on load)\n"
 "      --softmax MODE      exact or consmax\n"
 "  -b, --max-batch N       requests decoded together (default 8, 1..%d)\n"
+"      --schedule ORDER    auto, in-order or interleaved: a step's commands in\n"
+"                          one queue, or two sub-batches overlapping attention\n"
+"                          and matvecs (default auto: the cheaper on the card's\n"
+"                          cycle model; docs/batching.md)\n"
 "      --max-queue N       requests waiting for a batch place (default 64; more: 429)\n"
 "  -n, --max-tokens N      most tokens per request, and the default (default 256)\n"
 "      --timeout SEC       per request, waiting plus decoding (default 600;\n"
@@ -83,7 +87,7 @@ static int parse_seconds(const char *arg, double lo, double hi, double *out)
 
 static int parse_options(int argc, char **argv, struct serve_options *o)
 {
-	enum { O_HOST = 256, O_PORT, O_ALIAS, O_WEIGHTS, O_SOFTMAX, O_QUEUE, O_TIMEOUT };
+	enum { O_HOST = 256, O_PORT, O_ALIAS, O_WEIGHTS, O_SOFTMAX, O_QUEUE, O_TIMEOUT, O_SCHEDULE };
 	static const struct option lo[] = {
 		{ "model", required_argument, 0, 'm' },
 		{ "tokenizer", required_argument, 0, 'z' },
@@ -95,6 +99,7 @@ static int parse_options(int argc, char **argv, struct serve_options *o)
 		{ "softmax", required_argument, 0, O_SOFTMAX },
 		{ "max-batch", required_argument, 0, 'b' },
 		{ "max-queue", required_argument, 0, O_QUEUE },
+		{ "schedule", required_argument, 0, O_SCHEDULE },
 		{ "max-tokens", required_argument, 0, 'n' },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
 		{ "help", no_argument, 0, 'h' },
@@ -127,6 +132,10 @@ static int parse_options(int argc, char **argv, struct serve_options *o)
 			if (parse_long(optarg, 1, LLM_BATCH_MAX, &v))
 				return bad("--max-batch", optarg);
 			o->max_batch = (int)v;
+			break;
+		case O_SCHEDULE:
+			if (llm_schedule_parse(optarg, &o->schedule))
+				return bad("--schedule (auto, in-order, interleaved)", optarg);
 			break;
 		case O_QUEUE:
 			if (parse_long(optarg, 0, 100000, &v))

@@ -19,7 +19,12 @@
  * one ATTENTION per sequence on its slot.  The commands go into as few
  * lists as the device's list limit allows (lists of a device run in
  * order, so a list may end anywhere), all submitted before the first
- * wait.  A sequence's results do not depend on its companions: each of
+ * wait.  On a card with two engine queues (CSA_CAP_DEP_QUEUES) a step
+ * of two sequences or more may instead run as NeuPIMs' two interleaved
+ * sub-batches with explicit dependencies (enum llm_schedule, the list
+ * batch_projection.c prices as "interleaved"); a dependency on a command
+ * of an earlier list is dropped, as that list's job has ended.  A
+ * sequence's results do not depend on its companions: each of
  * its outputs is computed from the weights, its own KV cache and its own
  * activations exactly as the single-sequence decoder computes it (the
  * batched commands are their single commands per request, bit for bit).
@@ -27,11 +32,24 @@
 #ifndef LLM_BATCH_H
 #define LLM_BATCH_H
 
+#include "batch_projection.h"
 #include "llm_accel.h"
 
 #define LLM_BATCH_MAX 256	/* most sequences one batch may hold */
 
 struct llm_batch;
+
+/* The order of a step's commands (docs/batching.md, "Schedules"):
+ * one queue in order, or NeuPIMs' two interleaved sub-batches with
+ * explicit dependencies (on a card with CSA_CAP_DEP_QUEUES, from two
+ * sequences on), or whichever of the two the card's cycle model prices
+ * lower. */
+enum llm_schedule { LLM_SCHEDULE_AUTO, LLM_SCHEDULE_IN_ORDER, LLM_SCHEDULE_INTERLEAVED };
+
+/* "auto", "in-order" or "interleaved"; -EINVAL for anything else. */
+int llm_schedule_parse(const char *name, enum llm_schedule *out);
+
+#define LLM_NO_DEP UINT64_MAX
 
 /* One request's decoding state on the device. */
 struct llm_seq {
@@ -69,7 +87,16 @@ struct llm_batch {
 	int nf;			/* lists submitted in the current step */
 	uint64_t *fences;	/* [fences_cap] of the current step */
 	int fences_cap;
-	uint64_t last_cycles, total_cycles, steps, submits;
+	int dep_queues;		/* the card has two engine queues (CSA_CAP_DEP_QUEUES) */
+	enum llm_schedule schedule;	/* LLM_SCHEDULE_AUTO after init */
+	struct csa_cycle_params board;	/* the card's, as GET_INFO reports it */
+	struct bp_model model;		/* the batch's model, as the projection prices it */
+	uint64_t list_base;	/* step-wide index of the current list's first command */
+	uint64_t dep_on;	/* pending dependency of the next command (step-wide) */
+	int dep_pending;
+	int last_interleaved;	/* the last step ran as two sub-batches */
+	uint64_t deps_cut;	/* dependencies on a command of an earlier list (dropped) */
+	uint64_t last_cycles, total_cycles, steps, submits, interleaved_steps;
 };
 
 /* Gives the sequence a free cache of b's KV pool (-ENOSPC when all max

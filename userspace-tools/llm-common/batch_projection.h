@@ -22,7 +22,10 @@
  *    dependencies (docs/device-spec.md 3.6) so that one sub-batch's
  *    batched attention runs on the attention queue beside the other's
  *    matvecs; the two queues share the memory bandwidth as the timeline
- *    says.
+ *    says.  llm_batch_step() runs this list on a card with
+ *    CSA_CAP_DEP_QUEUES (enum llm_schedule), and its "auto" schedule
+ *    calls bp_step() to pick the cheaper order; tests/batch checks the
+ *    sim's cycles of both orders against these figures.
  * It takes a board's struct csa_cycle_params so one call per board
  * profile prices each.
  */
