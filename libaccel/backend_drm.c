@@ -25,17 +25,7 @@
 
 #include "libaccel/accel_internal.h"
 
-/* libdrm before 2.4.117 lacks this Linux 6.6 ioctl */
-#ifndef DRM_IOCTL_SYNCOBJ_EVENTFD
-struct drm_syncobj_eventfd {
-	__u32 handle;
-	__u32 flags;
-	__u64 point;
-	__s32 fd;
-	__u32 pad;
-};
-#define DRM_IOCTL_SYNCOBJ_EVENTFD	DRM_IOWR(0xCF, struct drm_syncobj_eventfd)
-#endif
+#include "csa/drm_syncobj_eventfd.h"
 
 struct drm_priv {
 	int fd;

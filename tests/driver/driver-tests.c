@@ -56,6 +56,7 @@
 
 #include "csa/csa_device.h"
 #include "drm/csa_accel.h"
+#include "csa/drm_syncobj_eventfd.h"
 
 static const char *dev_path = "/dev/accel/accel0";
 static char debugfs_dir[PATH_MAX];
@@ -2670,17 +2671,7 @@ static int suite_fini(void)
 
 /* ---- syncobj: in/out fences on SUBMIT (UAPI 1.3) ------------------------ */
 
-/* libdrm 2.4.114 (Debian 12) predates these kernel 6.6 / vgem definitions. */
-#ifndef DRM_IOCTL_SYNCOBJ_EVENTFD
-struct drm_syncobj_eventfd {
-	__u32 handle;
-	__u32 flags;
-	__u64 point;
-	__s32 fd;
-	__u32 pad;
-};
-#define DRM_IOCTL_SYNCOBJ_EVENTFD	DRM_IOWR(0xCF, struct drm_syncobj_eventfd)
-#endif
+/* libdrm 2.4.114 (Debian 12) predates vgem's fence ioctls. */
 struct test_vgem_fence_attach {
 	__u32 handle;
 	__u32 flags;

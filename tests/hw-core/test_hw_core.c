@@ -1241,10 +1241,7 @@ static void test_null_irq_and_kick(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{ "identity registers", test_identity },
 		{ "identity from config, bad configs", test_identity_custom_config },
 		{ "ring setup errors halt, reset recovers", test_ring_setup_errors },
@@ -1275,19 +1272,6 @@ int main(void)
 		{ "no irq and kick callbacks", test_null_irq_and_kick },
 		{ "fetch, execute, complete", test_stepwise_fetch_execute_complete },
 	};
-	CU_pSuite suite;
-	unsigned int i;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	suite = CU_add_suite("hw-core", NULL, NULL);
-	if (!suite)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-			goto fail;
-	return cunit_run_and_cleanup();
-fail:
-	CU_cleanup_registry();
-	return 2;
+	return cunit_run_suite("hw-core", tests, sizeof(tests) / sizeof(tests[0]));
 }

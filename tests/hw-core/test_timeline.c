@@ -301,10 +301,7 @@ static void test_place_before_complete(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{ "queue of each opcode", test_queues_of_opcodes },
 		{ "independent overlap, dependent serialize",
 		  test_independent_overlap_dependent_serialize },
@@ -315,19 +312,6 @@ int main(void)
 		{ "device: dependency outside its job", test_device_dep_out_of_job },
 		{ "device: place before complete", test_place_before_complete },
 	};
-	CU_pSuite suite;
-	unsigned int i;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	suite = CU_add_suite("timeline", NULL, NULL);
-	if (!suite)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-			goto fail;
-	return cunit_run_and_cleanup();
-fail:
-	CU_cleanup_registry();
-	return 2;
+	return cunit_run_suite("timeline", tests, sizeof(tests) / sizeof(tests[0]));
 }

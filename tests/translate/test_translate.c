@@ -753,10 +753,7 @@ static void test_fence_cookie_passes(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static const struct cunit_test tests[] = {
 		{ "NULL arguments", test_null_arguments },
 		{ "unknown opcode", test_unknown_opcode },
 		{ "flags not allowed for the opcode", test_flags_not_allowed },
@@ -775,13 +772,6 @@ int main(void)
 		{ "optional slots (IDX_MEM, CONSMAX, POW2)", test_optional_slots },
 		{ "FENCE cookie", test_fence_cookie_passes },
 	};
-	CU_pSuite suite;
-	unsigned int i;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	suite = CU_add_suite("translate", NULL, NULL);
-	for (i = 0; suite && i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(suite, tests[i].name, tests[i].fn);
-	return cunit_run_and_cleanup();
+	return cunit_run_suite("translate", tests, sizeof(tests) / sizeof(tests[0]));
 }
