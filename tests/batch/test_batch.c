@@ -76,6 +76,25 @@ static void close_fixture(struct fixture *f)
 	llm_packed_free(&f->p);
 }
 
+/* A random model with BCQ weights, a BCQ classifier and ConSmax
+ * calibrated against its fp32 twin, on the sim (no tokenizer). */
+static void open_bcq_consmax_random(struct fixture *f)
+{
+	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
+	struct llm_quant_opts q = { .bcq = { 3, 32, 1, 8 }, .classifier_bcq = 1 };
+	struct llm_err e = { "" };
+	struct llm_model fp32;
+
+	memset(f, 0, sizeof(*f));
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&f->m, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 21, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&f->p, &f->m, &q, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&f->p, &fp32, LLM_CONSMAX_LSE_MAX, 2, 32, 3, &e), 0);
+	llm_model_free(&fp32);
+	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &f->dev), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&f->a, f->dev, &f->p, 1, &e), 0);
+}
+
 /* The single-sequence decoder's greedy tokens (generated only), as
  * accel-llm runs it: prompt forced, stop at BOS/EOS or the budget. */
 static int decode_alone(struct fixture *f, const char *prompt, int budget,
@@ -317,34 +336,24 @@ static void test_sampling_same_as_alone(void)
  * batch's greedy tokens equal the single decoder's, token for token. */
 static void test_bcq_consmax_random_model(void)
 {
-	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
-	struct llm_model m, fp32;
-	struct llm_packed p;
-	struct llm_quant_opts q = { .bcq = { 3, 32, 1, 8 }, .classifier_bcq = 1 };
+	struct fixture f;
 	struct llm_err e = { "" };
-	struct accel_dev *dev;
-	struct llm_accel a;
 	struct llm_batch b;
 	struct llm_seq seq[3], *run[3] = { &seq[0], &seq[1], &seq[2] };
 	int tok[3] = { 1, 5, 77 }, want[3][20], next[3];
 	struct csa_cycle_params defaults = { 0 };
 	struct bp_model bm;
 
-	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 21, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&p, &fp32, LLM_CONSMAX_LSE_MAX, 2, 32, 3, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 1, &e), 0);
+	open_bcq_consmax_random(&f);
 	for (int r = 0; r < 3; r++) {
 		int t = tok[r];
 
 		for (int pos = 0; pos < 20; pos++) {
-			CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&a, t, pos, NULL, &want[r][pos], &e), 0);
+			CU_ASSERT_EQUAL_FATAL(llm_accel_forward(&f.a, t, pos, NULL, &want[r][pos], &e), 0);
 			t = want[r][pos];
 		}
 	}
-	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &a, 3, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_batch_init(&b, &f.a, 3, &e), 0);
 	for (int r = 0; r < 3; r++)
 		CU_ASSERT_EQUAL_FATAL(llm_seq_init(&b, &seq[r], &e), 0);
 	/* the pool holds 3 caches: a fourth sequence gets none */
@@ -354,7 +363,7 @@ static void test_bcq_consmax_random_model(void)
 		CU_ASSERT_EQUAL(llm_seq_init(&b, &more, &e), -ENOSPC);
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "KV cache"));
 	}
-	bp_model_from_packed(&bm, &p, 1);
+	bp_model_from_packed(&bm, &f.p, 1);
 	/* as on a card without two engine queues: in order (priced as
 	 * npu_only) whatever the schedule asks */
 	b.dep_queues = 0;
@@ -400,11 +409,11 @@ static void test_bcq_consmax_random_model(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no KV cache"));
 		CU_ASSERT_EQUAL(llm_batch_step(&b, twice, t2, 2, NULL, next, &e), -EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "twice"));
-		seq[1].pos = c.seq_len;
+		seq[1].pos = f.p.base.cfg.seq_len;
 		CU_ASSERT_EQUAL(llm_batch_step(&b, run, t2, 3, NULL, next, &e), -EINVAL);
 		seq[1].pos = 20;
 		CU_ASSERT_EQUAL(llm_batch_step(&b, run, t2, 4, NULL, next, &e), -EINVAL);
-		t2[2] = c.vocab_size;
+		t2[2] = f.p.base.cfg.vocab_size;
 		CU_ASSERT_EQUAL(llm_batch_step(&b, run, t2, 3, NULL, next, &e), -EINVAL);
 		for (int r = 0; r < 3; r++)
 			CU_ASSERT_EQUAL(seq[r].pos, 20);
@@ -412,10 +421,7 @@ static void test_bcq_consmax_random_model(void)
 	for (int r = 0; r < 3; r++)
 		llm_seq_free(&seq[r]);
 	llm_batch_free(&b);
-	llm_accel_free(&a);
-	accel_close(dev);
-	llm_packed_free(&p);
-	llm_model_free(&fp32);
+	close_fixture(&f);
 }
 
 /* @batch requests (start tokens 1, 5, 9, ...) decoded together for @steps
@@ -523,26 +529,12 @@ static void test_f32_model_step_priced(void)
  * ConSmax. */
 static void test_bcq_consmax_both_orders(void)
 {
-	struct llm_config c = { 64, 100, 2, 4, 2, 96, 32, 0 };
-	struct llm_model m, fp32;
-	struct llm_packed p;
-	struct llm_quant_opts q = { .bcq = { 3, 32, 1, 8 }, .classifier_bcq = 1 };
-	struct llm_err e = { "" };
-	struct accel_dev *dev;
-	struct llm_accel a;
+	struct fixture f;
 
-	CU_ASSERT_EQUAL_FATAL(llm_model_random(&m, &c, 21, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_model_random(&fp32, &c, 21, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_packed_from_model(&p, &m, &q, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_packed_calibrate(&p, &fp32, LLM_CONSMAX_LSE_MAX, 2, 32, 3, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(accel_open("sim", &dev), 0);
-	CU_ASSERT_EQUAL_FATAL(llm_accel_init(&a, dev, &p, 1, &e), 0);
-	check_both_orders(&a, &p, 1, 2, 20, 0);
-	check_both_orders(&a, &p, 1, 5, 20, 1);
-	llm_accel_free(&a);
-	accel_close(dev);
-	llm_packed_free(&p);
-	llm_model_free(&fp32);
+	open_bcq_consmax_random(&f);
+	check_both_orders(&f.a, &f.p, 1, 2, 20, 0);
+	check_both_orders(&f.a, &f.p, 1, 5, 20, 1);
+	close_fixture(&f);
 }
 
 /* A cache whose size is no multiple of 4 KiB (head_dim 12: 6144 bytes a
