@@ -347,6 +347,13 @@ if have /lib/modules/csa.ko && step insmod-csa load_csa; then
 	if [ "$mode" = full ] && have /bin/test-driver; then
 		step test-driver env CSA_JOB_TIMEOUT_MS="$timeout_ms" /bin/test-driver
 	fi
+	# the debug kernel has CONFIG_FAULT_INJECTION_DEBUG_FS: the faults
+	# suite again, armed through the fail_hang/fail_corrupt/fail_reset
+	# attributes instead of the CSA_DEBUG "inject" file
+	if [ "$mode" = full ] && [ "$debug" = 1 ] && have /bin/test-driver; then
+		step test-driver-fault-attr env CSA_FAULT_ATTR=1 CSA_TEST_SUITES=faults \
+			CSA_JOB_TIMEOUT_MS="$timeout_ms" /bin/test-driver
+	fi
 	# the iommu boot's card has no BAR2: the trust-boundary suite again
 	if [ "$mode" = iommu ] && have /bin/test-driver; then
 		step test-driver-boundary env CSA_TEST_SUITES=boundary \
