@@ -119,7 +119,9 @@ const struct drm_driver csa_drm_driver = {
 	 * BO_CREATE's checks.  Host BOs export through the core's default
 	 * PRIME helpers; dma-bufs of other devices import as host BOs.
 	 */
-	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+	.gem_prime_import_sg_table = csa_gem_prime_import_sg_table,
+	/* host BOs, created or imported, are tracked for removal */
+	.gem_create_object = csa_gem_create_object,
 	.name = DRM_CSA_DRIVER_NAME,
 	.desc = CSA_DRIVER_DESC,
 #if !CSA_KERNEL_AT_LEAST(6, 14)
@@ -144,4 +146,10 @@ module_exit(csa_exit);
 
 MODULE_DESCRIPTION(CSA_DRIVER_DESC);
 MODULE_LICENSE("GPL");
+/* dma_buf_unmap_attachment(): removal unmaps imported host BOs */
+#if CSA_KERNEL_AT_LEAST(6, 13)
+MODULE_IMPORT_NS("DMA_BUF");
+#else
+MODULE_IMPORT_NS(DMA_BUF);
+#endif
 MODULE_AUTHOR("CSA project");

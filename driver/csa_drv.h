@@ -26,6 +26,9 @@
 #include "drm/csa_accel.h"
 #include "csa/csa_device.h"
 
+struct dma_buf_attachment;
+struct sg_table;
+
 #define CSA_DRIVER_DESC		"CSA LLM-decoding accelerator"
 
 /* Module parameters (csa_drv.c) */
@@ -92,6 +95,17 @@ struct csa_device {
 	u32 dram_mbps;
 	/* board profile registers, CSA_REG_BOARD_ID .. CSA_REG_BOARD_NAME + 12 */
 	u32 board_regs[12];
+
+	/*
+	 * What the kernel has mapped for the card on behalf of users: host BOs
+	 * (their shmem SG table, or an import's attachment mapping) and live
+	 * jobs (their SG tables).  Removal unmaps all of it while the PCI
+	 * device is still bound, although BOs and jobs can outlive it.
+	 */
+	struct mutex host_bos_lock;	/* protects host_bos */
+	struct list_head host_bos;	/* struct csa_host_bo */
+	spinlock_t jobs_lock;		/* protects jobs, each job's sg_bufs */
+	struct list_head jobs;		/* struct csa_job, alloc to cleanup */
 
 	/* device memory allocator (device BOs) */
 	struct mutex devmem_lock;	/* protects devmem_mm, devmem_used */
@@ -231,7 +245,8 @@ struct csa_job {
 	struct drm_gem_object **bos;	/* references held until free_job */
 	u32 num_bos;
 	u32 max_bos;
-	struct list_head sg_bufs;
+	struct list_head sg_bufs;	/* jobs_lock: removal may empty it */
+	struct list_head dev_link;	/* in cdev->jobs */
 	struct csa_result *result;
 	struct csa_client *client;	/* NULL for the driver's own jobs */
 	size_t sg_bytes;		/* charged to client->sg_bytes */
@@ -288,6 +303,13 @@ void csa_irq_unmask(struct csa_device *cdev);
 /* csa_gem.c */
 int csa_gem_devmem_init(struct csa_device *cdev);
 bool csa_gem_is_device_bo(struct drm_gem_object *obj);
+struct drm_gem_object *csa_gem_create_object(struct drm_device *drm,
+					     size_t size);
+struct drm_gem_object *
+csa_gem_prime_import_sg_table(struct drm_device *drm,
+			      struct dma_buf_attachment *attach,
+			      struct sg_table *sgt);
+void csa_gem_unmap_host_bos(struct csa_device *cdev);
 u64 csa_gem_device_addr(struct drm_gem_object *obj);
 int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 			struct drm_file *file);
@@ -303,6 +325,7 @@ int csa_clear_device_range(struct csa_device *cdev, struct drm_gem_object *obj,
 int csa_sched_init(struct csa_device *cdev);
 struct csa_job *csa_job_alloc(struct csa_device *cdev, u32 num_desc);
 void csa_job_cleanup(struct csa_job *job);
+void csa_jobs_free_dma(struct csa_device *cdev);
 void csa_job_finish_locked(struct csa_job *job, u32 status, u32 index,
 			   u64 cycles, int error, struct list_head *done);
 void csa_jobs_signal(struct csa_device *cdev, struct list_head *done);

@@ -6,6 +6,8 @@
  * (csa_clear.c) and mmap-able only when BAR2 exposes that memory
  * (CSA_CAP_DEVMEM_BAR).
  */
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -37,6 +39,11 @@ static void csa_devmem_fini(struct drm_device *drm, void *arg)
 int csa_gem_devmem_init(struct csa_device *cdev)
 {
 	int ret;
+
+	INIT_LIST_HEAD(&cdev->host_bos);
+	ret = drmm_mutex_init(&cdev->drm, &cdev->host_bos_lock);
+	if (ret)
+		return ret;
 
 	ret = drmm_mutex_init(&cdev->drm, &cdev->devmem_lock);
 	if (ret)
@@ -117,6 +124,120 @@ static const struct drm_gem_object_funcs csa_device_bo_funcs = {
 	.mmap = csa_device_bo_mmap,
 	.vm_ops = &csa_device_bo_vm_ops,
 };
+
+/*
+ * A host BO: the shmem helper's object, tracked by the device so removal
+ * can unmap what the helper mapped for the card (drm_gem_shmem_free()
+ * would do it only when the last reference goes, after the PCI device is
+ * gone if a file still holds the BO).
+ */
+struct csa_host_bo {
+	struct drm_gem_shmem_object base;	/* first: the helper kfree()s it */
+	struct list_head link;			/* in cdev->host_bos */
+};
+
+static void csa_host_bo_free(struct drm_gem_object *obj)
+{
+	struct csa_device *cdev = to_csa_device(obj->dev);
+	struct drm_gem_shmem_object *shmem = to_drm_gem_shmem_obj(obj);
+	struct csa_host_bo *bo = container_of(shmem, struct csa_host_bo, base);
+
+	mutex_lock(&cdev->host_bos_lock);
+	list_del(&bo->link);	/* self-linked if never tracked */
+	mutex_unlock(&cdev->host_bos_lock);
+	drm_gem_shmem_free(shmem);
+}
+
+/* drm_gem_shmem_funcs (static in the helper) with the free above */
+static const struct drm_gem_object_funcs csa_host_bo_funcs = {
+	.free = csa_host_bo_free,
+	.print_info = drm_gem_shmem_object_print_info,
+	.pin = drm_gem_shmem_object_pin,
+	.unpin = drm_gem_shmem_object_unpin,
+	.get_sg_table = drm_gem_shmem_object_get_sg_table,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+	.mmap = drm_gem_shmem_object_mmap,
+	.vm_ops = &drm_gem_shmem_vm_ops,
+};
+
+/*
+ * drm_driver.gem_create_object: the shmem helper's allocation of host BOs.
+ * Not tracked yet: the helper kfree()s the object itself if the rest of
+ * its set-up fails; csa_host_bo_track() adds it once it is whole.
+ */
+struct drm_gem_object *csa_gem_create_object(struct drm_device *drm,
+					     size_t size)
+{
+	struct csa_host_bo *bo;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&bo->link);
+	bo->base.base.funcs = &csa_host_bo_funcs;
+	return &bo->base.base;
+}
+
+static void csa_host_bo_track(struct drm_gem_object *obj)
+{
+	struct csa_device *cdev = to_csa_device(obj->dev);
+	struct csa_host_bo *bo = container_of(to_drm_gem_shmem_obj(obj),
+					      struct csa_host_bo, base);
+
+	mutex_lock(&cdev->host_bos_lock);
+	list_add_tail(&bo->link, &cdev->host_bos);
+	mutex_unlock(&cdev->host_bos_lock);
+}
+
+/* drm_driver.gem_prime_import_sg_table: another device's dma-buf */
+struct drm_gem_object *
+csa_gem_prime_import_sg_table(struct drm_device *drm,
+			      struct dma_buf_attachment *attach,
+			      struct sg_table *sgt)
+{
+	struct drm_gem_object *obj;
+
+	obj = drm_gem_shmem_prime_import_sg_table(drm, attach, sgt);
+	if (!IS_ERR(obj))
+		csa_host_bo_track(obj);
+	return obj;
+}
+
+/*
+ * Removal, once the card is stopped and no job can run: undo every DMA
+ * mapping the shmem helper made for the card (a created BO's SG table, an
+ * import's attachment mapping) while the PCI device is still bound.  The
+ * pages stay pinned until the BO is freed, so user mappings keep working;
+ * nothing maps the BO for the card again (BO use needs drm_dev_enter()).
+ */
+void csa_gem_unmap_host_bos(struct csa_device *cdev)
+{
+	struct csa_host_bo *bo;
+
+	mutex_lock(&cdev->host_bos_lock);
+	list_for_each_entry(bo, &cdev->host_bos, link) {
+		struct drm_gem_shmem_object *shmem = &bo->base;
+		struct drm_gem_object *obj = &shmem->base;
+
+		dma_resv_lock(obj->resv, NULL);
+		if (shmem->sgt) {
+			if (obj->import_attach) {
+				dma_buf_unmap_attachment(obj->import_attach,
+							 shmem->sgt,
+							 DMA_BIDIRECTIONAL);
+			} else {
+				dma_unmap_sgtable(obj->dev->dev, shmem->sgt,
+						  DMA_BIDIRECTIONAL, 0);
+				sg_free_table(shmem->sgt);
+				kfree(shmem->sgt);
+			}
+			shmem->sgt = NULL;
+		}
+		dma_resv_unlock(obj->resv);
+	}
+	mutex_unlock(&cdev->host_bos_lock);
+}
 
 bool csa_gem_is_device_bo(struct drm_gem_object *obj)
 {
@@ -218,6 +339,7 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data,
 		shmem = drm_gem_shmem_create(drm, size);
 		obj = IS_ERR(shmem) ? ERR_CAST(shmem) : &shmem->base;
 		if (!IS_ERR(obj)) {
+			csa_host_bo_track(obj);
 			ret = drm_gem_create_mmap_offset(obj);
 			if (ret) {
 				drm_gem_object_put(obj);

@@ -87,31 +87,66 @@ struct csa_job *csa_job_alloc(struct csa_device *cdev, u32 num_desc)
 	job->num_desc = num_desc;
 	INIT_LIST_HEAD(&job->sg_bufs);
 	INIT_LIST_HEAD(&job->inflight_link);
+	spin_lock(&cdev->jobs_lock);
+	list_add_tail(&job->dev_link, &cdev->jobs);
+	spin_unlock(&cdev->jobs_lock);
 	job->desc = kvcalloc(num_desc, sizeof(*job->desc), GFP_KERNEL_ACCOUNT);
 	job->result = kzalloc(sizeof(*job->result), GFP_KERNEL_ACCOUNT);
+	if (job->result) {
+		/* before any failure below: csa_job_cleanup() puts it */
+		kref_init(&job->result->ref);
+		INIT_LIST_HEAD(&job->result->fifo_link);
+		/* what WAIT reports if the job never reaches the device */
+		job->result->status = CSA_STATUS_ABORTED;
+	}
 	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL_ACCOUNT);
 	if (!job->desc || !job->result || !job->hw_fence) {
 		csa_job_cleanup(job);
 		return NULL;
 	}
-	kref_init(&job->result->ref);
-	INIT_LIST_HEAD(&job->result->fifo_link);
-	/* what WAIT reports if the job never reaches the device */
-	job->result->status = CSA_STATUS_ABORTED;
 	return job;
+}
+
+static void csa_sg_bufs_free(struct device *dev, struct list_head *bufs)
+{
+	struct csa_sg_buf *sg, *tmp;
+
+	list_for_each_entry_safe(sg, tmp, bufs, link) {
+		dma_free_coherent(dev, sg->size, sg->cpu, sg->dma);
+		kfree(sg);
+	}
+}
+
+/*
+ * Removal, once the card is stopped and every job on it completed: free
+ * every live job's SG tables while the PCI device is still bound.  Jobs
+ * still queued or not yet freed outlive the device (their files are open)
+ * but will never reach it: run_job refuses them after drm_dev_unplug().
+ */
+void csa_jobs_free_dma(struct csa_device *cdev)
+{
+	struct csa_job *job;
+	LIST_HEAD(bufs);
+
+	spin_lock(&cdev->jobs_lock);
+	list_for_each_entry(job, &cdev->jobs, dev_link)
+		list_splice_tail_init(&job->sg_bufs, &bufs);
+	spin_unlock(&cdev->jobs_lock);
+	csa_sg_bufs_free(&cdev->pdev->dev, &bufs);
 }
 
 /* Release everything a job owns; the scheduler part is the caller's. */
 void csa_job_cleanup(struct csa_job *job)
 {
-	struct device *dev = &job->cdev->pdev->dev;
-	struct csa_sg_buf *sg, *tmp;
+	struct csa_device *cdev = job->cdev;
+	LIST_HEAD(bufs);
 	u32 i;
 
-	list_for_each_entry_safe(sg, tmp, &job->sg_bufs, link) {
-		dma_free_coherent(dev, sg->size, sg->cpu, sg->dma);
-		kfree(sg);
-	}
+	spin_lock(&cdev->jobs_lock);
+	list_del(&job->dev_link);
+	list_splice_init(&job->sg_bufs, &bufs);
+	spin_unlock(&cdev->jobs_lock);
+	csa_sg_bufs_free(&cdev->pdev->dev, &bufs);
 	for (i = 0; i < job->num_bos; i++)
 		drm_gem_object_put(job->bos[i]);
 	kvfree(job->bos);

@@ -71,6 +71,8 @@ static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&cdev->perf_lock);
 	spin_lock_init(&cdev->errlog_lock);
 	INIT_LIST_HEAD(&cdev->inflight);
+	spin_lock_init(&cdev->jobs_lock);
+	INIT_LIST_HEAD(&cdev->jobs);
 	atomic64_set(&cdev->seqno, 0);
 	csa_fault_init(cdev);
 
@@ -165,6 +167,13 @@ static void csa_remove(struct pci_dev *pdev)
 	 */
 	csa_reset_sync(cdev);
 	csa_stop_dma(cdev);
+	/*
+	 * Open files keep BOs and jobs past this point; what the kernel
+	 * mapped for the card on their behalf is undone now, while the PCI
+	 * device is still bound (DMA-API debug checks exactly that).
+	 */
+	csa_jobs_free_dma(cdev);
+	csa_gem_unmap_host_bos(cdev);
 }
 
 /* Reboot and kexec: the next kernel must not find the card writing memory. */

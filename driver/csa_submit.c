@@ -196,7 +196,9 @@ static int csa_build_sg(void *opaque, u32 handle, u64 offset, u64 bytes,
 		kfree(buf);
 		return -ENOMEM;
 	}
+	spin_lock(&job->cdev->jobs_lock);
 	list_add_tail(&buf->link, &job->sg_bufs);
+	spin_unlock(&job->cdev->jobs_lock);
 	csa_sg_fill(sgt, offset, bytes, buf->cpu);
 	*sg_bus_addr = buf->dma;
 	*sg_count = count;

@@ -243,9 +243,11 @@ ioctl_fuzz_failing_allocs() {
 debug_driver_steps() {
 	[ "$debug" = 1 ] && have /bin/test-ioctl-fuzz || return 0
 	step ioctl-fuzz ioctl_fuzz --procs 4 --unbind --hang
-	step ioctl-fuzz-failing-allocs ioctl_fuzz_failing_allocs
 	step stress-resets /bin/test-ioctl-fuzz --stress --procs 8 \
 		--seconds $((ioctl_fuzz_seconds / 2)) ${ioctl_fuzz_seed:+--seed "$ioctl_fuzz_seed"}
+	# last: an injected failure can hit DMA-API debug's own tracking,
+	# which then switches itself off for the rest of the boot
+	step ioctl-fuzz-failing-allocs ioctl_fuzz_failing_allocs
 }
 
 # A card with fault injection armed (hang-after, dma-fault-after): only

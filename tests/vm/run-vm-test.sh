@@ -227,7 +227,7 @@ expected_steps() {
 			for t in "${llm_tags[@]}"; do echo "accel-llm-$t-$what"; done
 		done
 		if [ "$debug" = 1 ] && [ -x "$stage/bin/test-ioctl-fuzz" ]; then
-			printf '%s\n' ioctl-fuzz ioctl-fuzz-failing-allocs stress-resets
+			printf '%s\n' ioctl-fuzz stress-resets ioctl-fuzz-failing-allocs
 		fi
 		echo hot-unplug
 	fi
