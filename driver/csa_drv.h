@@ -59,6 +59,8 @@ enum csa_inject {
  * Per-file limits: a user can queue this many jobs, and SG tables (DMA
  * memory the device reads) of this many bytes, before SUBMIT says -EBUSY.
  */
+/* longest wait for an AER resume: the core's link reset polls up to 60 s */
+#define CSA_PCI_RECOVERY_MS	90000
 #define CSA_FILE_MAX_JOBS	1024
 #define CSA_FILE_MAX_SG_BYTES	(64ull << 20)
 
@@ -149,6 +151,10 @@ struct csa_device {
 	struct work_struct pci_reset_work;	/* around pci_reset_function() */
 	struct completion pci_reset_stopped;
 	struct completion pci_reset_go;
+	/* under the PCI device lock (reset and error handlers) */
+	bool pci_reset_open;	/* csa_pci_reset_begin() without its end yet */
+	bool pci_lost;		/* AER gave the device up: no restart */
+	bool pci_gave_up;	/* no resume within CSA_PCI_RECOVERY_MS */
 	struct completion reset_done;
 	bool sched_ready;
 
@@ -348,6 +354,7 @@ int csa_reset_sync(struct csa_device *cdev);
 void csa_stop_dma(struct csa_device *cdev);
 void csa_pci_reset_begin(struct csa_device *cdev);
 void csa_pci_reset_end(struct csa_device *cdev);
+void csa_pci_reset_lost(struct csa_device *cdev);
 void csa_abort_inflight(struct csa_device *cdev, struct drm_sched_job *bad);
 
 /* csa_pm.c */

@@ -209,8 +209,10 @@ static pci_ers_result_t csa_error_detected(struct pci_dev *pdev,
 {
 	struct csa_device *cdev = pci_get_drvdata(pdev);
 
-	if (state == pci_channel_io_perm_failure)
+	if (state == pci_channel_io_perm_failure) {
+		csa_pci_reset_lost(cdev);
 		return PCI_ERS_RESULT_DISCONNECT;
+	}
 	drm_err(&cdev->drm, "PCI channel error (state %d): resetting\n", state);
 	csa_pci_reset_begin(cdev);
 	return PCI_ERS_RESULT_NEED_RESET;

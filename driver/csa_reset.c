@@ -139,7 +139,29 @@ static void csa_pci_reset_work(struct work_struct *work)
 	bool present = csa_recover_begin(cdev, NULL, &idx);
 
 	complete(&cdev->pci_reset_stopped);
-	wait_for_completion(&cdev->pci_reset_go);
+	/*
+	 * An AER recovery that fails after error_detected() never calls the
+	 * driver again (6.12 only sends a uevent): give up after a bound
+	 * rather than hold the ordered queue, and with it every timeout,
+	 * RESET, file release and the removal, for ever.
+	 */
+	if (!wait_for_completion_timeout(&cdev->pci_reset_go,
+					 msecs_to_jiffies(CSA_PCI_RECOVERY_MS))) {
+		drm_err(&cdev->drm, "no resume %u s after the PCI error\n",
+			CSA_PCI_RECOVERY_MS / 1000);
+		WRITE_ONCE(cdev->pci_gave_up, true);
+	}
+	if (READ_ONCE(cdev->pci_lost) || READ_ONCE(cdev->pci_gave_up)) {
+		/* nothing to restart: rings off, new work refused */
+		if (present) {
+			csa_regs_disable(cdev);
+			drm_dev_exit(idx);
+		}
+		WRITE_ONCE(cdev->wedged, true);
+		drm_err(&cdev->drm, "PCI channel lost: wedged, new work refused\n");
+		csa_sched_start(&cdev->sched);
+		return;
+	}
 	csa_recover_end(cdev, NULL, present, idx);
 }
 
@@ -147,14 +169,37 @@ void csa_pci_reset_begin(struct csa_device *cdev)
 {
 	reinit_completion(&cdev->pci_reset_stopped);
 	reinit_completion(&cdev->pci_reset_go);
+	WRITE_ONCE(cdev->pci_lost, false);
+	WRITE_ONCE(cdev->pci_gave_up, false);
+	cdev->pci_reset_open = true;
 	queue_work(cdev->reset_wq, &cdev->pci_reset_work);
 	wait_for_completion(&cdev->pci_reset_stopped);
 }
 
 void csa_pci_reset_end(struct csa_device *cdev)
 {
+	if (!cdev->pci_reset_open)
+		return;
+	cdev->pci_reset_open = false;
 	complete(&cdev->pci_reset_go);
 	flush_work(&cdev->pci_reset_work);
+	/* a resume after the bound: the device is back, start it again */
+	if (READ_ONCE(cdev->pci_gave_up) && !READ_ONCE(cdev->pci_lost))
+		csa_reset_sync(cdev);
+}
+
+/*
+ * AER gave up (a recovery step failed, or the link is gone for good): the
+ * recovery half that error_detected began would otherwise wait for a
+ * resume that never comes, blocking every later timeout, RESET and the
+ * removal on the ordered queue.  Finish it without a restart: wedged.
+ */
+void csa_pci_reset_lost(struct csa_device *cdev)
+{
+	if (!cdev->pci_reset_open)
+		csa_pci_reset_begin(cdev);
+	WRITE_ONCE(cdev->pci_lost, true);
+	csa_pci_reset_end(cdev);
 }
 
 static void csa_reset_work(struct work_struct *work)

@@ -15,6 +15,8 @@
  *   lifetime   kill -9 during a long job and during a hung job (resources
  *              come back), suspend/resume (pm_test), rmmod refused with an open file, unbind with an
  *              open file (ioctls -ENODEV, close safe), rebind
+ *   aer        only when CSA_TEST_SUITES names it: jobs in flight while the
+ *              host injects a non-fatal, then a fatal PCIe error (tests/vm)
  *
  * Environment: CSA_ACCEL_DEV (default /dev/accel/accel0),
  * CSA_DEBUGFS_DIR (default: the accel debugfs directory holding "inject"
@@ -2652,6 +2654,151 @@ static void test_unbind_stops_card(void)
 	CU_ASSERT(fd >= 0);
 }
 
+/* ---- aer: recovery from PCI Express errors the host injects ------------- */
+
+/*
+ * Run only when named (CSA_TEST_SUITES=aer): the host's QEMU monitor must
+ * inject the error (pcie_aer_inject_error) when it sees the marker line
+ * "CSA-VM: AER-<KIND>-NOW" (tests/vm/run-vm-test.sh).  A stream of device
+ * copies keeps the ring busy from before the marker until the recovery has
+ * run (the resets counter moves), so the error meets jobs on the card
+ * whenever it arrives: each ends OK or ABORTED, at least one ABORTED; then
+ * new work runs with every byte checked and device memory is back where it
+ * was.  The kernel's side (AER messages, the driver's handlers) is checked
+ * in the VM's log by tests/vm/init.sh.
+ */
+#define AER_RING_SLOTS	64
+#define AER_JOB_NS	100000000ll	/* modelled time of one job */
+#define AER_QUEUED_NS	1000000000ll	/* modelled time kept queued */
+#define AER_WAIT_S	120
+
+struct aer_tally {
+	unsigned long ok, aborted, other;
+};
+
+static void aer_count(struct aer_tally *t, const struct drm_csa_wait *w)
+{
+	if (w->status == CSA_STATUS_OK) {
+		t->ok++;
+	} else if (w->status == CSA_STATUS_ABORTED) {
+		t->aborted++;
+	} else {
+		if (!t->other++)
+			fprintf(stderr, "aer: a job ended with status %u\n", w->status);
+	}
+}
+
+/* Modelled nanoseconds of @n copies: guest time is virtual time (icount). */
+static int64_t aer_time_job(struct drm_csa_cmd *c, uint32_t n)
+{
+	struct drm_csa_wait w;
+	uint64_t fence = 0;
+	int64_t t0 = now_ns();
+
+	if (submit(fd, c, n, &fence) || wait_fence(fd, fence, 20ll * 1000000000, &w) ||
+	    w.status != CSA_STATUS_OK)
+		return -1;
+	return now_ns() - t0;
+}
+
+static void aer_recovery(const char *kind)
+{
+	const uint32_t chunk = 4u << 20;
+	uint32_t max = info.max_cmds < 2000 ? info.max_cmds : 2000;
+	struct drm_csa_counters a, b;
+	struct drm_csa_info before;
+	struct drm_csa_cmd *c;
+	struct drm_csa_wait w;
+	struct aer_tally t = { 0 };
+	uint64_t fences[AER_RING_SLOTS];
+	uint32_t src = 0, dst = 0, n, queued, head = 0, tail = 0, i;
+	int64_t one, job_ns, deadline;
+	int ret = 0, recovered = 0;
+
+	CU_ASSERT_EQUAL_FATAL(xioctl(fd, DRM_IOCTL_CSA_GET_INFO, &before), 0);
+	CU_ASSERT_EQUAL_FATAL(settle(before.devmem_used, 1000), 0);
+	CU_ASSERT_EQUAL_FATAL(get_counters(fd, &a), 0);
+	c = calloc(max, sizeof(*c));
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, chunk, CSA_BO_DEVICE, &src, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(bo_create(fd, chunk, CSA_BO_DEVICE, &dst, NULL), 0);
+	for (i = 0; i < max; i++)
+		c[i] = i & 1 ? cmd_copy(dst, 0, src, 0, chunk) :
+			       cmd_copy(src, 0, dst, 0, chunk);
+	/* jobs of about AER_JOB_NS each, enough of them for AER_QUEUED_NS */
+	one = aer_time_job(c, 8);
+	CU_ASSERT_FATAL(one > 0);
+	n = (uint32_t)(AER_JOB_NS * 8 / one);
+	n = n < 1 ? 1 : n > max ? max : n;
+	job_ns = aer_time_job(c, n);
+	CU_ASSERT_FATAL(job_ns > 0);
+	CU_ASSERT_FATAL(job_ns < job_timeout_ms * 1000000ll / 4);
+	queued = (uint32_t)(AER_QUEUED_NS / job_ns) + 2;
+	queued = queued > AER_RING_SLOTS ? AER_RING_SLOTS : queued;
+	printf("aer %s: jobs of %u 4 MiB copies (%lld us each), %u queued\n",
+	       kind, n, (long long)(job_ns / 1000), queued);
+	for (head = 0; head < queued; head++)
+		CU_ASSERT_EQUAL_FATAL(submit(fd, c, n, &fences[head]), 0);
+	printf("\nCSA-VM: AER-%s-NOW\n", kind);
+	fflush(stdout);
+	/* keep the ring busy until the recovery has run, or give up */
+	deadline = now_ns() + AER_WAIT_S * 1000000000ll;
+	while (tail < head) {
+		ret = wait_fence(fd, fences[tail % AER_RING_SLOTS],
+				 20ll * 1000000000, &w);
+		if (ret) {
+			fprintf(stderr, "aer: WAIT: %s\n", strerror(-ret));
+			break;
+		}
+		aer_count(&t, &w);
+		tail++;
+		CU_ASSERT_EQUAL_FATAL(get_counters(fd, &b), 0);
+		if (b.resets != a.resets) {
+			recovered = 1;
+			continue;	/* drain: no more submits */
+		}
+		if (now_ns() > deadline) {
+			fprintf(stderr, "aer: no recovery within %d s: was the error injected?\n",
+				AER_WAIT_S);
+			break;
+		}
+		ret = submit(fd, c, n, &fences[head % AER_RING_SLOTS]);
+		if (ret) {
+			fprintf(stderr, "aer: SUBMIT during the recovery: %s\n",
+				strerror(-ret));
+			break;
+		}
+		head++;
+	}
+	printf("aer %s: %lu jobs OK, %lu ABORTED, %lu other; resets %llu -> %llu\n",
+	       kind, t.ok, t.aborted, t.other, (unsigned long long)a.resets,
+	       (unsigned long long)b.resets);
+	CU_ASSERT_EQUAL(ret, 0);
+	CU_ASSERT_EQUAL_FATAL(recovered, 1);
+	CU_ASSERT_EQUAL(b.resets, a.resets + 1);
+	CU_ASSERT_EQUAL(t.other, 0);
+	/* the error met jobs on the card: the ring was never empty */
+	CU_ASSERT(t.aborted >= 1);
+	free(c);
+	CU_ASSERT_EQUAL(gem_close(fd, src), 0);
+	CU_ASSERT_EQUAL(gem_close(fd, dst), 0);
+	/* new work, every byte checked; nothing leaked */
+	dma_round_trip(1);
+	CU_ASSERT_EQUAL(settle(before.devmem_used, 10000), 0);
+}
+
+/* Uncorrectable non-fatal (Completion Abort): no reset of the link. */
+static void test_aer_nonfatal(void)
+{
+	aer_recovery("NONFATAL");
+}
+
+/* Uncorrectable fatal (Malformed TLP): the root port resets the link. */
+static void test_aer_fatal(void)
+{
+	aer_recovery("FATAL");
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 static int suite_init(void)
@@ -3283,6 +3430,11 @@ static const struct test_def limits[] = {
 	{ NULL, NULL },
 };
 
+/* run only when CSA_TEST_SUITES names them: they need the host's help */
+static const struct test_def aer[] = {
+	T(test_aer_nonfatal), T(test_aer_fatal), { NULL, NULL },
+};
+
 static int add_suite(const char *name, const struct test_def *t)
 {
 	const char *only = getenv("CSA_TEST_SUITES");
@@ -3291,6 +3443,8 @@ static int add_suite(const char *name, const struct test_def *t)
 
 	/* CSA_TEST_SUITES=a,b runs only those suites */
 	snprintf(want, sizeof(want), ",%s,", name);
+	if (t == aer && !only)
+		return 0;
 	if (only) {
 		char list[256];
 
@@ -3326,7 +3480,8 @@ int main(void)
 	    add_suite("isolation", isolation) ||
 	    add_suite("boundary", boundary) || add_suite("syncobj", syncobj) ||
 	    add_suite("limits", limits) ||
-	    add_suite("faults", faults) || add_suite("lifetime", lifetime)) {
+	    add_suite("faults", faults) || add_suite("lifetime", lifetime) ||
+	    add_suite("aer", aer)) {
 		CU_cleanup_registry();
 		return 2;
 	}

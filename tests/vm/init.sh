@@ -178,6 +178,80 @@ run_llm_steps() {
 	done
 }
 
+# ---- AER: PCI Express errors injected by the host ----
+# The card's sysfs directory.
+csa_sysfs() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1234 ] &&
+			[ "$(cat "$d/device" 2>/dev/null)" = 0xc5a0 ] &&
+			{ echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# Kernel messages stamped at or after uptime $1.
+dmesg_since() {
+	dmesg | awk -v t0="$1" '{ s = $0; sub(/^\[ */, "", s); if (s + 0 >= t0) print }'
+}
+
+# must_log TEXT MESSAGE: the step's kernel messages must contain TEXT.
+must_log() {
+	grep -q -F "$1" /tmp/aer-dmesg.txt && return 0
+	echo "missing in dmesg: $2 (\"$1\")"
+	return 1
+}
+
+# test-driver's "aer" suite keeps jobs on the card and prints a marker; the
+# host's monitor injects a non-fatal (COMP_ABORT), then a fatal (MALF_TLP)
+# uncorrectable error into the card; the root port's AER service must run
+# the driver's error_detected -> slot_reset -> resume each time (after a
+# link reset for the fatal one).  A kernel built without CONFIG_PCIEAER
+# (no aer_dev_* attributes: the debug kernel's minimal config) skips it.
+aer_recovery() {
+	card=$(csa_sysfs) || { echo "no CSA device"; return 1; }
+	if [ ! -e "$card/aer_dev_nonfatal" ]; then
+		echo "skipped: no AER in this kernel (no $card/aer_dev_nonfatal: CONFIG_PCIEAER is off)"
+		return 0
+	fi
+	bdf=$(basename "$card")
+	port=$(basename "$(dirname "$(readlink -f "$card")")")
+	if [ ! -e "/sys/bus/pci_express/devices/$port:pcie002" ]; then
+		echo "no AER service on $port (the kernel has AER, but not for this port):"
+		ls /sys/bus/pci_express/devices/
+		dmesg | grep -E '_OSC|AER'
+		return 1
+	fi
+	echo "$(dmesg | grep -F "$port: AER: enabled" | tail -n 1)"
+	nonfatal0=$(awk '$1 == "TOTAL_ERR_NONFATAL" { print $2 }' "$card/aer_dev_nonfatal")
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	env CSA_TEST_SUITES=aer CSA_JOB_TIMEOUT_MS="$timeout_ms" /bin/test-driver
+	rc=$?
+	dmesg_since "$t0" >/tmp/aer-dmesg.txt
+	echo "kernel messages of the step:"
+	grep -E 'AER|PCI channel|PCIe Bus Error|rings re-initialized|wedged|link has been reset' /tmp/aer-dmesg.txt
+	must_log "$port: AER: Uncorrectable (Non-Fatal) error message received from $bdf" \
+		"the non-fatal error at the root port" || rc=1
+	must_log "$bdf: [drm] *ERROR* PCI channel error (state 1): resetting" \
+		"error_detected (normal)" || rc=1
+	must_log "$port: AER: Uncorrectable (Fatal) error message received from $bdf" \
+		"the fatal error at the root port" || rc=1
+	must_log "$bdf: [drm] *ERROR* PCI channel error (state 2): resetting" \
+		"error_detected (frozen)" || rc=1
+	must_log "$port: AER: Root Port link has been reset (0)" "the link reset" || rc=1
+	n=$(grep -c -F "$port: AER: device recovery successful" /tmp/aer-dmesg.txt)
+	[ "$n" = 2 ] || { echo "$n successful recoveries, want 2"; rc=1; }
+	n=$(grep -c -F "$bdf: [drm] device reset, rings re-initialized" /tmp/aer-dmesg.txt)
+	[ "$n" = 2 ] || { echo "the driver restarted the rings $n times, want 2"; rc=1; }
+	if grep -q -E 'recovery failed|wedged' /tmp/aer-dmesg.txt; then
+		echo "a recovery failed"
+		rc=1
+	fi
+	nonfatal1=$(awk '$1 == "TOTAL_ERR_NONFATAL" { print $2 }' "$card/aer_dev_nonfatal")
+	echo "$bdf TOTAL_ERR_NONFATAL $nonfatal0 -> $nonfatal1"
+	[ "$nonfatal1" = $((nonfatal0 + 1)) ] || rc=1
+	return $rc
+}
+
 # ---- the debug kernel's checks (csa_vm_debug=1) ----
 kml=/sys/kernel/debug/kmemleak
 # What leaked before the driver loaded is not the driver's: scan, then
@@ -368,6 +442,9 @@ if have /lib/modules/csa.ko && step insmod-csa load_csa; then
 		run_llm_steps ""
 	fi
 	[ "$mode" = full ] && debug_driver_steps
+	if [ "$mode" = full ] && have /bin/test-driver; then
+		step aer-recovery aer_recovery
+	fi
 
 	# 3. Unload and reload with each interrupt mode the card offers.
 	reloads="2:msi 3:intx"

@@ -229,6 +229,7 @@ expected_steps() {
 		if [ "$debug" = 1 ] && [ -x "$stage/bin/test-ioctl-fuzz" ]; then
 			printf '%s\n' ioctl-fuzz stress-resets ioctl-fuzz-failing-allocs
 		fi
+		[ -x "$stage/bin/test-driver" ] && echo aer-recovery
 		echo hot-unplug
 	fi
 	echo rmmod-csa
@@ -240,15 +241,27 @@ machine=(-M q35 -m "$mem" -accel tcg -nographic -no-reboot
 total_passed=0 total_failed=0
 vm_times=()
 
-# The host half of the guest's hot-unplug step: device_del / device_add
-# through the monitor when the console shows the guest's markers.
+# The host half of the guest's aer-recovery and hot-unplug steps: an
+# uncorrectable PCIe error injected into the card (once per marker), then
+# device_del / device_add, through the monitor when the console shows the
+# guest's markers.
 monitor_driver() {
-	local log=$1 sent_del=0 sent_add=0
+	local log=$1 sent_del=0 sent_add=0 sent_nonfatal=0 sent_fatal=0
 	# Read-write opens of the FIFOs never block, even if QEMU is gone.
 	exec 8<>"$out/monitor.in"
 	cat <>"$out/monitor.out" >"$out/monitor.log" &
 	echo $! >"$out/monitor-cat.pid"
 	while [ $sent_add = 0 ]; do
+		# QEMU's default severities: Completion Abort non-fatal,
+		# Malformed TLP fatal (hw/pci/pcie_aer.c)
+		if [ $sent_nonfatal = 0 ] && grep -q "^CSA-VM: AER-NONFATAL-NOW" "$log" 2>/dev/null; then
+			echo "pcie_aer_inject_error csa0 COMP_ABORT" >&8
+			sent_nonfatal=1
+		fi
+		if [ $sent_fatal = 0 ] && grep -q "^CSA-VM: AER-FATAL-NOW" "$log" 2>/dev/null; then
+			echo "pcie_aer_inject_error csa0 MALF_TLP" >&8
+			sent_fatal=1
+		fi
 		if [ $sent_del = 0 ] && grep -q "^CSA-VM: UNPLUG-NOW" "$log" 2>/dev/null; then
 			echo "device_del csa0" >&8
 			sent_del=1
