@@ -19,6 +19,8 @@
 # 4c. a third, driverless boot with the device's fault injection armed
 # 4d. a fourth boot migrated to a file and into a new QEMU mid-decode
 #    (CSA_VM_MIGRATE=0 skips it; CSA_VM_ONLY=migrate runs only it)
+# The full boot's QEMU monitor (a FIFO pair) also injects uncorrectable
+# PCIe errors into the card when the guest asks (aer-recovery steps).
 # The full and iommu boots run the card in timing mode (timing=on: a job is
 # in flight for its modelled time, docs/qemu.md) under -icount, so a guest
 # test that checks a job right after submitting it finds it running by
