@@ -59,10 +59,11 @@ enum csa_inject {
  * Per-file limits: a user can queue this many jobs, and SG tables (DMA
  * memory the device reads) of this many bytes, before SUBMIT says -EBUSY.
  */
-/* longest wait for an AER resume: the core's link reset polls up to 60 s */
-#define CSA_PCI_RECOVERY_MS	90000
 #define CSA_FILE_MAX_JOBS	1024
 #define CSA_FILE_MAX_SG_BYTES	(64ull << 20)
+
+/* longest wait for an AER resume: the core's link reset polls up to 60 s */
+#define CSA_PCI_RECOVERY_MS	90000
 
 /* One ring of DMA-coherent entries shared with the device. */
 struct csa_ring {

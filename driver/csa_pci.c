@@ -126,6 +126,12 @@ static int csa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = csa_ring_start(cdev);
 	if (ret)
 		goto err_irq;
+	/*
+	 * What slot_reset restores after an AER error: the state the PCI core
+	 * saved when it added the device predates pci_enable_device() (on a
+	 * hot-added card memory decoding is still off there).
+	 */
+	pci_save_state(pdev);
 
 	ret = drm_dev_register(&cdev->drm, 0);
 	if (ret)

@@ -19,6 +19,8 @@
 # 4c. a third, driverless boot with the device's fault injection armed
 # 4d. a fourth boot migrated to a file and into a new QEMU mid-decode
 #    (CSA_VM_MIGRATE=0 skips it; CSA_VM_ONLY=migrate runs only it)
+# The full boot's QEMU monitor (a FIFO pair) also injects uncorrectable
+# PCIe errors into the card when the guest asks (aer-recovery steps).
 # The full and iommu boots run the card in timing mode (timing=on: a job is
 # in flight for its modelled time, docs/qemu.md) under -icount, so a guest
 # test that checks a job right after submitting it finds it running by
@@ -231,6 +233,7 @@ expected_steps() {
 		fi
 		[ -x "$stage/bin/test-driver" ] && echo aer-recovery
 		echo hot-unplug
+		[ -x "$stage/bin/test-driver" ] && echo aer-recovery-replugged
 	fi
 	echo rmmod-csa
 }
@@ -246,22 +249,26 @@ vm_times=()
 # device_del / device_add, through the monitor when the console shows the
 # guest's markers.
 monitor_driver() {
-	local log=$1 sent_del=0 sent_add=0 sent_nonfatal=0 sent_fatal=0
+	local log=$1 sent_del=0 sent_add=0 aer_sent=0 marks m
 	# Read-write opens of the FIFOs never block, even if QEMU is gone.
 	exec 8<>"$out/monitor.in"
 	cat <>"$out/monitor.out" >"$out/monitor.log" &
 	echo $! >"$out/monitor-cat.pid"
-	while [ $sent_add = 0 ]; do
+	# until QEMU is gone (the caller kills this loop then)
+	while :; do
+		# each marker once, in order: "CSA-VM: AER-<KIND>-NOW <qemu id>";
 		# QEMU's default severities: Completion Abort non-fatal,
 		# Malformed TLP fatal (hw/pci/pcie_aer.c)
-		if [ $sent_nonfatal = 0 ] && grep -q "^CSA-VM: AER-NONFATAL-NOW" "$log" 2>/dev/null; then
-			echo "pcie_aer_inject_error csa0 COMP_ABORT" >&8
-			sent_nonfatal=1
-		fi
-		if [ $sent_fatal = 0 ] && grep -q "^CSA-VM: AER-FATAL-NOW" "$log" 2>/dev/null; then
-			echo "pcie_aer_inject_error csa0 MALF_TLP" >&8
-			sent_fatal=1
-		fi
+		mapfile -t marks < <(grep -a -o -E '^CSA-VM: AER-(NONFATAL|FATAL)-NOW csa[0-9]+' "$log" 2>/dev/null)
+		while [ $aer_sent -lt ${#marks[@]} ]; do
+			m=${marks[$aer_sent]}
+			case $m in
+			*-NONFATAL-NOW*) echo "pcie_aer_inject_error ${m##* } COMP_ABORT" >&8 ;;
+			*) echo "pcie_aer_inject_error ${m##* } MALF_TLP" >&8 ;;
+			esac
+			echo "sent for: $m"
+			aer_sent=$((aer_sent + 1))
+		done
 		if [ $sent_del = 0 ] && grep -q "^CSA-VM: UNPLUG-NOW" "$log" 2>/dev/null; then
 			echo "device_del csa0" >&8
 			sent_del=1
