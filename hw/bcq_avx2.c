@@ -36,6 +36,7 @@
 /* the per-scale helpers run 8 times per 64 scales: no call for each */
 #define AVX2_INLINE	__attribute__((target("avx2"), always_inline)) inline
 #define AVX512		__attribute__((target("avx2,avx512f,avx512bw,avx512vl")))
+#define AVX2_F16C	__attribute__((target("avx2,f16c")))
 #define ROWS		32u	/* rows per vector of weight bytes (a block is 2) */
 #define CHUNK_KB	768u	/* byte columns whose tables are held at once */
 #define ABUF_PAIRS	64u	/* (group, plane) scales per row held at once */
@@ -52,6 +53,7 @@ struct chunk {
 	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
 	float *abuf;		/* ABUF_PAIRS x ABUF_ROWS scales, see load_alphas */
 	int wide;		/* 64-row lookups with AVX-512BW */
+	int f16c;		/* binary16 scales converted by vcvtph2ps */
 };
 
 /* Bytes a in the low half, b in the high half (values -128..255). */
@@ -480,6 +482,80 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 	}
 }
 
+/*
+ * load_alphas for binary16 scales on a host with F16C: the 8x8 transpose
+ * on the 16-bit codes (three rounds of unpacks), then one vcvtph2ps per 8
+ * rows.  vcvtph2ps equals csa_f32_from_f16 on every code but a signalling
+ * NaN, which it returns quiet; alpha is only ever an operand of the
+ * multiply alpha * (float)S, which quiets a signalling NaN itself, so the
+ * products, and every bit after them, are the same.
+ */
+static AVX2_F16C void load_alphas_f16(const struct bcq_shape *s,
+				      const struct chunk *c, uint32_t row0,
+				      uint32_t nv, uint32_t ga, uint32_t gb)
+{
+	uint32_t pairs = (gb - ga) * s->planes;
+	uint64_t stride = (uint64_t)s->ngroups * s->planes, base, i;
+	uint64_t total = (uint64_t)s->n * stride;
+	__m128i r0, r1, r2, r3, r4, r5, r6, r7, a0, a1, a2, a3, a4, a5, a6, a7;
+	const uint8_t *p;
+	float *out;
+	uint32_t v, j, r;
+
+	for (v = 0; v < nv; v++) {
+		base = ((uint64_t)(row0 + 8 * v) * s->ngroups + ga) * s->planes;
+		out = c->abuf + 8 * v;
+		for (j = 0; j < pairs && base + 7 * stride + j + 8 <= total; j += 8) {
+			p = s->scales + 2 * (base + j);
+#define ROW(k) _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * (k) * stride))
+			r0 = ROW(0);
+			r1 = ROW(1);
+			r2 = ROW(2);
+			r3 = ROW(3);
+			r4 = ROW(4);
+			r5 = ROW(5);
+			r6 = ROW(6);
+			r7 = ROW(7);
+#undef ROW
+			/* pairs of rows, column by column */
+			a0 = _mm_unpacklo_epi16(r0, r1);
+			a1 = _mm_unpackhi_epi16(r0, r1);
+			a2 = _mm_unpacklo_epi16(r2, r3);
+			a3 = _mm_unpackhi_epi16(r2, r3);
+			a4 = _mm_unpacklo_epi16(r4, r5);
+			a5 = _mm_unpackhi_epi16(r4, r5);
+			a6 = _mm_unpacklo_epi16(r6, r7);
+			a7 = _mm_unpackhi_epi16(r6, r7);
+			/* rows 0-3 (r0..r3) and 4-7 (r4..r7) of column pairs
+			 * (0,1) (2,3) (4,5) (6,7) */
+			r0 = _mm_unpacklo_epi32(a0, a2);
+			r1 = _mm_unpackhi_epi32(a0, a2);
+			r2 = _mm_unpacklo_epi32(a1, a3);
+			r3 = _mm_unpackhi_epi32(a1, a3);
+			r4 = _mm_unpacklo_epi32(a4, a6);
+			r5 = _mm_unpackhi_epi32(a4, a6);
+			r6 = _mm_unpacklo_epi32(a5, a7);
+			r7 = _mm_unpackhi_epi32(a5, a7);
+#define COL(k, lo, hi, unpack) _mm256_storeu_ps(out + (j + (k)) * ABUF_ROWS,	\
+				_mm256_cvtph_ps(unpack(lo, hi)))
+			COL(0, r0, r4, _mm_unpacklo_epi64);
+			COL(1, r0, r4, _mm_unpackhi_epi64);
+			COL(2, r1, r5, _mm_unpacklo_epi64);
+			COL(3, r1, r5, _mm_unpackhi_epi64);
+			COL(4, r2, r6, _mm_unpacklo_epi64);
+			COL(5, r2, r6, _mm_unpackhi_epi64);
+			COL(6, r3, r7, _mm_unpacklo_epi64);
+			COL(7, r3, r7, _mm_unpackhi_epi64);
+#undef COL
+		}
+		for (; j < pairs; j++)
+			for (r = 0; r < 8; r++) {
+				i = base + r * stride + j;
+				out[j * ABUF_ROWS + r] = bcq_scale_at(s, i);
+			}
+	}
+}
+
 /* Start loading the scales of rows row0..row1-1, groups g0..g1-1 (the
  * next block: each row's are contiguous, the rows a stride apart). */
 static void prefetch_scales(const struct bcq_shape *s, uint32_t row0,
@@ -519,7 +595,10 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 				    : _mm256_setzero_ps();
 		for (ga = g0; ga < g1; ga = gb) {
 			gb = g1 - ga > gs ? ga + gs : g1;
-			load_alphas(s, c, n0, nv, ga, gb);
+			if (c->f16c)
+				load_alphas_f16(s, c, n0, nv, ga, gb);
+			else
+				load_alphas(s, c, n0, nv, ga, gb);
 			for (g = ga; g < gb; g++) {
 				const float *a = c->abuf + (g - ga) * s->planes * ABUF_ROWS;
 
@@ -580,6 +659,7 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
 	c.skip = c.sg + 4 * CHUNK_KB;
 	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
 	c.wide = avx512;
+	c.f16c = s->fmt == BCQ_SCALE_F16 && __builtin_cpu_supports("f16c");
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
 		for (g = g0; g < g1; g++) {
