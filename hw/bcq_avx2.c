@@ -24,8 +24,8 @@
  *
  * Only this file's functions use AVX2 (target attribute): the rest of the
  * model is built for the baseline ISA and calls in after a run-time check.
- * On a host with AVX-512BW the lookups of a 64-row block take one 512-bit
- * vector per column (plane_sums64_512); everything else is the AVX2 code.
+ * Hosts with AVX-512BW run bcq_avx512.c instead, which shares the scalar
+ * steps here (amax, quantization, the scales' transpose).
  */
 #include "hw/bcq_impl.h"
 
@@ -35,7 +35,6 @@
 #define AVX2		__attribute__((target("avx2")))
 /* the per-scale helpers run 8 times per 64 scales: no call for each */
 #define AVX2_INLINE	__attribute__((target("avx2"), always_inline)) inline
-#define AVX512		__attribute__((target("avx2,avx512f,avx512bw,avx512vl")))
 #define AVX2_F16C	__attribute__((target("avx2,f16c")))
 #define ROWS		32u	/* rows per vector of weight bytes (a block is 2) */
 #define CHUNK_KB	768u	/* byte columns whose tables are held at once */
@@ -52,7 +51,6 @@ struct chunk {
 	uint8_t *sg;		/* f32 s_g per group of the chunk */
 	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
 	float *abuf;		/* ABUF_PAIRS x ABUF_ROWS scales, see load_alphas */
-	int wide;		/* 64-row lookups with AVX-512BW */
 	int f16c;		/* binary16 scales converted by vcvtph2ps */
 };
 
@@ -104,8 +102,8 @@ static AVX2 void build_tables(uint8_t *t, const int32_t q[8])
  * told the mode: MXCSR does not matter), clamp to +-127; a last partial
  * column is scalar.
  */
-static AVX2 void quantize8(const struct bcq_shape *s, uint32_t kb, float inv,
-			   int32_t q[8])
+AVX2 void csa_bcq_quantize8_avx2(const struct bcq_shape *s, uint32_t kb,
+				 float inv, int32_t q[8])
 {
 	__m256 v, r;
 
@@ -124,7 +122,7 @@ static AVX2 void quantize8(const struct bcq_shape *s, uint32_t kb, float inv,
 }
 
 /* bcq_group_amax with 8 lanes: max |x| over finite x (max is exact) */
-static AVX2 float group_amax(const struct bcq_shape *s, uint32_t g)
+AVX2 float csa_bcq_group_amax_avx2(const struct bcq_shape *s, uint32_t g)
 {
 	uint32_t j = g * s->group;
 	uint32_t j1 = s->k - j > s->group ? j + s->group : s->k;
@@ -270,67 +268,6 @@ static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
 	}
 }
 
-#if CSA_BCQ_HAVE_AVX512
-/*
- * plane_sums64 with AVX-512BW: the 64 rows' bytes of a column are one
- * 512-bit register and one lookup (vpshufb shuffles each 128-bit lane
- * with the same broadcast table, as the AVX2 one does), then each 256-bit
- * half is widened exactly as plane_sums64 widens its two vectors: the
- * same integer sums, so the same bits.  The 32 vector registers also keep
- * every accumulator out of memory.
- */
-static AVX512 void plane_sums64_512(__m256i s[8], const uint8_t *bits,
-				    uint64_t stride, const uint8_t *tabs,
-				    uint32_t cols, const uint8_t *pf)
-{
-	const __m512i nib = _mm512_set1_epi8(0x0f);
-	__m512i lw, lo, hw, ho;
-	uint32_t run, i;
-	int first, pf2 = ((uintptr_t)pf & 63u) || (stride & 63u);
-
-	for (first = 1; cols; cols -= run, first = 0) {
-		run = cols < RUN_KB ? cols : RUN_KB;
-		lw = lo = hw = ho = _mm512_setzero_si512();
-		for (i = 0; i < run; i++) {
-			__m512i tll = _mm512_broadcast_i32x4(_mm_loadu_si128(
-				(const __m128i *)(const void *)tabs));
-			__m512i tlh = _mm512_broadcast_i32x4(_mm_loadu_si128(
-				(const __m128i *)(const void *)(tabs + 16)));
-			__m512i thl = _mm512_broadcast_i32x4(_mm_loadu_si128(
-				(const __m128i *)(const void *)(tabs + 32)));
-			__m512i thh = _mm512_broadcast_i32x4(_mm_loadu_si128(
-				(const __m128i *)(const void *)(tabs + 48)));
-			__m512i b = _mm512_loadu_si512((const void *)bits);
-			__m512i bl = _mm512_and_si512(b, nib);
-			__m512i bh = _mm512_and_si512(_mm512_srli_epi16(b, 4), nib);
-			__m512i ul = _mm512_add_epi8(_mm512_shuffle_epi8(tll, bl),
-						     _mm512_shuffle_epi8(tlh, bh));
-			__m512i uh = _mm512_add_epi8(_mm512_shuffle_epi8(thl, bl),
-						     _mm512_shuffle_epi8(thh, bh));
-
-			/* one line when the column's 64 bytes are aligned */
-			_mm_prefetch((const char *)pf, _MM_HINT_T0);
-			if (pf2)
-				_mm_prefetch((const char *)pf + 63, _MM_HINT_T0);
-			lw = _mm512_add_epi16(lw, ul);
-			lo = _mm512_add_epi16(lo, _mm512_srli_epi16(ul, 8));
-			hw = _mm512_add_epi16(hw, uh);
-			ho = _mm512_add_epi16(ho, _mm512_srli_epi16(uh, 8));
-			bits += stride;
-			pf += stride;
-			tabs += TAB_BYTES;
-		}
-		add_run(s, _mm512_castsi512_si256(lw), _mm512_castsi512_si256(lo),
-			_mm512_castsi512_si256(hw), _mm512_castsi512_si256(ho),
-			run, first);
-		add_run(s + 4, _mm512_extracti64x4_epi64(lw, 1),
-			_mm512_extracti64x4_epi64(lo, 1),
-			_mm512_extracti64x4_epi64(hw, 1),
-			_mm512_extracti64x4_epi64(ho, 1), run, first);
-	}
-}
-#endif
-
 /* plane_sums64 for a last block of 32 rows (into s[0..3]) */
 static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 			      uint64_t stride, const uint8_t *tabs,
@@ -421,9 +358,9 @@ static AVX2_INLINE __m256 scales8(const struct bcq_shape *s, uint64_t idx)
  * the next row's scales (unused, abuf has room for them) except at the
  * end of the buffer, where the rest is scalar.
  */
-static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
-			     uint32_t row0, uint32_t nv, uint32_t ga,
-			     uint32_t gb)
+AVX2 void csa_bcq_load_alphas_avx2(const struct bcq_shape *s, float *abuf,
+				   uint32_t row0, uint32_t nv, uint32_t ga,
+				   uint32_t gb)
 {
 	uint32_t pairs = (gb - ga) * s->planes;
 	uint64_t stride = (uint64_t)s->ngroups * s->planes, base, i;
@@ -434,7 +371,7 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 
 	for (v = 0; v < nv; v++) {
 		base = ((uint64_t)(row0 + 8 * v) * s->ngroups + ga) * s->planes;
-		out = c->abuf + 8 * v;
+		out = abuf + 8 * v;
 		for (j = 0; j < pairs && base + 7 * stride + j + 8 <= total; j += 8) {
 			i = base + j;
 			r0 = scales8(s, i);
@@ -490,9 +427,9 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
  * multiply alpha * (float)S, which quiets a signalling NaN itself, so the
  * products, and every bit after them, are the same.
  */
-static AVX2_F16C void load_alphas_f16(const struct bcq_shape *s,
-				      const struct chunk *c, uint32_t row0,
-				      uint32_t nv, uint32_t ga, uint32_t gb)
+AVX2_F16C void csa_bcq_load_alphas_f16c(const struct bcq_shape *s, float *abuf,
+					uint32_t row0, uint32_t nv, uint32_t ga,
+					uint32_t gb)
 {
 	uint32_t pairs = (gb - ga) * s->planes;
 	uint64_t stride = (uint64_t)s->ngroups * s->planes, base, i;
@@ -504,7 +441,7 @@ static AVX2_F16C void load_alphas_f16(const struct bcq_shape *s,
 
 	for (v = 0; v < nv; v++) {
 		base = ((uint64_t)(row0 + 8 * v) * s->ngroups + ga) * s->planes;
-		out = c->abuf + 8 * v;
+		out = abuf + 8 * v;
 		for (j = 0; j < pairs && base + 7 * stride + j + 8 <= total; j += 8) {
 			p = s->scales + 2 * (base + j);
 #define ROW(k) _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * (k) * stride))
@@ -558,8 +495,8 @@ static AVX2_F16C void load_alphas_f16(const struct bcq_shape *s,
 
 /* Start loading the scales of rows row0..row1-1, groups g0..g1-1 (the
  * next block: each row's are contiguous, the rows a stride apart). */
-static void prefetch_scales(const struct bcq_shape *s, uint32_t row0,
-			    uint32_t row1, uint32_t g0, uint32_t g1)
+void csa_bcq_prefetch_scales(const struct bcq_shape *s, uint32_t row0,
+			     uint32_t row1, uint32_t g0, uint32_t g1)
 {
 	uint64_t esize = s->scale_bytes, a, end;
 
@@ -588,7 +525,7 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 
 		nv = nfast - n0 >= 2 * ROWS ? 8 : 4;	/* vectors of 8 rows */
 		if (n0 + 8 * nv < nfast)
-			prefetch_scales(s, n0 + 8 * nv, nfast - n0 - 8 * nv >= 2 * ROWS ?
+			csa_bcq_prefetch_scales(s, n0 + 8 * nv, nfast - n0 - 8 * nv >= 2 * ROWS ?
 					n0 + 8 * nv + 2 * ROWS : nfast, g0, g1);
 		for (i = 0; i < nv; i++)
 			acc[i] = g0 ? _mm256_loadu_ps((const float *)(const void *)(y + 32 * i))
@@ -596,9 +533,9 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 		for (ga = g0; ga < g1; ga = gb) {
 			gb = g1 - ga > gs ? ga + gs : g1;
 			if (c->f16c)
-				load_alphas_f16(s, c, n0, nv, ga, gb);
+				csa_bcq_load_alphas_f16c(s, c->abuf, n0, nv, ga, gb);
 			else
-				load_alphas(s, c, n0, nv, ga, gb);
+				csa_bcq_load_alphas_avx2(s, c->abuf, n0, nv, ga, gb);
 			for (g = ga; g < gb; g++) {
 				const float *a = c->abuf + (g - ga) * s->planes * ABUF_ROWS;
 
@@ -615,12 +552,6 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 					const uint8_t *pf = n0 + 2 * ROWS < nfast ?
 							    b + 2 * ROWS : b;
 
-#if CSA_BCQ_HAVE_AVX512
-					if (nv == 8 && c->wide)
-						plane_sums64_512(sum, b, s->n, tabs,
-								 kb1 - kb0, pf);
-					else
-#endif
 					if (nv == 8)
 						plane_sums64(sum, b, s->n, tabs, kb1 - kb0, pf);
 					else
@@ -643,8 +574,7 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 	}
 }
 
-AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
-				int avx512)
+AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 {
 	uint32_t nfast = s->n & ~(ROWS - 1), kpg = s->group / 8;
 	uint32_t gpc = CHUNK_KB / kpg, g0, g1, g, kb, kb1;
@@ -658,12 +588,11 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
 	c.sg = scratch + CHUNK_KB * TAB_BYTES;
 	c.skip = c.sg + 4 * CHUNK_KB;
 	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
-	c.wide = avx512;
 	c.f16c = s->fmt == BCQ_SCALE_F16 && __builtin_cpu_supports("f16c");
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
 		for (g = g0; g < g1; g++) {
-			amax = group_amax(s, g);
+			amax = csa_bcq_group_amax_avx2(s, g);
 			c.skip[g - g0] = amax == 0.0f;
 			if (amax == 0.0f)
 				continue;
@@ -671,7 +600,7 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
 			csa_st_f32(c.sg + 4 * (g - g0), amax / 127.0f);
 			kb1 = s->k8 - g * kpg > kpg ? (g + 1) * kpg : s->k8;
 			for (kb = g * kpg; kb < kb1; kb++) {
-				quantize8(s, kb, inv, q);
+				csa_bcq_quantize8_avx2(s, kb, inv, q);
 				build_tables(c.tabs + (kb - g0 * kpg) * TAB_BYTES, q);
 			}
 		}
