@@ -500,6 +500,13 @@ void csa_bcq_prefetch_scales(const struct bcq_shape *s, uint32_t row0,
 {
 	uint64_t esize = s->scale_bytes, a, end;
 
+	if (g0 == 0 && g1 == s->ngroups) {	/* the rows' scales are contiguous */
+		a = (uint64_t)row0 * s->ngroups * s->planes * esize;
+		end = (uint64_t)row1 * s->ngroups * s->planes * esize;
+		for (a &= ~63ull; a < end; a += 64)
+			_mm_prefetch((const char *)(s->scales + a), _MM_HINT_T0);
+		return;
+	}
 	for (; row0 < row1; row0++) {
 		a = ((uint64_t)row0 * s->ngroups + g0) * s->planes * esize;
 		end = a + (uint64_t)(g1 - g0) * s->planes * esize;

@@ -94,14 +94,14 @@ static AVX512 void build_tables16(uint8_t *t, const int32_t q[8])
  * float chain t = t + alpha * (float)S per plane, from t = +0, alphas at
  * @a (ABUF_ROWS per plane).  @bits: the block's bytes in plane 0's column
  * kb0.  @full: 64 rows, else 32 (the rest of the loaded vector is
- * ignored).  @pf: prefetch the next block's bytes.  P and full are
+ * ignored).  The next block's bytes are prefetched.  P and full are
  * constants where this is inlined, so the per-plane arrays stay in
  * registers.
  */
 static AVX512_INLINE void group_block(const struct bcq_shape *s,
 				      const uint8_t *bits, const uint8_t *tabs,
 				      uint32_t cols, const float *a, __m512 t[4],
-				      const uint32_t P, const int full, int pf)
+				      const uint32_t P, const int full)
 {
 	/* rows 0-31 and 32-63 of the block from the even- and odd-row sums */
 	const __m512i lo_idx = _mm512_set_epi16(
@@ -134,8 +134,8 @@ static AVX512_INLINE void group_block(const struct bcq_shape *s,
 				__m512i w = full ? _mm512_loadu_si512((const void *)b) :
 					    _mm512_maskz_loadu_epi8(0xffffffffull, b);
 
-				if (pf)
-					_mm_prefetch((const char *)b + PF_AHEAD, PF_HINT);
+				/* (past the last block: a harmless hint) */
+				_mm_prefetch((const char *)b + PF_AHEAD, PF_HINT);
 				e[p] = _mm512_add_epi16(e[p], _mm512_add_epi16(
 					_mm512_permutexvar_epi16(w, tl),
 					_mm512_permutexvar_epi16(_mm512_srli_epi16(w, 4), th)));
@@ -165,10 +165,12 @@ static AVX512_INLINE void group_block(const struct bcq_shape *s,
 	 * -0 products give +0) */
 #pragma GCC unroll 4
 	for (p = 0; p < P; p++) {
-		for (v = 0; v < (full ? 4u : 2u); v++)
-			t[v] = _mm512_add_ps(p ? t[v] : _mm512_setzero_ps(),
-				_mm512_mul_ps(_mm512_loadu_ps(a + p * ABUF_ROWS + 16 * v),
-					      _mm512_cvtepi32_ps(sum[p][v])));
+#pragma GCC unroll 4
+		for (v = 0; v < 4; v++)
+			if (full || v < 2)
+				t[v] = _mm512_add_ps(p ? t[v] : _mm512_setzero_ps(),
+					_mm512_mul_ps(_mm512_loadu_ps(a + p * ABUF_ROWS + 16 * v),
+						      _mm512_cvtepi32_ps(sum[p][v])));
 	}
 }
 
@@ -192,8 +194,9 @@ static AVX512_INLINE void block_rows(const struct bcq_shape *s,
 		csa_bcq_prefetch_scales(s, n0 + BLOCK, nfast - n0 - BLOCK >= BLOCK ?
 					n0 + 2 * BLOCK : nfast, g0, g1);
 #pragma GCC unroll 4
-	for (v = 0; v < nq; v++)
-		acc[v] = g0 ? _mm512_loadu_ps(y + 16 * v) : _mm512_setzero_ps();
+	for (v = 0; v < 4; v++)
+		if (v < nq)
+			acc[v] = g0 ? _mm512_loadu_ps(y + 16 * v) : _mm512_setzero_ps();
 	for (ga = g0; ga < g1; ga = gb) {
 		gb = g1 - ga > gs ? ga + gs : g1;
 		if (c->f16c)
@@ -208,17 +211,19 @@ static AVX512_INLINE void block_rows(const struct bcq_shape *s,
 			group_block(s, s->bits + (uint64_t)kb0 * s->n + n0,
 				    c->tabs + (kb0 - g0 * kpg) * TAB_BYTES,
 				    kb1 - kb0, c->abuf + (g - ga) * P * ABUF_ROWS,
-				    t, P, full, pf);
+				    t, P, full);
 			/* acc = acc + t * s_g */
 			sgv = _mm512_set1_ps(csa_ld_f32(c->sg + 4 * (g - g0)));
 #pragma GCC unroll 4
-			for (v = 0; v < nq; v++)
-				acc[v] = _mm512_add_ps(acc[v], _mm512_mul_ps(t[v], sgv));
+			for (v = 0; v < 4; v++)
+				if (v < nq)
+					acc[v] = _mm512_add_ps(acc[v], _mm512_mul_ps(t[v], sgv));
 		}
 	}
 #pragma GCC unroll 4
-	for (v = 0; v < nq; v++)
-		_mm512_storeu_ps(y + 16 * v, acc[v]);
+	for (v = 0; v < 4; v++)
+		if (v < nq)
+			_mm512_storeu_ps(y + 16 * v, acc[v]);
 }
 
 #define BLOCK_ROWS_P(P)							\
