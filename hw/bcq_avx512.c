@@ -175,6 +175,70 @@ static AVX512_INLINE void group_block(const struct bcq_shape *s,
 }
 
 /*
+ * csa_bcq_load_alphas_f16c for 16 rows at a time: 8 codes of each of 16
+ * rows (rows 4L .. 4L + 3 in 128-bit lane L of four vectors), a 4 x 8
+ * transpose in every lane at once (two rounds of unpacks), then one
+ * 64-bit permute gathers a column's 16 rows, and vcvtph2ps widens them
+ * (equal to csa_f32_from_f16 but on a signalling NaN, which it quiets;
+ * alpha only enters the multiply alpha * (float)S, which quiets it
+ * itself: the same bits).  A partial last column reads on into the next
+ * row's scales (unused, abuf has room for them) except at the end of the
+ * buffer, where the rest is scalar.
+ */
+static AVX512 void load_alphas16_f16(const struct bcq_shape *s, float *abuf,
+				     uint32_t row0, uint32_t rows, uint32_t ga,
+				     uint32_t gb)
+{
+	const __m512i col_pairs = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+	uint32_t pairs = (gb - ga) * s->planes, r, j, k;
+	uint64_t stride = (uint64_t)s->ngroups * s->planes, base;
+	uint64_t total = (uint64_t)s->n * stride;
+	__m512i z[4], a[4], b[4];
+	const uint8_t *p;
+	float *out;
+
+	for (r = 0; r < rows; r += 16) {
+		base = ((uint64_t)(row0 + r) * s->ngroups + ga) * s->planes;
+		out = abuf + r;
+		for (j = 0; j < pairs && base + 15 * stride + j + 8 <= total; j += 8) {
+			p = s->scales + 2 * (base + j);
+#define ROW(i) _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * (i) * stride))
+#pragma GCC unroll 4
+			for (k = 0; k < 4; k++)
+				z[k] = _mm512_inserti32x4(_mm512_inserti32x4(
+					_mm512_inserti32x4(_mm512_castsi128_si512(ROW(k)),
+							   ROW(4 + k), 1), ROW(8 + k), 2),
+					ROW(12 + k), 3);
+#undef ROW
+			/* lane L: columns 0-3 (a0, a2), 4-7 (a1, a3) of row
+			 * pairs (4L, 4L+1) and (4L+2, 4L+3) */
+			a[0] = _mm512_unpacklo_epi16(z[0], z[1]);
+			a[1] = _mm512_unpackhi_epi16(z[0], z[1]);
+			a[2] = _mm512_unpacklo_epi16(z[2], z[3]);
+			a[3] = _mm512_unpackhi_epi16(z[2], z[3]);
+			/* lane L: rows 4L .. 4L+3 of columns (0,1) (2,3) (4,5) (6,7) */
+			b[0] = _mm512_unpacklo_epi32(a[0], a[2]);
+			b[1] = _mm512_unpackhi_epi32(a[0], a[2]);
+			b[2] = _mm512_unpacklo_epi32(a[1], a[3]);
+			b[3] = _mm512_unpackhi_epi32(a[1], a[3]);
+#pragma GCC unroll 4
+			for (k = 0; k < 4; k++) {
+				__m512i c = _mm512_permutexvar_epi64(col_pairs, b[k]);
+
+				_mm512_storeu_ps(out + (j + 2 * k) * ABUF_ROWS,
+						 _mm512_cvtph_ps(_mm512_castsi512_si256(c)));
+				_mm512_storeu_ps(out + (j + 2 * k + 1) * ABUF_ROWS,
+						 _mm512_cvtph_ps(_mm512_extracti64x4_epi64(c, 1)));
+			}
+		}
+		for (; j < pairs; j++)	/* near the end of the scales */
+			for (k = 0; k < 16; k++)
+				out[j * ABUF_ROWS + k] =
+					bcq_scale_at(s, base + k * stride + j);
+	}
+}
+
+/*
  * Rows n0..n0+63 (32 unless @full) of groups g0..g1-1 (tables in the
  * chunk): y = y (or +0 from group 0) + each group's t * s_g, in groups
  * of scales that fit abuf.
@@ -200,7 +264,7 @@ static AVX512_INLINE void block_rows(const struct bcq_shape *s,
 	for (ga = g0; ga < g1; ga = gb) {
 		gb = g1 - ga > gs ? ga + gs : g1;
 		if (c->f16c)
-			csa_bcq_load_alphas_f16c(s, c->abuf, n0, 2 * nq, ga, gb);
+			load_alphas16_f16(s, c->abuf, n0, 16 * nq, ga, gb);
 		else
 			csa_bcq_load_alphas_avx2(s, c->abuf, n0, 2 * nq, ga, gb);
 		for (g = ga; g < gb; g++) {
