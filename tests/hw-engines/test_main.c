@@ -18,7 +18,7 @@ int main(void)
 	    add_error_suite() || add_accuracy_suite() ||
 	    add_fuzz_suite() || add_bcq_fast_suite() || add_bcq_batch_suite() ||
 	    add_kv_batch_suite() || add_f32_batch_suite() ||
-	    add_attn_fast_suite()) {
+	    add_attn_fast_suite() || add_vec_fast_suite()) {
 		CU_cleanup_registry();
 		return 2;
 	}
