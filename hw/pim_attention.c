@@ -27,6 +27,31 @@
 /* csa_kv_elem_bytes() tests the flag bit by number */
 typedef char kv_f16_flag_bit[CSA_CMD_F_KV_F16 == (1u << 4) ? 1 : -1];
 
+static int attn_simd = 1;
+
+void csa_attention_set_simd(int on)
+{
+	attn_simd = !!on;
+}
+
+static int attn_use_avx512(void)
+{
+#if CSA_ATTN_HAVE_AVX512
+	/* libgcc's and clang's checks include the OS saving zmm state */
+	return attn_simd && __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512vl") &&
+	       __builtin_cpu_supports("f16c");
+#else
+	return 0;
+#endif
+}
+
+const char *csa_attention_kernel(void)
+{
+	return attn_use_avx512() ? "avx512" : "scalar";
+}
+
 /* One cache element at element index @idx. */
 static float kv_load(const uint8_t *cache, uint64_t idx, uint32_t esize)
 {
@@ -60,6 +85,12 @@ int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d)
 	uint8_t *cache = csa_dev(hw, d->addr[2]);
 	uint64_t src;
 
+#if CSA_ATTN_HAVE_AVX512
+	if (attn_use_avx512()) {
+		csa_kv_append_avx512(cache, k, v, n_kv, hd, pos, max_seq, esize);
+		return CSA_STATUS_OK;
+	}
+#endif
 	for (h = 0; h < n_kv; h++) {
 		for (i = 0; i < hd; i++) {
 			src = 4 * ((uint64_t)h * hd + i);
@@ -77,31 +108,6 @@ int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d)
  * keeps its own sum in the specified order, so the bits are those of one
  * at a time, and the independent chains hide the add latency. */
 #define LANES 8u
-
-static int attn_simd = 1;
-
-void csa_attention_set_simd(int on)
-{
-	attn_simd = !!on;
-}
-
-static int attn_use_avx512(void)
-{
-#if CSA_ATTN_HAVE_AVX512
-	/* libgcc's and clang's checks include the OS saving zmm state */
-	return attn_simd && __builtin_cpu_supports("avx512f") &&
-	       __builtin_cpu_supports("avx512bw") &&
-	       __builtin_cpu_supports("avx512vl") &&
-	       __builtin_cpu_supports("f16c");
-#else
-	return 0;
-#endif
-}
-
-const char *csa_attention_kernel(void)
-{
-	return attn_use_avx512() ? "avx512" : "scalar";
-}
 
 static void head_scores(float *scores, const uint8_t *q,
 			const struct head_view *v, float scale)

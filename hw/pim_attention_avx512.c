@@ -142,6 +142,55 @@ AVX512 void csa_attn_values_avx512(uint8_t *out, const float *p,
 				      (__mmask16)((1u << nd) - 1), o);
 	}
 }
+/* @n (1..16) f32 lanes as cache elements at @p: binary16 by vcvtps2ph,
+ * round to nearest even, which equals csa_f16_from_f32 on every f32
+ * encoding (NaN: quiet, top payload bits; overflow: inf) */
+static AVX512_INLINE void store_row(uint8_t *p, uint32_t esize, __mmask16 n,
+				    __m512 x)
+{
+	if (esize == 4)
+		_mm512_mask_storeu_ps((void *)p, n, x);
+	else
+		_mm256_mask_storeu_epi16((void *)p, n, _mm512_cvtps_ph(x,
+					 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+AVX512 void csa_kv_append_avx512(uint8_t *cache, const uint8_t *k,
+				 const uint8_t *v, uint32_t n_kv, uint32_t hd,
+				 uint32_t pos, uint32_t max_seq, uint32_t esize)
+{
+	uint64_t src, vi;
+	uint32_t h, i, j, n;
+	uint16_t half[TILE];
+	float word[TILE];
+	__mmask16 m;
+	__m512 x;
+
+	for (h = 0; h < n_kv; h++)
+		for (i = 0; i < hd; i += TILE) {
+			n = hd - i < TILE ? hd - i : TILE;
+			m = (__mmask16)((1u << n) - 1);
+			src = 4 * ((uint64_t)h * hd + i);
+			/* K: the token's row is contiguous */
+			store_row(cache + esize * csa_kv_k_index(hd, max_seq, h, pos, i),
+				  esize, m, _mm512_maskz_loadu_ps(m, (const void *)(k + src)));
+			/* V: one element per dimension's row, a row apart */
+			x = _mm512_maskz_loadu_ps(m, (const void *)(v + src));
+			vi = csa_kv_v_index(n_kv, hd, max_seq, h, pos, i);
+			if (esize == 4) {
+				_mm512_storeu_ps(word, x);
+				for (j = 0; j < n; j++)
+					memcpy(cache + 4 * (vi + (uint64_t)j * CSA_KV_BANKS *
+						csa_kv_slots(max_seq)), &word[j], 4);
+			} else {
+				_mm256_storeu_si256((__m256i *)(void *)half, _mm512_cvtps_ph(x,
+					_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+				for (j = 0; j < n; j++)
+					memcpy(cache + 2 * (vi + (uint64_t)j * CSA_KV_BANKS *
+						csa_kv_slots(max_seq)), &half[j], 2);
+			}
+		}
+}
 #else
 /* no AVX-512 kernel for this compiler: pim_attention.c runs every head */
 typedef int pim_attention_avx512_absent;

@@ -32,4 +32,10 @@ void csa_attn_scores_avx512(float *scores, const uint8_t *q,
 void csa_attn_values_avx512(uint8_t *out, const float *p,
 			    const struct head_view *v);
 
+/* KV_APPEND of token @pos: k and v f32[n_kv * hd] into the cache of
+ * @esize-byte elements, 16 at a time */
+void csa_kv_append_avx512(uint8_t *cache, const uint8_t *k, const uint8_t *v,
+			  uint32_t n_kv, uint32_t hd, uint32_t pos,
+			  uint32_t max_seq, uint32_t esize);
+
 #endif /* CSA_PIM_ATTENTION_IMPL_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_attn_fast.c - ATTENTION's vector kernel (hw/pim_attention_avx512.c,
- * where the host has AVX-512) against its scalar kernel, bit for bit: f32
+ * test_attn_fast.c - ATTENTION's and KV_APPEND's vector kernel
+ * (hw/pim_attention_avx512.c, where the host has AVX-512) against the
+ * scalar one, bit for bit: f32
  * and binary16 caches written directly with random encodings (subnormals,
  * inf, NaN, signalling NaN codes, -0 included), GQA, head_dim and seq_len
  * over every tail of the 16-lane tiles.  With a non-finite element the
@@ -167,6 +168,75 @@ static void test_attn_long(void)
 	run_shape(&c32);
 }
 
+/* KV_APPEND with both kernels into the same cache: the same bytes,
+ * binary16 rounding included (ties, overflow to inf, NaN payloads,
+ * subnormals), f32 copied bit for bit */
+static void test_kv_append(void)
+{
+	static const uint32_t special[] = {
+		0x7f800001u, 0xffc00123u, 0x477ff000u, 0x477fefffu, 0x33800000u,
+		0x33000000u, 0x38800000u, 0x80000000u, 0x3f801000u, 0x00000001u,
+	};
+	static const uint32_t hds[] = { 1, 15, 16, 17, 64, 100 };
+	uint32_t i, j, n_kv, hd, max_seq, pos, nk;
+	uint64_t bytes, a_k, a_v, a_cache, cycles;
+	uint8_t *fast, *slow;
+	float *k, *v;
+	struct csa_desc d;
+	int f16;
+
+	h_seed(73);
+	for (i = 0; i < 24; i++) {
+		f16 = (int)(i & 1);
+		n_kv = 1 + h_rand32() % 3;
+		hd = hds[i % 6];
+		max_seq = 1 + h_rand32() % 80;
+		pos = h_rand32() % max_seq;
+		nk = n_kv * hd;
+		bytes = csa_kv_bytes_elem(n_kv, hd, max_seq, f16 ? 2 : 4);
+		k = malloc(4ull * nk);
+		v = malloc(4ull * nk);
+		fast = malloc(bytes);
+		slow = malloc(bytes);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fast);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(slow);
+		for (j = 0; j < nk; j++) {
+			k[j] = j % 7 == 3 ? h_bits_f32(special[h_rand32() % 10]) :
+			       h_rand_mixed(70000.0f);
+			v[j] = j % 5 == 1 ? h_bits_f32(special[h_rand32() % 10]) :
+			       h_rand_mixed(1.0f);
+		}
+		h_reset();
+		a_k = h_alloc(4ull * nk);
+		a_v = h_alloc(4ull * nk);
+		a_cache = h_alloc(bytes);
+		h_put(a_k, k, 4ull * nk);
+		h_put(a_v, v, 4ull * nk);
+		d = t_desc(CSA_OP_KV_APPEND, f16 ? CSA_CMD_F_KV_F16 : 0);
+		d.arg[0] = n_kv;
+		d.arg[1] = hd;
+		d.arg[2] = pos;
+		d.arg[3] = max_seq;
+		d.addr[0] = a_k;
+		d.addr[1] = a_v;
+		d.addr[2] = a_cache;
+		CU_ASSERT_EQUAL_FATAL(h_exec(&d, &cycles), CSA_STATUS_OK);
+		h_get(a_cache, fast, bytes);
+		csa_attention_set_simd(0);
+		CU_ASSERT_EQUAL_FATAL(h_exec(&d, &cycles), CSA_STATUS_OK);
+		csa_attention_set_simd(1);
+		h_get(a_cache, slow, bytes);
+		/* the scalar kernel rewrote the same elements with its bytes */
+		CU_ASSERT_EQUAL(memcmp(fast, slow, bytes), 0);
+		free(k);
+		free(v);
+		free(fast);
+		free(slow);
+	}
+}
+
 int add_attn_fast_suite(void)
 {
 	CU_pSuite s = CU_add_suite("ATTENTION vector kernel", h_init, h_fini);
@@ -174,7 +244,8 @@ int add_attn_fast_suite(void)
 	if (!s ||
 	    !CU_add_test(s, "kernel choice", test_attn_kernel_choice) ||
 	    !CU_add_test(s, "vector = scalar, every tail", test_attn_tails) ||
-	    !CU_add_test(s, "vector = scalar, long sequences", test_attn_long))
+	    !CU_add_test(s, "vector = scalar, long sequences", test_attn_long) ||
+	    !CU_add_test(s, "KV_APPEND vector = scalar", test_kv_append))
 		return -1;
 	return 0;
 }
