@@ -28,6 +28,7 @@
  * steps here (amax, quantization, the scales' transpose).
  */
 #include "hw/bcq_impl.h"
+#include "hw/host_cpu.h"
 
 #if CSA_BCQ_HAVE_AVX2
 #include <immintrin.h>
@@ -595,7 +596,7 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 	c.sg = scratch + CHUNK_KB * TAB_BYTES;
 	c.skip = c.sg + 4 * CHUNK_KB;
 	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
-	c.f16c = s->fmt == BCQ_SCALE_F16 && __builtin_cpu_supports("f16c");
+	c.f16c = s->fmt == BCQ_SCALE_F16 && csa_host_f16c();
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
 		for (g = g0; g < g1; g++) {

@@ -28,6 +28,7 @@
  * are bcq_avx2.c's.
  */
 #include "hw/bcq_impl.h"
+#include "hw/host_cpu.h"
 
 #if CSA_BCQ_HAVE_AVX512
 #include <immintrin.h>
@@ -355,7 +356,7 @@ AVX512 uint32_t csa_bcq_rows_avx512(const struct bcq_shape *s, uint8_t *scratch)
 	c.sg = scratch + CHUNK_KB * TAB_BYTES;
 	c.skip = c.sg + 4 * CHUNK_KB;
 	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
-	c.f16c = s->fmt == BCQ_SCALE_F16 && __builtin_cpu_supports("f16c");
+	c.f16c = s->fmt == BCQ_SCALE_F16 && csa_host_f16c();
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
 		for (g = g0; g < g1; g++) {

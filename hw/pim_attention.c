@@ -22,6 +22,7 @@
 #include "hw/attention_simd.h"
 #include "hw/csa_math.h"
 #include "hw/engines.h"
+#include "hw/host_cpu.h"
 #include "hw/pim_attention_impl.h"
 
 /* csa_kv_elem_bytes() tests the flag bit by number */
@@ -41,7 +42,7 @@ static int attn_use_avx512(void)
 	return attn_simd && __builtin_cpu_supports("avx512f") &&
 	       __builtin_cpu_supports("avx512bw") &&
 	       __builtin_cpu_supports("avx512vl") &&
-	       __builtin_cpu_supports("f16c");
+	       csa_host_f16c();
 #else
 	return 0;
 #endif

@@ -16,6 +16,7 @@
 #include "harness.h"
 #include "hw/attention_simd.h"
 #include "hw/csa_math.h"
+#include "hw/host_cpu.h"
 #include "tests.h"
 
 struct attn_shape {
@@ -133,7 +134,7 @@ static void test_attn_kernel_choice(void)
 	csa_attention_set_simd(1);
 #if defined(__x86_64__)
 	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("f16c"))
+	    __builtin_cpu_supports("avx512vl") && csa_host_f16c())
 		CU_ASSERT_STRING_EQUAL(csa_attention_kernel(), "avx512");
 #endif
 }
