@@ -102,7 +102,6 @@ static AVX512 void build_tables16(uint8_t *t, const int32_t q[8])
 static AVX512_INLINE void group_block(const struct bcq_shape *s,
 				      const uint8_t *bits, const uint8_t *tabs,
 				      uint32_t cols, const float *a, __m512 t[4],
-				      const uint8_t **spf, const uint8_t *spf_end,
 				      const uint32_t P, const int full)
 {
 	/* rows 0-31 and 32-63 of the block from the even- and odd-row sums */
@@ -144,12 +143,6 @@ static AVX512_INLINE void group_block(const struct bcq_shape *s,
 				o[p] = _mm512_add_epi16(o[p], _mm512_add_epi16(
 					_mm512_permutexvar_epi16(_mm512_srli_epi16(w, 8), tl),
 					_mm512_permutexvar_epi16(_mm512_srli_epi16(w, 12), th)));
-			}
-			/* one line of the next block's scales per column, so
-			 * they stream in beside the bits, not in a burst */
-			if (*spf < spf_end) {
-				_mm_prefetch((const char *)*spf, _MM_HINT_T0);
-				*spf += 64;
 			}
 			bits += stride;
 			tabs += TAB_BYTES;
@@ -259,21 +252,12 @@ static AVX512_INLINE void block_rows(const struct bcq_shape *s,
 	const uint32_t nq = full ? 4u : 2u, kpg = s->group / 8;
 	uint32_t gs = 8 * (ABUF_PAIRS / 8 / P), ga, gb, g, kb0, kb1, v;
 	float *y = (float *)(void *)(s->y + 4 * (uint64_t)n0);
-	uint32_t nb = nfast - n0 > BLOCK ? nfast - n0 - BLOCK : 0;
-	const uint8_t *spf = NULL, *spf_end = NULL;
+	int pf = n0 + BLOCK < nfast;
 	__m512 acc[4], t[4], sgv;
 
-	/* the next block's scales: one contiguous run when the chunk has
-	 * every group, prefetched a line per column below; else row by row */
-	nb = nb < BLOCK ? nb : BLOCK;
-	if (nb && g0 == 0 && g1 == s->ngroups) {
-		uint64_t row_bytes = (uint64_t)s->ngroups * s->planes * s->scale_bytes;
-
-		spf = s->scales + (((uint64_t)(n0 + BLOCK) * row_bytes) & ~63ull);
-		spf_end = s->scales + (uint64_t)(n0 + BLOCK + nb) * row_bytes;
-	} else if (nb) {
-		csa_bcq_prefetch_scales(s, n0 + BLOCK, n0 + BLOCK + nb, g0, g1);
-	}
+	if (pf)
+		csa_bcq_prefetch_scales(s, n0 + BLOCK, nfast - n0 - BLOCK >= BLOCK ?
+					n0 + 2 * BLOCK : nfast, g0, g1);
 #pragma GCC unroll 4
 	for (v = 0; v < 4; v++)
 		if (v < nq)
@@ -292,7 +276,7 @@ static AVX512_INLINE void block_rows(const struct bcq_shape *s,
 			group_block(s, s->bits + (uint64_t)kb0 * s->n + n0,
 				    c->tabs + (kb0 - g0 * kpg) * TAB_BYTES,
 				    kb1 - kb0, c->abuf + (g - ga) * P * ABUF_ROWS,
-				    t, &spf, spf_end, P, full);
+				    t, P, full);
 			/* acc = acc + t * s_g */
 			sgv = _mm512_set1_ps(csa_ld_f32(c->sg + 4 * (g - g0)));
 #pragma GCC unroll 4
@@ -305,8 +289,6 @@ static AVX512_INLINE void block_rows(const struct bcq_shape *s,
 	for (v = 0; v < 4; v++)
 		if (v < nq)
 			_mm512_storeu_ps(y + 16 * v, acc[v]);
-	for (; spf < spf_end; spf += 64)	/* more scale lines than columns */
-		_mm_prefetch((const char *)spf, _MM_HINT_T0);
 }
 
 #define BLOCK_ROWS_P(P)							\
