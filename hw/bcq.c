@@ -15,8 +15,8 @@
  * Integer sums are exact in any order, so any vectorization of the
  * lookups gives the same bits.  This file is the portable scalar engine
  * and the dispatch: on an AVX2 host bcq_avx2.c does the rows in blocks of
- * 32 (its lookups in 512-bit vectors with AVX-512BW) and this code only
- * the last N % 32.  The tables and partial sums
+ * 32, on one with AVX-512BW bcq_avx512.c in blocks of 64, and this code
+ * only the last N % 32.  The tables and partial sums
  * live in the scratch SRAM (hw->scratch_f viewed as integers: this file
  * is built with -fno-strict-aliasing, see hw/build.mk), in chunks of rows
  * and tables.
@@ -186,10 +186,14 @@ int csa_eng_matvec_bcq(struct csa_hw *hw, const struct csa_desc *d)
 	s.scales = csa_dev(hw, d->addr[2]);
 	s.y = csa_dev(hw, d->addr[3]);
 
+#if CSA_BCQ_HAVE_AVX512
+	if (bcq_use_avx512())
+		done = csa_bcq_rows_avx512(&s, (uint8_t *)(void *)hw->scratch_f);
+	else
+#endif
 #if CSA_BCQ_HAVE_AVX2
 	if (bcq_use_avx2())
-		done = csa_bcq_rows_avx2(&s, (uint8_t *)(void *)hw->scratch_f,
-					 bcq_use_avx512());
+		done = csa_bcq_rows_avx2(&s, (uint8_t *)(void *)hw->scratch_f);
 #endif
 	if (done < s.n)
 		rows_scalar(hw, &s, done);

@@ -24,10 +24,11 @@
  *
  * Only this file's functions use AVX2 (target attribute): the rest of the
  * model is built for the baseline ISA and calls in after a run-time check.
- * On a host with AVX-512BW the lookups of a 64-row block take one 512-bit
- * vector per column (plane_sums64_512); everything else is the AVX2 code.
+ * Hosts with AVX-512BW run bcq_avx512.c instead, which shares the scalar
+ * steps here (amax, quantization, the scales' transpose).
  */
 #include "hw/bcq_impl.h"
+#include "hw/host_cpu.h"
 
 #if CSA_BCQ_HAVE_AVX2
 #include <immintrin.h>
@@ -35,7 +36,7 @@
 #define AVX2		__attribute__((target("avx2")))
 /* the per-scale helpers run 8 times per 64 scales: no call for each */
 #define AVX2_INLINE	__attribute__((target("avx2"), always_inline)) inline
-#define AVX512		__attribute__((target("avx2,avx512f,avx512bw,avx512vl")))
+#define AVX2_F16C	__attribute__((target("avx2,f16c")))
 #define ROWS		32u	/* rows per vector of weight bytes (a block is 2) */
 #define CHUNK_KB	768u	/* byte columns whose tables are held at once */
 #define ABUF_PAIRS	64u	/* (group, plane) scales per row held at once */
@@ -51,7 +52,7 @@ struct chunk {
 	uint8_t *sg;		/* f32 s_g per group of the chunk */
 	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
 	float *abuf;		/* ABUF_PAIRS x ABUF_ROWS scales, see load_alphas */
-	int wide;		/* 64-row lookups with AVX-512BW */
+	int f16c;		/* binary16 scales converted by vcvtph2ps */
 };
 
 /* Bytes a in the low half, b in the high half (values -128..255). */
@@ -102,8 +103,8 @@ static AVX2 void build_tables(uint8_t *t, const int32_t q[8])
  * told the mode: MXCSR does not matter), clamp to +-127; a last partial
  * column is scalar.
  */
-static AVX2 void quantize8(const struct bcq_shape *s, uint32_t kb, float inv,
-			   int32_t q[8])
+AVX2 void csa_bcq_quantize8_avx2(const struct bcq_shape *s, uint32_t kb,
+				 float inv, int32_t q[8])
 {
 	__m256 v, r;
 
@@ -122,7 +123,7 @@ static AVX2 void quantize8(const struct bcq_shape *s, uint32_t kb, float inv,
 }
 
 /* bcq_group_amax with 8 lanes: max |x| over finite x (max is exact) */
-static AVX2 float group_amax(const struct bcq_shape *s, uint32_t g)
+AVX2 float csa_bcq_group_amax_avx2(const struct bcq_shape *s, uint32_t g)
 {
 	uint32_t j = g * s->group;
 	uint32_t j1 = s->k - j > s->group ? j + s->group : s->k;
@@ -268,67 +269,6 @@ static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
 	}
 }
 
-#if CSA_BCQ_HAVE_AVX512
-/*
- * plane_sums64 with AVX-512BW: the 64 rows' bytes of a column are one
- * 512-bit register and one lookup (vpshufb shuffles each 128-bit lane
- * with the same broadcast table, as the AVX2 one does), then each 256-bit
- * half is widened exactly as plane_sums64 widens its two vectors: the
- * same integer sums, so the same bits.  The 32 vector registers also keep
- * every accumulator out of memory.
- */
-static AVX512 void plane_sums64_512(__m256i s[8], const uint8_t *bits,
-				    uint64_t stride, const uint8_t *tabs,
-				    uint32_t cols, const uint8_t *pf)
-{
-	const __m512i nib = _mm512_set1_epi8(0x0f);
-	__m512i lw, lo, hw, ho;
-	uint32_t run, i;
-	int first, pf2 = ((uintptr_t)pf & 63u) || (stride & 63u);
-
-	for (first = 1; cols; cols -= run, first = 0) {
-		run = cols < RUN_KB ? cols : RUN_KB;
-		lw = lo = hw = ho = _mm512_setzero_si512();
-		for (i = 0; i < run; i++) {
-			__m512i tll = _mm512_broadcast_i32x4(_mm_loadu_si128(
-				(const __m128i *)(const void *)tabs));
-			__m512i tlh = _mm512_broadcast_i32x4(_mm_loadu_si128(
-				(const __m128i *)(const void *)(tabs + 16)));
-			__m512i thl = _mm512_broadcast_i32x4(_mm_loadu_si128(
-				(const __m128i *)(const void *)(tabs + 32)));
-			__m512i thh = _mm512_broadcast_i32x4(_mm_loadu_si128(
-				(const __m128i *)(const void *)(tabs + 48)));
-			__m512i b = _mm512_loadu_si512((const void *)bits);
-			__m512i bl = _mm512_and_si512(b, nib);
-			__m512i bh = _mm512_and_si512(_mm512_srli_epi16(b, 4), nib);
-			__m512i ul = _mm512_add_epi8(_mm512_shuffle_epi8(tll, bl),
-						     _mm512_shuffle_epi8(tlh, bh));
-			__m512i uh = _mm512_add_epi8(_mm512_shuffle_epi8(thl, bl),
-						     _mm512_shuffle_epi8(thh, bh));
-
-			/* one line when the column's 64 bytes are aligned */
-			_mm_prefetch((const char *)pf, _MM_HINT_T0);
-			if (pf2)
-				_mm_prefetch((const char *)pf + 63, _MM_HINT_T0);
-			lw = _mm512_add_epi16(lw, ul);
-			lo = _mm512_add_epi16(lo, _mm512_srli_epi16(ul, 8));
-			hw = _mm512_add_epi16(hw, uh);
-			ho = _mm512_add_epi16(ho, _mm512_srli_epi16(uh, 8));
-			bits += stride;
-			pf += stride;
-			tabs += TAB_BYTES;
-		}
-		add_run(s, _mm512_castsi512_si256(lw), _mm512_castsi512_si256(lo),
-			_mm512_castsi512_si256(hw), _mm512_castsi512_si256(ho),
-			run, first);
-		add_run(s + 4, _mm512_extracti64x4_epi64(lw, 1),
-			_mm512_extracti64x4_epi64(lo, 1),
-			_mm512_extracti64x4_epi64(hw, 1),
-			_mm512_extracti64x4_epi64(ho, 1), run, first);
-	}
-}
-#endif
-
 /* plane_sums64 for a last block of 32 rows (into s[0..3]) */
 static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 			      uint64_t stride, const uint8_t *tabs,
@@ -419,9 +359,9 @@ static AVX2_INLINE __m256 scales8(const struct bcq_shape *s, uint64_t idx)
  * the next row's scales (unused, abuf has room for them) except at the
  * end of the buffer, where the rest is scalar.
  */
-static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
-			     uint32_t row0, uint32_t nv, uint32_t ga,
-			     uint32_t gb)
+AVX2 void csa_bcq_load_alphas_avx2(const struct bcq_shape *s, float *abuf,
+				   uint32_t row0, uint32_t nv, uint32_t ga,
+				   uint32_t gb)
 {
 	uint32_t pairs = (gb - ga) * s->planes;
 	uint64_t stride = (uint64_t)s->ngroups * s->planes, base, i;
@@ -432,7 +372,7 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 
 	for (v = 0; v < nv; v++) {
 		base = ((uint64_t)(row0 + 8 * v) * s->ngroups + ga) * s->planes;
-		out = c->abuf + 8 * v;
+		out = abuf + 8 * v;
 		for (j = 0; j < pairs && base + 7 * stride + j + 8 <= total; j += 8) {
 			i = base + j;
 			r0 = scales8(s, i);
@@ -480,13 +420,94 @@ static AVX2 void load_alphas(const struct bcq_shape *s, const struct chunk *c,
 	}
 }
 
+/*
+ * load_alphas for binary16 scales on a host with F16C: the 8x8 transpose
+ * on the 16-bit codes (three rounds of unpacks), then one vcvtph2ps per 8
+ * rows.  vcvtph2ps equals csa_f32_from_f16 on every code but a signalling
+ * NaN, which it returns quiet; alpha is only ever an operand of the
+ * multiply alpha * (float)S, which quiets a signalling NaN itself, so the
+ * products, and every bit after them, are the same.
+ */
+AVX2_F16C void csa_bcq_load_alphas_f16c(const struct bcq_shape *s, float *abuf,
+					uint32_t row0, uint32_t nv, uint32_t ga,
+					uint32_t gb)
+{
+	uint32_t pairs = (gb - ga) * s->planes;
+	uint64_t stride = (uint64_t)s->ngroups * s->planes, base, i;
+	uint64_t total = (uint64_t)s->n * stride;
+	__m128i r0, r1, r2, r3, r4, r5, r6, r7, a0, a1, a2, a3, a4, a5, a6, a7;
+	const uint8_t *p;
+	float *out;
+	uint32_t v, j, r;
+
+	for (v = 0; v < nv; v++) {
+		base = ((uint64_t)(row0 + 8 * v) * s->ngroups + ga) * s->planes;
+		out = abuf + 8 * v;
+		for (j = 0; j < pairs && base + 7 * stride + j + 8 <= total; j += 8) {
+			p = s->scales + 2 * (base + j);
+#define ROW(k) _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * (k) * stride))
+			r0 = ROW(0);
+			r1 = ROW(1);
+			r2 = ROW(2);
+			r3 = ROW(3);
+			r4 = ROW(4);
+			r5 = ROW(5);
+			r6 = ROW(6);
+			r7 = ROW(7);
+#undef ROW
+			/* pairs of rows, column by column */
+			a0 = _mm_unpacklo_epi16(r0, r1);
+			a1 = _mm_unpackhi_epi16(r0, r1);
+			a2 = _mm_unpacklo_epi16(r2, r3);
+			a3 = _mm_unpackhi_epi16(r2, r3);
+			a4 = _mm_unpacklo_epi16(r4, r5);
+			a5 = _mm_unpackhi_epi16(r4, r5);
+			a6 = _mm_unpacklo_epi16(r6, r7);
+			a7 = _mm_unpackhi_epi16(r6, r7);
+			/* rows 0-3 (r0..r3) and 4-7 (r4..r7) of column pairs
+			 * (0,1) (2,3) (4,5) (6,7) */
+			r0 = _mm_unpacklo_epi32(a0, a2);
+			r1 = _mm_unpackhi_epi32(a0, a2);
+			r2 = _mm_unpacklo_epi32(a1, a3);
+			r3 = _mm_unpackhi_epi32(a1, a3);
+			r4 = _mm_unpacklo_epi32(a4, a6);
+			r5 = _mm_unpackhi_epi32(a4, a6);
+			r6 = _mm_unpacklo_epi32(a5, a7);
+			r7 = _mm_unpackhi_epi32(a5, a7);
+#define COL(k, lo, hi, unpack) _mm256_storeu_ps(out + (j + (k)) * ABUF_ROWS,	\
+				_mm256_cvtph_ps(unpack(lo, hi)))
+			COL(0, r0, r4, _mm_unpacklo_epi64);
+			COL(1, r0, r4, _mm_unpackhi_epi64);
+			COL(2, r1, r5, _mm_unpacklo_epi64);
+			COL(3, r1, r5, _mm_unpackhi_epi64);
+			COL(4, r2, r6, _mm_unpacklo_epi64);
+			COL(5, r2, r6, _mm_unpackhi_epi64);
+			COL(6, r3, r7, _mm_unpacklo_epi64);
+			COL(7, r3, r7, _mm_unpackhi_epi64);
+#undef COL
+		}
+		for (; j < pairs; j++)
+			for (r = 0; r < 8; r++) {
+				i = base + r * stride + j;
+				out[j * ABUF_ROWS + r] = bcq_scale_at(s, i);
+			}
+	}
+}
+
 /* Start loading the scales of rows row0..row1-1, groups g0..g1-1 (the
  * next block: each row's are contiguous, the rows a stride apart). */
-static void prefetch_scales(const struct bcq_shape *s, uint32_t row0,
-			    uint32_t row1, uint32_t g0, uint32_t g1)
+void csa_bcq_prefetch_scales(const struct bcq_shape *s, uint32_t row0,
+			     uint32_t row1, uint32_t g0, uint32_t g1)
 {
 	uint64_t esize = s->scale_bytes, a, end;
 
+	if (g0 == 0 && g1 == s->ngroups) {	/* the rows' scales are contiguous */
+		a = (uint64_t)row0 * s->ngroups * s->planes * esize;
+		end = (uint64_t)row1 * s->ngroups * s->planes * esize;
+		for (a &= ~63ull; a < end; a += 64)
+			_mm_prefetch((const char *)(s->scales + a), _MM_HINT_T0);
+		return;
+	}
 	for (; row0 < row1; row0++) {
 		a = ((uint64_t)row0 * s->ngroups + g0) * s->planes * esize;
 		end = a + (uint64_t)(g1 - g0) * s->planes * esize;
@@ -512,14 +533,17 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 
 		nv = nfast - n0 >= 2 * ROWS ? 8 : 4;	/* vectors of 8 rows */
 		if (n0 + 8 * nv < nfast)
-			prefetch_scales(s, n0 + 8 * nv, nfast - n0 - 8 * nv >= 2 * ROWS ?
+			csa_bcq_prefetch_scales(s, n0 + 8 * nv, nfast - n0 - 8 * nv >= 2 * ROWS ?
 					n0 + 8 * nv + 2 * ROWS : nfast, g0, g1);
 		for (i = 0; i < nv; i++)
 			acc[i] = g0 ? _mm256_loadu_ps((const float *)(const void *)(y + 32 * i))
 				    : _mm256_setzero_ps();
 		for (ga = g0; ga < g1; ga = gb) {
 			gb = g1 - ga > gs ? ga + gs : g1;
-			load_alphas(s, c, n0, nv, ga, gb);
+			if (c->f16c)
+				csa_bcq_load_alphas_f16c(s, c->abuf, n0, nv, ga, gb);
+			else
+				csa_bcq_load_alphas_avx2(s, c->abuf, n0, nv, ga, gb);
 			for (g = ga; g < gb; g++) {
 				const float *a = c->abuf + (g - ga) * s->planes * ABUF_ROWS;
 
@@ -536,12 +560,6 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 					const uint8_t *pf = n0 + 2 * ROWS < nfast ?
 							    b + 2 * ROWS : b;
 
-#if CSA_BCQ_HAVE_AVX512
-					if (nv == 8 && c->wide)
-						plane_sums64_512(sum, b, s->n, tabs,
-								 kb1 - kb0, pf);
-					else
-#endif
 					if (nv == 8)
 						plane_sums64(sum, b, s->n, tabs, kb1 - kb0, pf);
 					else
@@ -564,8 +582,7 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 	}
 }
 
-AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
-				int avx512)
+AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 {
 	uint32_t nfast = s->n & ~(ROWS - 1), kpg = s->group / 8;
 	uint32_t gpc = CHUNK_KB / kpg, g0, g1, g, kb, kb1;
@@ -579,11 +596,11 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
 	c.sg = scratch + CHUNK_KB * TAB_BYTES;
 	c.skip = c.sg + 4 * CHUNK_KB;
 	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
-	c.wide = avx512;
+	c.f16c = s->fmt == BCQ_SCALE_F16 && csa_host_f16c();
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
 		for (g = g0; g < g1; g++) {
-			amax = group_amax(s, g);
+			amax = csa_bcq_group_amax_avx2(s, g);
 			c.skip[g - g0] = amax == 0.0f;
 			if (amax == 0.0f)
 				continue;
@@ -591,7 +608,7 @@ AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
 			csa_st_f32(c.sg + 4 * (g - g0), amax / 127.0f);
 			kb1 = s->k8 - g * kpg > kpg ? (g + 1) * kpg : s->k8;
 			for (kb = g * kpg; kb < kb1; kb++) {
-				quantize8(s, kb, inv, q);
+				csa_bcq_quantize8_avx2(s, kb, inv, q);
 				build_tables(c.tabs + (kb - g0 * kpg) * TAB_BYTES, q);
 			}
 		}

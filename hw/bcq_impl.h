@@ -139,14 +139,33 @@ static inline void bcq_quantize8(const struct bcq_shape *s, uint32_t kb,
 }
 
 /*
- * Rows 0 .. (N & ~31) - 1 of the command with AVX2, exactly as the
- * scalar path computes them; @avx512 (only when the host has AVX-512BW
- * and VL) does the 64-row lookups in 512-bit vectors.  @scratch holds the
- * tables (the engine's SRAM).  Returns the number of rows done; the
- * caller runs the rest.
+ * Rows 0 .. (N & ~31) - 1 of the command, exactly as the scalar path
+ * computes them: csa_bcq_rows_avx2 with AVX2 byte shuffles,
+ * csa_bcq_rows_avx512 (hosts with AVX-512F, BW and VL) with 16-bit
+ * tables and vpermw.  @scratch holds the tables (the engine's SRAM), laid
+ * out as in bcq_avx2.c.  Return the number of rows done; the caller runs
+ * the rest.
  */
 #define BCQ_AVX2_SCRATCH_BYTES	(768u * 64u + 768u * 5u + 64u * 64u * 4u)
-uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch,
-			   int avx512);
+uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch);
+uint32_t csa_bcq_rows_avx512(const struct bcq_shape *s, uint8_t *scratch);
+
+/* Steps of bcq_avx2.c the AVX-512 kernel shares (AVX2 code, called on
+ * AVX2 hosts only): bcq_group_amax and bcq_quantize8 in 8 lanes; the
+ * scales of rows row0 .. row0 + 8 nv - 1, groups ga .. gb - 1, as f32
+ * into abuf[j][r] (j = (g - ga) P + p, r = row - row0, 64 floats per j),
+ * the F16C one for binary16 scales on hosts that have F16C; and a
+ * prefetch of rows row0 .. row1 - 1's scales of groups g0 .. g1 - 1. */
+float csa_bcq_group_amax_avx2(const struct bcq_shape *s, uint32_t g);
+void csa_bcq_quantize8_avx2(const struct bcq_shape *s, uint32_t kb, float inv,
+			    int32_t q[8]);
+void csa_bcq_load_alphas_avx2(const struct bcq_shape *s, float *abuf,
+			      uint32_t row0, uint32_t nv, uint32_t ga,
+			      uint32_t gb);
+void csa_bcq_load_alphas_f16c(const struct bcq_shape *s, float *abuf,
+			      uint32_t row0, uint32_t nv, uint32_t ga,
+			      uint32_t gb);
+void csa_bcq_prefetch_scales(const struct bcq_shape *s, uint32_t row0,
+			     uint32_t row1, uint32_t g0, uint32_t g1);
 
 #endif /* CSA_BCQ_IMPL_H */

@@ -82,20 +82,18 @@ int32_t csa_round_even(float v)
 	return i;
 }
 
-/* ln2 split so n * LN2_HI is exact for |n| < 2^8 (LN2_HI has 16 bits). */
-#define LN2_HI		0.693145751953125f	/* 0x3f317200 */
-#define LN2_LO		1.42860677e-6f		/* ln2 - LN2_HI */
-#define LOG2E		1.44269502f
-#define EXP_MAX		88.7228394f		/* above: exp overflows f32 */
-#define EXP_MIN		-103.972084f		/* below: rounds to +0 */
-
-/* Taylor coefficients 1/k!, k = 2..7 (|r| <= ln2/2 + a little). */
-#define C2	0.5f
-#define C3	0.166666672f
-#define C4	0.0416666679f
-#define C5	0.00833333377f
-#define C6	0.00138888892f
-#define C7	0.000198412701f
+/* csa_expf's constants: csa_math.h (the vector kernel shares them) */
+#define LN2_HI		CSA_EXP_LN2_HI
+#define LN2_LO		CSA_EXP_LN2_LO
+#define LOG2E		CSA_EXP_LOG2E
+#define EXP_MAX		CSA_EXP_MAX
+#define EXP_MIN		CSA_EXP_MIN
+#define C2		CSA_EXP_C2
+#define C3		CSA_EXP_C3
+#define C4		CSA_EXP_C4
+#define C5		CSA_EXP_C5
+#define C6		CSA_EXP_C6
+#define C7		CSA_EXP_C7
 
 float csa_expf(float x)
 {

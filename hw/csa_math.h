@@ -39,6 +39,22 @@ static inline float csa_f32_from_bits(uint32_t bits)
 	return v;
 }
 
+/* csa_expf (csa_math.c; its vector form in vector_avx512.c): */
+/* ln2 split so n * CSA_EXP_LN2_HI is exact for |n| < 2^8 (it has 16 bits). */
+#define CSA_EXP_LN2_HI	0.693145751953125f	/* 0x3f317200 */
+#define CSA_EXP_LN2_LO	1.42860677e-6f		/* ln2 - CSA_EXP_LN2_HI */
+#define CSA_EXP_LOG2E	1.44269502f
+#define CSA_EXP_MAX	88.7228394f		/* above: exp overflows f32 */
+#define CSA_EXP_MIN	-103.972084f		/* below: rounds to +0 */
+
+/* Taylor coefficients 1/k!, k = 2..7 (|r| <= ln2/2 + a little). */
+#define CSA_EXP_C2	0.5f
+#define CSA_EXP_C3	0.166666672f
+#define CSA_EXP_C4	0.0416666679f
+#define CSA_EXP_C5	0.00833333377f
+#define CSA_EXP_C6	0.00138888892f
+#define CSA_EXP_C7	0.000198412701f
+
 /* IEEE-754 binary16 <-> binary32, from bits (no __fp16, no libm).
  * To binary16: round to nearest, ties to even; above the largest finite
  * binary16 (65504) by half an ulp or more -> inf; subnormals kept; NaN

@@ -14,14 +14,44 @@
  * table's range giving +0, l = sum_t p_t (t ascending, from +0) runs
  * beside the value product, and out_d = out_d / l at the end (all +0 when
  * l is +0).  Scores live in hw->scratch_f (the banks' result buffers).
+ * On hosts with AVX-512 the two products run 16 lanes at a time
+ * (pim_attention_avx512.c), with the same bits.
  */
 #include "drm/csa_accel.h"
 
+#include "hw/attention_simd.h"
 #include "hw/csa_math.h"
 #include "hw/engines.h"
+#include "hw/host_cpu.h"
+#include "hw/pim_attention_impl.h"
 
 /* csa_kv_elem_bytes() tests the flag bit by number */
 typedef char kv_f16_flag_bit[CSA_CMD_F_KV_F16 == (1u << 4) ? 1 : -1];
+
+static int attn_simd = 1;
+
+void csa_attention_set_simd(int on)
+{
+	attn_simd = !!on;
+}
+
+static int attn_use_avx512(void)
+{
+#if CSA_ATTN_HAVE_AVX512
+	/* libgcc's and clang's checks include the OS saving zmm state */
+	return attn_simd && __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512vl") &&
+	       csa_host_f16c();
+#else
+	return 0;
+#endif
+}
+
+const char *csa_attention_kernel(void)
+{
+	return attn_use_avx512() ? "avx512" : "scalar";
+}
 
 /* One cache element at element index @idx. */
 static float kv_load(const uint8_t *cache, uint64_t idx, uint32_t esize)
@@ -56,6 +86,12 @@ int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d)
 	uint8_t *cache = csa_dev(hw, d->addr[2]);
 	uint64_t src;
 
+#if CSA_ATTN_HAVE_AVX512
+	if (attn_use_avx512()) {
+		csa_kv_append_avx512(cache, k, v, n_kv, hd, pos, max_seq, esize);
+		return CSA_STATUS_OK;
+	}
+#endif
 	for (h = 0; h < n_kv; h++) {
 		for (i = 0; i < hd; i++) {
 			src = 4 * ((uint64_t)h * hd + i);
@@ -74,11 +110,6 @@ int csa_eng_kv_append(struct csa_hw *hw, const struct csa_desc *d)
  * at a time, and the independent chains hide the add latency. */
 #define LANES 8u
 
-struct head_view {
-	const uint8_t *cache;
-	uint32_t n_kv, hd, max_seq, kvh, seq_len, esize;
-};
-
 static void head_scores(float *scores, const uint8_t *q,
 			const struct head_view *v, float scale)
 {
@@ -86,6 +117,12 @@ static void head_scores(float *scores, const uint8_t *q,
 	float s[LANES], qi;
 	uint32_t t, i, j, n;
 
+#if CSA_ATTN_HAVE_AVX512
+	if (attn_use_avx512()) {
+		csa_attn_scores_avx512(scores, q, v, scale);
+		return;
+	}
+#endif
 	for (t = 0; t < v->seq_len; t += n) {
 		n = v->seq_len - t < LANES ? v->seq_len - t : LANES;
 		for (j = 0; j < n; j++) {
@@ -110,6 +147,12 @@ static void head_values(uint8_t *out, const float *p,
 	float o[LANES], pt;
 	uint32_t t, i, j, n;
 
+#if CSA_ATTN_HAVE_AVX512
+	if (attn_use_avx512()) {
+		csa_attn_values_avx512(out, p, v);
+		return;
+	}
+#endif
 	for (i = 0; i < v->hd; i += n) {
 		n = v->hd - i < LANES ? v->hd - i : LANES;
 		for (j = 0; j < n; j++) {

@@ -4,6 +4,8 @@
  * ARGMAX and exact SOFTMAX.  f32, one rounding per written operation, in
  * the order docs/commands.md fixes (the reference is llama2.c's run.c).
  * sqrtf is IEEE-754 correctly rounded, so it is as deterministic as "+".
+ * On AVX-512F hosts SILU_MUL and the softmax's exp and divide steps run
+ * 16 lanes at a time (vector_avx512.c), with the same bits.
  */
 #include <math.h>
 
@@ -11,6 +13,24 @@
 
 #include "hw/csa_math.h"
 #include "hw/engines.h"
+#include "hw/vector_impl.h"
+
+static int vec_simd = 1;
+
+void csa_vector_set_simd(int on)
+{
+	vec_simd = !!on;
+}
+
+int csa_vec_use_avx512(void)
+{
+#if CSA_VEC_HAVE_AVX512
+	/* libgcc's and clang's checks include the OS saving zmm state */
+	return vec_simd && __builtin_cpu_supports("avx512f");
+#else
+	return 0;
+#endif
+}
 
 int csa_eng_copy(struct csa_hw *hw, const struct csa_desc *d)
 {
@@ -88,6 +108,12 @@ int csa_eng_silu_mul(struct csa_hw *hw, const struct csa_desc *d)
 	uint64_t i, n = d->arg[0];
 	float ai, sig;
 
+#if CSA_VEC_HAVE_AVX512
+	if (csa_vec_use_avx512()) {	/* the same bits, 16 at a time */
+		csa_vec_silu_mul_avx512(y, a, b, n);
+		return CSA_STATUS_OK;
+	}
+#endif
 	for (i = 0; i < n; i++) {
 		ai = csa_ld_f32(a + 4 * i);
 		sig = 1.0f / (1.0f + csa_expf(-ai));
@@ -144,6 +170,16 @@ static void softmax_exact(const uint8_t *x, uint8_t *y, uint64_t n)
 		if (v > m)
 			m = v;
 	}
+#if CSA_VEC_HAVE_AVX512
+	if (csa_vec_use_avx512()) {	/* element-wise steps 16 at a time */
+		csa_vec_exp_sub_avx512((float *)(void *)y,
+				       (const float *)(const void *)x, m, n);
+		for (i = 0; i < n; i++)
+			z = z + csa_ld_f32(y + 4 * i);
+		csa_vec_div_avx512((float *)(void *)y, z, n);
+		return;
+	}
+#endif
 	for (i = 0; i < n; i++) {
 		e = csa_expf(csa_ld_f32(x + 4 * i) - m);
 		csa_st_f32(y + 4 * i, e);

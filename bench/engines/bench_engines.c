@@ -7,7 +7,8 @@
  * portable scalar kernel, and with f16 scales (accel-llm's default) with
  * the vector kernel, side by side in one run, plus the matvec time
  * of one decoded token.  Times are the thread's CPU time (the machine is
- * shared).  CSA_HW_NO_SIMD=1 runs only the scalar kernel.
+ * shared).  Device memory is mapped as the sim backend maps it (huge
+ * pages on request).  CSA_HW_NO_SIMD=1 runs only the scalar kernel.
  * Usage: bench-engines [seconds per measurement, default 0.15]
  */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include "csa/csa_device.h"
 #include "drm/csa_accel.h"
@@ -175,7 +177,15 @@ int main(int argc, char **argv)
 	struct csa_hw_config cfg;
 	unsigned int i, m;
 
-	devmem = calloc(1, DEVMEM_BYTES);
+	/* device memory as the sim backend maps it (libaccel/backend_sim.c):
+	 * anonymous, zeroed, with transparent huge pages where the kernel
+	 * gives them on request (the BCQ kernels read columns N bytes apart) */
+	devmem = mmap(NULL, DEVMEM_BYTES, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (devmem == MAP_FAILED)
+		devmem = NULL;
+	if (devmem)
+		(void)madvise(devmem, DEVMEM_BYTES, MADV_HUGEPAGE);
 	if (!devmem) {
 		fprintf(stderr, "bench-engines: no memory for %llu MiB of device memory\n",
 			DEVMEM_BYTES >> 20);
@@ -272,6 +282,6 @@ int main(int argc, char **argv)
 		       tok_scalar[m] * 1e3, tok_fast[m] * 1e3,
 		       tok_scalar[m] / tok_fast[m], tok_f32[m] / tok_fast[m],
 		       tok_f16[m] * 1e3);
-	free(devmem);
+	munmap(devmem, DEVMEM_BYTES);
 	return 0;
 }

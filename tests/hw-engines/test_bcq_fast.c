@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_bcq_fast.c - MATVEC_BCQ's vectorized kernel (hw/bcq_avx2.c, with
- * its AVX-512BW lookups where the host has them, and AVX2 alone) and its
- * portable scalar kernel (hw/bcq.c) all against golden.c, bit for bit:
+ * test_bcq_fast.c - MATVEC_BCQ's vectorized kernels (hw/bcq_avx512.c where
+ * the host has AVX-512BW, hw/bcq_avx2.c) and its portable scalar kernel
+ * (hw/bcq.c) all against golden.c, bit for bit:
  * the golden cases run once per kernel, then random shapes that hit
  * every tail (N % 32, K % 8, K % G, G = 8..4096, P = 1..4, every scale
  * format: f32, pow2, binary16, APoT), the 16-bit partial sums at their bounds, table chunks, skipped
@@ -223,7 +223,7 @@ static void run_both(const struct bcq_fast_case *c, int golden)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(slow);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(avx2);
 	make_inputs(&in, c);
-	csa_bcq_set_simd(CSA_BCQ_SIMD_BEST);	/* AVX-512 lookups on such hosts */
+	csa_bcq_set_simd(CSA_BCQ_SIMD_BEST);	/* the AVX-512 kernel on such hosts */
 	exec_bcq(c, &in, fast);
 	csa_bcq_set_simd(CSA_BCQ_SIMD_AVX2);
 	exec_bcq(c, &in, avx2);
@@ -349,8 +349,9 @@ static void test_random_shapes(void)
 	}
 }
 
-/* Partial sums at their extremes: |S| = 127 G with G = 4096, the 16-bit
- * lane sums at 256 * 240 (low parts) and 256 * 128 (high parts). */
+/* Partial sums at their extremes: |S| = 127 G with G = 4096, the AVX2
+ * kernel's 16-bit lane sums at 256 * 240 (low parts) and 256 * 128 (high
+ * parts), the AVX-512 kernel's int16 sums at +-32 * 1016. */
 static void test_sum_bounds(void)
 {
 	static const enum x_kind xs[] = { X_ONES, X_MINUS_ONES };

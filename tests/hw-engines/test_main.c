@@ -17,7 +17,8 @@ int main(void)
 	if (add_footprint_suite() || add_compute_suite() ||
 	    add_error_suite() || add_accuracy_suite() ||
 	    add_fuzz_suite() || add_bcq_fast_suite() || add_bcq_batch_suite() ||
-	    add_kv_batch_suite() || add_f32_batch_suite()) {
+	    add_kv_batch_suite() || add_f32_batch_suite() ||
+	    add_attn_fast_suite() || add_vec_fast_suite()) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -19,6 +19,8 @@ int add_bcq_fast_suite(void);
 int add_bcq_batch_suite(void);
 int add_kv_batch_suite(void);
 int add_f32_batch_suite(void);
+int add_attn_fast_suite(void);
+int add_vec_fast_suite(void);
 
 static inline struct csa_desc t_desc(uint8_t opcode, uint8_t flags)
 {
