@@ -38,22 +38,12 @@
 #define AVX2_INLINE	__attribute__((target("avx2"), always_inline)) inline
 #define AVX2_F16C	__attribute__((target("avx2,f16c")))
 #define ROWS		32u	/* rows per vector of weight bytes (a block is 2) */
-#define CHUNK_KB	768u	/* byte columns whose tables are held at once */
 #define ABUF_PAIRS	64u	/* (group, plane) scales per row held at once */
 #define ABUF_ROWS	64u
-#define TAB_BYTES	64u	/* per byte column: l-lo, l-hi, h-lo, h-hi */
 #define RUN_KB		256u	/* byte columns the 16-bit sums can take */
 #define L_BIAS		60
 #define H_BIAS		32
 #define SUM_BIAS	(16 * 2 * H_BIAS + 2 * L_BIAS)
-
-struct chunk {
-	uint8_t *tabs;		/* CHUNK_KB * TAB_BYTES */
-	uint8_t *sg;		/* f32 s_g per group of the chunk */
-	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
-	float *abuf;		/* ABUF_PAIRS x ABUF_ROWS scales, see load_alphas */
-	int f16c;		/* binary16 scales converted by vcvtph2ps */
-};
 
 /* Bytes a in the low half, b in the high half (values -128..255). */
 static AVX2 __m256i pair8(int32_t a, int32_t b)
@@ -262,7 +252,7 @@ static AVX2 void plane_sums64(__m256i s[8], const uint8_t *bits,
 			LOOKUP32(bits + 32, lw1, lo1, hw1, ho1);
 			bits += stride;
 			pf += stride;
-			tabs += TAB_BYTES;
+			tabs += BCQ_TAB_BYTES;
 		}
 		add_run(s, lw0, lo0, hw0, ho0, run, first);
 		add_run(s + 4, lw1, lo1, hw1, ho1, run, first);
@@ -288,7 +278,7 @@ static AVX2 void plane_sums32(__m256i s[4], const uint8_t *bits,
 
 			LOOKUP32(bits, lw, lo, hw, ho);
 			bits += stride;
-			tabs += TAB_BYTES;
+			tabs += BCQ_TAB_BYTES;
 		}
 		add_run(s, lw, lo, hw, ho, run, first);
 	}
@@ -519,7 +509,7 @@ void csa_bcq_prefetch_scales(const struct bcq_shape *s, uint32_t row0,
 /* Rows 0..nfast-1, groups g0..g1-1 (their tables in the chunk), in
  * blocks of 64 rows (the last one 32 when nfast % 64 == 32) and runs of
  * groups whose scales fit abuf. */
-static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
+static AVX2 void chunk_rows(const struct bcq_shape *s, const struct bcq_chunk *c,
 			    uint32_t nfast, uint32_t g0, uint32_t g1)
 {
 	uint32_t kpg = s->group / 8, kbc = g0 * kpg;
@@ -554,7 +544,7 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 				for (p = 0; p < s->planes; p++, a += ABUF_ROWS) {
 					const uint8_t *b = s->bits + ((uint64_t)p * s->k8 +
 								      kb0) * s->n + n0;
-					const uint8_t *tabs = c->tabs + (kb0 - kbc) * TAB_BYTES;
+					const uint8_t *tabs = c->tabs + (kb0 - kbc) * BCQ_TAB_BYTES;
 
 					/* prefetch the next block's rows */
 					const uint8_t *pf = n0 + 2 * ROWS < nfast ?
@@ -582,36 +572,52 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 	}
 }
 
+void csa_bcq_chunk_init(struct bcq_chunk *c, const struct bcq_shape *s,
+			uint8_t *scratch)
+{
+	c->tabs = scratch;
+	c->sg = scratch + BCQ_CHUNK_KB * BCQ_TAB_BYTES;
+	c->skip = c->sg + 4 * BCQ_CHUNK_KB;
+	c->abuf = (float *)(void *)(c->skip + BCQ_CHUNK_KB);
+	c->f16c = s->fmt == BCQ_SCALE_F16 && csa_host_f16c();
+}
+
+AVX2 void csa_bcq_chunk_tables_avx2(const struct bcq_shape *s,
+				    const struct bcq_chunk *c, uint32_t g0,
+				    uint32_t g1,
+				    void (*build)(uint8_t *t, const int32_t q[8]))
+{
+	uint32_t kpg = s->group / 8, g, kb, kb1;
+	float amax, inv;
+	int32_t q[8];
+
+	for (g = g0; g < g1; g++) {
+		amax = csa_bcq_group_amax_avx2(s, g);
+		c->skip[g - g0] = amax == 0.0f;
+		if (amax == 0.0f)
+			continue;
+		inv = 127.0f / amax;
+		csa_st_f32(c->sg + 4 * (g - g0), amax / 127.0f);
+		kb1 = s->k8 - g * kpg > kpg ? (g + 1) * kpg : s->k8;
+		for (kb = g * kpg; kb < kb1; kb++) {
+			csa_bcq_quantize8_avx2(s, kb, inv, q);
+			build(c->tabs + (kb - g0 * kpg) * BCQ_TAB_BYTES, q);
+		}
+	}
+}
+
 AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
 {
 	uint32_t nfast = s->n & ~(ROWS - 1), kpg = s->group / 8;
-	uint32_t gpc = CHUNK_KB / kpg, g0, g1, g, kb, kb1;
-	float amax, inv;
-	struct chunk c;
-	int32_t q[8];
+	uint32_t gpc = BCQ_CHUNK_KB / kpg, g0, g1;
+	struct bcq_chunk c;
 
 	if (!nfast)
 		return 0;
-	c.tabs = scratch;
-	c.sg = scratch + CHUNK_KB * TAB_BYTES;
-	c.skip = c.sg + 4 * CHUNK_KB;
-	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
-	c.f16c = s->fmt == BCQ_SCALE_F16 && csa_host_f16c();
+	csa_bcq_chunk_init(&c, s, scratch);
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
-		for (g = g0; g < g1; g++) {
-			amax = csa_bcq_group_amax_avx2(s, g);
-			c.skip[g - g0] = amax == 0.0f;
-			if (amax == 0.0f)
-				continue;
-			inv = 127.0f / amax;
-			csa_st_f32(c.sg + 4 * (g - g0), amax / 127.0f);
-			kb1 = s->k8 - g * kpg > kpg ? (g + 1) * kpg : s->k8;
-			for (kb = g * kpg; kb < kb1; kb++) {
-				csa_bcq_quantize8_avx2(s, kb, inv, q);
-				build_tables(c.tabs + (kb - g0 * kpg) * TAB_BYTES, q);
-			}
-		}
+		csa_bcq_chunk_tables_avx2(s, &c, g0, g1, build_tables);
 		chunk_rows(s, &c, nfast, g0, g1);
 	}
 	return nfast;

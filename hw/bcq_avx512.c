@@ -37,8 +37,6 @@
 #define AVX512_INLINE	__attribute__((target("avx2,f16c,avx512f,avx512bw,avx512vl"), \
 				       always_inline)) inline
 #define BLOCK		64u	/* rows per block: one 512-bit vector per column */
-#define CHUNK_KB	768u	/* byte columns whose tables are held at once */
-#define TAB_BYTES	64u	/* per byte column: T_lo[16], T_hi[16], int16 */
 #define RUN_KB		32u	/* columns the int16 sums can take: 32 * 1016 */
 #define ABUF_PAIRS	64u	/* (group, plane) scales per row held at once */
 #define ABUF_ROWS	64u
@@ -50,17 +48,9 @@
 #endif
 
 /* The scratch layout of bcq_avx2.c: BCQ_AVX2_SCRATCH_BYTES */
-typedef char bcq_avx512_scratch_fits[CHUNK_KB * TAB_BYTES + CHUNK_KB * 5u +
+typedef char bcq_avx512_scratch_fits[BCQ_CHUNK_KB * BCQ_TAB_BYTES + BCQ_CHUNK_KB * 5u +
 				     ABUF_PAIRS * ABUF_ROWS * 4u <=
 				     BCQ_AVX2_SCRATCH_BYTES ? 1 : -1];
-
-struct chunk {
-	uint8_t *tabs;		/* CHUNK_KB * TAB_BYTES */
-	uint8_t *sg;		/* f32 s_g per group of the chunk */
-	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
-	float *abuf;		/* ABUF_PAIRS x ABUF_ROWS scales */
-	int f16c;		/* binary16 scales converted by vcvtph2ps */
-};
 
 /* int16 a in the low 16 words, b in the high 16 */
 static AVX512_INLINE __m512i pair16(int32_t a, int32_t b)
@@ -145,7 +135,7 @@ static AVX512_INLINE void group_block(const struct bcq_shape *s,
 					_mm512_permutexvar_epi16(_mm512_srli_epi16(w, 12), th)));
 			}
 			bits += stride;
-			tabs += TAB_BYTES;
+			tabs += BCQ_TAB_BYTES;
 		}
 #pragma GCC unroll 4
 		for (p = 0; p < P; p++) {
@@ -245,7 +235,7 @@ static AVX512 void load_alphas16_f16(const struct bcq_shape *s, float *abuf,
  * of scales that fit abuf.
  */
 static AVX512_INLINE void block_rows(const struct bcq_shape *s,
-				     const struct chunk *c, uint32_t n0,
+				     const struct bcq_chunk *c, uint32_t n0,
 				     uint32_t nfast, uint32_t g0, uint32_t g1,
 				     const uint32_t P, const int full)
 {
@@ -274,7 +264,7 @@ static AVX512_INLINE void block_rows(const struct bcq_shape *s,
 			kb0 = g * kpg;
 			kb1 = s->k8 - kb0 > kpg ? kb0 + kpg : s->k8;
 			group_block(s, s->bits + (uint64_t)kb0 * s->n + n0,
-				    c->tabs + (kb0 - g0 * kpg) * TAB_BYTES,
+				    c->tabs + (kb0 - g0 * kpg) * BCQ_TAB_BYTES,
 				    kb1 - kb0, c->abuf + (g - ga) * P * ABUF_ROWS,
 				    t, P, full);
 			/* acc = acc + t * s_g */
@@ -293,7 +283,7 @@ static AVX512_INLINE void block_rows(const struct bcq_shape *s,
 
 #define BLOCK_ROWS_P(P)							\
 static AVX512 void block_rows_p##P(const struct bcq_shape *s,		\
-				   const struct chunk *c, uint32_t n0,	\
+				   const struct bcq_chunk *c, uint32_t n0,	\
 				   uint32_t nfast, uint32_t g0, uint32_t g1, \
 				   int full)				\
 {									\
@@ -309,11 +299,11 @@ BLOCK_ROWS_P(4)
 #undef BLOCK_ROWS_P
 
 /* Rows 0..nfast-1 in blocks of 64 (the last one 32 when nfast % 64 == 32) */
-static AVX512 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
+static AVX512 void chunk_rows(const struct bcq_shape *s, const struct bcq_chunk *c,
 			      uint32_t nfast, uint32_t g0, uint32_t g1)
 {
 	static void (*const by_planes[4])(const struct bcq_shape *,
-					  const struct chunk *, uint32_t,
+					  const struct bcq_chunk *, uint32_t,
 					  uint32_t, uint32_t, uint32_t, int) = {
 		block_rows_p1, block_rows_p2, block_rows_p3, block_rows_p4
 	};
@@ -327,33 +317,15 @@ static AVX512 void chunk_rows(const struct bcq_shape *s, const struct chunk *c,
 AVX512 uint32_t csa_bcq_rows_avx512(const struct bcq_shape *s, uint8_t *scratch)
 {
 	uint32_t nfast = s->n & ~31u, kpg = s->group / 8;
-	uint32_t gpc = CHUNK_KB / kpg, g0, g1, g, kb, kb1;
-	float amax, inv;
-	struct chunk c;
-	int32_t q[8];
+	uint32_t gpc = BCQ_CHUNK_KB / kpg, g0, g1;
+	struct bcq_chunk c;
 
 	if (!nfast)
 		return 0;
-	c.tabs = scratch;
-	c.sg = scratch + CHUNK_KB * TAB_BYTES;
-	c.skip = c.sg + 4 * CHUNK_KB;
-	c.abuf = (float *)(void *)(c.skip + CHUNK_KB);
-	c.f16c = s->fmt == BCQ_SCALE_F16 && csa_host_f16c();
+	csa_bcq_chunk_init(&c, s, scratch);
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
-		for (g = g0; g < g1; g++) {
-			amax = csa_bcq_group_amax_avx2(s, g);
-			c.skip[g - g0] = amax == 0.0f;
-			if (amax == 0.0f)
-				continue;
-			inv = 127.0f / amax;
-			csa_st_f32(c.sg + 4 * (g - g0), amax / 127.0f);
-			kb1 = s->k8 - g * kpg > kpg ? (g + 1) * kpg : s->k8;
-			for (kb = g * kpg; kb < kb1; kb++) {
-				csa_bcq_quantize8_avx2(s, kb, inv, q);
-				build_tables16(c.tabs + (kb - g0 * kpg) * TAB_BYTES, q);
-			}
-		}
+		csa_bcq_chunk_tables_avx2(s, &c, g0, g1, build_tables16);
 		chunk_rows(s, &c, nfast, g0, g1);
 	}
 	return nfast;

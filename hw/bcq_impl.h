@@ -157,6 +157,27 @@ uint32_t csa_bcq_rows_avx512(const struct bcq_shape *s, uint8_t *scratch);
  * the F16C one for binary16 scales on hosts that have F16C; and a
  * prefetch of rows row0 .. row1 - 1's scales of groups g0 .. g1 - 1. */
 float csa_bcq_group_amax_avx2(const struct bcq_shape *s, uint32_t g);
+
+/* Both vector kernels' scratch: tables of up to BCQ_CHUNK_KB byte columns
+ * (BCQ_TAB_BYTES each, in the kernel's own format) and their groups. */
+#define BCQ_CHUNK_KB	768u
+#define BCQ_TAB_BYTES	64u
+struct bcq_chunk {
+	uint8_t *tabs;		/* BCQ_CHUNK_KB * BCQ_TAB_BYTES */
+	uint8_t *sg;		/* f32 s_g per group of the chunk */
+	uint8_t *skip;		/* 1: amax == 0, the group adds nothing */
+	float *abuf;		/* 64 (group, plane) pairs x 64 rows of scales */
+	int f16c;		/* binary16 scales converted by vcvtph2ps */
+};
+
+/* The chunk's views of @scratch; then, per chunk of groups g0 .. g1 - 1,
+ * each group's s_g (or skip) and its columns' tables from @build. */
+void csa_bcq_chunk_init(struct bcq_chunk *c, const struct bcq_shape *s,
+			uint8_t *scratch);
+void csa_bcq_chunk_tables_avx2(const struct bcq_shape *s,
+			       const struct bcq_chunk *c, uint32_t g0,
+			       uint32_t g1,
+			       void (*build)(uint8_t *t, const int32_t q[8]));
 void csa_bcq_quantize8_avx2(const struct bcq_shape *s, uint32_t kb, float inv,
 			    int32_t q[8]);
 void csa_bcq_load_alphas_avx2(const struct bcq_shape *s, float *abuf,
