@@ -572,20 +572,9 @@ static AVX2 void chunk_rows(const struct bcq_shape *s, const struct bcq_chunk *c
 	}
 }
 
-void csa_bcq_chunk_init(struct bcq_chunk *c, const struct bcq_shape *s,
-			uint8_t *scratch)
-{
-	c->tabs = scratch;
-	c->sg = scratch + BCQ_CHUNK_KB * BCQ_TAB_BYTES;
-	c->skip = c->sg + 4 * BCQ_CHUNK_KB;
-	c->abuf = (float *)(void *)(c->skip + BCQ_CHUNK_KB);
-	c->f16c = s->fmt == BCQ_SCALE_F16 && csa_host_f16c();
-}
-
-AVX2 void csa_bcq_chunk_tables_avx2(const struct bcq_shape *s,
-				    const struct bcq_chunk *c, uint32_t g0,
-				    uint32_t g1,
-				    void (*build)(uint8_t *t, const int32_t q[8]))
+static AVX2 void chunk_tables(const struct bcq_shape *s,
+			       const struct bcq_chunk *c, uint32_t g0,
+			       uint32_t g1, bcq_build_tables_fn *build)
 {
 	uint32_t kpg = s->group / 8, g, kb, kb1;
 	float amax, inv;
@@ -606,21 +595,33 @@ AVX2 void csa_bcq_chunk_tables_avx2(const struct bcq_shape *s,
 	}
 }
 
-AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
+AVX2 uint32_t csa_bcq_run_chunks_avx2(const struct bcq_shape *s,
+				      uint8_t *scratch, uint32_t nfast,
+				      bcq_build_tables_fn *build,
+				      bcq_chunk_rows_fn *rows)
 {
-	uint32_t nfast = s->n & ~(ROWS - 1), kpg = s->group / 8;
-	uint32_t gpc = BCQ_CHUNK_KB / kpg, g0, g1;
+	uint32_t gpc = BCQ_CHUNK_KB / (s->group / 8), g0, g1;
 	struct bcq_chunk c;
 
 	if (!nfast)
 		return 0;
-	csa_bcq_chunk_init(&c, s, scratch);
+	c.tabs = scratch;
+	c.sg = scratch + BCQ_CHUNK_KB * BCQ_TAB_BYTES;
+	c.skip = c.sg + 4 * BCQ_CHUNK_KB;
+	c.abuf = (float *)(void *)(c.skip + BCQ_CHUNK_KB);
+	c.f16c = s->fmt == BCQ_SCALE_F16 && csa_host_f16c();
 	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
 		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
-		csa_bcq_chunk_tables_avx2(s, &c, g0, g1, build_tables);
-		chunk_rows(s, &c, nfast, g0, g1);
+		chunk_tables(s, &c, g0, g1, build);
+		rows(s, &c, nfast, g0, g1);
 	}
 	return nfast;
+}
+
+AVX2 uint32_t csa_bcq_rows_avx2(const struct bcq_shape *s, uint8_t *scratch)
+{
+	return csa_bcq_run_chunks_avx2(s, scratch, s->n & ~(ROWS - 1),
+				       build_tables, chunk_rows);
 }
 #else
 /* no vector kernel for this host or compiler: bcq.c runs every row */

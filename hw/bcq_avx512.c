@@ -316,19 +316,8 @@ static AVX512 void chunk_rows(const struct bcq_shape *s, const struct bcq_chunk 
 
 AVX512 uint32_t csa_bcq_rows_avx512(const struct bcq_shape *s, uint8_t *scratch)
 {
-	uint32_t nfast = s->n & ~31u, kpg = s->group / 8;
-	uint32_t gpc = BCQ_CHUNK_KB / kpg, g0, g1;
-	struct bcq_chunk c;
-
-	if (!nfast)
-		return 0;
-	csa_bcq_chunk_init(&c, s, scratch);
-	for (g0 = 0; g0 < s->ngroups; g0 = g1) {
-		g1 = s->ngroups - g0 > gpc ? g0 + gpc : s->ngroups;
-		csa_bcq_chunk_tables_avx2(s, &c, g0, g1, build_tables16);
-		chunk_rows(s, &c, nfast, g0, g1);
-	}
-	return nfast;
+	return csa_bcq_run_chunks_avx2(s, scratch, s->n & ~31u, build_tables16,
+				       chunk_rows);
 }
 #else
 /* no AVX-512 kernel for this compiler: bcq_avx2.c or bcq.c run every row */

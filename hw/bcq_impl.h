@@ -170,14 +170,16 @@ struct bcq_chunk {
 	int f16c;		/* binary16 scales converted by vcvtph2ps */
 };
 
-/* The chunk's views of @scratch; then, per chunk of groups g0 .. g1 - 1,
- * each group's s_g (or skip) and its columns' tables from @build. */
-void csa_bcq_chunk_init(struct bcq_chunk *c, const struct bcq_shape *s,
-			uint8_t *scratch);
-void csa_bcq_chunk_tables_avx2(const struct bcq_shape *s,
-			       const struct bcq_chunk *c, uint32_t g0,
-			       uint32_t g1,
-			       void (*build)(uint8_t *t, const int32_t q[8]));
+/* Rows 0 .. nfast - 1 of a MATVEC_BCQ, chunk of groups by chunk: each
+ * group's s_g (or skip) and its columns' tables from @build, then the
+ * kernel's @rows for the chunk.  Returns nfast. */
+typedef void bcq_build_tables_fn(uint8_t *t, const int32_t q[8]);
+typedef void bcq_chunk_rows_fn(const struct bcq_shape *s,
+			       const struct bcq_chunk *c, uint32_t nfast,
+			       uint32_t g0, uint32_t g1);
+uint32_t csa_bcq_run_chunks_avx2(const struct bcq_shape *s, uint8_t *scratch,
+				 uint32_t nfast, bcq_build_tables_fn *build,
+				 bcq_chunk_rows_fn *rows);
 void csa_bcq_quantize8_avx2(const struct bcq_shape *s, uint32_t kb, float inv,
 			    int32_t q[8]);
 void csa_bcq_load_alphas_avx2(const struct bcq_shape *s, float *abuf,
