@@ -515,7 +515,7 @@ def train(args, cfg, attention, data, held, log_path, save=None):
                     (s_h - t_h).pow(2).mean() / t_h.pow(2).mean()
                     for s_h, t_h in zip(s_hidden, t_hidden)) / cfg.n_layers
             if model.consmax is not None and args.norm_penalty:
-                full = loss + args.norm_penalty * sum(
+                full = full + args.norm_penalty * sum(
                     c.penalty for c in model.consmax) / cfg.n_layers
             (full * (len(x) / args.batch)).backward()
             total += loss.item() * len(x) / args.batch
