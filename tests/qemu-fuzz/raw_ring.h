@@ -36,7 +36,10 @@ int ring_submit(struct raw_ring *r, const struct csa_desc *descs,
 		unsigned int n);
 
 /* Wait until the device consumed everything queued (SQ_HEAD == our tail),
- * halted, or @timeout_ms passed: 0, -EIO (halted) or -ETIMEDOUT. */
+ * halted, or @timeout_ms passed: 0, -EIO (halted) or -ETIMEDOUT.  Entries
+ * it reaps meanwhile (to give a stalled device CQ room) are dropped, and
+ * a consumed descriptor's entry may still be on its way: to see entries,
+ * use ring_run(). */
 int ring_wait_idle(struct raw_ring *r, int timeout_ms);
 
 /* Take posted completions (up to @max into @out; all of them when @out is
