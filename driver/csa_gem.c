@@ -136,16 +136,20 @@ struct csa_host_bo {
 	struct list_head link;			/* in cdev->host_bos */
 };
 
+static inline struct csa_host_bo *to_host_bo(struct drm_gem_object *obj)
+{
+	return container_of(to_drm_gem_shmem_obj(obj), struct csa_host_bo, base);
+}
+
 static void csa_host_bo_free(struct drm_gem_object *obj)
 {
 	struct csa_device *cdev = to_csa_device(obj->dev);
-	struct drm_gem_shmem_object *shmem = to_drm_gem_shmem_obj(obj);
-	struct csa_host_bo *bo = container_of(shmem, struct csa_host_bo, base);
+	struct csa_host_bo *bo = to_host_bo(obj);
 
 	mutex_lock(&cdev->host_bos_lock);
 	list_del(&bo->link);	/* self-linked if never tracked */
 	mutex_unlock(&cdev->host_bos_lock);
-	drm_gem_shmem_free(shmem);
+	drm_gem_shmem_free(&bo->base);
 }
 
 /* drm_gem_shmem_funcs (static in the helper) with the free above */
@@ -182,8 +186,7 @@ struct drm_gem_object *csa_gem_create_object(struct drm_device *drm,
 static void csa_host_bo_track(struct drm_gem_object *obj)
 {
 	struct csa_device *cdev = to_csa_device(obj->dev);
-	struct csa_host_bo *bo = container_of(to_drm_gem_shmem_obj(obj),
-					      struct csa_host_bo, base);
+	struct csa_host_bo *bo = to_host_bo(obj);
 
 	mutex_lock(&cdev->host_bos_lock);
 	list_add_tail(&bo->link, &cdev->host_bos);
