@@ -14,6 +14,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -148,6 +149,7 @@ struct csa_device {
 	/* scheduler and recovery */
 	struct drm_gpu_scheduler sched;
 	struct workqueue_struct *reset_wq;	/* ordered: timeouts and resets */
+	struct ratelimit_state reset_msg_rs;	/* "device reset" log lines */
 	struct work_struct reset_work;
 	struct work_struct pci_reset_work;	/* around pci_reset_function() */
 	struct completion pci_reset_stopped;

@@ -104,7 +104,8 @@ static void csa_recover_end(struct csa_device *cdev,
 		if (failed) {
 			csa_regs_disable(cdev);
 			drm_err(&cdev->drm, "device did not come back from reset: wedged, new work refused\n");
-		} else {
+		} else if (__ratelimit(&cdev->reset_msg_rs)) {
+			/* any user can reset at will: do not let them flood the log */
 			drm_info(&cdev->drm, "device reset, rings re-initialized\n");
 		}
 		WRITE_ONCE(cdev->wedged, failed);
@@ -236,6 +237,8 @@ int csa_reset_init(struct csa_device *cdev)
 	INIT_WORK(&cdev->pci_reset_work, csa_pci_reset_work);
 	init_completion(&cdev->pci_reset_stopped);
 	init_completion(&cdev->pci_reset_go);
+	ratelimit_state_init(&cdev->reset_msg_rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
 	csa_pm_init(cdev);
 	return drmm_add_action_or_reset(&cdev->drm, csa_reset_fini, NULL);
 }

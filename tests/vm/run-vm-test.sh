@@ -287,7 +287,9 @@ boot() {
 	local mode=$1 name=console extra=() append t qrc verdict clock=()
 	# no_timer_check: the faults boot runs without -icount, and a loaded
 	# host can fail the IO-APIC timer check (seen once: a panic at boot)
-	append="console=ttyS0 panic=-1 quiet no_timer_check csa_fuzz_iters=$fuzz_iters csa_vm_mode=$mode"
+	# log_buf_len: the kernel log holds the whole boot, so the summary /init
+	# prints at the end starts at a record's beginning, not inside a dump
+	append="console=ttyS0 panic=-1 quiet no_timer_check log_buf_len=8M csa_fuzz_iters=$fuzz_iters csa_vm_mode=$mode"
 	# loglevel=5: warnings (lockdep, WARN) reach the console despite quiet
 	[ "$debug" = 1 ] && append="$append loglevel=5 csa_vm_debug=1 csa_ioctl_fuzz_seconds=$ioctl_fuzz_seconds${ioctl_fuzz_seed:+ csa_ioctl_fuzz_seed=$ioctl_fuzz_seed}"
 	# the debug kernel's full boot bounces every DMA through swiotlb, so
