@@ -80,27 +80,10 @@ int ring_submit(struct raw_ring *r, const struct csa_desc *descs,
 	return 0;
 }
 
-int ring_wait_idle(struct raw_ring *r, int timeout_ms)
-{
-	long end = now_ms() + timeout_ms;
-
-	for (;;) {
-		uint32_t st = raw_rd(r->dev, CSA_REG_STATUS);
-
-		if (st & CSA_STS_HALTED)
-			return -EIO;
-		if (raw_rd(r->dev, CSA_REG_SQ_HEAD) == r->sq_tail)
-			return 0;
-		if (now_ms() > end)
-			return -ETIMEDOUT;
-		/* The device may wait for CQ room: make some. */
-		ring_reap(r, NULL, 0);
-		pause_briefly();
-	}
-}
-
-unsigned int ring_reap(struct raw_ring *r, struct csa_cqe *out,
-		       unsigned int max)
+/* Take posted entries off the CQ (up to @max into @out, all when @out is
+ * NULL) and tell the device their slots are free. */
+static unsigned int take_posted(struct raw_ring *r, struct csa_cqe *out,
+				unsigned int max)
 {
 	volatile struct csa_cqe *cq = (volatile struct csa_cqe *)r->cq.va;
 	unsigned int got = 0;
@@ -124,6 +107,49 @@ unsigned int ring_reap(struct raw_ring *r, struct csa_cqe *out,
 	if (got)
 		raw_wr(r->dev, CSA_REG_CQ_HEAD, r->cq_head);
 	return got;
+}
+
+/* Move posted entries into kept[]; beyond its room, count them dropped. */
+static void keep_posted(struct raw_ring *r)
+{
+	r->n_kept += take_posted(r, r->kept + r->n_kept,
+				 RAW_CQ_SIZE - r->n_kept);
+	if (r->n_kept == RAW_CQ_SIZE)
+		r->n_dropped += take_posted(r, NULL, 0);
+}
+
+int ring_wait_idle(struct raw_ring *r, int timeout_ms)
+{
+	long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		uint32_t st = raw_rd(r->dev, CSA_REG_STATUS);
+
+		if (st & CSA_STS_HALTED)
+			return -EIO;
+		if (raw_rd(r->dev, CSA_REG_SQ_HEAD) == r->sq_tail)
+			return 0;
+		if (now_ms() > end)
+			return -ETIMEDOUT;
+		/* The device may wait for CQ room: make some. */
+		keep_posted(r);
+		pause_briefly();
+	}
+}
+
+unsigned int ring_reap(struct raw_ring *r, struct csa_cqe *out,
+		       unsigned int max)
+{
+	unsigned int n = r->n_kept;
+
+	if (out) {
+		if (n > max)
+			n = max;
+		memcpy(out, r->kept, n * sizeof(*out));
+		memmove(r->kept, r->kept + n, (r->n_kept - n) * sizeof(*out));
+	}
+	r->n_kept -= n;
+	return n + take_posted(r, out ? out + n : NULL, out ? max - n : 0);
 }
 
 unsigned int ring_run(struct raw_ring *r, const struct csa_desc *descs,

@@ -22,6 +22,10 @@ struct raw_ring {
 	uint32_t sq_tail;	/* next free SQ slot (ours) */
 	uint32_t cq_head;	/* next CQ entry to read */
 	uint32_t phase;		/* phase of the entries of the current lap */
+	/* entries ring_wait_idle() took off the CQ, for the next ring_reap() */
+	struct csa_cqe kept[RAW_CQ_SIZE];
+	unsigned int n_kept;
+	unsigned int n_dropped;	/* taken while kept[] was full */
 };
 
 /* Soft reset: CONTROL.RESET, then poll until it reads back clear. */
@@ -37,13 +41,15 @@ int ring_submit(struct raw_ring *r, const struct csa_desc *descs,
 
 /* Wait until the device consumed everything queued (SQ_HEAD == our tail),
  * halted, or @timeout_ms passed: 0, -EIO (halted) or -ETIMEDOUT.  Entries
- * it reaps meanwhile (to give a stalled device CQ room) are dropped, and
- * a consumed descriptor's entry may still be on its way: to see entries,
- * use ring_run(). */
+ * it takes off the CQ meanwhile (to give a stalled device room) are kept
+ * for the next ring_reap() (counted in n_dropped if more than RAW_CQ_SIZE
+ * wait).  A consumed descriptor's entry may still be on its way: to wait
+ * for entries, use ring_run(). */
 int ring_wait_idle(struct raw_ring *r, int timeout_ms);
 
-/* Take posted completions (up to @max into @out; all of them when @out is
- * NULL) and free their slots; returns the count. */
+/* Take completions, first those ring_wait_idle() kept, then the posted
+ * ones (up to @max into @out; all of them when @out is NULL), and free
+ * their CQ slots; returns the count. */
 unsigned int ring_reap(struct raw_ring *r, struct csa_cqe *out,
 		       unsigned int max);
 

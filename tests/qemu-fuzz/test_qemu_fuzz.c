@@ -408,8 +408,7 @@ static void test_bad_descriptors(void)
 	d[2] = dma_desc(CSA_OP_DMA_H2D, 64, 1, 0, 5);
 	d[2].rsvd1[3] = 1;
 	/* Wait for the entry itself: the device consumes a descriptor
-	 * (SQ_HEAD moves) before it posts its entry, and ring_wait_idle()
-	 * drops the entries it reaps to make room. */
+	 * (SQ_HEAD moves) before it posts its entry. */
 	CU_ASSERT_EQUAL_FATAL(ring_run(&ring, d, 1, e, 1, TIMEOUT_MS), 1);
 	CU_ASSERT_EQUAL(e[0].status, CSA_STATUS_ADDR_RANGE);
 	sg[0].addr = UNMAPPED_BUS;
