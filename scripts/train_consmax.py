@@ -123,6 +123,11 @@ class ConSmax(nn.Module):
         self.fixed_inv_step = 127.0 / score_range
         self.log_range = nn.Parameter(torch.full((n_heads, 1, 1), math.log(score_range)),
                                       requires_grad=learn_range)
+        # --blend-iters: while training, the weights are blend x ConSmax +
+        # (1 - blend) x softmax of the same scores, blend rising to 1, so a
+        # teacher-initialised twin moves to ConSmax without first losing
+        # what it knows; evaluation and export are always pure ConSmax
+        self.blend = 1.0
 
     @property
     def inv_step(self):
@@ -138,6 +143,9 @@ class ConSmax(nn.Module):
             # how far each row is from summing to 1 (ln of its sum):
             # the self-normalisation penalty of train()
             self.penalty = (torch.logsumexp(x, dim=-1) - c[..., 0]).pow(2).mean()
+            if self.blend < 1.0:
+                return (self.blend * torch.exp(x - c) +
+                        (1.0 - self.blend) * torch.softmax(x, dim=-1))
         return torch.exp(x - c)
 
 
@@ -471,6 +479,7 @@ def train(args, cfg, attention, data, held, log_path, save=None):
         f"batch {args.batch} x {args.seq} tokens, lr {args.lr}, "
         f"score range {args.score_range}, norm penalty {args.norm_penalty}, "
         f"hidden distillation {args.hidden_distill}, calibration {args.calibrate}, "
+        f"blend iterations {args.blend_iters}, "
         f"learned range {args.learn_range}, "
         f"warm-up {args.warmup}, seed {args.seed}")
     if model.consmax is not None:
@@ -491,6 +500,9 @@ def train(args, cfg, attention, data, held, log_path, save=None):
             lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for grp in opt.param_groups:
             grp["lr"] = lr * grp.get("lr_mult", 1.0)
+        if model.consmax is not None and args.blend_iters:
+            for c in model.consmax:
+                c.blend = min(1.0, it / args.blend_iters)
         if cursor + args.batch > len(order):
             order, cursor = torch.randperm(len(data), generator=g), 0
         batch = data[order[cursor:cursor + args.batch], :args.seq]
@@ -616,6 +628,10 @@ def main():
     ap.add_argument("--hidden-distill", type=float, default=0.0,
                     help="weight of the per-layer residual-stream distillation term "
                          "(mean squared difference to the teacher's, relative)")
+    ap.add_argument("--blend-iters", type=int, default=0,
+                    help="ConSmax twin: train on a blend of ConSmax and softmax "
+                         "weights, ConSmax's share rising linearly from 0 to 1 over "
+                         "this many iterations (0: pure ConSmax from the start)")
     ap.add_argument("--calibrate", choices=("max", "mean"), default="max",
                     help="ConSmax twin's start: beta + ln gamma = the largest or "
                          "the mean row log-sum-exp of each head")
