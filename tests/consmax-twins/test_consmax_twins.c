@@ -9,9 +9,9 @@
  * (exp(s - beta) / gamma from the device's LUT, no max, no sum) is held to
  * a perplexity within PPL_RATIO_MAX of the softmax twin with exact softmax.
  * Issue 14 (part 2) asks for 5%, the ConSmax paper's claim after ~20k
- * iterations; the committed twin (800 iterations) measured +10.5%, so the
- * bound is that regression floor until a longer-trained twin replaces it
- * (docs/accel-llm.md).  Needs no torch and no MODELS.
+ * iterations; the committed twin (6300 iterations) measured +6.1%, so
+ * the bound is that regression floor until a longer-trained twin replaces
+ * it (docs/accel-llm.md).  Needs no torch and no MODELS.
  */
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -30,7 +30,7 @@
 #define CONSMAX_TWINS_DIR "models/consmax260K"
 #endif
 
-#define PPL_RATIO_MAX 1.11
+#define PPL_RATIO_MAX 1.08
 #define MAX_TEXTS 16
 #define MAX_TEXT_TOKENS 512
 
@@ -221,7 +221,7 @@ int main(void)
 	if (!s ||
 	    !CU_add_test(s, "stored tables = tables of the stored parameters",
 			 test_tables_match_parameters) ||
-	    !CU_add_test(s, "ConSmax twin (pure ConSmax) within 11% of softmax twin",
+	    !CU_add_test(s, "ConSmax twin (pure ConSmax) within 8% of softmax twin",
 			 test_consmax_twin_matches_softmax_twin)) {
 		CU_cleanup_registry();
 		return 1;
