@@ -25,7 +25,6 @@ struct raw_ring {
 	/* entries ring_wait_idle() took off the CQ, for the next ring_reap() */
 	struct csa_cqe kept[RAW_CQ_SIZE];
 	unsigned int n_kept;
-	unsigned int n_dropped;	/* taken while kept[] was full */
 };
 
 /* Soft reset: CONTROL.RESET, then poll until it reads back clear. */
@@ -42,8 +41,7 @@ int ring_submit(struct raw_ring *r, const struct csa_desc *descs,
 /* Wait until the device consumed everything queued (SQ_HEAD == our tail),
  * halted, or @timeout_ms passed: 0, -EIO (halted) or -ETIMEDOUT.  Entries
  * it takes off the CQ meanwhile (to give a stalled device room) are kept
- * for the next ring_reap() (counted in n_dropped if more than RAW_CQ_SIZE
- * wait).  A consumed descriptor's entry may still be on its way: to wait
+ * for the next ring_reap() (dropped if more than RAW_CQ_SIZE wait).  A consumed descriptor's entry may still be on its way: to wait
  * for entries, use ring_run(). */
 int ring_wait_idle(struct raw_ring *r, int timeout_ms);
 
