@@ -21,6 +21,10 @@ saturates there too) but, with --learn-range, one to the head's range.
 else the committed files (llama2.c checkpoints and the packed model's
 beta, gamma, inv_step), with a fresh schedule of --iters iterations.
 
+--ema DECAY evaluates and saves an exponential moving average of the
+weights instead of the last iterate (the average starts at the starting
+weights); what a later --resume continues from is then that average.
+
 Writes into --out:
   softmax260K.bin        llama2.c checkpoint of the softmax twin
   consmax260K.bin        llama2.c checkpoint of the ConSmax twin (weights only)
@@ -399,15 +403,21 @@ def read_heldout(path):
 
 
 def evaluate(args, cfg, teacher):
-    """--evaluate: the docs' quality rows from a finished --out directory."""
-    held = read_heldout(os.path.join(args.out, "heldout.txt"))
+    """--evaluate: the docs' quality rows from a finished --out directory,
+    on its heldout.txt or, with --eval-seed, on --heldout fresh texts."""
+    if args.eval_seed is None:
+        held = read_heldout(os.path.join(args.out, "heldout.txt"))
+    else:
+        held = sample(teacher, args.heldout, args.heldout_len, seed=args.eval_seed)
     rows = [("stories260K (teacher)", teacher)]
     for attention, name in (("softmax", "softmax260K"), ("consmax", "consmax260K")):
         model = Model(cfg, attention, args.score_range, args.learn_range)
         resume(model, args.out, attention)
         model.eval()
         rows.append((f"{name} ({attention})", model))
-    print(f"{len(held)} held-out texts of {held.shape[1] - 1} tokens; mean (min .. max)")
+    where = "heldout.txt" if args.eval_seed is None else f"sampled with seed {args.eval_seed}"
+    print(f"{len(held)} held-out texts of {held.shape[1] - 1} tokens ({where}); "
+          f"mean (min .. max)")
     for label, model in rows:
         r = compare(teacher, model, held, args.micro)
         cols = []
@@ -468,9 +478,30 @@ def train(args, cfg, attention, data, held, log_path, save=None):
         log.write(msg + "\n")
         log.flush()
 
+    # --ema: an exponential moving average of the weights is what gets
+    # evaluated and saved; it averages out the last iterations' gradient noise
+    ema = None
+    if args.ema:
+        ema = {n: p.detach().clone() for n, p in model.named_parameters()}
+
+    def averaged(fn):
+        """Run fn with the averaged weights in the model (if --ema)."""
+        if ema is None:
+            return fn()
+        live = {n: p.detach().clone() for n, p in model.named_parameters()}
+        with torch.no_grad():
+            for n, p in model.named_parameters():
+                p.copy_(ema[n])
+        try:
+            return fn()
+        finally:
+            with torch.no_grad():
+                for n, p in model.named_parameters():
+                    p.copy_(live[n])
+
     def held_out(it):
         model.eval()
-        ppl = perplexity(model, held, args.micro)
+        ppl = averaged(lambda: perplexity(model, held, args.micro))
         model.train()
         say(f"iter {it} held-out ppl mean {sum(ppl) / len(ppl):.4f} "
             f"min {min(ppl):.4f} max {max(ppl):.4f} ({time.time() - t0:.0f} s)")
@@ -480,7 +511,7 @@ def train(args, cfg, attention, data, held, log_path, save=None):
         f"score range {args.score_range}, norm penalty {args.norm_penalty}, "
         f"hidden distillation {args.hidden_distill}, calibration {args.calibrate}, "
         f"blend iterations {args.blend_iters}, "
-        f"learned range {args.learn_range}, "
+        f"learned range {args.learn_range}, ema {args.ema}, "
         f"warm-up {args.warmup}, seed {args.seed}")
     if model.consmax is not None:
         say("# start: beta + ln gamma per layer: " + "; ".join(
@@ -490,7 +521,7 @@ def train(args, cfg, attention, data, held, log_path, save=None):
         if it % args.eval_every == 0 or it == args.iters:
             held_out(it)
             if save and it:
-                save(model)	# a usable model at every evaluation
+                averaged(lambda: save(model))	# a usable model at every evaluation
         if it == args.iters:
             break
         if it < args.warmup:
@@ -533,9 +564,17 @@ def train(args, cfg, attention, data, held, log_path, save=None):
             total += loss.item() * len(x) / args.batch
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if ema is not None:
+            with torch.no_grad():
+                for n, p in model.named_parameters():
+                    ema[n].mul_(args.ema).add_(p.detach(), alpha=1.0 - args.ema)
         if it % 10 == 0:
             say(f"iter {it} loss {total:.4f} lr {lr:.2e} ({time.time() - t0:.0f} s)")
     log.close()
+    if ema is not None:
+        with torch.no_grad():
+            for n, p in model.named_parameters():
+                p.copy_(ema[n])
     return model
 
 
@@ -638,23 +677,38 @@ def main():
     ap.add_argument("--learn-range", action="store_true",
                     help="ConSmax twin: learn each head's score range (where its "
                          "scores saturate; exported as the head's inv_step)")
+    ap.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                    help="evaluate and save an exponential moving average of the "
+                         "weights with this decay per iteration (0: the weights as trained)")
     ap.add_argument("--score-range", type=float, default=16.0,
                     help="ConSmax int8 grid covers [-range, range]: inv_step = 127/range")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1, help="torch threads per twin")
+    ap.add_argument("--sample-threads", type=int, default=0,
+                    help="torch threads while sampling the text (default: --threads)")
     ap.add_argument("--jobs", type=int, default=1, help="1: twins in turn, 2: side by side")
     ap.add_argument("--eval-every", type=int, default=50)
     ap.add_argument("--only", choices=("softmax", "consmax"))
     ap.add_argument("--evaluate", action="store_true",
                     help="only report ppl, KL and top-1 vs the teacher of the "
                          "twins already in --out")
+    ap.add_argument("--heldout-only", action="store_true",
+                    help="only sample --out's heldout.txt (--heldout texts, seed "
+                         "--seed + 1000) and stop")
+    ap.add_argument("--eval-seed", type=int, metavar="SEED",
+                    help="--evaluate on --heldout texts sampled with this seed "
+                         "instead of --out's heldout.txt (the training text is seed "
+                         "--seed, heldout.txt seed --seed + 1000)")
     args = ap.parse_args()
     if not 1 <= args.seq <= 512 or args.heldout_len + 1 > 512 or args.iters < 1 \
-            or args.micro < 1 or args.batch % args.micro:
+            or args.micro < 1 or args.batch % args.micro or not 0.0 <= args.ema < 1.0 \
+            or not 1 <= args.threads <= 64 or not 0 <= args.sample_threads <= 64 \
+            or not 1 <= args.heldout <= 4096:
         sys.exit("--seq and --heldout-len must fit the 512-token context, --iters >= 1, "
-                 "--batch a multiple of --micro")
+                 "--batch a multiple of --micro, 0 <= --ema < 1, 1 <= --threads <= 64, "
+                 "0 <= --sample-threads <= 64, 1 <= --heldout <= 4096")
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.sample_threads or args.threads)
     os.makedirs(args.out, exist_ok=True)
     with open(args.teacher, "rb") as f:
         cfg = Config(struct.unpack("<7i", f.read(28)))
@@ -675,6 +729,8 @@ def main():
     ppl = perplexity(teacher, held)
     print(f"teacher held-out ppl mean {sum(ppl) / len(ppl):.4f} "
           f"min {min(ppl):.4f} max {max(ppl):.4f}", flush=True)
+    if args.heldout_only:
+        return
     cache = os.path.join(args.out, f"train-data-{args.train_seqs}x{args.seq}-seed{args.seed}.pt")
     if os.path.exists(cache):
         data = torch.load(cache)
@@ -684,6 +740,7 @@ def main():
     print(f"sampled {args.train_seqs} x {args.seq} training tokens in "
           f"{time.time() - t0:.0f} s", flush=True)
     del teacher
+    torch.set_num_threads(args.threads)
 
     twins = [args.only] if args.only else ["softmax", "consmax"]
     if args.jobs > 1 and len(twins) > 1:
