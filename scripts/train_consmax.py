@@ -446,6 +446,17 @@ def calibrate_consmax(model, x, how="max"):
         c.beta.copy_((top - math.log(float(c.gamma[0]))).view(-1, 1, 1))
 
 
+def weights_of(model):
+    """A copy of every parameter, by name."""
+    return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+
+@torch.no_grad()
+def load_weights(model, weights):
+    for n, p in model.named_parameters():
+        p.copy_(weights[n])
+
+
 def train(args, cfg, attention, data, held, log_path, save=None):
     if attention == "consmax" and args.consmax_iters:
         args.iters = args.consmax_iters
@@ -482,22 +493,18 @@ def train(args, cfg, attention, data, held, log_path, save=None):
     # evaluated and saved; it averages out the last iterations' gradient noise
     ema = None
     if args.ema:
-        ema = {n: p.detach().clone() for n, p in model.named_parameters()}
+        ema = weights_of(model)
 
     def averaged(fn):
         """Run fn with the averaged weights in the model (if --ema)."""
         if ema is None:
             return fn()
-        live = {n: p.detach().clone() for n, p in model.named_parameters()}
-        with torch.no_grad():
-            for n, p in model.named_parameters():
-                p.copy_(ema[n])
+        live = weights_of(model)
+        load_weights(model, ema)
         try:
             return fn()
         finally:
-            with torch.no_grad():
-                for n, p in model.named_parameters():
-                    p.copy_(live[n])
+            load_weights(model, live)
 
     def held_out(it):
         model.eval()
@@ -572,9 +579,7 @@ def train(args, cfg, attention, data, held, log_path, save=None):
             say(f"iter {it} loss {total:.4f} lr {lr:.2e} ({time.time() - t0:.0f} s)")
     log.close()
     if ema is not None:
-        with torch.no_grad():
-            for n, p in model.named_parameters():
-                p.copy_(ema[n])
+        load_weights(model, ema)
     return model
 
 
