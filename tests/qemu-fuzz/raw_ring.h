@@ -41,8 +41,9 @@ int ring_submit(struct raw_ring *r, const struct csa_desc *descs,
 /* Wait until the device consumed everything queued (SQ_HEAD == our tail),
  * halted, or @timeout_ms passed: 0, -EIO (halted) or -ETIMEDOUT.  Entries
  * it takes off the CQ meanwhile (to give a stalled device room) are kept
- * for the next ring_reap() (dropped if more than RAW_CQ_SIZE wait).  A consumed descriptor's entry may still be on its way: to wait
- * for entries, use ring_run(). */
+ * for the next ring_reap() (dropped if more than RAW_CQ_SIZE wait).  A
+ * consumed descriptor's entry may still be on its way: to wait for
+ * entries, use ring_run(). */
 int ring_wait_idle(struct raw_ring *r, int timeout_ms);
 
 /* Take completions, first those ring_wait_idle() kept, then the posted
