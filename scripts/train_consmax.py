@@ -418,13 +418,24 @@ def evaluate(args, cfg, teacher):
     where = "heldout.txt" if args.eval_seed is None else f"sampled with seed {args.eval_seed}"
     print(f"{len(held)} held-out texts of {held.shape[1] - 1} tokens ({where}); "
           f"mean (min .. max)")
+    ppl = []
     for label, model in rows:
         r = compare(teacher, model, held, args.micro)
+        ppl.append(torch.tensor([x[0] for x in r], dtype=torch.float64))
         cols = []
         for k, what in enumerate(("ppl", "KL", "top-1")):
             v = [x[k] for x in r]
             cols.append(f"{what} {sum(v) / len(v):.4f} ({min(v):.4f} .. {max(v):.4f})")
         print(f"{label:28s} " + ", ".join(cols), flush=True)
+    # the figure, mean perplexity ConSmax / softmax, with how much
+    # it depends on which texts were drawn: a bootstrap over the texts
+    soft, cons = ppl[1], ppl[2]
+    pick = torch.randint(0, len(held), (10000, len(held)),
+                         generator=torch.Generator().manual_seed(0))
+    ratios = cons[pick].mean(dim=1) / soft[pick].mean(dim=1)
+    print(f"consmax / softmax mean perplexity {float(cons.mean() / soft.mean()):.4f} "
+          f"(95% bootstrap interval over the texts "
+          f"{float(ratios.quantile(0.025)):.4f} .. {float(ratios.quantile(0.975)):.4f})")
 
 
 # ---- training -----------------------------------------------------------------
