@@ -9,10 +9,9 @@
  * (exp(s - beta) / gamma from the device's LUT, no max, no sum) is held to
  * a perplexity within PPL_RATIO_MAX of the softmax twin with exact softmax.
  * Issue 14 (part 2) asks for 5%, the ConSmax paper's claim after ~20k
- * iterations; the committed twin (9300 iterations) measured +4.9% on the
- * 64 texts here but +5.4% on another 64, so the bound is a regression
- * floor with a margin for numeric changes, not the issue's target
- * (docs/accel-llm.md).  Needs no torch and no MODELS.
+ * iterations; the committed twin (14300 iterations) measured +4.8% on the
+ * 64 texts here and +4.7% on two other sets of 64 (docs/accel-llm.md), so
+ * the bound is the issue's target itself.  Needs no torch and no MODELS.
  */
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -31,8 +30,8 @@
 #define CONSMAX_TWINS_DIR "models/consmax260K"
 #endif
 
-#define PPL_RATIO_MAX 1.06
-#define MAX_TEXTS 64
+#define PPL_RATIO_MAX 1.05
+#define MAX_TEXTS 512
 #define MAX_TEXT_TOKENS 512
 
 static int texts[MAX_TEXTS][MAX_TEXT_TOKENS];
@@ -222,7 +221,7 @@ int main(void)
 	if (!s ||
 	    !CU_add_test(s, "stored tables = tables of the stored parameters",
 			 test_tables_match_parameters) ||
-	    !CU_add_test(s, "ConSmax twin (pure ConSmax) within 6% of softmax twin",
+	    !CU_add_test(s, "ConSmax twin (pure ConSmax) within 5% of softmax twin",
 			 test_consmax_twin_matches_softmax_twin)) {
 		CU_cleanup_registry();
 		return 1;
