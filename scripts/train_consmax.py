@@ -468,7 +468,9 @@ def load_weights(model, weights):
         p.copy_(weights[n])
 
 
-def train(args, cfg, attention, data, held, log_path, save=None):
+def train(args, cfg, attention, data, held, log_path, save):
+    """Trains one twin; save(model) writes it at every evaluation, the
+    last one at the end of the schedule (with --ema, the average)."""
     if attention == "consmax" and args.consmax_iters:
         args.iters = args.consmax_iters
     torch.set_num_threads(args.threads)
@@ -538,7 +540,7 @@ def train(args, cfg, attention, data, held, log_path, save=None):
     for it in range(args.iters + 1):
         if it % args.eval_every == 0 or it == args.iters:
             held_out(it)
-            if save and it:
+            if it:
                 averaged(lambda: save(model))	# a usable model at every evaluation
         if it == args.iters:
             break
@@ -589,9 +591,6 @@ def train(args, cfg, attention, data, held, log_path, save=None):
         if it % 10 == 0:
             say(f"iter {it} loss {total:.4f} lr {lr:.2e} ({time.time() - t0:.0f} s)")
     log.close()
-    if ema is not None:
-        load_weights(model, ema)
-    return model
 
 
 def read_consmax_params(path):
@@ -642,8 +641,8 @@ def train_and_save(args, cfg, attention, data, held):
         if attention == "consmax":
             model.save_packed(os.path.join(args.out, name + ".csa"))
 
-    save(train(args, cfg, attention, data, held,
-               os.path.join(args.out, f"train-log-{attention}.txt"), save))
+    train(args, cfg, attention, data, held,
+          os.path.join(args.out, f"train-log-{attention}.txt"), save)
 
 
 def main():
